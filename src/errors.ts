@@ -1,0 +1,114 @@
+/**
+ * The one registry of keepr error codes. Every failure keepr reports on purpose is a
+ * {@link KeeprError} whose `code` is a key of this registry. Codes are stable across
+ * versions and name the rule that was broken; messages are for people and may change.
+ * `docs/errors.md` lists every code, and a test keeps the two in sync.
+ */
+
+/** One registry entry: the HTTP status the server answers with and what the code means. */
+export interface ErrorCodeInfo {
+  readonly status: number;
+  readonly description: string;
+}
+
+/** Every error code keepr can report, with its HTTP status and meaning. */
+export const ERROR_CODES = {
+  // Arguments and options
+  ARGUMENT_INVALID: { status: 400, description: 'An argument has the wrong type or is out of range.' },
+  OPTION_INVALID: { status: 400, description: 'An option passed to open() or a factory is unknown or has a bad value.' },
+
+  // Blocks
+  BLOCK_MALFORMED: { status: 400, description: 'Bytes offered as a block are not a valid keepr block (bad header, sizes, padding, strings, NA flag or hash).' },
+  BLOCK_INVALID: { status: 400, description: 'Values given to build a block break a block rule (data length against shape, cell range, NA where none exists, duplicate levels or names).' },
+  BLOCK_TYPE_UNKNOWN: { status: 400, description: 'The cell type name or code is not one keepr defines.' },
+  BLOCK_RANK_EXCEEDED: { status: 400, description: 'A shape has more than 6 dimensions.' },
+  BLOCK_TOO_LARGE: { status: 413, description: 'The block would exceed the maximum block size.' },
+  BLOCK_STRING_INVALID: { status: 400, description: 'A string cannot be stored canonically (it holds a lone UTF-16 surrogate).' },
+  BLOCK_ATTRIBUTE_INVALID: { status: 400, description: 'An attribute code is out of range or repeated, or its value is not a string.' },
+  BLOCK_TYPE_MISMATCH: { status: 400, description: 'The operation needs a block of another cell type (for example values() of a string block).' },
+  BLOCK_JSON_INVALID: { status: 400, description: 'A JSON document does not describe a block.' },
+  BLOCK_HASH_MISMATCH: { status: 400, description: 'The integrity hash stored in a block does not match its contents.' },
+
+  // Names and keys
+  NAME_INVALID: { status: 400, description: 'A source name, block key or container name breaks the naming rules.' },
+  KEY_INVALID: { status: 400, description: 'An engine key is not a non-empty Uint8Array within the engine key size limit.' },
+  NAMESPACE_NOT_FOUND: { status: 404, description: 'The engine namespace does not exist.' },
+
+  // Stores, sources, blocks
+  STORE_CLOSED: { status: 503, description: 'The store or engine is closed (or not yet open).' },
+  SOURCE_NOT_FOUND: { status: 404, description: 'No source has this name.' },
+  SOURCE_EXISTS: { status: 409, description: 'A source with this name already exists.' },
+  BLOCK_NOT_FOUND: { status: 404, description: 'No block is stored under this key.' },
+  WRITE_KEY_EXISTS: { status: 412, description: 'Write mode if-absent: a block is already stored under this key.' },
+  WRITE_KEY_ABSENT: { status: 412, description: 'Write mode if-exists: no block is stored under this key.' },
+  WRITE_HASH_MISMATCH: { status: 412, description: 'Conditional write: the stored block does not have the expected hash.' },
+  CURSOR_INVALID: { status: 400, description: 'A listing cursor is not one this store issued.' },
+  SNAPSHOT_CLOSED: { status: 400, description: 'The snapshot was released and cannot be read any more.' },
+
+  // Volatile containers
+  VOLATILE_NOT_FOUND: { status: 404, description: 'No volatile container has this name.' },
+  VOLATILE_KIND_MISMATCH: { status: 409, description: 'A volatile container with this name exists but is of another kind.' },
+  QUEUE_PRIORITY_TOO_LOW: { status: 409, description: 'The priority queue is full and the new priority is not above its lowest.' },
+  TREE_NODE_EXISTS: { status: 409, description: 'A tree node with this key already exists.' },
+  TREE_PARENT_NOT_FOUND: { status: 404, description: 'The parent named for a tree node does not exist.' },
+
+  // Engines
+  ENGINE_NOT_SUPPORTED: { status: 501, description: 'The engine does not offer this operation (for example synchronous reads).' },
+  ENGINE_FAILURE: { status: 500, description: 'The storage engine failed; the cause holds the engine error.' },
+
+  // HTTP
+  HTTP_ROUTE_NOT_FOUND: { status: 404, description: 'No route matches this method and path.' },
+  HTTP_BODY_TOO_LARGE: { status: 413, description: 'The request body exceeds the server body limit.' },
+  HTTP_CONTENT_TYPE_UNSUPPORTED: { status: 415, description: 'The request body has a content type this route does not accept.' },
+  HTTP_NOT_ACCEPTABLE: { status: 406, description: 'The route cannot answer in any type the Accept header allows.' },
+  HTTP_REQUEST_INVALID: { status: 400, description: 'The request breaks the route schema (query string, parameters or headers).' },
+  INTERNAL: { status: 500, description: 'An unexpected internal error; please report it.' },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+/** A stable keepr error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Options of a {@link KeeprError}. */
+export interface KeeprErrorOptions {
+  /** The error that caused this one. */
+  readonly cause?: unknown;
+  /** Structured facts about the failure (the offending key, index, reason). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** The error keepr throws: a stable `code` from {@link ERROR_CODES}, a message and an optional cause. */
+export class KeeprError extends Error {
+  /** The stable code; assert on this, never on the message. */
+  readonly code: ErrorCode;
+  /** Structured facts about the failure. */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: KeeprErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KeeprError';
+    this.code = code;
+    this.details = options.details;
+  }
+
+  /** The HTTP status for this error's code. */
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+
+  /** The JSON body the server sends for this error. */
+  toJSON(): { code: ErrorCode; message: string; details?: Readonly<Record<string, unknown>> } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** True when `value` is a {@link KeeprError}, optionally with the given code. */
+export function isKeeprError(value: unknown, code?: ErrorCode): value is KeeprError {
+  return value instanceof KeeprError && (code === undefined || value.code === code);
+}
+
+/** True when `code` is a registered error code. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}

@@ -1,0 +1,1 @@
+export { KeeprError, ERROR_CODES, isKeeprError } from './errors.js';
