@@ -18,7 +18,7 @@ export const ERROR_CODES = {
   OPTION_INVALID: { status: 400, description: 'An option passed to open() or a factory is unknown or has a bad value.' },
 
   // Blocks
-  BLOCK_MALFORMED: { status: 400, description: 'Bytes offered as a block are not a valid keepr block (bad header, sizes, padding, strings, NA flag or hash).' },
+  BLOCK_MALFORMED: { status: 400, description: 'Bytes offered as a block are not a valid keepr block (bad header, sizes, padding, strings, NA flag, or an integrity hash that does not match).' },
   BLOCK_INVALID: { status: 400, description: 'Values given to build a block break a block rule (data length against shape, cell range, NA where none exists, duplicate levels or names).' },
   BLOCK_TYPE_UNKNOWN: { status: 400, description: 'The cell type name or code is not one keepr defines.' },
   BLOCK_RANK_EXCEEDED: { status: 400, description: 'A shape has more than 6 dimensions.' },
@@ -27,7 +27,6 @@ export const ERROR_CODES = {
   BLOCK_ATTRIBUTE_INVALID: { status: 400, description: 'An attribute code is out of range or repeated, or its value is not a string.' },
   BLOCK_TYPE_MISMATCH: { status: 400, description: 'The operation needs a block of another cell type (for example values() of a string block).' },
   BLOCK_JSON_INVALID: { status: 400, description: 'A JSON document does not describe a block.' },
-  BLOCK_HASH_MISMATCH: { status: 400, description: 'The integrity hash stored in a block does not match its contents.' },
 
   // Names and keys
   NAME_INVALID: { status: 400, description: 'A source name, block key or container name breaks the naming rules.' },
