@@ -1,0 +1,20 @@
+export { open, Store, type OpenOptions, type SourceOptions, type StoreStats } from './store.js';
+export {
+  Source,
+  SourceBatch,
+  LIST_DEFAULT_LIMIT,
+  LIST_MAX_LIMIT,
+  type DeleteOptions,
+  type ListOptions,
+  type ListPage,
+  type ListedBlock,
+  type PutOptions,
+  type SourceOp,
+  type WriteMode,
+} from './source.js';
+export { NAME_RULE, MAX_KEY_BYTES, assertKey, assertName } from './names.js';
+export { Volatiles, type QueueOptions, type Volatile, type VolatileKind } from './volatiles.js';
+export { VolatileMap, type VolatileKeysOptions } from './volatile-map.js';
+export { VolatileDeque } from './volatile-deque.js';
+export { VolatilePriorityQueue, DEFAULT_QUEUE_CAPACITY, type QueueEntry, type QueuePutResult } from './volatile-priority-queue.js';
+export { VolatileTree, type TreeNode } from './volatile-tree.js';

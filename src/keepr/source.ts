@@ -1,0 +1,304 @@
+/**
+ * A Source: a persisted keepr of blocks under string keys, backed by one engine namespace.
+ * Writes go through {@link Source.write}, which turns write modes and hash conditions into
+ * engine checks evaluated inside the same transaction as the writes.
+ */
+import { Block } from '../block/block.js';
+import type { CellType } from '../block/cell-type.js';
+import { HASH_BYTES, HASH_OFFSET } from '../block/layout.js';
+import type { Engine, WriteOp } from '../engine/engine.js';
+import { KeeprError, isKeeprError, type ErrorCode } from '../errors.js';
+import { fromUtf8, utf8 } from '../util/bytes.js';
+import { assertKey, assertPrefix } from './names.js';
+
+/** How a put treats an existing block: always write, only create, or only replace. */
+export type WriteMode = 'always' | 'if-absent' | 'if-exists';
+
+/** Options of {@link Source.put}. */
+export interface PutOptions {
+  /** Default `always`. */
+  readonly mode?: WriteMode;
+  /** Write only if the stored block has this hash (hex string or 32 bytes). */
+  readonly ifHash?: string | Uint8Array;
+}
+
+/** Options of {@link Source.delete}. */
+export interface DeleteOptions {
+  /** Delete only if the stored block has this hash. */
+  readonly ifHash?: string | Uint8Array;
+}
+
+/** One operation of a batch pipeline. */
+export type SourceOp =
+  | ({ readonly op: 'put'; readonly key: string; readonly block: Block } & PutOptions)
+  | ({ readonly op: 'delete'; readonly key: string } & DeleteOptions);
+
+/** Options of {@link Source.list}. */
+export interface ListOptions {
+  /** Only keys starting with this string. */
+  readonly prefix?: string;
+  /** At most this many items (1 to 10,000; default 1,000). */
+  readonly limit?: number;
+  /** Continue after the page that returned this cursor. */
+  readonly cursor?: string;
+  /** Descending key order. */
+  readonly reverse?: boolean;
+}
+
+/** A listed block: its key and header facts. */
+export interface ListedBlock {
+  readonly key: string;
+  readonly type: CellType;
+  readonly shape: number[];
+  readonly byteLength: number;
+  readonly hash: string;
+}
+
+/** One page of a listing; `cursor` is undefined on the last page. */
+export interface ListPage {
+  readonly items: ListedBlock[];
+  readonly cursor: string | undefined;
+}
+
+/** Default and largest page sizes of {@link Source.list}. */
+export const LIST_DEFAULT_LIMIT = 1000;
+export const LIST_MAX_LIMIT = 10_000;
+
+const CURSOR_PREFIX = 'k1.';
+
+/** The expected hash as 32 bytes, from hex or bytes. */
+function hashBytes(hash: string | Uint8Array): Uint8Array {
+  if (hash instanceof Uint8Array && hash.length === HASH_BYTES) return hash;
+  if (typeof hash === 'string' && /^[0-9a-f]{64}$/i.test(hash)) return new Uint8Array(Buffer.from(hash, 'hex'));
+  throw new KeeprError('ARGUMENT_INVALID', 'ifHash must be 64 hex digits or 32 bytes');
+}
+
+function storedHashIs(stored: Uint8Array | undefined, expected: Uint8Array): boolean {
+  if (stored === undefined || stored.length < HASH_OFFSET + HASH_BYTES) return false;
+  for (let i = 0; i < HASH_BYTES; i++) if (stored[HASH_OFFSET + i] !== expected[i]) return false;
+  return true;
+}
+
+/** A persisted keepr of blocks. Get one from `store.source(name)`. */
+export class Source {
+  /** The source name. */
+  readonly name: string;
+  readonly #engine: Engine;
+  readonly #ns: string;
+
+  /** @internal Created by the Store. */
+  constructor(engine: Engine, name: string, namespace: string) {
+    this.#engine = engine;
+    this.name = name;
+    this.#ns = namespace;
+  }
+
+  /** The block under `key`, or undefined. */
+  async get(key: string): Promise<Block | undefined> {
+    assertKey(key);
+    const bytes = await this.#call(() => this.#engine.get(this.#ns, utf8(key)));
+    return bytes === undefined ? undefined : Block.fromTrusted(bytes);
+  }
+
+  /** Synchronous get, where the engine offers synchronous reads (`lmdb`, `memory`). */
+  getSync(key: string): Block | undefined {
+    assertKey(key);
+    try {
+      const bytes = this.#engine.getSync(this.#ns, utf8(key));
+      return bytes === undefined ? undefined : Block.fromTrusted(bytes);
+    } catch (err) {
+      throw this.#translate(err);
+    }
+  }
+
+  /** Blocks of many keys in one read, undefined where absent. */
+  async getMany(keys: readonly string[]): Promise<(Block | undefined)[]> {
+    if (!Array.isArray(keys)) throw new KeeprError('ARGUMENT_INVALID', 'keys must be an array of strings');
+    for (const key of keys) assertKey(key);
+    const values = await this.#call(() => this.#engine.getMany(this.#ns, keys.map(utf8)));
+    return values.map((v) => (v === undefined ? undefined : Block.fromTrusted(v)));
+  }
+
+  /** True when a block is stored under `key`. */
+  async has(key: string): Promise<boolean> {
+    assertKey(key);
+    return this.#call(() => this.#engine.has(this.#ns, utf8(key)));
+  }
+
+  /** Stores a block; write modes and `ifHash` make it conditional (`WRITE_*` errors). */
+  async put(key: string, block: Block, options: PutOptions = {}): Promise<void> {
+    await this.write([{ op: 'put', key, block, ...options }]);
+  }
+
+  /** Removes a block; true when one was there. */
+  async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
+    const [existed] = await this.write([{ op: 'delete', key, ...options }]);
+    return existed ?? false;
+  }
+
+  /** Starts a batch pipeline: queue puts and deletes, then `write()` them in one transaction. */
+  batch(): SourceBatch {
+    return new SourceBatch(this);
+  }
+
+  /**
+   * Writes all operations in one transaction: all land or none does. A failed condition throws
+   * its `WRITE_*` code with `details.index` naming the operation. Resolves, once durable, to
+   * one boolean per operation: for deletes whether a block was there, for puts always true.
+   */
+  async write(ops: readonly SourceOp[]): Promise<boolean[]> {
+    if (!Array.isArray(ops)) throw new KeeprError('ARGUMENT_INVALID', 'ops must be an array');
+    const engineOps: WriteOp[] = [];
+    const reasons: { index: number; code: ErrorCode }[] = [];
+    const existed = ops.map(() => true);
+    ops.forEach((op, index) => {
+      if (typeof op !== 'object' || op === null) throw new KeeprError('ARGUMENT_INVALID', `operation ${index} is not an object`);
+      assertKey(op.key);
+      const key = utf8(op.key);
+      const check = (code: ErrorCode, test: (current: Uint8Array | undefined) => boolean): void => {
+        engineOps.push({ type: 'check', namespace: this.#ns, key, test });
+        reasons.push({ index, code });
+      };
+      if (op.ifHash !== undefined) {
+        const expected = hashBytes(op.ifHash);
+        check('WRITE_HASH_MISMATCH', (current) => storedHashIs(current, expected));
+      }
+      if (op.op === 'put') {
+        if (!(op.block instanceof Block)) throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: block must be a Block`);
+        const mode = op.mode ?? 'always';
+        if (mode === 'if-absent') check('WRITE_KEY_EXISTS', (current) => current === undefined);
+        else if (mode === 'if-exists') check('WRITE_KEY_ABSENT', (current) => current !== undefined);
+        else if (mode !== 'always') throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: unknown write mode ${String(mode)}`);
+        engineOps.push({ type: 'put', namespace: this.#ns, key, value: op.block.bytes });
+      } else if (op.op === 'delete') {
+        // A check that always passes records whether the key was there, inside the transaction.
+        engineOps.push({ type: 'check', namespace: this.#ns, key, test: (current) => ((existed[index] = current !== undefined), true) });
+        reasons.push({ index, code: 'INTERNAL' });
+        engineOps.push({ type: 'delete', namespace: this.#ns, key });
+      } else {
+        throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: op must be put or delete`);
+      }
+    });
+    const outcome = await this.#call(() => this.#engine.write(engineOps));
+    if (!outcome.committed) {
+      const checkIndex = engineOps.slice(0, outcome.failedCheck + 1).filter((o) => o.type === 'check').length - 1;
+      const reason = reasons[checkIndex]!;
+      const key = ops[reason.index]!.key;
+      throw new KeeprError(reason.code, `write condition failed for key ${JSON.stringify(key)} (operation ${reason.index}); nothing was written`, {
+        details: { index: reason.index, key },
+      });
+    }
+    return existed;
+  }
+
+  /** One page of keys in order, with each block's type, shape, size and hash. */
+  async list(options: ListOptions = {}): Promise<ListPage> {
+    const { prefix = '', limit = LIST_DEFAULT_LIMIT, cursor, reverse = false } = options;
+    assertPrefix(prefix);
+    if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX_LIMIT) {
+      throw new KeeprError('ARGUMENT_INVALID', `limit must be an integer from 1 to ${LIST_MAX_LIMIT}`);
+    }
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const range = {
+      ...(prefix === '' ? {} : { prefix: utf8(prefix) }),
+      ...(after === undefined ? {} : reverse ? { lt: after } : { gt: after }),
+      reverse,
+      limit: limit + 1,
+    };
+    const items: ListedBlock[] = [];
+    let more = false;
+    await this.#call(async () => {
+      for await (const { key, value } of this.#engine.range(this.#ns, range)) {
+        if (items.length === limit) {
+          more = true;
+          break;
+        }
+        const block = Block.fromTrusted(value);
+        items.push({ key: fromUtf8(key), type: block.type, shape: block.shape, byteLength: block.byteLength, hash: block.hashHex });
+      }
+    });
+    const last = items.at(-1);
+    return { items, cursor: more && last !== undefined ? encodeCursor(last.key) : undefined };
+  }
+
+  /** Every key and block in order (optionally under a prefix), read in pages. */
+  async *entries(options: { readonly prefix?: string; readonly reverse?: boolean } = {}): AsyncGenerator<[string, Block]> {
+    const { prefix = '', reverse = false } = options;
+    assertPrefix(prefix);
+    const range = { ...(prefix === '' ? {} : { prefix: utf8(prefix) }), reverse };
+    try {
+      for await (const { key, value } of this.#engine.range(this.#ns, range)) yield [fromUtf8(key), Block.fromTrusted(value)];
+    } catch (err) {
+      throw this.#translate(err);
+    }
+  }
+
+  async #call<R>(fn: () => Promise<R>): Promise<R> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.#translate(err);
+    }
+  }
+
+  #translate(err: unknown): unknown {
+    if (isKeeprError(err, 'NAMESPACE_NOT_FOUND')) {
+      return new KeeprError('SOURCE_NOT_FOUND', `source ${JSON.stringify(this.name)} does not exist`, { cause: err, details: { source: this.name } });
+    }
+    return err;
+  }
+}
+
+/** Encodes a listing cursor (opaque to callers). */
+function encodeCursor(key: string): string {
+  return CURSOR_PREFIX + Buffer.from(key, 'utf8').toString('base64url');
+}
+
+/** Decodes a listing cursor; `CURSOR_INVALID` unless it came from {@link encodeCursor}. */
+function decodeCursor(cursor: string): Uint8Array {
+  const invalid = (): KeeprError => new KeeprError('CURSOR_INVALID', 'the cursor was not issued by a listing of this store');
+  if (typeof cursor !== 'string' || !cursor.startsWith(CURSOR_PREFIX) || !/^[A-Za-z0-9_-]+$/.test(cursor.slice(CURSOR_PREFIX.length))) throw invalid();
+  const bytes = Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url');
+  let key: string;
+  try {
+    key = fromUtf8(bytes);
+    assertKey(key);
+  } catch {
+    throw invalid();
+  }
+  if (encodeCursor(key) !== cursor) throw invalid();
+  return utf8(key);
+}
+
+/** A batch pipeline on one source: queue operations, then write them in one transaction. */
+export class SourceBatch {
+  readonly #source: Source;
+  readonly #ops: SourceOp[] = [];
+
+  /** @internal Created by {@link Source.batch}. */
+  constructor(source: Source) {
+    this.#source = source;
+  }
+
+  /** Number of queued operations. */
+  get length(): number {
+    return this.#ops.length;
+  }
+
+  /** Queues a put. */
+  put(key: string, block: Block, options: PutOptions = {}): this {
+    this.#ops.push({ op: 'put', key, block, ...options });
+    return this;
+  }
+
+  /** Queues a delete. */
+  delete(key: string, options: DeleteOptions = {}): this {
+    this.#ops.push({ op: 'delete', key, ...options });
+    return this;
+  }
+
+  /** Writes the queued operations in one transaction (see {@link Source.write}). */
+  async write(): Promise<boolean[]> {
+    return this.#source.write(this.#ops);
+  }
+}

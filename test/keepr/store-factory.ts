@@ -1,0 +1,14 @@
+/** Fresh stores for keepr tests, one per engine, closed when the test ends. */
+import { onTestFinished } from 'vitest';
+import { open, type Store } from '../../src/keepr/index.js';
+import { makeTmpDir } from '../helpers/tmp-dir.js';
+
+/** Engines every keepr-level test runs over. */
+export const STORE_ENGINES = ['lmdb', 'memory'] as const;
+
+/** Opens a fresh store on `engine`; it is closed after the test. */
+export async function freshStore(engine: (typeof STORE_ENGINES)[number]): Promise<Store> {
+  const store = engine === 'lmdb' ? await open(makeTmpDir(), { engine }) : await open(undefined, { engine });
+  onTestFinished(() => store.close());
+  return store;
+}
