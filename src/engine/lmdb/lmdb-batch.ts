@@ -1,0 +1,90 @@
+/** One atomic write batch of the LMDB engine: copied ops and the transaction body. */
+import { ABORT } from 'lmdb';
+import type { CheckOp, WriteOp, WriteOutcome } from '../engine.js';
+import { namespaceNotFound, readNamespaceId, type KeeprLmdb, type NamespaceKeys } from './lmdb-snapshot.js';
+
+/** A write op with its buffers copied, so the caller may reuse them before the batch runs. */
+type QueuedOp =
+  | { readonly type: 'put'; readonly namespace: string; readonly key: Uint8Array; readonly value: Uint8Array }
+  | { readonly type: 'delete'; readonly namespace: string; readonly key: Uint8Array }
+  | { readonly type: 'check'; readonly namespace: string; readonly key: Uint8Array; readonly test: CheckOp['test'] };
+
+/** Records the registry's answer for a namespace in the engine cache (undefined: it is gone). */
+export type RememberNamespace = (name: string, id: number | undefined) => NamespaceKeys | undefined;
+
+/** Copies an op's buffers: the batch runs later, on lmdb-js's next write turn. */
+function copyOp(op: WriteOp): QueuedOp {
+  switch (op.type) {
+    case 'put':
+      return { type: 'put', namespace: op.namespace, key: op.key.slice(), value: op.value.slice() };
+    case 'delete':
+      return { type: 'delete', namespace: op.namespace, key: op.key.slice() };
+    case 'check':
+      return { type: 'check', namespace: op.namespace, key: op.key.slice(), test: op.test };
+  }
+}
+
+/**
+ * A batch: `run` is the body of one lmdb-js child write transaction; `outcome` reads what it
+ * decided once the transaction settled. Every abort happens before the first put or delete,
+ * and the child transaction rolls back anyway if lmdb throws midway.
+ */
+export class LmdbBatch {
+  readonly #ops: readonly QueuedOp[];
+  #missing: string | undefined;
+  #failedCheck = -1;
+  // Set when a check's test threw: the batch aborts and this error reaches the caller as is.
+  #thrown: { readonly error: unknown } | undefined;
+
+  /** Copies the ops now, while the caller still owns its buffers unchanged. */
+  constructor(ops: readonly WriteOp[]) {
+    this.#ops = ops.map(copyOp);
+  }
+
+  /** Transaction body; returns ABORT to roll the child transaction back. */
+  run(db: KeeprLmdb, remember: RememberNamespace): unknown {
+    const ops = this.#ops;
+    // Namespaces are resolved inside the transaction: the registry may have changed since the
+    // cache was filled (drops and creates by this or another process).
+    const resolved = new Map<string, NamespaceKeys>();
+    for (const op of ops) {
+      if (resolved.has(op.namespace)) continue;
+      const keys = remember(op.namespace, readNamespaceId(db, op.namespace));
+      if (keys === undefined) {
+        this.#missing = op.namespace;
+        return ABORT;
+      }
+      resolved.set(op.namespace, keys);
+    }
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      if (op.type !== 'check') continue;
+      // Reads inside the callback see the write transaction, including earlier batches in it.
+      const current = db.getBinary(resolved.get(op.namespace)!.key(op.key));
+      let passed: boolean;
+      try {
+        passed = op.test(current);
+      } catch (error) {
+        this.#thrown = { error };
+        return ABORT;
+      }
+      if (!passed) {
+        this.#failedCheck = i;
+        return ABORT;
+      }
+    }
+    for (const op of ops) {
+      if (op.type === 'put') db.putSync(resolved.get(op.namespace)!.key(op.key), op.value);
+      else if (op.type === 'delete') db.removeSync(resolved.get(op.namespace)!.key(op.key));
+    }
+    return undefined;
+  }
+
+  /** The result after the transaction settled; throws for a missing namespace or a throwing check. */
+  outcome(): WriteOutcome {
+    if (this.#missing !== undefined) throw namespaceNotFound(this.#missing);
+    if (this.#thrown !== undefined) throw this.#thrown.error;
+    if (this.#failedCheck >= 0) return { committed: false, failedCheck: this.#failedCheck };
+    return { committed: true };
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * Key layout, registry reads and range iteration shared by the LMDB engine and its snapshots,
+ * plus the snapshot class (a held LMDB read transaction).
+ *
+ * Layout of the single LMDB database:
+ *   [00 00 00 00 00 01]           -> next namespace id (u32 BE)
+ *   [00 00 00 00 00 02]           -> registry generation (u32 BE), bumped by every drop
+ *   [00 00 00 00 01] + name       -> namespace id (u32 BE)
+ *   [id u32 BE] + user key        -> value, for ids 1 to 0xFFFFFFFE
+ * Namespaces are key prefixes rather than LMDB named databases, so their number is unbounded.
+ */
+import type { RangeOptions, RootDatabase, Transaction } from 'lmdb';
+import { EngineSnapshot, type EngineCapabilities, type EngineEntry, type NormalizedRange } from '../engine.js';
+import { KeeprError } from '../../errors.js';
+
+/** The one LMDB database keepr uses: binary keys, binary values. */
+export type KeeprLmdb = RootDatabase<Uint8Array, Uint8Array>;
+
+/** Bytes of the namespace id prefix. */
+export const ID_BYTES = 4;
+/** First id handed to a namespace (0 is the registry). */
+export const FIRST_NAMESPACE_ID = 1;
+/** Last id a namespace may get, so `id + 1` still bounds its range. */
+export const MAX_NAMESPACE_ID = 0xfffffffe;
+/** First key of the registry. */
+export const REGISTRY_START = Buffer.from([0, 0, 0, 0]);
+/** Registry key of the namespace id counter. */
+export const REGISTRY_COUNTER_KEY = Buffer.from([0, 0, 0, 0, 0, 1]);
+/** Registry key of the generation: other processes compare it to notice drops. */
+export const REGISTRY_GENERATION_KEY = Buffer.from([0, 0, 0, 0, 0, 2]);
+/** First registry key of the name entries. */
+export const REGISTRY_NAMES_START = Buffer.from([0, 0, 0, 0, 1]);
+/** Bound just past the registry name entries. */
+export const REGISTRY_NAMES_END = Buffer.from([0, 0, 0, 0, 2]);
+
+/** A u32 as 4 big-endian bytes. */
+export function u32(value: number): Buffer {
+  const bytes = Buffer.allocUnsafe(4);
+  bytes.writeUInt32BE(value, 0);
+  return bytes;
+}
+
+/** Registry key of a namespace name (names are printable ASCII, so latin1 equals UTF-8). */
+export function registryNameKey(name: string): Buffer {
+  return Buffer.concat([REGISTRY_NAMES_START, Buffer.from(name, 'latin1')]);
+}
+
+/** Turns anything lmdb throws into `ENGINE_FAILURE`; keepr errors pass through. */
+export function engineFailure(err: unknown, what: string): KeeprError {
+  if (err instanceof KeeprError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new KeeprError('ENGINE_FAILURE', `lmdb ${what} failed: ${message}`, { cause: err });
+}
+
+/** The error for a namespace that does not exist. */
+export function namespaceNotFound(namespace: string): KeeprError {
+  return new KeeprError('NAMESPACE_NOT_FOUND', `namespace ${namespace} does not exist`, { details: { namespace } });
+}
+
+/** Decodes a stored u32 (ids and the counter). */
+export function readU32(raw: Uint8Array, what: string): number {
+  if (raw.length !== 4) throw new KeeprError('ENGINE_FAILURE', `lmdb registry entry ${what} is corrupt`);
+  return ((raw[0]! << 24) | (raw[1]! << 16) | (raw[2]! << 8) | raw[3]!) >>> 0;
+}
+
+/**
+ * Id of a namespace from the registry, or undefined. Reads through `transaction` when given;
+ * inside a write transaction callback lmdb-js reads the write transaction itself.
+ */
+export function readNamespaceId(db: KeeprLmdb, name: string, transaction?: Transaction): number | undefined {
+  const raw = transaction === undefined ? db.getBinary(registryNameKey(name)) : db.get(registryNameKey(name), { transaction });
+  return raw === undefined ? undefined : readU32(raw, name);
+}
+
+/**
+ * Prefixed keys of one namespace. `key()` copies the user key after the prefix in a scratch
+ * buffer and returns a cached view of the right length: no allocation per read. The view is
+ * only valid until the next call, which is enough because lmdb copies keys synchronously.
+ */
+export class NamespaceKeys {
+  /** Namespace id. */
+  readonly id: number;
+  /** First key of the namespace (its bare prefix). */
+  readonly start: Buffer;
+  /** First key past the namespace (the next id's prefix). */
+  readonly end: Buffer;
+  readonly #scratch: Buffer;
+  readonly #views: (Buffer | undefined)[] = [];
+
+  /** Keys for namespace `id`, with room for keys up to `maxKeyBytes`. */
+  constructor(id: number, maxKeyBytes: number) {
+    this.id = id;
+    this.start = u32(id);
+    this.end = u32(id + 1);
+    // +1: range bounds may be one byte longer than any key.
+    this.#scratch = Buffer.alloc(ID_BYTES + maxKeyBytes + 1);
+    this.start.copy(this.#scratch, 0);
+  }
+
+  /** The prefixed key in the shared scratch buffer; valid until the next call. */
+  key(userKey: Uint8Array): Buffer {
+    const length = userKey.length;
+    this.#scratch.set(userKey, ID_BYTES);
+    let view = this.#views[length];
+    if (view === undefined) {
+      view = this.#scratch.subarray(0, ID_BYTES + length);
+      this.#views[length] = view;
+    }
+    return view;
+  }
+
+  /** A new buffer holding the prefixed key (for bounds lmdb keeps until iteration starts). */
+  fresh(userKey: Uint8Array): Buffer {
+    return Buffer.concat([this.start, userKey]);
+  }
+}
+
+/** lmdb range options for a normalised range inside one namespace. */
+function lmdbRange(keys: NamespaceKeys, range: NormalizedRange, transaction: Transaction | undefined): RangeOptions {
+  const lower = range.lower === undefined ? keys.start : keys.fresh(range.lower);
+  const upper = range.upper === undefined ? keys.end : keys.fresh(range.upper);
+  const lowerInclusive = range.lower === undefined || range.lowerInclusive;
+  const upperInclusive = range.upper !== undefined && range.upperInclusive;
+  // lmdb-js iterates from `start` towards `end`, so in reverse the upper bound is the start.
+  const options: RangeOptions = range.reverse
+    ? { start: upper, end: lower, exclusiveStart: !upperInclusive, inclusiveEnd: lowerInclusive, reverse: true }
+    : { start: lower, end: upper, exclusiveStart: !lowerInclusive, inclusiveEnd: upperInclusive };
+  return {
+    ...options,
+    ...(Number.isFinite(range.limit) ? { limit: range.limit } : {}),
+    ...(transaction === undefined ? {} : { transaction }),
+  };
+}
+
+/**
+ * Entries of one namespace within `range`, prefix stripped. Keys and values are fresh copies
+ * from lmdb-js. `guard` runs before every cursor step so a step after close fails cleanly
+ * instead of touching a closed environment; open cursors are kept in `live` so their owner can
+ * release them before closing.
+ */
+export function* rangeEntries(
+  db: KeeprLmdb,
+  keys: NamespaceKeys,
+  range: NormalizedRange,
+  transaction: Transaction | undefined,
+  guard: () => void,
+  live: Set<Iterator<unknown>>,
+): Generator<EngineEntry, void, undefined> {
+  guard();
+  if (range.limit === 0) return;
+  let iterator: Iterator<{ key: Uint8Array; value: Uint8Array }>;
+  try {
+    iterator = db.getRange(lmdbRange(keys, range, transaction))[Symbol.iterator]();
+  } catch (err) {
+    throw engineFailure(err, 'range');
+  }
+  live.add(iterator);
+  try {
+    for (;;) {
+      guard();
+      let step: IteratorResult<{ key: Uint8Array; value: Uint8Array }>;
+      try {
+        step = iterator.next();
+      } catch (err) {
+        throw engineFailure(err, 'range');
+      }
+      if (step.done === true) return;
+      yield { key: step.value.key.subarray(ID_BYTES), value: step.value.value };
+    }
+  } finally {
+    live.delete(iterator);
+    iterator.return?.();
+  }
+}
+
+/** Closes lmdb cursors still held by abandoned iterators. */
+export function releaseIterators(live: Set<Iterator<unknown>>): void {
+  for (const iterator of live) iterator.return?.();
+  live.clear();
+}
+
+/**
+ * A snapshot: one LMDB read transaction held until `close()`. Namespaces are resolved through
+ * that transaction too, so the registry is seen as of the snapshot.
+ */
+export class LmdbSnapshot extends EngineSnapshot {
+  /** Capabilities of the engine this snapshot came from. */
+  readonly supports: EngineCapabilities;
+  readonly #db: KeeprLmdb;
+  readonly #transaction: Transaction;
+  readonly #options: { transaction: Transaction };
+  readonly #keys = new Map<string, NamespaceKeys>();
+  readonly #live = new Set<Iterator<unknown>>();
+  readonly #onClose: (snapshot: LmdbSnapshot) => void;
+
+  /** Wraps a read transaction from `useReadTransaction()`; `onClose` tells the engine. */
+  constructor(supports: EngineCapabilities, db: KeeprLmdb, transaction: Transaction, onClose: (snapshot: LmdbSnapshot) => void) {
+    super();
+    this.supports = supports;
+    this.#db = db;
+    this.#transaction = transaction;
+    this.#options = { transaction };
+    this.#onClose = onClose;
+  }
+
+  #namespace(name: string): NamespaceKeys {
+    let keys = this.#keys.get(name);
+    if (keys === undefined) {
+      const id = readNamespaceId(this.#db, name, this.#transaction);
+      if (id === undefined) throw namespaceNotFound(name);
+      keys = new NamespaceKeys(id, this.supports.maxKeyBytes);
+      this.#keys.set(name, keys);
+    }
+    return keys;
+  }
+
+  readonly #guard = (): void => {
+    this.assertReadable();
+  };
+
+  protected _get(namespace: string, key: Uint8Array): Promise<Uint8Array | undefined> {
+    return settle(() => this._getSync(namespace, key));
+  }
+
+  protected override _getSync(namespace: string, key: Uint8Array): Uint8Array | undefined {
+    const keys = this.#namespace(namespace);
+    try {
+      return this.#db.get(keys.key(key), this.#options);
+    } catch (err) {
+      throw engineFailure(err, 'get');
+    }
+  }
+
+  protected _range(namespace: string, range: NormalizedRange): AsyncIterable<EngineEntry> {
+    return toAsync(() => this._rangeSync(namespace, range));
+  }
+
+  protected override _rangeSync(namespace: string, range: NormalizedRange): Iterable<EngineEntry> {
+    return rangeEntries(this.#db, this.#namespace(namespace), range, this.#transaction, this.#guard, this.#live);
+  }
+
+  protected _close(): Promise<void> {
+    // Cursors first: they hold references on the transaction that done() releases.
+    releaseIterators(this.#live);
+    this.#transaction.done();
+    this.#onClose(this);
+    return Promise.resolve();
+  }
+}
+
+/**
+ * An async iterable over the sync iterable `open()` makes on the first step; errors become
+ * rejections, and `return()` (a `break` in `for await`) reaches the sync iterator.
+ */
+export function toAsync<T>(open: () => Iterable<T>): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
+      let iterator: Iterator<T, undefined> | undefined;
+      return {
+        next: () => settle(() => (iterator ??= open()[Symbol.iterator]() as Iterator<T, undefined>).next()),
+        return: () =>
+          settle((): IteratorResult<T, undefined> => {
+            iterator?.return?.();
+            return { done: true, value: undefined };
+          }),
+      };
+    },
+  };
+}
+
+/** Runs `fn` now and wraps its result or throw in a promise. */
+export function settle<T>(fn: () => T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    resolve(fn());
+  });
+}

@@ -1,0 +1,3 @@
+/** The in-memory engine. */
+export { MemoryEngine } from './memory-engine.js';
+export type { MemoryEngineConfig } from './memory-engine-config.js';

@@ -1,0 +1,230 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Engine, EngineEntry } from '../../src/engine/engine.js';
+import { LmdbEngine, type LmdbEngineConfig } from '../../src/engine/lmdb/index.js';
+import { isKeeprError } from '../../src/errors.js';
+import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { runEngineConformance } from './conformance/index.js';
+
+runEngineConformance({
+  name: 'lmdb',
+  factory: () => new LmdbEngine({ path: makeTmpDir('keepr-lmdb-') }),
+  reopen: (closed) => {
+    if (!(closed instanceof LmdbEngine)) throw new Error('reopen expects an LmdbEngine');
+    return new LmdbEngine(closed.config);
+  },
+});
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHILD = fileURLToPath(new URL('./fixtures/lmdb-child.ts', import.meta.url));
+const hex = (value: Uint8Array | undefined): string | undefined => (value === undefined ? undefined : Buffer.from(value).toString('hex'));
+const key = (text: string): Uint8Array => Buffer.from(text);
+
+/** lmdb-js renews its read transaction once per timer turn; give it one before reading another process's commit. */
+const nextReadTurn = (): Promise<void> => delay(10);
+
+async function dumpAll(engine: Engine): Promise<string[]> {
+  const out: string[] = [];
+  for (const ns of await engine.listNamespaces()) {
+    const entries: EngineEntry[] = [...engine.rangeSync(ns)];
+    for (const entry of entries) out.push(`${ns}:${hex(entry.key)!}=${hex(entry.value)!}`);
+  }
+  return out;
+}
+
+/** A child process with the same store open, driven over IPC. */
+class Child {
+  readonly #process: ChildProcess;
+  readonly #waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+  #next = 0;
+
+  private constructor(child: ChildProcess) {
+    this.#process = child;
+    child.on('message', (message: { id: number; result?: unknown; error?: string }) => {
+      const waiter = this.#waiting.get(message.id);
+      this.#waiting.delete(message.id);
+      if (message.error !== undefined) waiter?.reject(new Error(message.error));
+      else waiter?.resolve(message.result);
+    });
+  }
+
+  static async start(path: string): Promise<Child> {
+    const child = fork(CHILD, [path], { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => {
+        resolve();
+      });
+      child.once('exit', (code) => {
+        reject(new Error(`child exited early with ${String(code)}`));
+      });
+    });
+    return new Child(child);
+  }
+
+  request(op: string, ns?: string, k?: string, value?: string): Promise<unknown> {
+    const id = this.#next++;
+    const done = new Promise<unknown>((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
+    this.#process.send({ id, op, ns, key: k === undefined ? undefined : Buffer.from(k).toString('hex'), value });
+    return done;
+  }
+
+  async stop(): Promise<number | null> {
+    const exited = new Promise<number | null>((resolve) => this.#process.once('exit', resolve));
+    await this.request('close');
+    return exited;
+  }
+
+  kill(): void {
+    if (this.#process.exitCode === null) this.#process.kill();
+  }
+}
+
+describe('LmdbEngine', () => {
+  const engines: Engine[] = [];
+  const children: Child[] = [];
+  const openEngine = async (config: LmdbEngineConfig): Promise<LmdbEngine> => {
+    const engine = new LmdbEngine(config);
+    engines.push(engine);
+    await engine.open();
+    return engine;
+  };
+  afterEach(async () => {
+    for (const child of children.splice(0)) child.kill();
+    await Promise.all(engines.splice(0).map((engine) => engine.close()));
+  });
+
+  it('keeps its data in <path>/keepr.mdb across close and reopen', async () => {
+    const path = join(makeTmpDir('keepr-lmdb-'), 'store');
+    const engine = await openEngine({ path });
+    await engine.createNamespace('a');
+    await engine.put('a', key('k'), key('v'));
+    await engine.close();
+    expect(readdirSync(path).sort()).toEqual(['keepr.mdb', 'keepr.mdb-lock']);
+    const again = await openEngine({ path });
+    expect(hex(again.getSync('a', key('k')))).toBe(hex(key('v')));
+    expect(again.supports).toMatchObject({ persistent: true, syncReads: true, multiProcess: true, hotBackup: true, maxKeyBytes: 1024 });
+  });
+
+  it('rejects bad configs with OPTION_INVALID', () => {
+    const bad: unknown[] = [undefined, {}, { path: '' }, { path: 'x', mapSize: -1 }, { path: 'x', mapSize: 1.5 }, { path: 'x', sync: 'yes' }, { path: 'x', cache: true }];
+    for (const config of bad) {
+      expect(() => new LmdbEngine(config as LmdbEngineConfig), JSON.stringify(config)).toThrow(
+        expect.objectContaining({ code: 'OPTION_INVALID' }) as Error,
+      );
+    }
+  });
+
+  it('fails to open with ENGINE_FAILURE when the path is a file', async () => {
+    const file = join(makeTmpDir('keepr-lmdb-'), 'not-a-dir');
+    writeFileSync(file, 'x');
+    const engine = new LmdbEngine({ path: file });
+    engines.push(engine);
+    const error: unknown = await engine.open().catch((err: unknown) => err);
+    expect(isKeeprError(error, 'ENGINE_FAILURE')).toBe(true);
+    expect(engine.status).toBe('closed');
+  });
+
+  it('shares the store with a second process, both ways', async () => {
+    const path = makeTmpDir('keepr-lmdb-');
+    const engine = await openEngine({ path });
+    await engine.createNamespace('shared');
+    await engine.createNamespace('doomed');
+    await engine.put('shared', key('from-parent'), key('p1'));
+    expect(engine.getSync('doomed', key('x'))).toBeUndefined();
+
+    const child = await Child.start(path);
+    children.push(child);
+    expect(await child.request('get', 'shared', 'from-parent')).toBe(hex(key('p1')));
+    await child.request('create', 'child-made');
+    await child.request('put', 'child-made', 'k', hex(key('c1')));
+    await child.request('put', 'shared', 'from-child', hex(key('c2')));
+
+    await nextReadTurn();
+    expect(hex(engine.getSync('shared', key('from-child')))).toBe(hex(key('c2')));
+    // Never seen here before: the cache misses and the registry is read again.
+    expect(hex(engine.getSync('child-made', key('k')))).toBe(hex(key('c1')));
+    expect(await engine.listNamespaces()).toEqual(['child-made', 'doomed', 'shared']);
+
+    await engine.put('shared', key('later'), key('p2'));
+    await nextReadTurn();
+    expect(await child.request('get', 'shared', 'later')).toBe(hex(key('p2')));
+
+    // Drops by the other process reach this process's cached namespace ids.
+    expect(await child.request('drop', 'doomed')).toBe(true);
+    expect(await child.request('drop', 'shared')).toBe(true);
+    await child.request('create', 'shared');
+    await child.request('put', 'shared', 'fresh', hex(key('c3')));
+    await nextReadTurn();
+    expect(engine.getSync('shared', key('from-parent'))).toBeUndefined();
+    expect(hex(engine.getSync('shared', key('fresh')))).toBe(hex(key('c3')));
+    expect(() => engine.getSync('doomed', key('x'))).toThrow(expect.objectContaining({ code: 'NAMESPACE_NOT_FOUND' }) as Error);
+    await engine.put('shared', key('after'), key('p3'));
+    await nextReadTurn();
+    expect(await child.request('get', 'shared', 'after')).toBe(hex(key('p3')));
+
+    expect(await child.stop()).toBe(0);
+    expect(await dumpAll(engine)).toEqual([
+      `child-made:${hex(key('k'))!}=${hex(key('c1'))!}`,
+      `shared:${hex(key('after'))!}=${hex(key('p3'))!}`,
+      `shared:${hex(key('fresh'))!}=${hex(key('c3'))!}`,
+    ]);
+  }, 30_000);
+
+  it('makes a hot backup that opens with the same contents', async () => {
+    const root = makeTmpDir('keepr-lmdb-');
+    const engine = await openEngine({ path: join(root, 'live') });
+    for (const ns of ['a', 'b', 'c']) await engine.createNamespace(ns);
+    await engine.write(
+      Array.from({ length: 3000 }, (_, i) => ({ type: 'put' as const, namespace: ['a', 'b', 'c'][i % 3]!, key: key(`k${i}`), value: new Uint8Array(64).fill(i & 0xff) })),
+    );
+    await engine.dropNamespace('c');
+    const before = await dumpAll(engine);
+    // Writes racing the backup land in the copy wholly or not at all.
+    const racing = Array.from({ length: 20 }, (_, i) => engine.put('a', key(`race${i}`), key('r')));
+    await engine.backup(join(root, 'copy'));
+    await Promise.all(racing);
+    expect(existsSync(join(root, 'copy', 'keepr.mdb'))).toBe(true);
+    const copy = await openEngine({ path: join(root, 'copy') });
+    const copied = await dumpAll(copy);
+    const after = await dumpAll(engine);
+    expect(copied.filter((line) => !line.includes(hex(key('race'))!))).toEqual(before);
+    expect(copied.every((line) => after.includes(line))).toBe(true);
+    expect(await copy.listNamespaces()).toEqual(['a', 'b']);
+    // The copy is a full store: it takes writes and namespaces of its own.
+    await copy.createNamespace('d');
+    await copy.put('a', key('only-in-copy'), key('x'));
+    expect(engine.getSync('a', key('only-in-copy'))).toBeUndefined();
+    const again: unknown = await engine.backup(join(root, 'copy')).catch((err: unknown) => err);
+    expect(isKeeprError(again, 'ARGUMENT_INVALID')).toBe(true);
+  });
+
+  it('works with sync: false', async () => {
+    const path = makeTmpDir('keepr-lmdb-');
+    const engine = await openEngine({ path, sync: false });
+    expect(engine.config.sync).toBe(false);
+    await engine.createNamespace('n');
+    const outcomes = await Promise.all(Array.from({ length: 100 }, (_, i) => engine.put('n', key(`k${i}`), key(`v${i}`))));
+    expect(outcomes).toHaveLength(100);
+    expect(await engine.write([{ type: 'check', namespace: 'n', key: key('k1'), test: () => false }])).toEqual({ committed: false, failedCheck: 0 });
+    await engine.close();
+    const again = await openEngine({ path, sync: false });
+    expect([...again.rangeSync('n')]).toHaveLength(100);
+  });
+
+  it('reports file size and lmdb counters in stats', async () => {
+    const engine = await openEngine({ path: makeTmpDir('keepr-lmdb-') });
+    await engine.createNamespace('a');
+    await engine.createNamespace('b');
+    await engine.write(Array.from({ length: 50 }, (_, i) => ({ type: 'put' as const, namespace: 'a', key: key(`k${i}`), value: key('v') })));
+    const stats = await engine.stats();
+    expect(stats).toMatchObject({ engine: 'lmdb', path: engine.config.path, namespaces: 2 });
+    expect(stats.sizeBytes).toBe(statSync(engine.file).size);
+    expect(stats.extra['dataEntries']).toBe(50);
+    expect(stats.extra['pageSize']).toBeGreaterThan(0);
+    expect(stats.extra['entryCount']).toBeGreaterThan(50);
+  });
+});
