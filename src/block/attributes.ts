@@ -3,6 +3,7 @@
  * Codes 1 to 999 are keepr's; 1,000 and up are free for users.
  */
 import { KeeprError } from '../errors.js';
+import { isObject } from '../util/guards.js';
 import { hasLoneSurrogate } from './cells.js';
 
 /** Well-known attribute codes. */
@@ -57,8 +58,9 @@ export function attributeCode(key: string | number): number {
 /** Normalises attributes into [code, value] pairs in ascending code order. */
 export function normalizeAttributes(init: AttributesInit | undefined): [number, string][] {
   if (init === undefined) return [];
-  if (typeof init !== 'object' || init === null) throw new KeeprError('BLOCK_ATTRIBUTE_INVALID', 'attributes must be a Map or an object');
-  const entries: [string | number, unknown][] = init instanceof Map ? [...init.entries()] : Object.entries(init);
+  const raw: unknown = init;
+  if (!isObject(raw)) throw new KeeprError('BLOCK_ATTRIBUTE_INVALID', 'attributes must be a Map or an object');
+  const entries: [string | number, unknown][] = raw instanceof Map ? [...(raw as Map<number, unknown>).entries()] : Object.entries(raw);
   const byCode = new Map<number, string>();
   for (const [key, value] of entries) {
     if (value === undefined) continue;

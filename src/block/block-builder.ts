@@ -9,6 +9,7 @@ import type { EncodeParts, EncodedItem } from './block-encoder.js';
 import { MAX_RANK, NA_BOOL, NA_INT32, NA_INT64, cellType, type CellType, type CellTypeInfo } from './cell-type.js';
 import { hasLoneSurrogate, setNAFloat64At } from './cells.js';
 import { MAX_EMPTY_EXTENT } from './layout.js';
+import { isArray, isObject } from '../util/guards.js';
 import { NA_FLOAT32_BITS } from './cell-type.js';
 
 /** A single cell value as plain JS: null is NA. */
@@ -49,7 +50,7 @@ export function utf8Strict(text: string, what: string): Uint8Array {
 
 /** Checks a shape and returns it with its cell count. */
 export function checkShape(shape: readonly number[]): number {
-  if (!Array.isArray(shape)) throw invalid('shape must be an array of integers');
+  if (!isArray(shape)) throw invalid('shape must be an array of integers');
   if (shape.length > MAX_RANK) throw new KeeprError('BLOCK_RANK_EXCEEDED', `rank ${shape.length} is above ${MAX_RANK}`, { details: { rank: shape.length } });
   let count = 1;
   let extent = 1;
@@ -182,8 +183,9 @@ function factorParts(init: BlockInit, count: number): { cells: Uint8Array; level
   const labelsGiven = count > 0 && !ArrayBuffer.isView(init.data) && Array.from({ length: count }, (_, i) => values[i]).some((v) => typeof v === 'string');
   let levels: string[];
   if (init.levels !== undefined) {
-    if (!Array.isArray(init.levels) || init.levels.some((l) => typeof l !== 'string')) throw invalid('levels must be an array of strings');
-    levels = [...init.levels];
+    const given: unknown = init.levels;
+    if (!isArray(given) || given.some((l) => typeof l !== 'string')) throw invalid('levels must be an array of strings');
+    levels = [...(given as readonly string[])];
   } else if (labelsGiven) {
     levels = [...new Set(Array.from({ length: count }, (_, i) => values[i]).filter((v): v is string => typeof v === 'string'))].sort();
   } else {
@@ -206,7 +208,7 @@ function factorParts(init: BlockInit, count: number): { cells: Uint8Array; level
 
 function tupleItems(init: BlockInit): EncodedItem[] {
   const items = init.items ?? [];
-  if (!Array.isArray(items)) throw invalid('tuple items must be an array of [name, block] pairs');
+  if (!isArray(items)) throw invalid('tuple items must be an array of [name, block] pairs');
   const seen = new Set<string>();
   return items.map(([name, bytes], i) => {
     if (typeof name !== 'string' || name.length === 0) throw invalid(`tuple item ${i} needs a non-empty name`, { item: i });
@@ -218,7 +220,7 @@ function tupleItems(init: BlockInit): EncodedItem[] {
 
 /** Checks a {@link BlockInit} and converts it into encoder parts. */
 export function buildParts(init: BlockInit): EncodeParts {
-  if (typeof init !== 'object' || init === null) throw invalid('a block description must be an object');
+  if (!isObject(init)) throw invalid('a block description must be an object');
   const type = cellType(init.type);
   const attributes = normalizeAttributes(init.attributes).map(([c, v]) => [c, utf8Strict(v, `attribute ${c}`)] as const);
   if (type.name === 'tuple') {

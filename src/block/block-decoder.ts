@@ -173,7 +173,10 @@ function checkTuple(view: DataView, bytes: Uint8Array, h: ValidHeader, depth: nu
     try {
       validateAt(bytes.subarray(data + itemOff, data + itemOff + itemLen), depth + 1, options);
     } catch (err) {
-      if (err instanceof KeeprError) throw malformed(`tuple item ${i}: ${String(err.details?.['reason'] ?? err.message)}`, { item: i });
+      if (err instanceof KeeprError) {
+        const reason = err.details?.['reason'];
+        throw malformed(`tuple item ${i}: ${typeof reason === 'string' ? reason : err.message}`, { item: i });
+      }
       throw err;
     }
     at = itemOff + itemLen;

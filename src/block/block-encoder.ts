@@ -58,8 +58,8 @@ function entriesBytes(entries: readonly (Uint8Array | null)[]): number {
 /** Writes length-prefixed entries at `at`; returns the offset of each entry relative to `base`. */
 function writeEntries(out: Uint8Array, view: DataView, at: number, base: number, entries: readonly (Uint8Array | null)[], offsets?: Uint32Array): number {
   for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!;
-    if (e === null) continue;
+    const e = entries[i];
+    if (e === null || e === undefined) continue;
     if (offsets !== undefined) offsets[i] = at - base;
     view.setUint32(at, e.length, true);
     out.set(e, at + 4);

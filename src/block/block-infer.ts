@@ -90,7 +90,7 @@ export function inferInit(value: unknown, options: FromOptions = {}): BlockInit 
   const base = { attributes: options.attributes, levels: options.levels, ordered: options.ordered };
   const typed = typedArrayCellType(value);
   if (typed !== undefined) {
-    const data = value as ArrayBufferView as unknown as ArrayLike<CellValue>;
+    const data = value as ArrayLike<CellValue>;
     return { ...base, type: options.type ?? typed, shape: options.shape ?? [data.length], data };
   }
   let cells: CellValue[];

@@ -5,6 +5,7 @@
  * typed arrays straight over the stored bytes.
  */
 import { KeeprError } from '../errors.js';
+import { isArray } from '../util/guards.js';
 import { ATTR, attributeCode } from './attributes.js';
 import { buildParts, type BlockInit, type CellValue } from './block-builder.js';
 import { trustedHeader, validateBlock, type ValidHeader, type ValidateOptions } from './block-decoder.js';
@@ -65,7 +66,7 @@ export class Block<T extends CellType = CellType> {
 
   /** Builds a block from a plain JS value, inferring cell type and shape. */
   static from(value: unknown, options?: FromOptions): Block {
-    if (value instanceof Block) return value;
+    if (value instanceof Block) return value as Block;
     return Block.create(inferInit(value, options));
   }
 
@@ -77,11 +78,12 @@ export class Block<T extends CellType = CellType> {
 
   /** A tuple of named blocks, in the given order. */
   static tuple(items: Readonly<Record<string, Block>> | readonly (readonly [string, Block])[], attributes?: Readonly<Record<string, string>>): Block<'tuple'> {
-    const pairs = Array.isArray(items) ? items : Object.entries(items);
-    for (const [name, b] of pairs) {
+    const pairs: readonly (readonly [string, unknown])[] = isArray(items) ? items : Object.entries(items);
+    const encoded = pairs.map(([name, b]) => {
       if (!(b instanceof Block)) throw new KeeprError('BLOCK_INVALID', `tuple item ${JSON.stringify(name)} is not a Block`);
-    }
-    return Block.create({ type: 'tuple', items: pairs.map(([n, b]) => [n, b.bytes] as const), attributes });
+      return [name, (b as Block).bytes] as const;
+    });
+    return Block.create({ type: 'tuple', items: encoded, attributes });
   }
 
   get #h(): ValidHeader {

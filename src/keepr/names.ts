@@ -10,9 +10,17 @@ export const NAME_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Largest block key, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 512;
 
-// C0 and C1 controls and DEL; lone surrogates cannot be encoded as UTF-8.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// Lone surrogates cannot be encoded as UTF-8.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True when `text` holds a C0 or C1 control character or DEL. */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
 
 function bad(kind: string, name: unknown, rule: string): KeeprError {
   return new KeeprError('NAME_INVALID', `${kind} ${JSON.stringify(typeof name === 'string' ? name : String(name))}: ${rule}`, {
@@ -33,7 +41,7 @@ export function assertName(name: unknown, kind = 'name'): asserts name is string
  */
 export function assertKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) throw bad('key', key, 'must be a non-empty string');
-  if (CONTROL.test(key)) throw bad('key', key, 'must not contain control characters');
+  if (hasControl(key)) throw bad('key', key, 'must not contain control characters');
   if (LONE_SURROGATE.test(key)) throw bad('key', key, 'must not contain lone UTF-16 surrogates');
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw bad('key', key, `must be at most ${MAX_KEY_BYTES} UTF-8 bytes`);
   for (const segment of key.split('/')) {

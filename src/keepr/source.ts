@@ -9,6 +9,7 @@ import { HASH_BYTES, HASH_OFFSET } from '../block/layout.js';
 import type { Engine, WriteOp } from '../engine/engine.js';
 import { KeeprError, isKeeprError, type ErrorCode } from '../errors.js';
 import { fromUtf8, utf8 } from '../util/bytes.js';
+import { isArray, isObject } from '../util/guards.js';
 import { assertKey, assertPrefix } from './names.js';
 
 /** How a put treats an existing block: always write, only create, or only replace. */
@@ -113,7 +114,7 @@ export class Source {
 
   /** Blocks of many keys in one read, undefined where absent. */
   async getMany(keys: readonly string[]): Promise<(Block | undefined)[]> {
-    if (!Array.isArray(keys)) throw new KeeprError('ARGUMENT_INVALID', 'keys must be an array of strings');
+    if (!isArray(keys)) throw new KeeprError('ARGUMENT_INVALID', 'keys must be an array of strings');
     for (const key of keys) assertKey(key);
     const values = await this.#call(() => this.#engine.getMany(this.#ns, keys.map(utf8)));
     return values.map((v) => (v === undefined ? undefined : Block.fromTrusted(v)));
@@ -147,12 +148,12 @@ export class Source {
    * one boolean per operation: for deletes whether a block was there, for puts always true.
    */
   async write(ops: readonly SourceOp[]): Promise<boolean[]> {
-    if (!Array.isArray(ops)) throw new KeeprError('ARGUMENT_INVALID', 'ops must be an array');
+    if (!isArray(ops)) throw new KeeprError('ARGUMENT_INVALID', 'ops must be an array');
     const engineOps: WriteOp[] = [];
     const reasons: { index: number; code: ErrorCode }[] = [];
     const existed = ops.map(() => true);
     ops.forEach((op, index) => {
-      if (typeof op !== 'object' || op === null) throw new KeeprError('ARGUMENT_INVALID', `operation ${index} is not an object`);
+      if (!isObject(op)) throw new KeeprError('ARGUMENT_INVALID', `operation ${index} is not an object`);
       assertKey(op.key);
       const key = utf8(op.key);
       const check = (code: ErrorCode, test: (current: Uint8Array | undefined) => boolean): void => {
@@ -163,20 +164,22 @@ export class Source {
         const expected = hashBytes(op.ifHash);
         check('WRITE_HASH_MISMATCH', (current) => storedHashIs(current, expected));
       }
+      const kind: unknown = op.op;
+      if (kind !== 'put' && kind !== 'delete') throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: op must be put or delete`);
       if (op.op === 'put') {
         if (!(op.block instanceof Block)) throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: block must be a Block`);
-        const mode = op.mode ?? 'always';
+        const mode: unknown = op.mode ?? 'always';
+        if (mode !== 'always' && mode !== 'if-absent' && mode !== 'if-exists') {
+          throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: unknown write mode ${String(mode)}`);
+        }
         if (mode === 'if-absent') check('WRITE_KEY_EXISTS', (current) => current === undefined);
-        else if (mode === 'if-exists') check('WRITE_KEY_ABSENT', (current) => current !== undefined);
-        else if (mode !== 'always') throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: unknown write mode ${String(mode)}`);
+        if (mode === 'if-exists') check('WRITE_KEY_ABSENT', (current) => current !== undefined);
         engineOps.push({ type: 'put', namespace: this.#ns, key, value: op.block.bytes });
-      } else if (op.op === 'delete') {
+      } else {
         // A check that always passes records whether the key was there, inside the transaction.
         engineOps.push({ type: 'check', namespace: this.#ns, key, test: (current) => ((existed[index] = current !== undefined), true) });
         reasons.push({ index, code: 'INTERNAL' });
         engineOps.push({ type: 'delete', namespace: this.#ns, key });
-      } else {
-        throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: op must be put or delete`);
       }
     });
     const outcome = await this.#call(() => this.#engine.write(engineOps));
@@ -206,16 +209,14 @@ export class Source {
       limit: limit + 1,
     };
     const items: ListedBlock[] = [];
-    let more = false;
-    await this.#call(async () => {
+    // One extra entry tells whether another page follows.
+    const more = await this.#call(async () => {
       for await (const { key, value } of this.#engine.range(this.#ns, range)) {
-        if (items.length === limit) {
-          more = true;
-          break;
-        }
+        if (items.length === limit) return true;
         const block = Block.fromTrusted(value);
         items.push({ key: fromUtf8(key), type: block.type, shape: block.shape, byteLength: block.byteLength, hash: block.hashHex });
       }
+      return false;
     });
     const last = items.at(-1);
     return { items, cursor: more && last !== undefined ? encodeCursor(last.key) : undefined };

@@ -3,10 +3,11 @@
  * namespace each) and the volatile containers, and closes everything together.
  */
 import { resolve } from 'node:path';
-import type { Engine, EngineStats } from '../engine/engine.js';
+import { Engine, type EngineStats } from '../engine/engine.js';
 import { LmdbEngine } from '../engine/lmdb/lmdb-engine.js';
 import { MemoryEngine } from '../engine/memory/memory-engine.js';
 import { KeeprError } from '../errors.js';
+import { isObject } from '../util/guards.js';
 import { assertName } from './names.js';
 import { Source } from './source.js';
 import { Volatiles } from './volatiles.js';
@@ -41,8 +42,8 @@ function engineFor(path: string | undefined, options: OpenOptions): Engine {
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) throw new KeeprError('OPTION_INVALID', `unknown option ${JSON.stringify(key)}`, { details: { option: key } });
   }
-  const engine = options.engine ?? 'lmdb';
-  if (typeof engine === 'object') return engine;
+  const engine: unknown = options.engine ?? 'lmdb';
+  if (engine instanceof Engine) return engine;
   if (engine === 'memory') return new MemoryEngine();
   if (engine !== 'lmdb') throw new KeeprError('OPTION_INVALID', `unknown engine ${JSON.stringify(engine)}`, { details: { option: 'engine' } });
   if (typeof path !== 'string' || path.length === 0) throw new KeeprError('OPTION_INVALID', 'the lmdb engine needs a directory path', { details: { option: 'path' } });
@@ -54,7 +55,7 @@ function engineFor(path: string | undefined, options: OpenOptions): Engine {
  * other processes may open the same directory at the same time.
  */
 export async function open(path?: string, options: OpenOptions = {}): Promise<Store> {
-  if (typeof options !== 'object' || options === null) throw new KeeprError('OPTION_INVALID', 'options must be an object');
+  if (!isObject(options)) throw new KeeprError('OPTION_INVALID', 'options must be an object');
   const engine = engineFor(path, options);
   await engine.open();
   return new Store(engine);

@@ -45,7 +45,7 @@ describe('golden block vectors', () => {
       const block = Block.decode(bytes);
       const ref = referenceRead(bytes);
       expect(ref.hashOk).toBe(true);
-      const { hashOk: _ignored, ...rest } = ref;
+      const { hashOk: _hashOk, ...rest } = ref;
       expect(rest).toEqual(implementationView(block));
       const json = blockToJSON(block);
       expect(json.type).toBe(vector.input.type);

@@ -17,13 +17,23 @@ const ROUNDS = 6;
 async function runAndKill(dir: string, first: number, killAfterMs: number): Promise<number[]> {
   const child = fork(writer, [dir, String(first)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const acks: number[] = [];
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => {
+    child.on('exit', (_code, signal) => {
+      resolve(signal);
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     child.on('message', (msg: { ready?: boolean; ack?: number }) => {
-      if (msg.ready === true) setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      if (msg.ready === true) {
+        setTimeout(() => {
+          child.kill('SIGKILL');
+        }, killAfterMs);
+      }
       if (msg.ack !== undefined) acks.push(msg.ack);
     });
-    child.on('exit', () => resolve());
+    child.on('exit', () => {
+      resolve();
+    });
     child.on('error', reject);
   });
   expect(await exited).toBe('SIGKILL');

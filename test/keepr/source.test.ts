@@ -103,8 +103,8 @@ for (const engine of STORE_ENGINES) {
       const src = await (await freshStore(engine)).source('s');
       await src.write(['x', 'y/1', 'y/2'].map((key) => ({ op: 'put' as const, key, block: Block.from(key) })));
       const seen: string[] = [];
-      for await (const [key, block] of src.entries({ prefix: 'y/' })) seen.push(`${key}=${String(block.toJS())}`);
-      expect(seen).toEqual(['y/1=y/1', 'y/2=y/2']);
+      for await (const [key, block] of src.entries({ prefix: 'y/' })) seen.push(`${key}=${JSON.stringify(block.toJS())}`);
+      expect(seen).toEqual(['y/1="y/1"', 'y/2="y/2"']);
     });
 
     it('rejects bad keys, cursors and limits with codes', async () => {
