@@ -178,53 +178,58 @@ export class LmdbEngine extends Engine {
     this.#generationChecked = false;
   };
 
-  protected async _createNamespace(name: string): Promise<void> {
+  // Creates and drops are tracked whole (flush wait included) so close() waits for them.
+  protected _createNamespace(name: string): Promise<void> {
+    return this.#track(this.#create(name));
+  }
+
+  async #create(name: string): Promise<void> {
     const db = this.#db!;
     if (this.#lookup(db, name) !== undefined) return;
     let id = 0;
-    await this.#track(
-      this.#transact(db, 'create namespace', () => {
-        // Re-check inside the write transaction: another writer may have created it meanwhile.
-        const existing = readNamespaceId(db, name);
-        if (existing !== undefined) {
-          id = existing;
-          return ABORT;
-        }
-        const counter = db.getBinary(REGISTRY_COUNTER_KEY);
-        const next = counter === undefined ? FIRST_NAMESPACE_ID : readU32(counter, 'counter');
-        if (next > MAX_NAMESPACE_ID) throw new KeeprError('ENGINE_FAILURE', 'lmdb namespace ids are exhausted');
-        db.putSync(registryNameKey(name), u32(next));
-        db.putSync(REGISTRY_COUNTER_KEY, u32(next + 1));
-        id = next;
-        return undefined;
-      }),
-    );
+    await this.#transact(db, 'create namespace', () => {
+      // Re-check inside the write transaction: another writer may have created it meanwhile.
+      const existing = readNamespaceId(db, name);
+      if (existing !== undefined) {
+        id = existing;
+        return ABORT;
+      }
+      const counter = db.getBinary(REGISTRY_COUNTER_KEY);
+      const next = counter === undefined ? FIRST_NAMESPACE_ID : readU32(counter, 'counter');
+      if (next > MAX_NAMESPACE_ID) throw new KeeprError('ENGINE_FAILURE', 'lmdb namespace ids are exhausted');
+      db.putSync(registryNameKey(name), u32(next));
+      db.putSync(REGISTRY_COUNTER_KEY, u32(next + 1));
+      id = next;
+      return undefined;
+    });
     await this.#durable(db);
     this.#remember(name, id);
   }
 
-  protected async _dropNamespace(name: string): Promise<boolean> {
+  protected _dropNamespace(name: string): Promise<boolean> {
+    return this.#track(this.#drop(name));
+  }
+
+  async #drop(name: string): Promise<boolean> {
     const db = this.#db!;
     const outcome = { dropped: false };
-    await this.#track(
-      this.#transact(db, 'drop namespace', () => {
-        const id = readNamespaceId(db, name);
-        if (id === undefined) return ABORT;
-        db.removeSync(registryNameKey(name));
-        const generation = db.getBinary(REGISTRY_GENERATION_KEY);
-        db.putSync(REGISTRY_GENERATION_KEY, u32(generation === undefined ? 1 : (readU32(generation, 'generation') + 1) >>> 0));
-        const start = u32(id);
-        const end = u32(id + 1);
-        // Collect keys in chunks before removing them: never delete under a live cursor.
-        for (;;) {
-          const keys = Array.from(db.getKeys({ start, end, limit: 4096 }));
-          if (keys.length === 0) break;
-          for (const key of keys) db.removeSync(key);
-        }
-        outcome.dropped = true;
-        return undefined;
-      }),
-    );
+    await this.#transact(db, 'drop namespace', () => {
+      const id = readNamespaceId(db, name);
+      if (id === undefined) return ABORT;
+      db.removeSync(registryNameKey(name));
+      const generation = db.getBinary(REGISTRY_GENERATION_KEY);
+      db.putSync(REGISTRY_GENERATION_KEY, u32(generation === undefined ? 1 : (readU32(generation, 'generation') + 1) >>> 0));
+      const start = u32(id);
+      const end = u32(id + 1);
+      // Collect keys in chunks before removing them: never delete under a live cursor.
+      for (;;) {
+        const keys = Array.from(db.getKeys({ start, end, limit: 4096 }));
+        if (keys.length === 0) break;
+        for (const key of keys) db.removeSync(key);
+      }
+      outcome.dropped = true;
+      return undefined;
+    });
     this.#namespaces.delete(name);
     // Our own bump: the next read re-reads the generation and refills the cache lazily.
     this.#generationChecked = false;

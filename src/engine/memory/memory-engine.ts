@@ -15,8 +15,8 @@ import {
 import { KeeprError } from '../../errors.js';
 import { applyBatch, type WritableNamespace } from './memory-batch.js';
 import { resolveMemoryEngineConfig, type MemoryEngineConfig, type ResolvedMemoryEngineConfig } from './memory-engine-config.js';
+import { BTree } from '../../util/btree.js';
 import {
-  BTree,
   MemorySnapshot,
   copyValue,
   namespaceNotFound,

@@ -2,21 +2,13 @@
  * B+tree storage shared by the memory engine and its snapshots: the tree types, copy-on-write
  * namespace state, range iteration, and the snapshot class itself.
  */
-import sortedBtree from 'sorted-btree';
-import type * as SortedBtree from 'sorted-btree';
 import { EngineSnapshot, type EngineCapabilities, type EngineEntry, type NormalizedRange } from '../engine.js';
 import { KeeprError } from '../../errors.js';
+import { BTree, type BTreeOf } from '../../util/btree.js';
 import { compareBytes } from '../../util/bytes.js';
 
-type BTreeClass = typeof sortedBtree.default;
-// sorted-btree is CommonJS with `exports.default = BTree`. Node's ESM default import yields
-// module.exports (class on `.default`); Vitest's interop yields the class itself. Accept both.
-const loaded: unknown = sortedBtree;
-/** The B+tree class of the sorted-btree package. */
-export const BTree: BTreeClass = typeof loaded === 'function' ? (loaded as BTreeClass) : (loaded as { default: BTreeClass }).default;
-
 /** Entries of one namespace, ordered bytewise. */
-export type KeyTree = SortedBtree.default<Uint8Array, Uint8Array>;
+export type KeyTree = BTreeOf<Uint8Array, Uint8Array>;
 
 /** One namespace: its tree, the snapshot generation that owns it, and its payload bytes. */
 export interface NamespaceState {
@@ -28,7 +20,7 @@ export interface NamespaceState {
 }
 
 /** All namespaces by name; strings of printable ASCII sort like their UTF-8 bytes. */
-export type NamespaceTree = SortedBtree.default<string, NamespaceState>;
+export type NamespaceTree = BTreeOf<string, NamespaceState>;
 
 /** A new empty key tree with bytewise order. */
 export function newKeyTree(nodeSize: number): KeyTree {
