@@ -321,6 +321,7 @@ export abstract class Engine extends Reader implements AsyncDisposable {
   abstract readonly name: string;
   #status: EngineStatus = 'new';
   #opening: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
 
   /** Current lifecycle state. */
   get status(): EngineStatus {
@@ -347,16 +348,20 @@ export abstract class Engine extends Reader implements AsyncDisposable {
     return this.#opening;
   }
 
-  /** Waits for pending writes, then closes. Idempotent. */
+  /** Waits for pending writes, then closes. Idempotent; concurrent calls share one close. */
   async close(): Promise<void> {
     if (this.#status === 'opening') await this.open().catch(() => undefined);
+    if (this.#closing !== undefined) return this.#closing;
     if (this.#status !== 'open') return;
     this.#status = 'closing';
-    try {
-      await this._close();
-    } finally {
+    // The executor turns a synchronous throw from the hook into a rejection too.
+    this.#closing = new Promise<void>((resolve) => {
+      resolve(this._close());
+    }).finally(() => {
       this.#status = 'closed';
-    }
+      this.#closing = undefined;
+    });
+    return this.#closing;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -54,7 +54,11 @@ export function lifecycleTests(ctx: ConformanceContext): void {
 
   ctx.test('close is idempotent', async () => {
     const engine = await ctx.fresh();
+    const first = engine.close();
+    // A second close while the first runs resolves only once the engine is closed.
     await engine.close();
+    expect(engine.status).toBe('closed');
+    await first;
     await engine.close();
     await Promise.all([engine.close(), engine.close()]);
     expect(engine.status).toBe('closed');
