@@ -1,0 +1,28 @@
+/**
+ * Runs every README example as a user would (`import … from 'keepr'` resolves to the built
+ * package through its own exports), so the snippets in the README cannot rot.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { makeTmpDir } from './helpers/tmp-dir.js';
+
+const run = promisify(execFile);
+const root = new URL('..', import.meta.url).pathname;
+
+async function example(name: string): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', `examples/${name}`, makeTmpDir()], { cwd: root });
+  return stdout;
+}
+
+describe('README examples', () => {
+  it('quickstart stores a matrix and reads it back', async () => {
+    expect(await example('quickstart.ts')).toContain('float64 [ 2, 2 ] [ [ 42000.5, 43100 ], [ null, 44000 ] ]');
+  });
+
+  it('files-and-strings stores a web page and a tuple', async () => {
+    const out = await example('files-and-strings.ts');
+    expect(out).toContain('text/html; charset=utf-8 /index.html <h1>hello</h1>');
+    expect(out).toContain("name: [ 'ana', '', null ]");
+  });
+});
