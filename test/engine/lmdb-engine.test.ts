@@ -202,6 +202,24 @@ describe('LmdbEngine', () => {
     expect(isKeeprError(again, 'ARGUMENT_INVALID')).toBe(true);
   });
 
+  it('lets two engines of one process share a directory', async () => {
+    const path = makeTmpDir('keepr-lmdb-');
+    const first = await openEngine({ path });
+    await first.createNamespace('n');
+    await first.put('n', key('a'), key('1'));
+    const second = await openEngine({ path });
+    expect(hex(second.getSync('n', key('a')))).toBe(hex(key('1')));
+    await second.put('n', key('b'), key('2'));
+    await second.close();
+    // Closing one leaves the shared environment open for the other.
+    expect(hex(first.getSync('n', key('b')))).toBe(hex(key('2')));
+    await first.put('n', key('c'), key('3'));
+    const mixed = new LmdbEngine({ path, sync: false });
+    engines.push(mixed);
+    const error: unknown = await mixed.open().catch((err: unknown) => err);
+    expect(isKeeprError(error, 'ENGINE_FAILURE')).toBe(true);
+  });
+
   it('works with sync: false', async () => {
     const path = makeTmpDir('keepr-lmdb-');
     const engine = await openEngine({ path, sync: false });

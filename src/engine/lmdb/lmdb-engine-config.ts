@@ -13,7 +13,8 @@ export interface LmdbEngineConfig {
   /**
    * True (default): `write()` resolves once the transaction is flushed to disk. False: LMDB
    * runs with `noSync` and writes resolve on commit, so a machine crash may lose recent writes
-   * (a process crash does not).
+   * (a process crash does not). Engines of one process on one directory share LMDB's
+   * environment, so they must agree on this setting (opening fails with ENGINE_FAILURE).
    */
   readonly sync?: boolean;
 }
