@@ -10,6 +10,7 @@
  */
 import { KeeprError } from '../errors.js';
 import { compareBytes, prefixUpperBound } from '../util/bytes.js';
+import { isArray, isObject } from '../util/guards.js';
 
 /** What an engine can do; layers above read it to pick fast paths. */
 export interface EngineCapabilities {
@@ -136,7 +137,7 @@ export function assertNamespace(name: unknown): asserts name is string {
 
 /** Validates and normalises range options. */
 export function normalizeRange(options: RangeOptions = {}, maxKeyBytes = Number.MAX_SAFE_INTEGER): NormalizedRange {
-  if (typeof options !== 'object' || options === null) {
+  if (!isObject(options)) {
     throw new KeeprError('ARGUMENT_INVALID', 'range options must be an object');
   }
   const { prefix, gt, gte, lt, lte, reverse = false, limit } = options;
@@ -207,7 +208,7 @@ abstract class Reader {
   async getMany(namespace: string, keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
     this.assertReadable();
     assertNamespace(namespace);
-    if (!Array.isArray(keys)) throw new KeeprError('ARGUMENT_INVALID', 'keys must be an array');
+    if (!isArray(keys)) throw new KeeprError('ARGUMENT_INVALID', 'keys must be an array');
     for (const key of keys) assertKey(key, this.supports.maxKeyBytes);
     return this._getMany(namespace, keys);
   }
@@ -413,7 +414,7 @@ export abstract class Engine extends Reader implements AsyncDisposable {
    */
   async write(ops: readonly WriteOp[]): Promise<WriteOutcome> {
     this.assertReadable();
-    if (!Array.isArray(ops)) throw new KeeprError('ARGUMENT_INVALID', 'ops must be an array');
+    if (!isArray(ops)) throw new KeeprError('ARGUMENT_INVALID', 'ops must be an array');
     for (const op of ops) this.assertOp(op);
     if (ops.length === 0) return { committed: true };
     return this._write(ops);
@@ -444,7 +445,7 @@ export abstract class Engine extends Reader implements AsyncDisposable {
   }
 
   private assertOp(op: WriteOp): void {
-    if (typeof op !== 'object' || op === null) throw new KeeprError('ARGUMENT_INVALID', 'each op must be an object');
+    if (!isObject(op)) throw new KeeprError('ARGUMENT_INVALID', 'each op must be an object');
     assertNamespace(op.namespace);
     assertKey(op.key, this.supports.maxKeyBytes);
     switch (op.type) {
