@@ -10,18 +10,6 @@ export const NAME_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Largest block key, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 512;
 
-// Lone surrogates cannot be encoded as UTF-8.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** True when `text` holds a C0 or C1 control character or DEL. */
-function hasControl(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
-  }
-  return false;
-}
-
 function bad(kind: string, name: unknown, rule: string): KeeprError {
   return new KeeprError('NAME_INVALID', `${kind} ${JSON.stringify(typeof name === 'string' ? name : String(name))}: ${rule}`, {
     details: { kind, name: typeof name === 'string' ? name : String(name), rule },
@@ -36,17 +24,36 @@ export function assertName(name: unknown, kind = 'name'): asserts name is string
 }
 
 /**
- * Checks a block key: 1 to 512 UTF-8 bytes, no control characters, and `/`-separated segments
- * that are neither empty nor `.` or `..` (so keys map to URL paths without surprises).
+ * Checks a block key: 1 to 512 UTF-8 bytes, no control characters or lone surrogates, and
+ * `/`-separated segments that are neither empty nor `.` or `..` (so keys map to URL paths
+ * without surprises). One pass over the characters, no allocation: this runs on every read.
  */
 export function assertKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) throw bad('key', key, 'must be a non-empty string');
-  if (hasControl(key)) throw bad('key', key, 'must not contain control characters');
-  if (LONE_SURROGATE.test(key)) throw bad('key', key, 'must not contain lone UTF-16 surrogates');
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw bad('key', key, `must be at most ${MAX_KEY_BYTES} UTF-8 bytes`);
-  for (const segment of key.split('/')) {
-    if (segment === '' || segment === '.' || segment === '..') throw bad('key', key, 'segments between / must be non-empty and not . or ..');
+  // Every UTF-16 unit encodes to at least one byte, so a longer string is too long.
+  if (key.length > MAX_KEY_BYTES) throw bad('key', key, `must be at most ${MAX_KEY_BYTES} UTF-8 bytes`);
+  const n = key.length;
+  let segmentStart = 0;
+  let ascii = true;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? key.charCodeAt(i) : 0x2f;
+    if (c === 0x2f) {
+      const len = i - segmentStart;
+      const dots = len <= 2 && key.charCodeAt(segmentStart) === 0x2e && (len === 1 || key.charCodeAt(segmentStart + 1) === 0x2e);
+      if (len === 0 || dots) throw bad('key', key, 'segments between / must be non-empty and not . or ..');
+      segmentStart = i + 1;
+    } else if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+      throw bad('key', key, 'must not contain control characters');
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < n ? key.charCodeAt(i + 1) : 0;
+      if (c >= 0xdc00 || next < 0xdc00 || next > 0xdfff) throw bad('key', key, 'must not contain lone UTF-16 surrogates');
+      i++;
+      ascii = false;
+    } else if (c >= 0x80) {
+      ascii = false;
+    }
   }
+  if (!ascii && Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw bad('key', key, `must be at most ${MAX_KEY_BYTES} UTF-8 bytes`);
 }
 
 /** Checks a key prefix used for listing: like a key, but may be empty and may end with `/`. */

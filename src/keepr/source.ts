@@ -10,7 +10,7 @@ import type { Engine, WriteOp } from '../engine/engine.js';
 import { KeeprError, isKeeprError, type ErrorCode } from '../errors.js';
 import { fromUtf8, utf8 } from '../util/bytes.js';
 import { isArray, isObject } from '../util/guards.js';
-import { assertKey, assertPrefix } from './names.js';
+import { MAX_KEY_BYTES, assertKey, assertPrefix } from './names.js';
 
 /** How a put treats an existing block: always write, only create, or only replace. */
 export type WriteMode = 'always' | 'if-absent' | 'if-exists';
@@ -86,6 +86,7 @@ export class Source {
   readonly name: string;
   readonly #engine: Engine;
   readonly #ns: string;
+  readonly #scratch = Buffer.allocUnsafe(MAX_KEY_BYTES);
 
   /** @internal Created by the Store. */
   constructor(engine: Engine, name: string, namespace: string) {
@@ -105,7 +106,9 @@ export class Source {
   getSync(key: string): Block | undefined {
     assertKey(key);
     try {
-      const bytes = this.#engine.getSync(this.#ns, utf8(key));
+      // The engine copies the key before returning, so one scratch buffer serves every read.
+      const n = this.#scratch.write(key, 'utf8');
+      const bytes = this.#engine.getSync(this.#ns, this.#scratch.subarray(0, n));
       return bytes === undefined ? undefined : Block.fromTrusted(bytes);
     } catch (err) {
       throw this.#translate(err);
