@@ -5,6 +5,7 @@ import { MAX_KEY_BYTES, assertKey, assertName } from '../../src/keepr/index.js';
 /** The key rules, written plainly (regexes and split) as a model for the one-pass checker. */
 function modelKeyOk(key: string): boolean {
   if (key.length === 0) return false;
+  // eslint-disable-next-line no-control-regex -- the model spells the rule out as a regex on purpose
   if (/[\u0000-\u001f\u007f-\u009f]/.test(key)) return false;
   if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(key)) return false;
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) return false;
