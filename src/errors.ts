@@ -61,6 +61,8 @@ export const ERROR_CODES = {
   HTTP_CONTENT_TYPE_UNSUPPORTED: { status: 415, description: 'The request body has a content type this route does not accept.' },
   HTTP_NOT_ACCEPTABLE: { status: 406, description: 'The route cannot answer in any type the Accept header allows.' },
   HTTP_REQUEST_INVALID: { status: 400, description: 'The request breaks the route schema (query string, parameters or headers).' },
+  HTTP_BODY_MALFORMED: { status: 400, description: 'The request body cannot be read as its content type says (for example JSON with a syntax error).' },
+  HTTP_METHOD_NOT_ALLOWED: { status: 405, description: 'The path exists but does not accept this HTTP method; the Allow header lists the ones it does.' },
   INTERNAL: { status: 500, description: 'An unexpected internal error; please report it.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -1,0 +1,53 @@
+/** `keepr get <source> <key>`: writes a block's exact bytes, a file block's content, or its JSON view. */
+import { Option, type Command } from 'commander';
+import { Block, blockToJSON } from '../../block/index.js';
+import { KeeprError } from '../../errors.js';
+import { dirOption, withStore, writeOutput, type DirOptions } from './common.js';
+
+interface GetOptions extends DirOptions {
+  readonly output?: string;
+  readonly raw?: boolean;
+  readonly json?: boolean;
+}
+
+/** Reads one block, or throws `SOURCE_NOT_FOUND` / `BLOCK_NOT_FOUND` (without creating anything). */
+async function readBlock(dir: string, source: string, key: string): Promise<Block> {
+  return withStore(
+    dir,
+    async (store) => {
+      const block = await (await store.source(source, { create: false })).get(key);
+      if (block === undefined) {
+        throw new KeeprError('BLOCK_NOT_FOUND', `no block under key ${JSON.stringify(key)} in source ${JSON.stringify(source)}`, { details: { source, key } });
+      }
+      // The engine contract does not promise the bytes outlive the store, so copy before closing.
+      return Block.fromTrusted(block.bytes.slice());
+    },
+    true,
+  );
+}
+
+/** Registers `get` on the program. */
+export function registerGet(program: Command): void {
+  program
+    .command('get')
+    .description('write a block: its exact stored bytes (default), a file block\'s content (--raw) or the JSON view (--json)')
+    .argument('<source>', 'source name')
+    .argument('<key>', 'block key')
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .addOption(new Option('--raw', 'write only the content of a file (bytes) block').conflicts('json'))
+    .option('--json', 'print the JSON view of the block')
+    .addOption(dirOption())
+    .action(async (source: string, key: string, options: GetOptions) => {
+      const block = await readBlock(options.dir, source, key);
+      if (options.json === true) {
+        await writeOutput(options.output, `${JSON.stringify(blockToJSON(block))}\n`);
+      } else if (options.raw === true) {
+        if (!block.is('bytes')) {
+          throw new KeeprError('BLOCK_TYPE_MISMATCH', `--raw needs a file (bytes) block; this is a ${block.type} block`, { details: { type: block.type } });
+        }
+        await writeOutput(options.output, block.data());
+      } else {
+        await writeOutput(options.output, block.bytes);
+      }
+    });
+}

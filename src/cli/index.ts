@@ -1,0 +1,77 @@
+/**
+ * The keepr command-line program. Commands are thin: parse flags, call the library, print.
+ * `run` never exits the process itself; it returns the exit code for `main.ts` to set.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { EXIT, reportError } from './commands/common.js';
+import { registerGet } from './commands/get.js';
+import { registerLs } from './commands/ls.js';
+import { registerPut } from './commands/put.js';
+import { registerRm } from './commands/rm.js';
+import { registerServe } from './commands/serve.js';
+import { registerStat } from './commands/stat.js';
+
+export { EXIT, exitCodeFor, guessMime } from './commands/common.js';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  success
+  1  usage error or bad input (bad flags, names, JSON or block bytes; failed conditions)
+  2  not found (no such source or block)
+  3  store or internal failure
+
+Environment:
+  KEEPR_DIR   default for --dir (else ./data)
+  KEEPR_HOST  default for serve --host (else 127.0.0.1)
+  KEEPR_PORT  default for serve --port (else 7070)
+
+Errors print "keepr: CODE: message" on stderr; codes are listed in docs/errors.md.`;
+
+function packageVersion(): string {
+  try {
+    // Both src/cli and dist/cli sit two levels below the package root.
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Builds the `keepr` program with all its commands. */
+export function createProgram(): Command {
+  const program = new Command('keepr')
+    .description('keepr: an embedded transactional store for typed data blocks')
+    .version(packageVersion())
+    .addHelpText('after', EXIT_CODES_HELP)
+    .showHelpAfterError('(add --help for usage)')
+    // Set before the commands are added: subcommands inherit these settings.
+    .exitOverride()
+    .configureOutput({
+      outputError: (text, write) => {
+        write(`keepr: ARGUMENT_INVALID: ${text.replace(/^error: /, '')}`);
+      },
+    });
+  registerServe(program);
+  registerPut(program);
+  registerGet(program);
+  registerLs(program);
+  registerRm(program);
+  registerStat(program);
+  return program;
+}
+
+/** Runs the program on `args` (without node and script) and resolves to the exit code. */
+export async function run(args: readonly string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    return EXIT.OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed help, the version, or the usage error.
+      return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    return reportError(err);
+  }
+}

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+/** The `keepr` executable: runs the CLI and sets the exit code (never exits early, so output is flushed). */
+import { run } from './index.js';
+
+process.exitCode = await run(process.argv.slice(2));

@@ -1,0 +1,179 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Block } from '../../src/block/index.js';
+import { makeTmpDir } from '../helpers/tmp-dir.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const MAIN = join(ROOT, 'dist/cli/main.js');
+
+interface Result {
+  readonly code: number | null;
+  readonly stdout: Buffer;
+  readonly stderr: string;
+}
+
+/** The environment without any KEEPR_* variable of the machine running the tests. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KEEPR_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+function keepr(args: readonly string[], options: { input?: string | Uint8Array; env?: Record<string, string> } = {}): Result {
+  const res = spawnSync(process.execPath, [MAIN, ...args], { input: options.input ?? '', env: cleanEnv(options.env), timeout: 20_000 });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr.toString('utf8') };
+}
+
+function ok(args: readonly string[], options?: { input?: string | Uint8Array; env?: Record<string, string> }): Buffer {
+  const res = keepr(args, options);
+  expect(res.stderr).toBe('');
+  expect(res.code).toBe(0);
+  return res.stdout;
+}
+
+beforeAll(() => {
+  // The tests run the built binary, so build it once from the current sources.
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+}, 120_000);
+
+describe('keepr CLI', () => {
+  it('puts a file and gets back the exact block, the raw content and the JSON view', () => {
+    const tmp = makeTmpDir();
+    const dir = join(tmp, 'db');
+    const file = join(tmp, 'logo.png');
+    const content = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    writeFileSync(file, content);
+
+    const hash = ok(['put', 'files', 'img/logo.png', file, '--dir', dir]).toString().trim();
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+
+    const bytes = ok(['get', 'files', 'img/logo.png', '--dir', dir]);
+    const block = Block.decode(bytes);
+    expect(block.hashHex).toBe(hash);
+    expect(block.mime).toBe('image/png');
+    expect(Buffer.compare(block.data(), content)).toBe(0);
+
+    const out = join(tmp, 'out.bin');
+    ok(['get', 'files', 'img/logo.png', '--raw', '-o', out, '--dir', dir]);
+    expect(Buffer.compare(readFileSync(out), content)).toBe(0);
+
+    const view = JSON.parse(ok(['get', 'files', 'img/logo.png', '--json', '--dir', dir]).toString()) as { type: string; hash: string; attributes: Record<string, string> };
+    expect(view).toMatchObject({ type: 'bytes', hash, attributes: { mime: 'image/png' } });
+
+    // --type overrides the guess; stdin works when the file is omitted.
+    ok(['put', 'files', 'note', '--type', 'text/x-note', '--dir', dir], { input: 'hi' });
+    expect(Block.decode(ok(['get', 'files', 'note', '--dir', dir])).mime).toBe('text/x-note');
+  });
+
+  it('puts JSON and binary blocks, lists, stats and removes', () => {
+    const dir = join(makeTmpDir(), 'db');
+    const json = '{"type":"int64","shape":[2],"data":["1","-2"]}';
+    const hash = ok(['put', 'nums', 'a/1', '-', '--json', '--dir', dir], { input: json }).toString().trim();
+    const view = JSON.parse(ok(['get', 'nums', 'a/1', '--json', '--dir', dir]).toString()) as unknown;
+    expect(view).toEqual({ type: 'int64', shape: [2], data: ['1', '-2'], hash });
+
+    const block = Block.from([[1, 2], [3, 4]]);
+    const blockHash = ok(['put', 'nums', 'a/2', '--block', '--dir', dir], { input: block.bytes }).toString().trim();
+    expect(blockHash).toBe(block.hashHex);
+    ok(['put', 'other', 'x', '--dir', dir], { input: 'x' });
+
+    expect(ok(['ls', '--dir', dir]).toString()).toBe('nums\nother\n');
+    expect(JSON.parse(ok(['ls', '--json', '--dir', dir]).toString())).toEqual({ sources: ['nums', 'other'] });
+    expect(ok(['ls', 'nums', '--dir', dir]).toString()).toBe('a/1\na/2\n');
+    const page = JSON.parse(ok(['ls', 'nums', '--prefix', 'a/', '--limit', '1', '--json', '--dir', dir]).toString()) as { items: { key: string }[]; cursor: string };
+    expect(page.items.map((i) => i.key)).toEqual(['a/1']);
+    const rest = JSON.parse(ok(['ls', 'nums', '--cursor', page.cursor, '--json', '--dir', dir]).toString()) as { items: { key: string }[]; cursor: null };
+    expect(rest).toMatchObject({ items: [{ key: 'a/2', hash: block.hashHex }], cursor: null });
+
+    const stats = JSON.parse(ok(['stat', 'nums', '--json', '--dir', dir]).toString()) as unknown;
+    expect(stats).toEqual({ source: 'nums', blocks: 2, bytes: Block.decode(ok(['get', 'nums', 'a/1', '--dir', dir])).byteLength + block.byteLength });
+    const storeStats = JSON.parse(ok(['stat', '--json', '--dir', dir]).toString()) as { sources: number; engine: { engine: string } };
+    expect(storeStats).toMatchObject({ sources: 2, engine: { engine: 'lmdb' } });
+    expect(ok(['stat', '--dir', dir]).toString()).toMatch(/sources\s+2/);
+
+    ok(['rm', 'nums', 'a/1', '--dir', dir]);
+    expect(ok(['ls', 'nums', '--dir', dir], { env: { KEEPR_DIR: '/nonexistent' } }).toString()).toBe('a/2\n');
+    expect(ok(['ls', 'nums'], { env: { KEEPR_DIR: dir } }).toString()).toBe('a/2\n');
+  });
+
+  it('reports errors as keepr: CODE: message with exit 1 (bad input) or 2 (not found)', () => {
+    const tmp = makeTmpDir();
+    const dir = join(tmp, 'db');
+    ok(['put', 's', 'k', '--dir', dir], { input: 'x' });
+    const cases: [string[], string | undefined, number, string][] = [
+      [['get', 's', 'missing', '--dir', dir], undefined, 2, 'BLOCK_NOT_FOUND'],
+      [['get', 'ghost', 'k', '--dir', dir], undefined, 2, 'SOURCE_NOT_FOUND'],
+      [['rm', 's', 'missing', '--dir', dir], undefined, 2, 'BLOCK_NOT_FOUND'],
+      [['ls', 'ghost', '--dir', dir], undefined, 2, 'SOURCE_NOT_FOUND'],
+      [['put', 's', 'j', '--json', '--dir', dir], '{"type":', 1, 'BLOCK_JSON_INVALID'],
+      [['put', 's', 'j', '--json', '--dir', dir], '{"type":"nope","data":1}', 1, 'BLOCK_TYPE_UNKNOWN'],
+      [['put', 's', 'b', '--block', '--dir', dir], 'not a block', 1, 'BLOCK_MALFORMED'],
+      [['put', 'bad!name', 'k', '--dir', dir], 'x', 1, 'NAME_INVALID'],
+      [['put', 's', 'a//b', '--dir', dir], 'x', 1, 'NAME_INVALID'],
+      [['put', 's', 'k', join(tmp, 'no-such-file'), '--dir', dir], undefined, 1, 'ARGUMENT_INVALID'],
+      [['get', 's', 'k', '--raw', '--json', '--dir', dir], undefined, 1, 'ARGUMENT_INVALID'],
+      [['get', 's', '--dir', dir], undefined, 1, 'ARGUMENT_INVALID'],
+      [['ls', 's', '--limit', 'many', '--dir', dir], undefined, 1, 'ARGUMENT_INVALID'],
+      [['ls', '--dir', join(tmp, 'typo')], undefined, 1, 'OPTION_INVALID'],
+      [['frobnicate'], undefined, 1, 'ARGUMENT_INVALID'],
+      [['serve', '--port', '99999', '--dir', dir], undefined, 1, 'ARGUMENT_INVALID'],
+    ];
+    for (const [args, input, code, errorCode] of cases) {
+      const res = keepr(args, input === undefined ? {} : { input });
+      expect.soft(res.code, args.join(' ')).toBe(code);
+      expect.soft(res.stderr, args.join(' ')).toMatch(new RegExp(`^keepr: ${errorCode}: `));
+    }
+    // Nothing above changed the store; a read of a mistyped --dir created nothing.
+    expect(ok(['ls', '--dir', dir]).toString()).toBe('s\n');
+    expect(ok(['ls', 's', '--dir', dir]).toString()).toBe('k\n');
+    expect(keepr(['ls', '--dir', join(tmp, 'typo')]).code).toBe(1);
+  });
+
+  it('serves the store over HTTP while another process writes to it, and stops cleanly on SIGTERM', async () => {
+    const tmp = makeTmpDir();
+    const dir = join(tmp, 'db');
+    // Env gives host and port; the --dir flag wins over KEEPR_DIR.
+    const server = spawn(process.execPath, [MAIN, 'serve', '--dir', dir], {
+      env: cleanEnv({ KEEPR_HOST: '127.0.0.1', KEEPR_PORT: '0', KEEPR_DIR: join(tmp, 'not-this-one') }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => { resolve(code); }));
+    let stderr = '';
+    server.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => { reject(new Error(`no URL printed; stderr: ${stderr}`)); }, 15_000);
+        server.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const m = /^keepr serving (.+) at (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
+          if (m !== null) {
+            clearTimeout(timer);
+            expect(m[1]).toBe(dir);
+            resolve(m[2]!);
+          }
+        });
+        server.once('exit', () => { reject(new Error(`server exited early; stderr: ${stderr}`)); });
+      });
+
+      const block = Block.tuple({ t: Block.from([1.5, 2.5]), name: Block.from('live') });
+      const file = join(tmp, 'block.bin');
+      writeFileSync(file, block.bytes);
+      expect(ok(['put', 'live', 'x/y', file, '--block', '--dir', dir]).toString().trim()).toBe(block.hashHex);
+
+      const res = await fetch(`${url}/v1/sources/live/blocks/x/y`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('etag')).toBe(`"${block.hashHex}"`);
+      expect(Buffer.compare(Buffer.from(await res.arrayBuffer()), block.bytes)).toBe(0);
+      const missing = await fetch(`${url}/v1/sources/live/blocks/nope`);
+      expect(await missing.json()).toMatchObject({ code: 'BLOCK_NOT_FOUND' });
+    } finally {
+      server.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).not.toMatch(/keepr: [A-Z_]+: /);
+  }, 40_000);
+});
