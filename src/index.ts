@@ -98,3 +98,13 @@ export {
   type VolatileKind,
   type WriteMode,
 } from './keepr/index.js';
+
+export {
+  buildServer,
+  DEFAULT_BODY_LIMIT,
+  BLOCK_MEDIA_TYPE,
+  JSON_MEDIA_TYPE,
+  type ServerLogLevel,
+  type ServerLoggerOptions,
+  type ServerOptions,
+} from './server/index.js';
