@@ -11,6 +11,7 @@
 import { KeeprError } from '../errors.js';
 import { compareBytes, prefixUpperBound } from '../util/bytes.js';
 import { isArray, isObject } from '../util/guards.js';
+import { settle, toAsync } from './sync-adapters.js';
 
 /** What an engine can do; layers above read it to pick fast paths. */
 export interface EngineCapabilities {
@@ -260,17 +261,27 @@ abstract class Reader {
     }
   }
 
-  protected abstract _get(namespace: string, key: Uint8Array): Promise<Uint8Array | undefined>;
+  // The async hooks default to the sync ones, so an engine with synchronous reads implements
+  // only `_getSync` and `_rangeSync`; an asynchronous engine (PostgreSQL) overrides these.
 
-  protected async _getMany(namespace: string, keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+  protected _get(namespace: string, key: Uint8Array): Promise<Uint8Array | undefined> {
+    return settle(() => this._getSync(namespace, key));
+  }
+
+  protected _getMany(namespace: string, keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    if (this.supports.syncReads) return settle(() => keys.map((key) => this._getSync(namespace, key)));
     return Promise.all(keys.map((key) => this._get(namespace, key)));
   }
 
   protected async _has(namespace: string, key: Uint8Array): Promise<boolean> {
+    if (this.supports.syncReads) return this._hasSync(namespace, key);
     return (await this._get(namespace, key)) !== undefined;
   }
 
-  protected abstract _range(namespace: string, range: NormalizedRange): AsyncIterable<EngineEntry>;
+  // Like other async iterators, the async form reports a missing namespace on the first step.
+  protected _range(namespace: string, range: NormalizedRange): AsyncIterable<EngineEntry> {
+    return toAsync(() => this._rangeSync(namespace, range));
+  }
 
   protected _getSync(_namespace: string, _key: Uint8Array): Uint8Array | undefined {
     throw new KeeprError('ENGINE_NOT_SUPPORTED', 'this engine has no synchronous reads');

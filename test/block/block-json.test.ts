@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Block, blockInitFromJSON, blockToJSON, formatTime, parseTime } from '../../src/block/index.js';
-import { type ErrorCode } from '../../src/errors.js';
-
-function codeOf(fn: () => unknown): ErrorCode | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: ErrorCode }).code;
-  }
-  return undefined;
-}
+import { codeOf } from '../helpers/error-code.js';
 
 const fromJSON = (json: unknown): Block => Block.create(blockInitFromJSON(json));
 

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ATTR, Block, HEADER_BYTES, NA_INT32, NA_INT64, type BlockInit } from '../../src/block/index.js';
-import { type ErrorCode } from '../../src/errors.js';
-
-function codeOf(fn: () => unknown): ErrorCode | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: ErrorCode }).code;
-  }
-  return undefined;
-}
+import { codeOf } from '../helpers/error-code.js';
 
 describe('Block', () => {
   it('holds every numeric cell type with its own typed array and NA', () => {

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { type ErrorCode } from '../../src/errors.js';
 import { STORE_ENGINES, freshStore } from './store-factory.js';
-
-async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<ErrorCode | undefined> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (err) {
-    return (err as { code?: ErrorCode }).code;
-  }
-  return undefined;
-}
+import { codeOfAsync } from '../helpers/error-code.js';
 
 for (const engine of STORE_ENGINES) {
   describe(`Source on ${engine}`, () => {
@@ -39,16 +30,16 @@ for (const engine of STORE_ENGINES) {
       const src = await (await freshStore(engine)).source('s');
       const v1 = Block.from('v1');
       const v2 = Block.from('v2');
-      expect(await codeOf(src.put('k', v1, { mode: 'if-exists' }))).toBe('WRITE_KEY_ABSENT');
+      expect(await codeOfAsync(src.put('k', v1, { mode: 'if-exists' }))).toBe('WRITE_KEY_ABSENT');
       await src.put('k', v1, { mode: 'if-absent' });
-      expect(await codeOf(src.put('k', v2, { mode: 'if-absent' }))).toBe('WRITE_KEY_EXISTS');
-      expect(await codeOf(src.put('k', v2, { ifHash: v2.hashHex }))).toBe('WRITE_HASH_MISMATCH');
+      expect(await codeOfAsync(src.put('k', v2, { mode: 'if-absent' }))).toBe('WRITE_KEY_EXISTS');
+      expect(await codeOfAsync(src.put('k', v2, { ifHash: v2.hashHex }))).toBe('WRITE_HASH_MISMATCH');
       expect((await src.get('k'))?.toJS()).toBe('v1');
       await src.put('k', v2, { ifHash: v1.hashHex, mode: 'if-exists' });
       expect((await src.get('k'))?.toJS()).toBe('v2');
-      expect(await codeOf(src.delete('k', { ifHash: v1.hash }))).toBe('WRITE_HASH_MISMATCH');
+      expect(await codeOfAsync(src.delete('k', { ifHash: v1.hash }))).toBe('WRITE_HASH_MISMATCH');
       expect(await src.delete('k', { ifHash: v2.hash })).toBe(true);
-      expect(await codeOf(src.put('k', v1, { ifHash: 'zz' }))).toBe('ARGUMENT_INVALID');
+      expect(await codeOfAsync(src.put('k', v1, { ifHash: 'zz' }))).toBe('ARGUMENT_INVALID');
     });
 
     it('writes a batch pipeline all or nothing', async () => {
@@ -57,7 +48,7 @@ for (const engine of STORE_ENGINES) {
       const batch = src.batch();
       for (let i = 0; i < 500; i++) batch.put(`k${String(i).padStart(3, '0')}`, Block.from(i));
       batch.put('taken', Block.from(1), { mode: 'if-absent' });
-      const err = await codeOf(batch.write());
+      const err = await codeOfAsync(batch.write());
       expect(err).toBe('WRITE_KEY_EXISTS');
       expect((await src.list()).items.map((i) => i.key)).toEqual(['taken']);
       batch.delete('taken');
@@ -111,13 +102,13 @@ for (const engine of STORE_ENGINES) {
       const src = await (await freshStore(engine)).source('s');
       const b = Block.from(1);
       for (const key of ['', '/a', 'a/', 'a//b', '../x', 'a/./b', 'tab\there', 'x'.repeat(513), '\ud800']) {
-        expect(await codeOf(src.put(key, b))).toBe('NAME_INVALID');
+        expect(await codeOfAsync(src.put(key, b))).toBe('NAME_INVALID');
       }
-      expect(await codeOf(src.get(42 as unknown as string))).toBe('NAME_INVALID');
-      expect(await codeOf(src.list({ cursor: 'nope' }))).toBe('CURSOR_INVALID');
-      expect(await codeOf(src.list({ cursor: 'k1.' + Buffer.from('a//b').toString('base64url') }))).toBe('CURSOR_INVALID');
-      expect(await codeOf(src.list({ limit: 0 }))).toBe('ARGUMENT_INVALID');
-      expect(await codeOf(src.put('k', { bytes: 1 } as unknown as Block))).toBe('ARGUMENT_INVALID');
+      expect(await codeOfAsync(src.get(42 as unknown as string))).toBe('NAME_INVALID');
+      expect(await codeOfAsync(src.list({ cursor: 'nope' }))).toBe('CURSOR_INVALID');
+      expect(await codeOfAsync(src.list({ cursor: 'k1.' + Buffer.from('a//b').toString('base64url') }))).toBe('CURSOR_INVALID');
+      expect(await codeOfAsync(src.list({ limit: 0 }))).toBe('ARGUMENT_INVALID');
+      expect(await codeOfAsync(src.put('k', { bytes: 1 } as unknown as Block))).toBe('ARGUMENT_INVALID');
       expect(await src.list()).toEqual({ items: [], cursor: undefined });
     });
 
@@ -126,15 +117,15 @@ for (const engine of STORE_ENGINES) {
       await store.createSource('b');
       await store.source('a');
       expect(await store.sources()).toEqual(['a', 'b']);
-      expect(await codeOf(store.createSource('a'))).toBe('SOURCE_EXISTS');
-      expect(await codeOf(store.source('zzz', { create: false }))).toBe('SOURCE_NOT_FOUND');
-      expect(await codeOf(store.source('bad name'))).toBe('NAME_INVALID');
+      expect(await codeOfAsync(store.createSource('a'))).toBe('SOURCE_EXISTS');
+      expect(await codeOfAsync(store.source('zzz', { create: false }))).toBe('SOURCE_NOT_FOUND');
+      expect(await codeOfAsync(store.source('bad name'))).toBe('NAME_INVALID');
       const a = await store.source('a');
       await a.put('k', Block.from(1));
       expect(await store.dropSource('a')).toBe(true);
       expect(await store.dropSource('a')).toBe(false);
-      expect(await codeOf(a.get('k'))).toBe('SOURCE_NOT_FOUND');
-      expect(await codeOf(() => a.getSync('k'))).toBe('SOURCE_NOT_FOUND');
+      expect(await codeOfAsync(a.get('k'))).toBe('SOURCE_NOT_FOUND');
+      expect(await codeOfAsync(() => a.getSync('k'))).toBe('SOURCE_NOT_FOUND');
       expect(await store.sources()).toEqual(['b']);
       expect((await store.stats()).sources).toBe(1);
     });
@@ -143,8 +134,8 @@ for (const engine of STORE_ENGINES) {
       const store = await freshStore(engine);
       const src = await store.source('s');
       await store.close();
-      expect(await codeOf(src.get('k'))).toBe('STORE_CLOSED');
-      expect(await codeOf(store.sources())).toBe('STORE_CLOSED');
+      expect(await codeOfAsync(src.get('k'))).toBe('STORE_CLOSED');
+      expect(await codeOfAsync(store.sources())).toBe('STORE_CLOSED');
     });
   });
 }

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { type ErrorCode } from '../../src/errors.js';
 import { open } from '../../src/keepr/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
-
-async function codeOf(p: Promise<unknown>): Promise<ErrorCode | undefined> {
-  try {
-    await p;
-  } catch (err) {
-    return (err as { code?: ErrorCode }).code;
-  }
-  return undefined;
-}
+import { codeOfAsync } from '../helpers/error-code.js';
 
 describe('open()', () => {
   it('persists sources and blocks across close and reopen on lmdb', async () => {
@@ -41,9 +32,9 @@ describe('open()', () => {
   });
 
   it('rejects bad options with OPTION_INVALID', async () => {
-    expect(await codeOf(open(undefined))).toBe('OPTION_INVALID');
-    expect(await codeOf(open('x', { engine: 'rocks' as 'lmdb' }))).toBe('OPTION_INVALID');
-    expect(await codeOf(open('x', { engin: 'lmdb' } as never))).toBe('OPTION_INVALID');
+    expect(await codeOfAsync(open(undefined))).toBe('OPTION_INVALID');
+    expect(await codeOfAsync(open('x', { engine: 'rocks' as 'lmdb' }))).toBe('OPTION_INVALID');
+    expect(await codeOfAsync(open('x', { engin: 'lmdb' } as never))).toBe('OPTION_INVALID');
   });
 
   it('closes idempotently and reports stats', async () => {

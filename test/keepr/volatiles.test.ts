@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { type ErrorCode } from '../../src/errors.js';
 import { Volatiles } from '../../src/keepr/index.js';
-
-async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<ErrorCode | undefined> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (err) {
-    return (err as { code?: ErrorCode }).code;
-  }
-  return undefined;
-}
+import { codeOfAsync } from '../helpers/error-code.js';
 
 const b = (v: number | string): Block => Block.from(v);
 const js = (block: Block | undefined): unknown => block?.toJS();
@@ -20,8 +11,8 @@ describe('volatile containers', () => {
     const v = new Volatiles();
     v.map('m');
     expect(v.map('m')).toBe(v.map('m'));
-    expect(await codeOf(() => v.deque('m'))).toBe('VOLATILE_KIND_MISMATCH');
-    expect(await codeOf(() => v.tree('bad name'))).toBe('NAME_INVALID');
+    expect(await codeOfAsync(() => v.deque('m'))).toBe('VOLATILE_KIND_MISMATCH');
+    expect(await codeOfAsync(() => v.tree('bad name'))).toBe('NAME_INVALID');
     v.queue('q');
     expect(v.names()).toEqual(['m', 'q']);
     expect(v.kind('q')).toBe('queue');
@@ -39,7 +30,7 @@ describe('volatile containers', () => {
     expect(await m.delete('b')).toBe(true);
     expect(await m.has('b')).toBe(false);
     expect(await m.size()).toBe(3);
-    expect(await codeOf(m.put('x', 'y' as unknown as Block))).toBe('ARGUMENT_INVALID');
+    expect(await codeOfAsync(m.put('x', 'y' as unknown as Block))).toBe('ARGUMENT_INVALID');
   });
 
   it('deque: push and pop at both ends, growing past its ring', async () => {
@@ -63,7 +54,7 @@ describe('volatile containers', () => {
     await q.put('a', b('a'), 1);
     await q.put('b', b('b'), 5);
     await q.put('c', b('c'), 5);
-    expect(await codeOf(q.put('d', b('d'), 1))).toBe('QUEUE_PRIORITY_TOO_LOW');
+    expect(await codeOfAsync(q.put('d', b('d'), 1))).toBe('QUEUE_PRIORITY_TOO_LOW');
     expect(await q.put('d', b('d'), 2)).toEqual({ evicted: 'a' });
     expect((await q.peekLowest())?.key).toBe('d');
     expect((await q.popHighest())?.key).toBe('b');
@@ -72,8 +63,8 @@ describe('volatile containers', () => {
     expect(await q.size()).toBe(1);
     expect(js((await q.get('d'))?.block)).toBe('d2');
     expect((await q.entries()).map((e) => e.priority)).toEqual([9]);
-    expect(await codeOf(q.put('x', b(1), NaN))).toBe('ARGUMENT_INVALID');
-    expect(await codeOf(() => new Volatiles().queue('z', { capacity: 0 }))).toBe('ARGUMENT_INVALID');
+    expect(await codeOfAsync(q.put('x', b(1), NaN))).toBe('ARGUMENT_INVALID');
+    expect(await codeOfAsync(() => new Volatiles().queue('z', { capacity: 0 }))).toBe('ARGUMENT_INVALID');
   });
 
   it('tree: parents, children, subtree delete', async () => {
@@ -82,8 +73,8 @@ describe('volatile containers', () => {
     await t.add('a', b('a'), 'root');
     await t.add('b', b('b'), 'root');
     await t.add('a1', b('a1'), 'a');
-    expect(await codeOf(t.add('a', b('x')))).toBe('TREE_NODE_EXISTS');
-    expect(await codeOf(t.add('z', b('x'), 'nope'))).toBe('TREE_PARENT_NOT_FOUND');
+    expect(await codeOfAsync(t.add('a', b('x')))).toBe('TREE_NODE_EXISTS');
+    expect(await codeOfAsync(t.add('z', b('x'), 'nope'))).toBe('TREE_PARENT_NOT_FOUND');
     expect(await t.children('root')).toEqual(['a', 'b']);
     expect((await t.get('a1'))?.parent).toBe('a');
     expect(await t.roots()).toEqual(['root']);

@@ -16,6 +16,7 @@ import {
   type WriteOutcome,
 } from '../engine.js';
 import { KeeprError } from '../../errors.js';
+import { settle } from '../sync-adapters.js';
 import { LmdbBatch, type RememberNamespace } from './lmdb-batch.js';
 import { LMDB_FILE_NAME, resolveLmdbEngineConfig, type LmdbEngineConfig, type ResolvedLmdbEngineConfig } from './lmdb-engine-config.js';
 import {
@@ -36,8 +37,6 @@ import {
   readU32,
   registryNameKey,
   releaseIterators,
-  settle,
-  toAsync,
   u32,
   type KeeprLmdb,
 } from './lmdb-snapshot.js';
@@ -253,18 +252,6 @@ export class LmdbEngine extends Engine {
     });
   }
 
-  protected _get(namespace: string, key: Uint8Array): Promise<Uint8Array | undefined> {
-    return settle(() => this._getSync(namespace, key));
-  }
-
-  protected override _getMany(namespace: string, keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
-    return settle(() => keys.map((key) => this._getSync(namespace, key)));
-  }
-
-  protected override _has(namespace: string, key: Uint8Array): Promise<boolean> {
-    return settle(() => this._hasSync(namespace, key));
-  }
-
   // Hot path: a flag test, one Map lookup, one key copy into a scratch buffer, one lmdb read.
   protected override _getSync(namespace: string, key: Uint8Array): Uint8Array | undefined {
     const keys = this.#keysFor(namespace);
@@ -287,11 +274,6 @@ export class LmdbEngine extends Engine {
   readonly #guard = (): void => {
     this.assertReadable();
   };
-
-  // Like other async iterators, the async form reports a missing namespace on the first step.
-  protected _range(namespace: string, range: NormalizedRange): AsyncIterable<EngineEntry> {
-    return toAsync(() => this._rangeSync(namespace, range));
-  }
 
   protected override _rangeSync(namespace: string, range: NormalizedRange): Iterable<EngineEntry> {
     return rangeEntries(this.#db!, this.#keysFor(namespace), range, undefined, this.#guard, this.#live);

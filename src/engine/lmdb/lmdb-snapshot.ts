@@ -218,10 +218,6 @@ export class LmdbSnapshot extends EngineSnapshot {
     this.assertReadable();
   };
 
-  protected _get(namespace: string, key: Uint8Array): Promise<Uint8Array | undefined> {
-    return settle(() => this._getSync(namespace, key));
-  }
-
   protected override _getSync(namespace: string, key: Uint8Array): Uint8Array | undefined {
     const keys = this.#namespace(namespace);
     try {
@@ -229,10 +225,6 @@ export class LmdbSnapshot extends EngineSnapshot {
     } catch (err) {
       throw engineFailure(err, 'get');
     }
-  }
-
-  protected _range(namespace: string, range: NormalizedRange): AsyncIterable<EngineEntry> {
-    return toAsync(() => this._rangeSync(namespace, range));
   }
 
   protected override _rangeSync(namespace: string, range: NormalizedRange): Iterable<EngineEntry> {
@@ -248,29 +240,3 @@ export class LmdbSnapshot extends EngineSnapshot {
   }
 }
 
-/**
- * An async iterable over the sync iterable `open()` makes on the first step; errors become
- * rejections, and `return()` (a `break` in `for await`) reaches the sync iterator.
- */
-export function toAsync<T>(open: () => Iterable<T>): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
-      let iterator: Iterator<T, undefined> | undefined;
-      return {
-        next: () => settle(() => (iterator ??= open()[Symbol.iterator]() as Iterator<T, undefined>).next()),
-        return: () =>
-          settle((): IteratorResult<T, undefined> => {
-            iterator?.return?.();
-            return { done: true, value: undefined };
-          }),
-      };
-    },
-  };
-}
-
-/** Runs `fn` now and wraps its result or throw in a promise. */
-export function settle<T>(fn: () => T): Promise<T> {
-  return new Promise<T>((resolve) => {
-    resolve(fn());
-  });
-}

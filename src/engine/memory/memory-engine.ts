@@ -13,6 +13,7 @@ import {
   type WriteOutcome,
 } from '../engine.js';
 import { KeeprError } from '../../errors.js';
+import { settle } from '../sync-adapters.js';
 import { applyBatch, type WritableNamespace } from './memory-batch.js';
 import { resolveMemoryEngineConfig, type MemoryEngineConfig, type ResolvedMemoryEngineConfig } from './memory-engine-config.js';
 import { BTree } from '../../util/btree.js';
@@ -22,8 +23,6 @@ import {
   namespaceNotFound,
   newKeyTree,
   rangeTree,
-  settle,
-  toAsync,
   type KeyTree,
   type NamespaceState,
   type NamespaceTree,
@@ -115,25 +114,12 @@ export class MemoryEngine extends Engine {
     return settle(() => this.#live().keysArray());
   }
 
-  protected _get(namespace: string, key: Uint8Array): Promise<Uint8Array | undefined> {
-    return settle(() => this._getSync(namespace, key));
-  }
-
-  protected override _has(namespace: string, key: Uint8Array): Promise<boolean> {
-    return settle(() => this._hasSync(namespace, key));
-  }
-
   protected override _getSync(namespace: string, key: Uint8Array): Uint8Array | undefined {
     return copyValue(this.#tree(namespace).get(key));
   }
 
   protected override _hasSync(namespace: string, key: Uint8Array): boolean {
     return this.#tree(namespace).has(key);
-  }
-
-  // Like other async iterators, the async form reports a missing namespace on the first step.
-  protected _range(namespace: string, range: NormalizedRange): AsyncIterable<EngineEntry> {
-    return toAsync(() => this._rangeSync(namespace, range));
   }
 
   protected override _rangeSync(namespace: string, range: NormalizedRange): Iterable<EngineEntry> {

@@ -72,33 +72,6 @@ export function* rangeTree(tree: KeyTree, range: NormalizedRange, guard: () => v
 }
 
 /**
- * An async iterable over the sync iterable `open()` makes on the first step; errors become
- * rejections, and `return()` (a `break` in `for await`) reaches the sync iterator.
- */
-export function toAsync<T>(open: () => Iterable<T>): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
-      let iterator: Iterator<T, undefined> | undefined;
-      return {
-        next: () => settle(() => (iterator ??= open()[Symbol.iterator]() as Iterator<T, undefined>).next()),
-        return: () =>
-          settle((): IteratorResult<T, undefined> => {
-            iterator?.return?.();
-            return { done: true, value: undefined };
-          }),
-      };
-    },
-  };
-}
-
-/** Runs `fn` now and wraps its result or throw in a promise. */
-export function settle<T>(fn: () => T): Promise<T> {
-  return new Promise<T>((resolve) => {
-    resolve(fn());
-  });
-}
-
-/**
  * A memory snapshot: an O(1) copy-on-write clone of the namespace tree. The engine bumps its
  * generation when a snapshot is taken and clones a namespace's tree before its next write, so
  * nothing reachable from here ever changes.
@@ -127,24 +100,12 @@ export class MemorySnapshot extends EngineSnapshot {
     this.assertReadable();
   };
 
-  protected _get(namespace: string, key: Uint8Array): Promise<Uint8Array | undefined> {
-    return settle(() => this._getSync(namespace, key));
-  }
-
-  protected override _has(namespace: string, key: Uint8Array): Promise<boolean> {
-    return settle(() => this._hasSync(namespace, key));
-  }
-
   protected override _getSync(namespace: string, key: Uint8Array): Uint8Array | undefined {
     return copyValue(this.#tree(namespace).get(key));
   }
 
   protected override _hasSync(namespace: string, key: Uint8Array): boolean {
     return this.#tree(namespace).has(key);
-  }
-
-  protected _range(namespace: string, range: NormalizedRange): AsyncIterable<EngineEntry> {
-    return toAsync(() => this._rangeSync(namespace, range));
   }
 
   protected override _rangeSync(namespace: string, range: NormalizedRange): Iterable<EngineEntry> {
