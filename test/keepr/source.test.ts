@@ -19,6 +19,16 @@ for (const engine of STORE_ENGINES) {
       expect(await src.has('m/1')).toBe(false);
     });
 
+    it('reads blocks whose typed views sit straight over the bytes read', async () => {
+      const src = await (await freshStore(engine)).source('s');
+      await src.put('v', Block.from(new Float64Array([1.5, 2.5, 3.5])));
+      for (const block of [await src.get('v'), src.getSync('v')]) {
+        const values = block!.values() as Float64Array;
+        expect(Array.from(values)).toEqual([1.5, 2.5, 3.5]);
+        expect(values.buffer).toBe(block!.bytes.buffer);
+      }
+    });
+
     it('reads many blocks at once', async () => {
       const src = await (await freshStore(engine)).source('s');
       await src.batch().put('a', Block.from(1)).put('c', Block.from(3)).write();
