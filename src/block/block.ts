@@ -294,7 +294,7 @@ export class Block<T extends CellType = CellType> {
    */
   toJS(): BlockJS {
     const t = this.#h.type.name;
-    if (t === 'bytes') return this.data().slice();
+    if (t === 'bytes') return new Uint8Array(this.data());
     if (t === 'tuple') {
       const out: Record<string, BlockJS> = {};
       for (const [name, item] of this.items()) out[name] = item.toJS();

@@ -431,6 +431,15 @@ export abstract class Engine extends Reader implements AsyncDisposable {
     return this._write(ops);
   }
 
+  /**
+   * Resolves once every write acknowledged so far is on disk. In `sync` durability that is
+   * already true; in `write-cache` mode it forces the pending flush.
+   */
+  async flushed(): Promise<void> {
+    this.assertReadable();
+    await this._flushed();
+  }
+
   /** A consistent read view; release it when done. */
   async snapshot(): Promise<EngineSnapshot> {
     this.assertReadable();
@@ -482,6 +491,10 @@ export abstract class Engine extends Reader implements AsyncDisposable {
   protected abstract _write(ops: readonly WriteOp[]): Promise<WriteOutcome>;
   protected abstract _snapshot(): Promise<EngineSnapshot>;
   protected abstract _stats(): Promise<EngineStats>;
+
+  protected async _flushed(): Promise<void> {
+    // Engines without a disk have nothing to flush.
+  }
 
   protected _backup(_path: string): Promise<void> {
     return Promise.reject(new KeeprError('ENGINE_NOT_SUPPORTED', `the ${this.name} engine has no hot backup`));

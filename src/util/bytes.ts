@@ -35,7 +35,9 @@ export function prefixUpperBound(prefix: Uint8Array): Uint8Array | undefined {
   let end = prefix.length;
   while (end > 0 && prefix[end - 1] === 0xff) end--;
   if (end === 0) return undefined;
-  const upper = prefix.slice(0, end);
+  // Copy explicitly: Buffer#slice returns a view, and bumping it would change the caller's prefix.
+  const upper = new Uint8Array(end);
+  upper.set(prefix.subarray(0, end));
   upper[end - 1]! += 1;
   return upper;
 }
@@ -66,4 +68,9 @@ export function fromUtf8(bytes: Uint8Array): string {
 /** Lower-case hexadecimal of some bytes. */
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/** A copy the caller owns. (`Buffer#slice` returns a view, so never copy with `.slice()`.) */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
 }

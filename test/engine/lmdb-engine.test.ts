@@ -10,14 +10,22 @@ import { isKeeprError } from '../../src/errors.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { runEngineConformance } from './conformance/index.js';
 
-runEngineConformance({
-  name: 'lmdb',
-  factory: () => new LmdbEngine({ path: makeTmpDir('keepr-lmdb-') }),
-  reopen: (closed) => {
-    if (!(closed instanceof LmdbEngine)) throw new Error('reopen expects an LmdbEngine');
-    return new LmdbEngine(closed.config);
-  },
-});
+// The default write path (commit log, sync), the write cache, and LMDB's own per-commit sync.
+const VARIANTS: readonly [string, Omit<LmdbEngineConfig, 'path'>][] = [
+  ['lmdb', {}],
+  ['lmdb write-cache', { durability: 'write-cache' }],
+  ['lmdb without commit log', { commitLog: false }],
+];
+for (const [name, config] of VARIANTS) {
+  runEngineConformance({
+    name,
+    factory: () => new LmdbEngine({ path: makeTmpDir('keepr-lmdb-'), ...config }),
+    reopen: (closed) => {
+      if (!(closed instanceof LmdbEngine)) throw new Error('reopen expects an LmdbEngine');
+      return new LmdbEngine(closed.config);
+    },
+  });
+}
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = fileURLToPath(new URL('./fixtures/lmdb-child.ts', import.meta.url));
@@ -103,14 +111,16 @@ describe('LmdbEngine', () => {
     await engine.createNamespace('a');
     await engine.put('a', key('k'), key('v'));
     await engine.close();
-    expect(readdirSync(path).sort()).toEqual(['keepr.mdb', 'keepr.mdb-lock']);
+    expect(readdirSync(path).sort()).toEqual(['keepr.mdb', 'keepr.mdb-lock', 'wal']);
+    // A clean close syncs LMDB and removes this process's commit log.
+    expect(readdirSync(join(path, 'wal'))).toEqual([]);
     const again = await openEngine({ path });
     expect(hex(again.getSync('a', key('k')))).toBe(hex(key('v')));
     expect(again.supports).toMatchObject({ persistent: true, syncReads: true, multiProcess: true, hotBackup: true, maxKeyBytes: 1024 });
   });
 
   it('rejects bad configs with OPTION_INVALID', () => {
-    const bad: unknown[] = [undefined, {}, { path: '' }, { path: 'x', mapSize: -1 }, { path: 'x', mapSize: 1.5 }, { path: 'x', sync: 'yes' }, { path: 'x', cache: true }];
+    const bad: unknown[] = [undefined, {}, { path: '' }, { path: 'x', mapSize: -1 }, { path: 'x', mapSize: 1.5 }, { path: 'x', durability: 'yes' }, { path: 'x', commitLog: 1 }, { path: 'x', flushDelayMs: 0 }, { path: 'x', cache: true }];
     for (const config of bad) {
       expect(() => new LmdbEngine(config as LmdbEngineConfig), JSON.stringify(config)).toThrow(
         expect.objectContaining({ code: 'OPTION_INVALID' }) as Error,
@@ -214,22 +224,24 @@ describe('LmdbEngine', () => {
     // Closing one leaves the shared environment open for the other.
     expect(hex(first.getSync('n', key('b')))).toBe(hex(key('2')));
     await first.put('n', key('c'), key('3'));
-    const mixed = new LmdbEngine({ path, sync: false });
+    // LMDB's own sync needs other environment flags than the commit log's.
+    const mixed = new LmdbEngine({ path, commitLog: false });
     engines.push(mixed);
     const error: unknown = await mixed.open().catch((err: unknown) => err);
-    expect(isKeeprError(error, 'ENGINE_FAILURE')).toBe(true);
+    expect(isKeeprError(error, 'OPTION_INVALID')).toBe(true);
   });
 
-  it('works with sync: false', async () => {
+  it('works with durability none (no log, synced at close)', async () => {
     const path = makeTmpDir('keepr-lmdb-');
-    const engine = await openEngine({ path, sync: false });
-    expect(engine.config.sync).toBe(false);
+    const engine = await openEngine({ path, durability: 'none' });
+    expect(engine.config.durability).toBe('none');
     await engine.createNamespace('n');
     const outcomes = await Promise.all(Array.from({ length: 100 }, (_, i) => engine.put('n', key(`k${i}`), key(`v${i}`))));
     expect(outcomes).toHaveLength(100);
     expect(await engine.write([{ type: 'check', namespace: 'n', key: key('k1'), test: () => false }])).toEqual({ committed: false, failedCheck: 0 });
     await engine.close();
-    const again = await openEngine({ path, sync: false });
+    expect(existsSync(join(path, 'wal'))).toBe(false);
+    const again = await openEngine({ path, durability: 'none' });
     expect([...again.rangeSync('n')]).toHaveLength(100);
   });
 

@@ -20,7 +20,7 @@ async function readBlock(dir: string, source: string, key: string): Promise<Bloc
         throw new KeeprError('BLOCK_NOT_FOUND', `no block under key ${JSON.stringify(key)} in source ${JSON.stringify(source)}`, { details: { source, key } });
       }
       // The engine contract does not promise the bytes outlive the store, so copy before closing.
-      return Block.fromTrusted(block.bytes.slice());
+      return Block.fromTrusted(new Uint8Array(block.bytes));
     },
     true,
   );

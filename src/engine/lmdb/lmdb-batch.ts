@@ -1,6 +1,8 @@
 /** One atomic write batch of the LMDB engine: copied ops and the transaction body. */
 import { ABORT } from 'lmdb';
 import type { CheckOp, WriteOp, WriteOutcome } from '../engine.js';
+import { copyBytes } from '../../util/bytes.js';
+import type { LoggedOp } from './log-record.js';
 import { namespaceNotFound, readNamespaceId, type KeeprLmdb, type NamespaceKeys } from './lmdb-snapshot.js';
 
 /** A write op with its buffers copied, so the caller may reuse them before the batch runs. */
@@ -16,11 +18,11 @@ export type RememberNamespace = (name: string, id: number | undefined) => Namesp
 function copyOp(op: WriteOp): QueuedOp {
   switch (op.type) {
     case 'put':
-      return { type: 'put', namespace: op.namespace, key: op.key.slice(), value: op.value.slice() };
+      return { type: 'put', namespace: op.namespace, key: copyBytes(op.key), value: copyBytes(op.value) };
     case 'delete':
-      return { type: 'delete', namespace: op.namespace, key: op.key.slice() };
+      return { type: 'delete', namespace: op.namespace, key: copyBytes(op.key) };
     case 'check':
-      return { type: 'check', namespace: op.namespace, key: op.key.slice(), test: op.test };
+      return { type: 'check', namespace: op.namespace, key: copyBytes(op.key), test: op.test };
   }
 }
 
@@ -36,13 +38,16 @@ export class LmdbBatch {
   // Set when a check's test threw: the batch aborts and this error reaches the caller as is.
   #thrown: { readonly error: unknown } | undefined;
 
-  /** Copies the ops now, while the caller still owns its buffers unchanged. */
-  constructor(ops: readonly WriteOp[]) {
-    this.#ops = ops.map(copyOp);
+  /**
+   * Copies the ops now, while the caller still owns its buffers unchanged, when the batch runs
+   * later (`copy`); a batch run at once in a synchronous transaction needs no copies.
+   */
+  constructor(ops: readonly WriteOp[], copy = true) {
+    this.#ops = copy ? ops.map(copyOp) : ops;
   }
 
-  /** Transaction body; returns ABORT to roll the child transaction back. */
-  run(db: KeeprLmdb, remember: RememberNamespace): unknown {
+  /** Transaction body; returns ABORT to roll back, else the raw operations for the commit log. */
+  run(db: KeeprLmdb, remember: RememberNamespace): LoggedOp[] | typeof ABORT {
     const ops = this.#ops;
     // Namespaces are resolved inside the transaction: the registry may have changed since the
     // cache was filled (drops and creates by this or another process).
@@ -73,11 +78,19 @@ export class LmdbBatch {
         return ABORT;
       }
     }
+    const logged: LoggedOp[] = [];
     for (const op of ops) {
-      if (op.type === 'put') db.putSync(resolved.get(op.namespace)!.key(op.key), op.value);
-      else if (op.type === 'delete') db.removeSync(resolved.get(op.namespace)!.key(op.key));
+      if (op.type === 'check') continue;
+      const keys = resolved.get(op.namespace)!;
+      if (op.type === 'put') {
+        db.putSync(keys.key(op.key), op.value);
+        logged.push({ type: 'put', key: keys.fresh(op.key), value: op.value });
+      } else {
+        db.removeSync(keys.key(op.key));
+        logged.push({ type: 'delete', key: keys.fresh(op.key) });
+      }
     }
-    return undefined;
+    return logged;
   }
 
   /** The result after the transaction settled; throws for a missing namespace or a throwing check. */

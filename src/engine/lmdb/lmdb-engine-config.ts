@@ -3,30 +3,58 @@ import { KeeprError } from '../../errors.js';
 
 /** File name of the LMDB data file inside the store directory (the lock file sits next to it). */
 export const LMDB_FILE_NAME = 'keepr.mdb';
+/** Folder of the commit logs inside the store directory. */
+export const LOG_DIR_NAME = 'wal';
+
+/**
+ * When a write is acknowledged: `sync` once it is on disk, `write-cache` once it is committed
+ * in memory (on disk within `flushDelayMs`), `none` never synced before close or `flushed()`.
+ */
+export type LmdbDurability = 'sync' | 'write-cache' | 'none';
 
 /** Options of {@link LmdbEngine}. */
 export interface LmdbEngineConfig {
-  /** Store directory; created when missing. It holds `keepr.mdb` and LMDB's lock file. */
+  /** Store directory; created when missing. It holds `keepr.mdb`, LMDB's lock file and `wal/`. */
   readonly path: string;
   /** Initial map size in bytes; lmdb-js grows the map on demand. */
   readonly mapSize?: number;
+  /** Default `sync`. */
+  readonly durability?: LmdbDurability;
   /**
-   * True (default): `write()` resolves once the transaction is flushed to disk. False: LMDB
-   * runs with `noSync` and writes resolve on commit, so a machine crash may lose recent writes
-   * (a process crash does not). Engines of one process on one directory share LMDB's
-   * environment, so they must agree on this setting (opening fails with ENGINE_FAILURE).
+   * True (default): durability comes from keepr's group-committed commit log and LMDB is synced
+   * at checkpoints. False: LMDB syncs every commit itself (two fsyncs per commit, no log).
    */
-  readonly sync?: boolean;
+  readonly commitLog?: boolean;
+  /** `write-cache`: longest delay before an acknowledged write starts its flush (default 100 ms). */
+  readonly flushDelayMs?: number;
+  /** How often LMDB is synced and covered log segments are deleted (default 1,000 ms). */
+  readonly checkpointMs?: number;
+  /** Size at which a log segment is sealed (default 64 MiB). */
+  readonly segmentBytes?: number;
 }
 
 /** Config with defaults applied. */
 export interface ResolvedLmdbEngineConfig {
   readonly path: string;
   readonly mapSize: number | undefined;
-  readonly sync: boolean;
+  readonly durability: LmdbDurability;
+  readonly commitLog: boolean;
+  readonly flushDelayMs: number;
+  readonly checkpointMs: number;
+  readonly segmentBytes: number;
 }
 
-const KNOWN_OPTIONS = new Set(['path', 'mapSize', 'sync']);
+const KNOWN_OPTIONS = new Set(['path', 'mapSize', 'durability', 'commitLog', 'flushDelayMs', 'checkpointMs', 'segmentBytes']);
+
+function bad(option: string, message: string): KeeprError {
+  return new KeeprError('OPTION_INVALID', message, { details: { option } });
+}
+
+function positive(value: unknown, option: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw bad(option, `${option} must be a positive integer`);
+  return value;
+}
 
 /** Validates an LMDB engine config (throws `OPTION_INVALID`) and applies defaults. */
 export function resolveLmdbEngineConfig(config: LmdbEngineConfig): ResolvedLmdbEngineConfig {
@@ -34,17 +62,23 @@ export function resolveLmdbEngineConfig(config: LmdbEngineConfig): ResolvedLmdbE
     throw new KeeprError('OPTION_INVALID', 'lmdb engine config must be an object');
   }
   for (const key of Object.keys(config)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new KeeprError('OPTION_INVALID', `unknown lmdb engine option ${key}`, { details: { option: key } });
+    if (!KNOWN_OPTIONS.has(key)) throw bad(key, `unknown lmdb engine option ${key}`);
   }
-  const { path, mapSize, sync = true } = config;
-  if (typeof path !== 'string' || path.length === 0) {
-    throw new KeeprError('OPTION_INVALID', 'path must be a non-empty string', { details: { option: 'path' } });
+  const { path, durability = 'sync', commitLog = true } = config;
+  if (typeof path !== 'string' || path.length === 0) throw bad('path', 'path must be a non-empty string');
+  const mapSize = config.mapSize === undefined ? undefined : positive(config.mapSize, 'mapSize', 0);
+  const mode: unknown = durability;
+  if (mode !== 'sync' && mode !== 'write-cache' && mode !== 'none') {
+    throw bad('durability', 'durability must be sync, write-cache or none');
   }
-  if (mapSize !== undefined && (!Number.isSafeInteger(mapSize) || mapSize <= 0)) {
-    throw new KeeprError('OPTION_INVALID', 'mapSize must be a positive integer', { details: { option: 'mapSize' } });
-  }
-  if (typeof sync !== 'boolean') {
-    throw new KeeprError('OPTION_INVALID', 'sync must be a boolean', { details: { option: 'sync' } });
-  }
-  return { path, mapSize, sync };
+  if (typeof commitLog !== 'boolean') throw bad('commitLog', 'commitLog must be a boolean');
+  return {
+    path,
+    mapSize,
+    durability,
+    commitLog,
+    flushDelayMs: positive(config.flushDelayMs, 'flushDelayMs', 100),
+    checkpointMs: positive(config.checkpointMs, 'checkpointMs', 1000),
+    segmentBytes: positive(config.segmentBytes, 'segmentBytes', 64 * 1024 * 1024),
+  };
 }

@@ -18,7 +18,10 @@ import {
 import { KeeprError } from '../../errors.js';
 import { settle } from '../sync-adapters.js';
 import { LmdbBatch, type RememberNamespace } from './lmdb-batch.js';
-import { LMDB_FILE_NAME, resolveLmdbEngineConfig, type LmdbEngineConfig, type ResolvedLmdbEngineConfig } from './lmdb-engine-config.js';
+import { LmdbCommitter } from './lmdb-commit.js';
+import { applyLogged, type RecoveryReport } from './lmdb-recovery.js';
+import type { LoggedOp } from './log-record.js';
+import { LMDB_FILE_NAME, LOG_DIR_NAME, resolveLmdbEngineConfig, type LmdbEngineConfig, type ResolvedLmdbEngineConfig } from './lmdb-engine-config.js';
 import {
   FIRST_NAMESPACE_ID,
   ID_BYTES,
@@ -40,6 +43,9 @@ import {
   u32,
   type KeeprLmdb,
 } from './lmdb-snapshot.js';
+
+/** Sync flags of the LMDB environments this process has open, by data file. */
+const OPEN_FLAGS = new Map<string, { readonly noSync: boolean; readonly engines: number }>();
 
 const LMDB_CAPABILITIES: EngineCapabilities = Object.freeze({
   persistent: true,
@@ -63,6 +69,8 @@ export class LmdbEngine extends Engine {
   /** Validated configuration. */
   readonly config: ResolvedLmdbEngineConfig;
   #db: KeeprLmdb | undefined;
+  #committer: LmdbCommitter | undefined;
+  #registered = false;
   // name -> prefixed-key helper; a miss re-reads the registry (another process may have created it).
   readonly #namespaces = new Map<string, NamespaceKeys>();
   // Registry generation the cache was filled under, and whether it was compared this turn.
@@ -86,16 +94,59 @@ export class LmdbEngine extends Engine {
   protected async _open(): Promise<void> {
     this.#generationChecked = false;
     await mkdir(this.config.path, { recursive: true });
-    this.#db = open<Uint8Array, Uint8Array>({
+    const { commitLog, durability } = this.config;
+    const noSync = commitLog || durability === 'none';
+    // Engines of one process on one directory share lmdb-js's environment, whose sync flags are
+    // fixed by the first open: refuse a second engine that would silently get the wrong ones.
+    const shared = OPEN_FLAGS.get(this.file);
+    if (shared !== undefined && shared.noSync !== noSync) {
+      throw new KeeprError('OPTION_INVALID', 'another engine of this process has this store open with a different commitLog/durability setting', {
+        details: { option: 'commitLog' },
+      });
+    }
+    OPEN_FLAGS.set(this.file, { noSync, engines: (shared?.engines ?? 0) + 1 });
+    this.#registered = true;
+    const db = open<Uint8Array, Uint8Array>({
       path: this.file,
       keyEncoding: 'binary',
       encoding: 'binary',
       cache: false,
-      // noSync also turns overlappingSync off; with sync on, lmdb-js keeps overlappingSync and
-      // _write waits for `flushed` instead of trusting the commit promise.
-      noSync: !this.config.sync,
+      // With the commit log (or no durability at all) LMDB never syncs at commit; checkpoints
+      // sync it. Without the log lmdb-js keeps overlappingSync and writes wait for `flushed`.
+      noSync,
       ...(this.config.mapSize === undefined ? {} : { mapSize: this.config.mapSize }),
     });
+    this.#db = db;
+    if (commitLog || durability === 'none') {
+      try {
+        this.#committer = await LmdbCommitter.open(db, {
+          durability: commitLog ? durability : 'none',
+          root: join(this.config.path, LOG_DIR_NAME),
+          flushDelayMs: this.config.flushDelayMs,
+          checkpointMs: this.config.checkpointMs,
+          segmentBytes: this.config.segmentBytes,
+        });
+      } catch (err) {
+        this.#db = undefined;
+        this.#unregister();
+        await db.close();
+        throw engineFailure(err, 'recovery');
+      }
+    }
+  }
+
+  #unregister(): void {
+    if (!this.#registered) return;
+    this.#registered = false;
+    const shared = OPEN_FLAGS.get(this.file);
+    if (shared === undefined) return;
+    if (shared.engines <= 1) OPEN_FLAGS.delete(this.file);
+    else OPEN_FLAGS.set(this.file, { ...shared, engines: shared.engines - 1 });
+  }
+
+  /** What log recovery did at open (records replayed, dead writers' logs removed). */
+  get recovery(): RecoveryReport | undefined {
+    return this.#committer?.recovery;
   }
 
   protected async _close(): Promise<void> {
@@ -107,6 +158,9 @@ export class LmdbEngine extends Engine {
     this.#namespaces.clear();
     this.#db = undefined;
     try {
+      this.#unregister();
+      await this.#committer?.close();
+      this.#committer = undefined;
       await db.close();
     } catch (err) {
       throw engineFailure(err, 'close');
@@ -120,11 +174,6 @@ export class LmdbEngine extends Engine {
     };
     void work.then(settled, settled);
     return work;
-  }
-
-  /** Resolves after the last commit is on disk (a no-op wait when `sync` is false). */
-  async #durable(db: KeeprLmdb): Promise<void> {
-    if (this.config.sync) await db.flushed;
   }
 
   #remember(name: string, id: number): NamespaceKeys {
@@ -186,7 +235,7 @@ export class LmdbEngine extends Engine {
     const db = this.#db!;
     if (this.#lookup(db, name) !== undefined) return;
     let id = 0;
-    await this.#transact(db, 'create namespace', () => {
+    await this.#run('create namespace', () => {
       // Re-check inside the write transaction: another writer may have created it meanwhile.
       const existing = readNamespaceId(db, name);
       if (existing !== undefined) {
@@ -196,12 +245,14 @@ export class LmdbEngine extends Engine {
       const counter = db.getBinary(REGISTRY_COUNTER_KEY);
       const next = counter === undefined ? FIRST_NAMESPACE_ID : readU32(counter, 'counter');
       if (next > MAX_NAMESPACE_ID) throw new KeeprError('ENGINE_FAILURE', 'lmdb namespace ids are exhausted');
-      db.putSync(registryNameKey(name), u32(next));
-      db.putSync(REGISTRY_COUNTER_KEY, u32(next + 1));
+      const ops: LoggedOp[] = [
+        { type: 'put', key: registryNameKey(name), value: u32(next) },
+        { type: 'put', key: REGISTRY_COUNTER_KEY, value: u32(next + 1) },
+      ];
+      for (const op of ops) applyLogged(db, op);
       id = next;
-      return undefined;
+      return ops;
     });
-    await this.#durable(db);
     this.#remember(name, id);
   }
 
@@ -211,29 +262,22 @@ export class LmdbEngine extends Engine {
 
   async #drop(name: string): Promise<boolean> {
     const db = this.#db!;
-    const outcome = { dropped: false };
-    await this.#transact(db, 'drop namespace', () => {
+    const dropped = await this.#run('drop namespace', () => {
       const id = readNamespaceId(db, name);
       if (id === undefined) return ABORT;
-      db.removeSync(registryNameKey(name));
       const generation = db.getBinary(REGISTRY_GENERATION_KEY);
-      db.putSync(REGISTRY_GENERATION_KEY, u32(generation === undefined ? 1 : (readU32(generation, 'generation') + 1) >>> 0));
-      const start = u32(id);
-      const end = u32(id + 1);
-      // Collect keys in chunks before removing them: never delete under a live cursor.
-      for (;;) {
-        const keys = Array.from(db.getKeys({ start, end, limit: 4096 }));
-        if (keys.length === 0) break;
-        for (const key of keys) db.removeSync(key);
-      }
-      outcome.dropped = true;
-      return undefined;
+      const ops: LoggedOp[] = [
+        { type: 'delete', key: registryNameKey(name) },
+        { type: 'put', key: REGISTRY_GENERATION_KEY, value: u32(generation === undefined ? 1 : (readU32(generation, 'generation') + 1) >>> 0) },
+        { type: 'deleteRange', key: u32(id), end: u32(id + 1) },
+      ];
+      for (const op of ops) applyLogged(db, op);
+      return ops;
     });
     this.#namespaces.delete(name);
     // Our own bump: the next read re-reads the generation and refills the cache lazily.
     this.#generationChecked = false;
-    if (outcome.dropped) await this.#durable(db);
-    return outcome.dropped;
+    return dropped;
   }
 
   protected _hasNamespace(name: string): Promise<boolean> {
@@ -285,11 +329,10 @@ export class LmdbEngine extends Engine {
 
   async #writeBatch(ops: readonly WriteOp[]): Promise<WriteOutcome> {
     const db = this.#db!;
-    const batch = new LmdbBatch(ops);
-    await this.#transact(db, 'write', () => batch.run(db, this.#rememberInTxn));
-    const outcome = batch.outcome();
-    if (outcome.committed) await this.#durable(db);
-    return outcome;
+    // The commit-log path runs the batch at once; lmdb-js's own path runs it later, so copy.
+    const batch = new LmdbBatch(ops, this.#committer === undefined);
+    await this.#run('write', () => batch.run(db, this.#rememberInTxn));
+    return batch.outcome();
   }
 
   readonly #rememberInTxn: RememberNamespace = (name, id) => {
@@ -299,16 +342,33 @@ export class LmdbEngine extends Engine {
   };
 
   /**
-   * Runs `body` as a child transaction of lmdb-js's next write batch. Returning ABORT or
-   * throwing rolls back everything `body` did; a plain `transaction()` would commit the writes
-   * made before a throw. The promise settles on commit, not on flush.
+   * Runs `body` as one write transaction; it returns the operations it made (for the commit log)
+   * or ABORT, and throwing rolls back too. Resolves, once as durable as configured, to whether it
+   * committed. Without the commit log it is a child transaction of lmdb-js's next write batch (a
+   * plain `transaction()` would commit writes made before a throw) followed by LMDB's own flush.
    */
-  async #transact(db: KeeprLmdb, what: string, body: () => unknown): Promise<void> {
+  async #run(what: string, body: () => readonly LoggedOp[] | typeof ABORT): Promise<boolean> {
+    const db = this.#db!;
     try {
-      await db.childTransaction(body);
+      if (this.#committer !== undefined) return await this.#committer.commit(body);
+      const txn = { committed: false };
+      await db.childTransaction(() => {
+        txn.committed = body() !== ABORT;
+        return txn.committed ? undefined : ABORT;
+      });
+      if (txn.committed && this.config.durability === 'sync') await db.flushed;
+      return txn.committed;
     } catch (err) {
       throw engineFailure(err, what);
     }
+  }
+
+  /** Resolves once every acknowledged write is on disk. */
+  protected override async _flushed(): Promise<void> {
+    const db = this.#db!;
+    await Promise.allSettled([...this.#pending]);
+    if (this.#committer !== undefined) await this.#committer.flushed();
+    else await db.flushed;
   }
 
   protected _snapshot(): Promise<EngineSnapshot> {

@@ -5,7 +5,7 @@
 import { EngineSnapshot, type EngineCapabilities, type EngineEntry, type NormalizedRange } from '../engine.js';
 import { KeeprError } from '../../errors.js';
 import { BTree, type BTreeOf } from '../../util/btree.js';
-import { compareBytes } from '../../util/bytes.js';
+import { compareBytes, copyBytes } from '../../util/bytes.js';
 
 /** Entries of one namespace, ordered bytewise. */
 export type KeyTree = BTreeOf<Uint8Array, Uint8Array>;
@@ -29,7 +29,7 @@ export function newKeyTree(nodeSize: number): KeyTree {
 
 /** A caller-owned copy of a stored value (stored values are never handed out). */
 export function copyValue(value: Uint8Array | undefined): Uint8Array | undefined {
-  return value === undefined ? undefined : value.slice();
+  return value === undefined ? undefined : copyBytes(value);
 }
 
 /** The error for a namespace that does not exist. */
@@ -55,7 +55,7 @@ export function* rangeTree(tree: KeyTree, range: NormalizedRange, guard: () => v
         if (c > 0 || (c === 0 && !upperInclusive)) return;
       }
       if (lower !== undefined && !lowerInclusive && compareBytes(key, lower) === 0) continue;
-      yield { key: key.slice(), value: value.slice() };
+      yield { key: copyBytes(key), value: copyBytes(value) };
       if (++count >= limit) return;
     }
   } else {
@@ -65,7 +65,7 @@ export function* rangeTree(tree: KeyTree, range: NormalizedRange, guard: () => v
         const c = compareBytes(key, lower);
         if (c < 0 || (c === 0 && !lowerInclusive)) return;
       }
-      yield { key: key.slice(), value: value.slice() };
+      yield { key: copyBytes(key), value: copyBytes(value) };
       if (++count >= limit) return;
     }
   }

@@ -137,6 +137,22 @@ export function keyValueTests(ctx: ConformanceContext): void {
     expect(await engine.has('ns', bytes(8))).toBe(false);
   });
 
+  ctx.test('Node Buffers as keys, values and range bounds are copied, never kept as views', async () => {
+    // Buffer#slice returns a view, unlike Uint8Array#slice: copies must not rely on it.
+    const engine = await withNamespace(ctx);
+    const key = Buffer.from([6, 6]);
+    const value = Buffer.from([1, 2]);
+    await engine.put('ns', key, value);
+    await engine.put('ns', Buffer.from([6, 7]), Buffer.from([3]));
+    value.fill(0);
+    key.fill(0);
+    expect(hex(await engine.get('ns', Buffer.from([6, 6])))).toBe('0102');
+    const prefix = Buffer.from([6]);
+    expect(keysOf(await collect(engine.range('ns', { prefix })))).toEqual(['0606', '0607']);
+    expect(keysOf(await collect(engine.range('ns', { prefix })))).toEqual(['0606', '0607']);
+    expect(hex(prefix)).toBe('06');
+  });
+
   ctx.test('returned keys and values belong to the caller', async () => {
     const engine = await withNamespace(ctx);
     await engine.put('ns', bytes(1), bytes(1, 1));
