@@ -335,6 +335,15 @@ export abstract class Engine extends Reader implements AsyncDisposable {
   #opening: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
 
+  /**
+   * A number that changes whenever data may have been written by someone other than this engine
+   * object (another process sharing the store). Caches above the engine compare it before
+   * trusting what they hold. Engines that nobody else can write to keep it at 0.
+   */
+  get externalVersion(): number {
+    return 0;
+  }
+
   /** Current lifecycle state. */
   get status(): EngineStatus {
     return this.#status;

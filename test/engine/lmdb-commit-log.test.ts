@@ -159,6 +159,23 @@ describe('LMDB commit log recovery', () => {
     expect(hex(recovered.getSync('late', bytes('b')))).toBe(hex(bytes('2')));
   });
 
+  it('notices commits made by another engine on the same store', async () => {
+    const path = makeTmpDir('keepr-foreign-');
+    const a = await openEngine({ path });
+    const b = await openEngine({ path });
+    await a.createNamespace('n');
+    await a.put('n', bytes('k'), bytes('1'));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const before = a.externalVersion;
+    await a.put('n', bytes('k'), bytes('2'));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Its own writes do not count as foreign.
+    expect(a.externalVersion).toBe(before);
+    await b.put('n', bytes('k'), bytes('3'));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(a.externalVersion).toBeGreaterThan(before);
+  });
+
   it('lets ten concurrent writers share fsyncs', async () => {
     const engine = await openEngine({ path: makeTmpDir('keepr-group-') });
     await engine.createNamespace('n');

@@ -245,6 +245,26 @@ describe('LmdbEngine', () => {
     expect([...again.rangeSync('n')]).toHaveLength(100);
   });
 
+  it('compresses large values when it saves space, readable under any setting', async () => {
+    const sizes: number[] = [];
+    const compressible = Buffer.alloc(64 * 1024, 'keepr block ');
+    const random = Uint8Array.from({ length: 64 * 1024 }, (_, i) => (i * 2654435761) >>> 24);
+    for (const compression of [false, { threshold: 1024 }] as const) {
+      const path = makeTmpDir('keepr-lmdb-');
+      const engine = await openEngine({ path, compression });
+      await engine.createNamespace('n');
+      for (let i = 0; i < 50; i++) await engine.put('n', key(`c${i}`), compressible);
+      await engine.put('n', key('r'), random);
+      await engine.close();
+      sizes.push(statSync(join(path, 'keepr.mdb')).size);
+      // Reopen with the other setting: values written either way read back byte for byte.
+      const again = await openEngine({ path, compression: compression === false ? { threshold: 64 } : false });
+      expect(Buffer.compare(Buffer.from(again.getSync('n', key('c7'))!), compressible)).toBe(0);
+      expect(hex(again.getSync('n', key('r')))).toBe(hex(random));
+    }
+    expect(sizes[1]!).toBeLessThan(sizes[0]! / 4);
+  });
+
   it('reports file size and lmdb counters in stats', async () => {
     const engine = await openEngine({ path: makeTmpDir('keepr-lmdb-') });
     await engine.createNamespace('a');

@@ -1,10 +1,13 @@
 /**
- * The LMDB write path with a commit log. Each write runs as one synchronous LMDB transaction
- * (checks, writes and a sequence-number bump), so it is ordered and checked under LMDB's
- * cross-process write lock and visible to every reader at once; LMDB itself does not sync at
- * commit. Durability comes from the commit log (`sync`: acknowledged after the record's
- * fdatasync, shared by every writer waiting at that moment) and from checkpoints that sync
- * LMDB and drop the log segments it now covers.
+ * The LMDB write path. Every write transaction bumps a sequence number stored in LMDB, so
+ * LMDB always says how far it got and this process can tell when another one committed.
+ *
+ * With the commit log (the default), each write runs as one synchronous LMDB transaction
+ * (checks, writes, sequence bump): ordered and checked under LMDB's cross-process write lock
+ * and visible to every reader at once, while LMDB itself does not sync at commit. Durability
+ * comes from the log (`sync`: acknowledged after the record's fdatasync, shared by every
+ * writer waiting at that moment) and from checkpoints that sync LMDB and drop covered segments.
+ * Without the log, writes are lmdb-js child transactions and LMDB syncs each commit itself.
  */
 import { ABORT, type TransactionFlags } from 'lmdb';
 import { CommitLog, type LogDurability } from './commit-log.js';
@@ -16,27 +19,40 @@ import type { KeeprLmdb } from './lmdb-snapshot.js';
 export interface CommitterOptions {
   /** `none`: no log and no sync until close or `flushed()` (bulk loads). */
   readonly durability: LogDurability | 'none';
+  /** Use the commit log (else LMDB's own per-commit sync). */
+  readonly log: boolean;
   readonly root: string;
   readonly flushDelayMs: number;
   readonly checkpointMs: number;
   readonly segmentBytes: number;
 }
 
+/** The body of a write transaction: the operations it made (for the log), or ABORT. */
+export type CommitBody = () => readonly LoggedOp[] | typeof ABORT;
+
 // Abortable, committed before returning, never waiting for a flush (LMDB runs without sync).
 // (lmdb declares TransactionFlags as an ambient enum it does not export at run time.)
 // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment
 const TXN_FLAGS: TransactionFlags = 0x10000 | 2 | 1;
 
-/** Commits transactions to LMDB and makes them durable through the commit log. */
+interface Sequenced {
+  logged?: readonly LoggedOp[];
+  seq: number;
+  foreign: boolean;
+}
+
+/** Commits transactions to LMDB and makes them as durable as configured. */
 export class LmdbCommitter {
   /** What recovery did when the store was opened. */
   readonly recovery: RecoveryReport;
   readonly #db: KeeprLmdb;
   readonly #options: CommitterOptions;
   readonly #log: CommitLog | undefined;
-  // Sequence number of this process's last commit: a different value in LMDB before our next
+  // Sequence number of this process's last commit: another value in LMDB before our next
   // commit means another process committed in between.
   #lastSeq: number;
+  #observedSeq: number;
+  #foreignCommits = 0;
   #checkpointTimer: NodeJS.Timeout | undefined;
   #checkpointing: Promise<void> | undefined;
   #unsynced = false;
@@ -47,41 +63,37 @@ export class LmdbCommitter {
     this.#log = log;
     this.recovery = recovery;
     this.#lastSeq = readSeq(db);
+    this.#observedSeq = this.#lastSeq;
   }
 
-  /** Replays the logs of earlier runs, then starts this process's log. */
+  /** Replays the logs of earlier runs, then starts this process's log (when configured). */
   static async open(db: KeeprLmdb, options: CommitterOptions): Promise<LmdbCommitter> {
     const recovery = await recover(db, options.root);
-    const log = options.durability === 'none' ? undefined : await CommitLog.create({ ...options, durability: options.durability }, readSeq(db));
+    const log = options.log && options.durability !== 'none' ? await CommitLog.create({ ...options, durability: options.durability }, readSeq(db)) : undefined;
     return new LmdbCommitter(db, options, log, recovery);
   }
 
-  /**
-   * Runs `body` in one synchronous write transaction. `body` returns the operations to log,
-   * or ABORT to roll everything back. Resolves true once the commit is as durable as the mode
-   * promises (`syncNow`: synced in LMDB itself, for rare registry changes), false when aborted.
-   */
-  async commit(body: () => readonly LoggedOp[] | typeof ABORT, syncNow = false): Promise<boolean> {
-    const txn: { logged?: readonly LoggedOp[]; seq: number; foreign: boolean } = { seq: 0, foreign: false };
-    const db = this.#db;
-    db.transactionSync(() => {
-      const result = body();
-      // lmdb types ABORT as `{}`, so test for the array the body returns when it commits.
-      if (!Array.isArray(result)) return ABORT;
-      const previous = readSeq(db);
-      txn.foreign = previous !== this.#lastSeq;
-      txn.seq = previous + 1;
-      writeSeq(db, txn.seq);
-      txn.logged = result as readonly LoggedOp[];
-      return undefined;
-    }, TXN_FLAGS);
+  /** Grows whenever another process (or engine) is known to have committed: caches compare it. */
+  get foreignCommits(): number {
+    return this.#foreignCommits;
+  }
+
+  /** Notes the sequence number a reader sees; a number that is not ours means a foreign commit. */
+  observe(seq: number): void {
+    if (seq !== this.#lastSeq && seq !== this.#observedSeq) this.#foreignCommits++;
+    this.#observedSeq = seq;
+  }
+
+  /** Resolves true once `body` committed as durably as the mode promises; false when it aborted. */
+  async commit(body: CommitBody): Promise<boolean> {
+    if (!this.#options.log && this.#options.durability !== 'none') return this.#commitNative(body);
+    const txn: Sequenced = { seq: 0, foreign: false };
+    this.#db.transactionSync(() => this.#run(body, txn), TXN_FLAGS);
     const { logged, seq, foreign } = txn;
     if (logged === undefined) return false;
-    this.#lastSeq = seq;
     this.#unsynced = true;
-    if (syncNow || this.#log === undefined) {
-      if (syncNow) await syncEnv(db);
-      else this.#scheduleCheckpoint();
+    if (this.#log === undefined) {
+      this.#scheduleCheckpoint();
       return true;
     }
     const appended = this.#log.append(encodeRecord(seq, logged), seq);
@@ -90,18 +102,41 @@ export class LmdbCommitter {
       await appended;
       // A commit of another process came just before ours and may only sit in its own log, not
       // yet on disk: sync LMDB so that ours never survives a crash without it.
-      if (foreign) await syncEnv(db);
+      if (foreign) await syncEnv(this.#db);
     }
     return true;
   }
 
+  /** LMDB's own durability: a child transaction of lmdb-js's next batch, then its flush. */
+  async #commitNative(body: CommitBody): Promise<boolean> {
+    const txn: Sequenced = { seq: 0, foreign: false };
+    // A plain `transaction()` would commit writes made before a throw; a child one rolls back.
+    await this.#db.childTransaction(() => this.#run(body, txn));
+    if (txn.logged === undefined) return false;
+    if (this.#options.durability === 'sync') await this.#db.flushed;
+    return true;
+  }
+
+  /** Transaction body wrapper: runs `body`, then bumps the sequence number. */
+  #run(body: CommitBody, txn: Sequenced): unknown {
+    const result = body();
+    // lmdb types ABORT as `{}`, so test for the array the body returns when it commits.
+    if (!Array.isArray(result)) return ABORT;
+    const previous = readSeq(this.#db);
+    txn.foreign = previous !== this.#lastSeq;
+    if (txn.foreign) this.#foreignCommits++;
+    txn.seq = previous + 1;
+    writeSeq(this.#db, txn.seq);
+    this.#lastSeq = txn.seq;
+    txn.logged = result as readonly LoggedOp[];
+    return undefined;
+  }
+
   /** Resolves once every acknowledged commit is on disk. */
   async flushed(): Promise<void> {
-    if (this.#log === undefined) {
-      if (this.#unsynced) await this.#checkpoint();
-      return;
-    }
-    await this.#log.flushed();
+    if (this.#log !== undefined) await this.#log.flushed();
+    else if (this.#options.durability === 'none') await this.#checkpoint();
+    else await this.#db.flushed;
   }
 
   /** Syncs LMDB and deletes what the logs no longer need, then closes this process's log. */
@@ -126,6 +161,7 @@ export class LmdbCommitter {
   }
 
   async #checkpoint(): Promise<void> {
+    if (!this.#unsynced) return;
     const seq = readSeq(this.#db);
     this.#unsynced = false;
     try {

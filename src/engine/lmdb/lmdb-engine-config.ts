@@ -31,7 +31,15 @@ export interface LmdbEngineConfig {
   readonly checkpointMs?: number;
   /** Size at which a log segment is sealed (default 64 MiB). */
   readonly segmentBytes?: number;
+  /**
+   * LZ4-compress values of at least this many bytes when that saves space (lmdb-js's built-in
+   * compression); `false` turns it off. Default {@link DEFAULT_COMPRESSION_THRESHOLD}.
+   */
+  readonly compression?: false | { readonly threshold: number };
 }
+
+/** Values from this size up are compressed by default (see docs/operations.md for the measurements). */
+export const DEFAULT_COMPRESSION_THRESHOLD = 16 * 1024;
 
 /** Config with defaults applied. */
 export interface ResolvedLmdbEngineConfig {
@@ -42,9 +50,21 @@ export interface ResolvedLmdbEngineConfig {
   readonly flushDelayMs: number;
   readonly checkpointMs: number;
   readonly segmentBytes: number;
+  /** Compression of large values (a resolved config is itself a valid config). */
+  readonly compression: false | { readonly threshold: number };
 }
 
-const KNOWN_OPTIONS = new Set(['path', 'mapSize', 'durability', 'commitLog', 'flushDelayMs', 'checkpointMs', 'segmentBytes']);
+const KNOWN_OPTIONS = new Set(['path', 'mapSize', 'durability', 'commitLog', 'flushDelayMs', 'checkpointMs', 'segmentBytes', 'compression']);
+
+function compression(value: unknown): false | { readonly threshold: number } {
+  if (value === undefined) return { threshold: DEFAULT_COMPRESSION_THRESHOLD };
+  if (value === false) return false;
+  const threshold: unknown = typeof value === 'object' && value !== null ? (value as { threshold?: unknown }).threshold : undefined;
+  if (typeof threshold !== 'number' || !Number.isSafeInteger(threshold) || threshold < 32) {
+    throw bad('compression', 'compression must be false or { threshold } with a threshold of at least 32 bytes');
+  }
+  return { threshold };
+}
 
 function bad(option: string, message: string): KeeprError {
   return new KeeprError('OPTION_INVALID', message, { details: { option } });
@@ -80,5 +100,6 @@ export function resolveLmdbEngineConfig(config: LmdbEngineConfig): ResolvedLmdbE
     flushDelayMs: positive(config.flushDelayMs, 'flushDelayMs', 100),
     checkpointMs: positive(config.checkpointMs, 'checkpointMs', 1000),
     segmentBytes: positive(config.segmentBytes, 'segmentBytes', 64 * 1024 * 1024),
+    compression: compression(config.compression),
   };
 }

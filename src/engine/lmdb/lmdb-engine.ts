@@ -19,7 +19,7 @@ import { KeeprError } from '../../errors.js';
 import { settle } from '../sync-adapters.js';
 import { LmdbBatch, type RememberNamespace } from './lmdb-batch.js';
 import { LmdbCommitter } from './lmdb-commit.js';
-import { applyLogged, type RecoveryReport } from './lmdb-recovery.js';
+import { applyLogged, readSeq, type RecoveryReport } from './lmdb-recovery.js';
 import type { LoggedOp } from './log-record.js';
 import { LMDB_FILE_NAME, LOG_DIR_NAME, resolveLmdbEngineConfig, type LmdbEngineConfig, type ResolvedLmdbEngineConfig } from './lmdb-engine-config.js';
 import {
@@ -114,13 +114,18 @@ export class LmdbEngine extends Engine {
       // With the commit log (or no durability at all) LMDB never syncs at commit; checkpoints
       // sync it. Without the log lmdb-js keeps overlappingSync and writes wait for `flushed`.
       noSync,
+      // Decompression stays on even when compressing is off (threshold never reached), so a store
+      // written with compression reads back under any setting. Blocks start with 'K' (0x4B), never
+      // with lmdb-js's compressed-value marker bytes (250 and up).
+      compression: { threshold: this.config.compression === false ? 0xffffffff : this.config.compression.threshold },
       ...(this.config.mapSize === undefined ? {} : { mapSize: this.config.mapSize }),
     });
     this.#db = db;
-    if (commitLog || durability === 'none') {
+    {
       try {
         this.#committer = await LmdbCommitter.open(db, {
-          durability: commitLog ? durability : 'none',
+          durability,
+          log: commitLog,
           root: join(this.config.path, LOG_DIR_NAME),
           flushDelayMs: this.config.flushDelayMs,
           checkpointMs: this.config.checkpointMs,
@@ -220,6 +225,14 @@ export class LmdbEngine extends Engine {
       this.#namespaces.clear();
       this.#generation = generation;
     }
+    this.#committer?.observe(readSeq(this.#db!));
+  }
+
+  /** Grows when another process or engine may have written (checked at most once per turn). */
+  override get externalVersion(): number {
+    if (this.status !== 'open') return 0;
+    if (!this.#generationChecked) this.#checkGeneration();
+    return this.#committer?.foreignCommits ?? 0;
   }
 
   readonly #expireGenerationCheck = (): void => {
@@ -330,7 +343,7 @@ export class LmdbEngine extends Engine {
   async #writeBatch(ops: readonly WriteOp[]): Promise<WriteOutcome> {
     const db = this.#db!;
     // The commit-log path runs the batch at once; lmdb-js's own path runs it later, so copy.
-    const batch = new LmdbBatch(ops, this.#committer === undefined);
+    const batch = new LmdbBatch(ops, !this.config.commitLog);
     await this.#run('write', () => batch.run(db, this.#rememberInTxn));
     return batch.outcome();
   }
@@ -348,16 +361,8 @@ export class LmdbEngine extends Engine {
    * plain `transaction()` would commit writes made before a throw) followed by LMDB's own flush.
    */
   async #run(what: string, body: () => readonly LoggedOp[] | typeof ABORT): Promise<boolean> {
-    const db = this.#db!;
     try {
-      if (this.#committer !== undefined) return await this.#committer.commit(body);
-      const txn = { committed: false };
-      await db.childTransaction(() => {
-        txn.committed = body() !== ABORT;
-        return txn.committed ? undefined : ABORT;
-      });
-      if (txn.committed && this.config.durability === 'sync') await db.flushed;
-      return txn.committed;
+      return await this.#committer!.commit(body);
     } catch (err) {
       throw engineFailure(err, what);
     }
@@ -365,10 +370,8 @@ export class LmdbEngine extends Engine {
 
   /** Resolves once every acknowledged write is on disk. */
   protected override async _flushed(): Promise<void> {
-    const db = this.#db!;
     await Promise.allSettled([...this.#pending]);
-    if (this.#committer !== undefined) await this.#committer.flushed();
-    else await db.flushed;
+    await this.#committer!.flushed();
   }
 
   protected _snapshot(): Promise<EngineSnapshot> {
