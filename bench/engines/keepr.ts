@@ -1,0 +1,104 @@
+/** keepr through its public API: `open`, `store.source`, `Source.write/put/getSync/get/entries`. */
+import { open, type Source, type Store } from '../../src/index.js';
+import type { Entry } from '../lib/data.js';
+import { unknownMethod, type Adapter, type Reader, type Scanner, type Visit } from './types.js';
+
+/** The source every keepr workload uses. */
+export const SOURCE_NAME = 'bench';
+
+export class KeeprAdapter implements Adapter {
+  readonly family = 'keepr';
+  touched = 0;
+  #store: Store | undefined;
+  #source: Source | undefined;
+
+  get store(): Store {
+    if (this.#store === undefined) throw new Error('keepr store is not open');
+    return this.#store;
+  }
+
+  get source(): Source {
+    if (this.#source === undefined) throw new Error('keepr store is not open');
+    return this.#source;
+  }
+
+  async open(dir: string): Promise<void> {
+    // Default options: the lmdb engine, durable writes.
+    this.#store = await open(dir);
+    this.#source = await this.#store.source(SOURCE_NAME);
+  }
+
+  async writeBatch(entries: readonly Entry[]): Promise<void> {
+    await this.source.write(entries.map(({ key, block }) => ({ op: 'put', key, block })));
+  }
+
+  async put({ key, block }: Entry): Promise<void> {
+    await this.source.put(key, block);
+  }
+
+  reader(method: string): Reader {
+    const source = this.source;
+    if (method === 'getSync') {
+      return {
+        kind: 'sync',
+        get: (key) => {
+          const block = source.getSync(key);
+          if (block === undefined) return undefined;
+          this.touched += block.data().length;
+          return block.bytes;
+        },
+      };
+    }
+    if (method === 'get') {
+      return {
+        kind: 'async',
+        get: async (key) => {
+          const block = await source.get(key);
+          if (block === undefined) return undefined;
+          this.touched += block.data().length;
+          return block.bytes;
+        },
+      };
+    }
+    throw unknownMethod(this.family, 'read', method);
+  }
+
+  scanner(method: string): Scanner {
+    if (method === 'entries') {
+      return {
+        kind: 'async',
+        scan: async (visit: Visit) => {
+          let n = 0;
+          for await (const [key, block] of this.source.entries()) {
+            this.touched += block.data().length;
+            visit(key, block.bytes);
+            n++;
+          }
+          return n;
+        },
+      };
+    }
+    if (method === 'engine.rangeSync') {
+      // The engine under the store is public (`store.engine`); a source is namespace `src:<name>`.
+      const engine = this.store.engine;
+      return {
+        kind: 'sync',
+        scan: (visit: Visit) => {
+          let n = 0;
+          for (const { key, value } of engine.rangeSync(`src:${SOURCE_NAME}`)) {
+            visit(key, value);
+            n++;
+          }
+          return n;
+        },
+      };
+    }
+    throw unknownMethod(this.family, 'scan', method);
+  }
+
+  async close(): Promise<void> {
+    await this.#store?.close();
+    this.#store = undefined;
+    this.#source = undefined;
+  }
+}

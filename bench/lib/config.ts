@@ -1,0 +1,63 @@
+/** Workload sizes: the SPEC's defaults, the `--quick` smoke sizes, and scaling. */
+import type { Sizes } from '../workloads/types.js';
+
+/** The SPEC's sizes; the whole run takes a few minutes on 2 cores. */
+export const DEFAULT_SIZES: Sizes = {
+  w0Ops: 2000,
+  w0MaxSeconds: 3,
+  w1Keys: 200_000,
+  w1Gets: 500_000,
+  w2Entries: 200_000,
+  w2Batch: 1000,
+  w3Puts: 2000,
+  w4Keys: 100_000,
+  w6Seconds: 5,
+  w6WarmupSeconds: 1,
+  w6Connections: 10,
+  loadBatch: 10_000,
+};
+
+/** `--quick`: about a minute in all, for a smoke run. */
+export const QUICK_SIZES: Sizes = {
+  w0Ops: 300,
+  w0MaxSeconds: 1,
+  w1Keys: 20_000,
+  w1Gets: 50_000,
+  w2Entries: 20_000,
+  w2Batch: 1000,
+  w3Puts: 200,
+  w4Keys: 20_000,
+  w6Seconds: 2,
+  w6WarmupSeconds: 0.5,
+  w6Connections: 10,
+  loadBatch: 5000,
+};
+
+/** Counts of `sizes` times `factor` (at least one batch / ten items; batch sizes and durations kept). */
+export function scaleSizes(sizes: Sizes, factor: number): Sizes {
+  if (factor === 1) return sizes;
+  const n = (value: number, min: number): number => Math.max(min, Math.round(value * factor));
+  return {
+    ...sizes,
+    w0Ops: n(sizes.w0Ops, 10),
+    w1Keys: n(sizes.w1Keys, 100),
+    w1Gets: n(sizes.w1Gets, 100),
+    w2Entries: n(sizes.w2Entries, sizes.w2Batch),
+    w3Puts: n(sizes.w3Puts, 20),
+    w4Keys: n(sizes.w4Keys, 100),
+  };
+}
+
+/** What the driver hands a contender's process (as one JSON argument). */
+export interface ChildConfig {
+  /** Directory under which the contender makes its own data directory. */
+  readonly baseDir: string;
+  readonly sizes: Sizes;
+  readonly seed: number;
+  readonly phase?: string;
+  /** Prepared data to run on (left in place), instead of a fresh directory of its own. */
+  readonly dataDir?: string;
+}
+
+/** The fixed seed of all bench data. */
+export const DEFAULT_SEED = 20240501;

@@ -1,0 +1,101 @@
+/**
+ * The targets printed under each table. They are reported, never asserted: a benchmark
+ * measures (ratios, because absolute numbers drift on shared machines).
+ */
+import { rate, ratio } from './format.js';
+import { measured, type ResultRow } from './result.js';
+
+export interface Goal {
+  readonly workload: string;
+  readonly target: string;
+  /** What the run measured, or why it could not. */
+  readonly actual: string;
+  /** undefined: not measured in this run. */
+  readonly met: boolean | undefined;
+}
+
+/** Memory budget for keepr's heapUsed + RssAnon during W1 and W2, in MiB. */
+export const MEMORY_BUDGET_MIB = 150;
+
+/** Mean of the W0 `disk.fdatasync` rates (start and end of the run), or undefined. */
+export function diskRate(rows: readonly ResultRow[]): number | undefined {
+  const rates = rows.filter((r) => r.workload === 'w0' && r.engine === 'disk.fdatasync' && measured(r)).map((r) => r.opsPerSec);
+  return rates.length === 0 ? undefined : rates.reduce((a, b) => a + b, 0) / rates.length;
+}
+
+/** Evaluates every goal against the rows of one run. */
+export function evaluateGoals(rows: readonly ResultRow[]): Goal[] {
+  const find = (workload: string, engine: string): ResultRow | undefined => rows.find((r) => r.workload === workload && r.engine === engine);
+  const goals: Goal[] = [];
+
+  const atLeast = (workload: string, mine: string, peer: string, factor: number, target: string): void => {
+    const a = find(workload, mine);
+    const b = find(workload, peer);
+    if (!measured(a) || !measured(b)) {
+      goals.push({ workload, target, actual: `not measured (${!measured(a) ? mine : peer} did not run)`, met: undefined });
+      return;
+    }
+    const r = a.opsPerSec / b.opsPerSec;
+    goals.push({ workload, target, actual: `${rate(a.opsPerSec)} vs ${rate(b.opsPerSec)} ops/s = ${ratio(r)}`, met: factor === 1 ? r > 1 : r >= factor });
+  };
+
+  const aheadOfAll = (workload: string, mine: string, peers: readonly string[], target: string): void => {
+    const a = find(workload, mine);
+    const others = peers.map((p) => find(workload, p)).filter(measured);
+    if (!measured(a) || others.length === 0) {
+      goals.push({ workload, target, actual: 'not measured', met: undefined });
+      return;
+    }
+    const best = others.reduce((x, y) => (y.opsPerSec > x.opsPerSec ? y : x));
+    const missing = peers.length - others.length;
+    goals.push({
+      workload,
+      target,
+      actual: `${rate(a.opsPerSec)} ops/s vs best peer ${best.engine} ${rate(best.opsPerSec)} = ${ratio(a.opsPerSec / best.opsPerSec)}${missing > 0 ? ` (${missing} peer(s) did not run)` : ''}`,
+      met: a.opsPerSec > best.opsPerSec,
+    });
+  };
+
+  atLeast('w1', 'keepr.getSync', 'lmdb.getBinary', 0.9, 'keepr getSync ≥ 0.9× raw lmdb getBinary');
+  atLeast('w1', 'keepr.getSync', 'level.getSync', 1, 'keepr getSync ahead of classic-level getSync');
+  atLeast('w1', 'keepr.getSync', 'sqlite.get', 1, 'keepr getSync ahead of better-sqlite3 get');
+  aheadOfAll('w2', 'keepr.write', ['lmdb.transaction', 'level.batch', 'sqlite.transaction'], 'keepr write() ahead of every peer');
+  aheadOfAll('w3', 'keepr.put:1', ['lmdb.put:1', 'level.put:1', 'sqlite.run:1'], 'keepr put, 1 writer, ahead of every peer');
+  aheadOfAll('w3', 'keepr.put:10', ['lmdb.put:10', 'level.put:10', 'sqlite.run:10'], 'keepr put, 10 writers, ahead of every peer');
+
+  const disk = diskRate(rows);
+  const one = find('w3', 'keepr.put:1');
+  const ten = find('w3', 'keepr.put:10');
+  if (measured(one) && disk !== undefined) {
+    const r = one.opsPerSec / disk;
+    goals.push({ workload: 'w3', target: 'keepr put, 1 writer ≥ 0.8× W0 fdatasync rate', actual: `${rate(one.opsPerSec)} vs ${rate(disk)}/s (W0 mean) = ${ratio(r)}`, met: r >= 0.8 });
+  } else {
+    goals.push({ workload: 'w3', target: 'keepr put, 1 writer ≥ 0.8× W0 fdatasync rate', actual: 'not measured (needs W0 and W3)', met: undefined });
+  }
+  if (measured(one) && measured(ten)) {
+    const r = ten.opsPerSec / one.opsPerSec;
+    goals.push({ workload: 'w3', target: 'keepr 10 writers ≥ 5× 1 writer', actual: ratio(r), met: r >= 5 });
+  } else {
+    goals.push({ workload: 'w3', target: 'keepr 10 writers ≥ 5× 1 writer', actual: 'not measured', met: undefined });
+  }
+
+  atLeast('w4', 'keepr.entries', 'lmdb.getRange', 0.9, 'keepr entries() ≥ 0.9× raw lmdb getRange');
+  atLeast('w4', 'keepr.engine.rangeSync', 'lmdb.getRange', 0.9, '(engine level) keepr store.engine.rangeSync ≥ 0.9× raw lmdb getRange');
+  atLeast('w6', 'keepr.server', 'fastify.bare', 0.9, 'keepr server ≥ 0.9× bare Fastify route (req/s)');
+
+  for (const row of rows) {
+    if ((row.workload !== 'w1' && row.workload !== 'w2') || !row.engine.startsWith('keepr.')) continue;
+    const target = `${row.engine}: peak heapUsed + RssAnon < ${MEMORY_BUDGET_MIB} MiB`;
+    if (!measured(row) || row.peakHeapPlusAnonMiB === undefined) {
+      goals.push({ workload: row.workload, target, actual: 'not measured', met: undefined });
+      continue;
+    }
+    goals.push({
+      workload: row.workload,
+      target,
+      actual: `${row.peakHeapPlusAnonMiB.toFixed(1)} MiB (heap ${row.peakHeapMiB?.toFixed(1) ?? '-'}, anon ${row.peakAnonMiB?.toFixed(1) ?? '-'})`,
+      met: row.peakHeapPlusAnonMiB < MEMORY_BUDGET_MIB,
+    });
+  }
+  return goals;
+}

@@ -1,0 +1,82 @@
+/** What a workload is: its contenders and how one contender runs inside its own process. */
+import type { MemorySampler } from '../lib/memory.js';
+import type { PeerPackage } from '../lib/peers.js';
+
+/** Sizes of every workload (the defaults are the SPEC's; `--quick` shrinks them). */
+export interface Sizes {
+  readonly w0Ops: number;
+  readonly w0MaxSeconds: number;
+  readonly w1Keys: number;
+  readonly w1Gets: number;
+  readonly w2Entries: number;
+  readonly w2Batch: number;
+  readonly w3Puts: number;
+  readonly w4Keys: number;
+  readonly w6Seconds: number;
+  readonly w6WarmupSeconds: number;
+  readonly w6Connections: number;
+  /** Entries per transaction when loading data that a workload then reads. */
+  readonly loadBatch: number;
+}
+
+/** Everything a contender's run gets. */
+export interface CaseContext {
+  /** An empty directory of its own, or its family's prepared data (see {@link WorkloadDef.prepare}). */
+  readonly dir: string;
+  readonly sizes: Sizes;
+  readonly seed: number;
+  readonly mem: MemorySampler;
+  /** W0: `start` or `end` of the run. */
+  readonly phase: string | undefined;
+}
+
+/** What a run reports besides memory: `ops` in `seconds`, and any extra facts. */
+export interface CaseResult {
+  readonly ops: number;
+  readonly seconds: number;
+  readonly p50Us?: number;
+  readonly p99Us?: number;
+  /** How the answers were checked. */
+  readonly verified: string;
+  readonly [extra: string]: unknown;
+}
+
+/** One contender of a workload. */
+export interface ContenderDef {
+  /** `family.method` (plus `:variant`), e.g. `keepr.getSync`, `lmdb.put:10`. */
+  readonly id: string;
+  /** Peer packages it needs from bench/node_modules. */
+  readonly peers: readonly PeerPackage[];
+  /** Rows are compared within a group (W3: the writer count). */
+  readonly group?: string;
+  /** The keepr row that ratios are taken from within its group. */
+  readonly primary?: boolean;
+}
+
+/** A workload. */
+export interface WorkloadDef {
+  readonly id: string;
+  readonly title: string;
+  contenders(sizes: Sizes): readonly ContenderDef[];
+  /**
+   * Writes the data the contenders of one family then read, into `ctx.dir`, in a process of its
+   * own (contender id `<family>.prepare`), so the readers' memory peaks are the reads' alone.
+   */
+  prepare?(family: string, ctx: CaseContext): Promise<PrepareResult>;
+  /** Runs a contender; with `prepare`, `ctx.dir` holds its family's prepared data. */
+  run(contender: string, ctx: CaseContext): Promise<CaseResult>;
+}
+
+/** What a prepare step reports. */
+export interface PrepareResult {
+  readonly entries: number;
+  readonly loadSeconds: number;
+}
+
+/** `family.method:variant` → its parts. */
+export function parseContender(id: string): { family: string; method: string; variant: string | undefined } {
+  const [name = '', variant] = id.split(':');
+  const dot = name.indexOf('.');
+  if (dot < 1) throw new Error(`bad contender id ${JSON.stringify(id)}`);
+  return { family: name.slice(0, dot), method: name.slice(dot + 1), variant };
+}
