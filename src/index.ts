@@ -62,12 +62,16 @@ export {
   type WriteOp,
   type WriteOutcome,
 } from './engine/engine.js';
-export { LmdbEngine, type LmdbEngineConfig } from './engine/lmdb/index.js';
+export { LmdbEngine, DEFAULT_COMPRESSION_THRESHOLD, type LmdbDurability, type LmdbEngineConfig } from './engine/lmdb/index.js';
 export { MemoryEngine, type MemoryEngineConfig } from './engine/memory/index.js';
 
 export {
   open,
   Store,
+  BlockCache,
+  DEFAULT_CACHE_LIMITS,
+  DEFAULT_CACHE_POLICY,
+  DEFAULT_CACHE_SAMPLES,
   Source,
   SourceBatch,
   Volatiles,
@@ -80,7 +84,13 @@ export {
   DEFAULT_QUEUE_CAPACITY,
   NAME_RULE,
   MAX_KEY_BYTES,
+  type BlockCacheOptions,
+  type BlockCacheStats,
+  type CacheOptions,
+  type CachePolicy,
   type DeleteOptions,
+  type Durability,
+  type EvictReason,
   type ListOptions,
   type ListPage,
   type ListedBlock,
@@ -91,6 +101,7 @@ export {
   type QueuePutResult,
   type SourceOp,
   type SourceOptions,
+  type StoreCacheStats,
   type StoreStats,
   type TreeNode,
   type Volatile,

@@ -1,4 +1,6 @@
-export { open, Store, type OpenOptions, type SourceOptions, type StoreStats } from './store.js';
+export { open, Store, type Durability, type OpenOptions, type SourceOptions, type StoreStats } from './store.js';
+export { DEFAULT_CACHE_LIMITS, type CacheOptions, type StoreCacheStats } from './store-cache.js';
+export { BlockCache, DEFAULT_CACHE_POLICY, DEFAULT_CACHE_SAMPLES, type BlockCacheOptions, type BlockCacheStats, type CachePolicy, type EvictReason } from './block-cache.js';
 export {
   Source,
   SourceBatch,

@@ -11,6 +11,7 @@ import { KeeprError, isKeeprError, type ErrorCode } from '../errors.js';
 import { fromUtf8, utf8 } from '../util/bytes.js';
 import { isArray, isObject } from '../util/guards.js';
 import { MAX_KEY_BYTES, assertKey, assertPrefix } from './names.js';
+import type { StoreCache } from './store-cache.js';
 
 /** How a put treats an existing block: always write, only create, or only replace. */
 export type WriteMode = 'always' | 'if-absent' | 'if-exists';
@@ -86,11 +87,13 @@ export class Source {
   readonly name: string;
   readonly #engine: Engine;
   readonly #ns: string;
+  readonly #cache: StoreCache | undefined;
   readonly #scratch = Buffer.allocUnsafe(MAX_KEY_BYTES);
 
   /** @internal Created by the Store. */
-  constructor(engine: Engine, name: string, namespace: string) {
+  constructor(engine: Engine, name: string, namespace: string, cache?: StoreCache) {
     this.#engine = engine;
+    this.#cache = cache;
     this.name = name;
     this.#ns = namespace;
   }
@@ -98,18 +101,29 @@ export class Source {
   /** The block under `key`, or undefined. */
   async get(key: string): Promise<Block | undefined> {
     assertKey(key);
+    const cached = this.#cache?.get(this.#ns, key);
+    if (cached !== undefined) return cached;
     const bytes = await this.#call(() => this.#engine.get(this.#ns, utf8(key)));
-    return bytes === undefined ? undefined : Block.fromTrusted(bytes);
+    return this.#loaded(key, bytes);
+  }
+
+  /** Wraps bytes read from the engine and caches the block. */
+  #loaded(key: string, bytes: Uint8Array | undefined): Block | undefined {
+    if (bytes === undefined) return undefined;
+    const block = Block.fromTrusted(bytes);
+    this.#cache?.set(this.#ns, key, block);
+    return block;
   }
 
   /** Synchronous get, where the engine offers synchronous reads (`lmdb`, `memory`). */
   getSync(key: string): Block | undefined {
     assertKey(key);
+    const cached = this.#cache?.get(this.#ns, key);
+    if (cached !== undefined) return cached;
     try {
       // The engine copies the key before returning, so one scratch buffer serves every read.
       const n = this.#scratch.write(key, 'utf8');
-      const bytes = this.#engine.getSync(this.#ns, this.#scratch.subarray(0, n));
-      return bytes === undefined ? undefined : Block.fromTrusted(bytes);
+      return this.#loaded(key, this.#engine.getSync(this.#ns, this.#scratch.subarray(0, n)));
     } catch (err) {
       throw this.#translate(err);
     }
@@ -119,8 +133,12 @@ export class Source {
   async getMany(keys: readonly string[]): Promise<(Block | undefined)[]> {
     if (!isArray(keys)) throw new KeeprError('ARGUMENT_INVALID', 'keys must be an array of strings');
     for (const key of keys) assertKey(key);
-    const values = await this.#call(() => this.#engine.getMany(this.#ns, keys.map(utf8)));
-    return values.map((v) => (v === undefined ? undefined : Block.fromTrusted(v)));
+    const found = keys.map((key) => this.#cache?.get(this.#ns, key));
+    const missing = keys.filter((_, i) => found[i] === undefined);
+    if (missing.length === 0) return found;
+    const values = await this.#call(() => this.#engine.getMany(this.#ns, missing.map(utf8)));
+    let next = 0;
+    return found.map((block, i) => block ?? this.#loaded(keys[i]!, values[next++]));
   }
 
   /** True when a block is stored under `key`. */
@@ -155,6 +173,7 @@ export class Source {
     const engineOps: WriteOp[] = [];
     const reasons: { index: number; code: ErrorCode }[] = [];
     const existed = ops.map(() => true);
+    const cache = this.#cache;
     ops.forEach((op, index) => {
       if (!isObject(op)) throw new KeeprError('ARGUMENT_INVALID', `operation ${index} is not an object`);
       assertKey(op.key);
@@ -171,6 +190,11 @@ export class Source {
       if (kind !== 'put' && kind !== 'delete') throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: op must be put or delete`);
       if (op.op === 'put') {
         if (!(op.block instanceof Block)) throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: block must be a Block`);
+        if (cache?.authoritative === true && op.block.byteLength > cache.maxBytes) {
+          throw new KeeprError('BLOCK_TOO_LARGE', `operation ${index}: a ${op.block.byteLength}-byte block exceeds the transient store's ${cache.maxBytes} bytes`, {
+            details: { index, bytes: op.block.byteLength, limit: cache.maxBytes },
+          });
+        }
         const mode: unknown = op.mode ?? 'always';
         if (mode !== 'always' && mode !== 'if-absent' && mode !== 'if-exists') {
           throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: unknown write mode ${String(mode)}`);
@@ -185,7 +209,16 @@ export class Source {
         engineOps.push({ type: 'delete', namespace: this.#ns, key });
       }
     });
+    // Forget cached blocks before the commit (else a reader could keep one past it) and after.
+    if (cache !== undefined && !cache.authoritative) for (const op of ops) cache.delete(this.#ns, op.key);
     const outcome = await this.#call(() => this.#engine.write(engineOps));
+    if (cache !== undefined && outcome.committed) {
+      for (const op of ops) {
+        // In transient mode the cache holds what the store holds; elsewhere reads fill it.
+        if (cache.authoritative && op.op === 'put') cache.set(this.#ns, op.key, op.block);
+        else cache.delete(this.#ns, op.key);
+      }
+    }
     if (!outcome.committed) {
       const checkIndex = engineOps.slice(0, outcome.failedCheck + 1).filter((o) => o.type === 'check').length - 1;
       const reason = reasons[checkIndex]!;

@@ -11,11 +11,29 @@ import { isObject } from '../util/guards.js';
 import { assertName } from './names.js';
 import { Source } from './source.js';
 import { Volatiles } from './volatiles.js';
+import { StoreCache, type CacheOptions, type StoreCacheStats } from './store-cache.js';
+
+/**
+ * When a write is acknowledged: `sync` once it is on disk (default), `write-cache` once it is
+ * committed in memory (on disk within `flushDelayMs`; `store.flushed()` says when), `transient`
+ * never (nothing on disk; past the cache limits the least used blocks are evicted and lost).
+ */
+export type Durability = 'sync' | 'write-cache' | 'transient';
 
 /** Options of {@link open}. */
 export interface OpenOptions {
   /** `lmdb` (default, persisted in `path`), `memory` (nothing on disk), or an engine instance. */
   readonly engine?: 'lmdb' | 'memory' | Engine;
+  /** Default `sync`. `transient` implies the memory engine. */
+  readonly durability?: Durability;
+  /** `write-cache`: longest delay before an acknowledged write starts its flush (default 100 ms). */
+  readonly flushDelayMs?: number;
+  /** Block cache limits, or `false` for none (the default for `lmdb`, see docs/operations.md). */
+  readonly cache?: false | CacheOptions;
+  /** LMDB only: compress values of at least `threshold` bytes (default 16 KiB), or `false`. */
+  readonly compression?: false | { readonly threshold: number };
+  /** LMDB only: durability through keepr's commit log (default) or LMDB's own per-commit sync. */
+  readonly commitLog?: boolean;
   /** LMDB only: initial map size in bytes (it grows on demand). */
   readonly mapSize?: number;
 }
@@ -31,23 +49,57 @@ export interface StoreStats {
   readonly engine: EngineStats;
   readonly sources: number;
   readonly volatiles: number;
+  readonly durability: Durability;
+  /** Block cache counters (hits, misses, evictions, bytes; `lost` in transient mode), if any. */
+  readonly cache: StoreCacheStats | undefined;
 }
 
 /** Engine namespace that holds a source's blocks. */
 const SOURCE_NS = 'src:';
 
-const OPTION_KEYS = new Set(['engine', 'mapSize']);
+const OPTION_KEYS = new Set(['engine', 'durability', 'flushDelayMs', 'cache', 'compression', 'commitLog', 'mapSize']);
+const LMDB_ONLY = ['flushDelayMs', 'compression', 'commitLog', 'mapSize'] as const;
 
-function engineFor(path: string | undefined, options: OpenOptions): Engine {
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) throw new KeeprError('OPTION_INVALID', `unknown option ${JSON.stringify(key)}`, { details: { option: key } });
-  }
-  const engine: unknown = options.engine ?? 'lmdb';
+function invalid(option: string, message: string): KeeprError {
+  return new KeeprError('OPTION_INVALID', message, { details: { option } });
+}
+
+function engineFor(path: string | undefined, options: OpenOptions, durability: Durability): Engine {
+  const engine: unknown = options.engine ?? (durability === 'transient' ? 'memory' : 'lmdb');
+  if (durability === 'transient' && engine !== 'memory') throw invalid('durability', 'transient stores keep nothing on disk: use the memory engine');
+  const lmdbOnly = LMDB_ONLY.filter((key) => options[key] !== undefined);
+  if (engine !== 'lmdb' && lmdbOnly.length > 0) throw invalid(lmdbOnly[0]!, `${lmdbOnly[0]!} only applies to the lmdb engine`);
   if (engine instanceof Engine) return engine;
   if (engine === 'memory') return new MemoryEngine();
-  if (engine !== 'lmdb') throw new KeeprError('OPTION_INVALID', `unknown engine ${JSON.stringify(engine)}`, { details: { option: 'engine' } });
-  if (typeof path !== 'string' || path.length === 0) throw new KeeprError('OPTION_INVALID', 'the lmdb engine needs a directory path', { details: { option: 'path' } });
-  return new LmdbEngine({ path: resolve(path), ...(options.mapSize === undefined ? {} : { mapSize: options.mapSize }) });
+  if (engine !== 'lmdb') throw invalid('engine', `unknown engine ${JSON.stringify(engine)}`);
+  if (typeof path !== 'string' || path.length === 0) throw invalid('path', 'the lmdb engine needs a directory path');
+  const { flushDelayMs, compression, commitLog, mapSize } = options;
+  return new LmdbEngine({
+    path: resolve(path),
+    durability: durability === 'transient' ? 'none' : durability,
+    ...(flushDelayMs === undefined ? {} : { flushDelayMs }),
+    ...(compression === undefined ? {} : { compression }),
+    ...(commitLog === undefined ? {} : { commitLog }),
+    ...(mapSize === undefined ? {} : { mapSize }),
+  });
+}
+
+function cacheFor(engine: Engine, options: OpenOptions, durability: Durability): StoreCache | undefined {
+  const cache: unknown = options.cache;
+  if (cache === false) {
+    if (durability === 'transient') throw invalid('cache', 'a transient store needs its cache limits');
+    return undefined;
+  }
+  if (cache !== undefined && !isObject(cache)) throw invalid('cache', 'cache must be false or { maxEntries, maxBytes }');
+  // LMDB reads are memory-mapped and cost about as much as a cache hit plus the copy, so the
+  // cache is opt-in there; a transient store needs one, as its memory limit.
+  if (cache === undefined && durability !== 'transient') return undefined;
+  const limits = (cache ?? {}) as CacheOptions;
+  for (const key of Object.keys(limits)) if (key !== 'maxEntries' && key !== 'maxBytes') throw invalid('cache', `unknown cache option ${key}`);
+  for (const value of [limits.maxEntries, limits.maxBytes]) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) throw invalid('cache', 'cache limits must be positive integers');
+  }
+  return new StoreCache(engine, limits, durability === 'transient');
 }
 
 /**
@@ -56,9 +108,15 @@ function engineFor(path: string | undefined, options: OpenOptions): Engine {
  */
 export async function open(path?: string, options: OpenOptions = {}): Promise<Store> {
   if (!isObject(options)) throw new KeeprError('OPTION_INVALID', 'options must be an object');
-  const engine = engineFor(path, options);
+  for (const key of Object.keys(options)) if (!OPTION_KEYS.has(key)) throw invalid(key, `unknown option ${JSON.stringify(key)}`);
+  const durability: unknown = options.durability ?? 'sync';
+  if (durability !== 'sync' && durability !== 'write-cache' && durability !== 'transient') {
+    throw invalid('durability', 'durability must be sync, write-cache or transient');
+  }
+  const engine = engineFor(path, options, durability);
+  const cache = cacheFor(engine, options, durability);
   await engine.open();
-  return new Store(engine);
+  return new Store(engine, durability, cache);
 }
 
 /** An opened keepr database. */
@@ -67,11 +125,21 @@ export class Store implements AsyncDisposable {
   readonly engine: Engine;
   /** RAM-only containers (map, deque, priority queue, tree); lost on close. */
   readonly volatiles = new Volatiles();
+  /** How writes are acknowledged. */
+  readonly durability: Durability;
   readonly #sources = new Map<string, Source>();
+  readonly #cache: StoreCache | undefined;
 
   /** @internal Use {@link open}. */
-  constructor(engine: Engine) {
+  constructor(engine: Engine, durability: Durability = 'sync', cache?: StoreCache) {
     this.engine = engine;
+    this.durability = durability;
+    this.#cache = cache;
+  }
+
+  /** Resolves once every write acknowledged so far is on disk (forces a write-cache flush). */
+  async flushed(): Promise<void> {
+    await this.engine.flushed();
   }
 
   /** True until {@link close} is called. */
@@ -90,7 +158,7 @@ export class Store implements AsyncDisposable {
     } else {
       await this.engine.createNamespace(ns);
     }
-    const source = new Source(this.engine, name, ns);
+    const source = new Source(this.engine, name, ns, this.#cache);
     this.#sources.set(name, source);
     return source;
   }
@@ -120,13 +188,15 @@ export class Store implements AsyncDisposable {
   async dropSource(name: string): Promise<boolean> {
     assertName(name, 'source');
     this.#sources.delete(name);
-    return this.engine.dropNamespace(SOURCE_NS + name);
+    const dropped = await this.engine.dropNamespace(SOURCE_NS + name);
+    this.#cache?.deleteNamespace(SOURCE_NS + name);
+    return dropped;
   }
 
   /** Numbers about the store. */
   async stats(): Promise<StoreStats> {
     const [engine, sources] = await Promise.all([this.engine.stats(), this.sources()]);
-    return { engine, sources: sources.length, volatiles: this.volatiles.names().length };
+    return { engine, sources: sources.length, volatiles: this.volatiles.names().length, durability: this.durability, cache: this.#cache?.stats() };
   }
 
   /** Closes the store: pending writes finish, volatiles are dropped. Idempotent. */
