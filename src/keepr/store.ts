@@ -36,6 +36,10 @@ export interface OpenOptions {
   readonly commitLog?: boolean;
   /** LMDB only: initial map size in bytes (it grows on demand). */
   readonly mapSize?: number;
+  /** LMDB only: how often LMDB is synced and covered commit-log segments deleted (default 1,000 ms). */
+  readonly checkpointMs?: number;
+  /** LMDB only: size at which a commit-log segment is sealed (default 64 MiB). */
+  readonly segmentBytes?: number;
 }
 
 /** Options of {@link Store.source}. */
@@ -57,8 +61,8 @@ export interface StoreStats {
 /** Engine namespace that holds a source's blocks. */
 const SOURCE_NS = 'src:';
 
-const OPTION_KEYS = new Set(['engine', 'durability', 'flushDelayMs', 'cache', 'compression', 'commitLog', 'mapSize']);
-const LMDB_ONLY = ['flushDelayMs', 'compression', 'commitLog', 'mapSize'] as const;
+const LMDB_ONLY = ['flushDelayMs', 'compression', 'commitLog', 'mapSize', 'checkpointMs', 'segmentBytes'] as const;
+const OPTION_KEYS = new Set<string>(['engine', 'durability', 'cache', ...LMDB_ONLY]);
 
 function invalid(option: string, message: string): KeeprError {
   return new KeeprError('OPTION_INVALID', message, { details: { option } });
@@ -73,15 +77,9 @@ function engineFor(path: string | undefined, options: OpenOptions, durability: D
   if (engine === 'memory') return new MemoryEngine();
   if (engine !== 'lmdb') throw invalid('engine', `unknown engine ${JSON.stringify(engine)}`);
   if (typeof path !== 'string' || path.length === 0) throw invalid('path', 'the lmdb engine needs a directory path');
-  const { flushDelayMs, compression, commitLog, mapSize } = options;
-  return new LmdbEngine({
-    path: resolve(path),
-    durability: durability === 'transient' ? 'none' : durability,
-    ...(flushDelayMs === undefined ? {} : { flushDelayMs }),
-    ...(compression === undefined ? {} : { compression }),
-    ...(commitLog === undefined ? {} : { commitLog }),
-    ...(mapSize === undefined ? {} : { mapSize }),
-  });
+  // Pass on only what was given, so the engine's defaults apply to the rest.
+  const given = Object.fromEntries(LMDB_ONLY.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]));
+  return new LmdbEngine({ path: resolve(path), durability: durability === 'transient' ? 'none' : durability, ...given });
 }
 
 function cacheFor(engine: Engine, options: OpenOptions, durability: Durability): StoreCache | undefined {
