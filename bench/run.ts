@@ -280,7 +280,7 @@ function printWorkload(workload: WorkloadDef, rows: readonly ResultRow[], goals:
   const repeated = rows.some((r) => Array.isArray(r['passOpsPerSec']));
   const header = ['contender', 'ops', 'seconds', 'ops/s', ...(repeated ? ['passes'] : []), 'p50', 'p99', 'peak RSS', 'anon', 'heap', 'heap+anon', 'keepr ÷ this'];
   const body = rows.map((row) => {
-    if (!measured(row)) return [label(row), row.skipped !== undefined ? `skipped: ${row.skipped}` : `FAILED: ${(row.error ?? '').split('\n')[0] ?? ''}`];
+    if (!measured(row)) return [label(row), row.skipped !== undefined ? 'skipped' : 'FAILED'];
     const primary = primaryOf(row);
     return [
       label(row),
@@ -298,6 +298,10 @@ function printWorkload(workload: WorkloadDef, rows: readonly ResultRow[], goals:
     ];
   });
   console.log(table(header, body));
+  for (const row of rows) {
+    if (row.skipped !== undefined) console.log(`  skipped ${label(row)}: ${row.skipped}`);
+    else if (row.error !== undefined) console.log(`  FAILED ${label(row)}: ${row.error.split('\n').slice(0, 3).join(' | ')}`);
+  }
   if (workload.id === 'w0') {
     const mean = diskRate(rows);
     if (mean !== undefined) console.log(`  W0 fdatasync mean of start and end: ${rate(mean)}/s (used for the W3 ratio)`);
@@ -369,6 +373,9 @@ async function runStage(stage: Stage, runner: Runner): Promise<{ rows: ResultRow
   } finally {
     for (const { dir } of loads.values()) rmSync(dir, { recursive: true, force: true });
   }
+  // Rows in the workload's contender order, skipped ones included.
+  const order = stage.contenders.map((c) => c.id);
+  rows.sort((a, b) => order.indexOf(a.engine) - order.indexOf(b.engine));
   return { rows, prepared };
 }
 
