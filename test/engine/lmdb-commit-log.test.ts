@@ -2,7 +2,7 @@
  * The commit log: record encoding, group commit, and recovery of acknowledged writes when
  * LMDB comes back older than the log (what a machine crash does to an unsynced page file).
  */
-import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -120,8 +120,11 @@ describe('LMDB commit log recovery', () => {
   it('ignores a torn tail and stops at a gap', async () => {
     const { store } = await crashedStore(3, 6);
     const [segment] = segments(store);
-    // A torn final write: half a frame of garbage.
-    appendFileSync(segment!, Buffer.from([40, 0, 0, 0, 1, 2, 3]));
+    // A torn final write right after the last frame: a length that promises more than follows.
+    const end = decodeRecords(readFileSync(segment!)).reduce((n, r) => n + encodeRecord(r.seq, r.ops).length, 0);
+    const fd = openSync(segment!, 'r+');
+    writeSync(fd, Buffer.from([40, 0, 0, 0, 1, 2, 3, 4, 9, 9]), 0, 10, end);
+    closeSync(fd);
     const engine = await openEngine({ path: store });
     expect(engine.recovery?.replayed).toBe(6);
     await engine.close();
@@ -174,6 +177,28 @@ describe('LMDB commit log recovery', () => {
     await b.put('n', bytes('k'), bytes('3'));
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(a.externalVersion).toBeGreaterThan(before);
+  });
+
+  it('rotates through preallocated and recycled segments; replay ignores their stale frames', async () => {
+    const live = makeTmpDir('keepr-live-');
+    const engine = await openEngine({ path: live, segmentBytes: 4096, checkpointMs: 3_600_000 });
+    await engine.createNamespace('n');
+    const put = (i: number): Promise<void> => engine.put('n', bytes(`k${String(i).padStart(3, '0')}`), Buffer.alloc(300, i));
+    for (let i = 0; i < 100; i++) await put(i);
+    // LMDB synced here; covered segments become spares and are written over next.
+    await engine.checkpoint();
+    const old = makeTmpDir('keepr-old-');
+    await engine.backup(old);
+    for (let i = 100; i < 160; i++) await put(i);
+    expect(segments(live).length).toBeGreaterThan(3);
+    const store = makeTmpDir('keepr-crashed-');
+    cpSync(join(old, 'keepr.mdb'), join(store, 'keepr.mdb'));
+    cpSync(join(live, 'wal'), join(store, 'wal'), { recursive: true });
+    const recovered = await openEngine({ path: store });
+    expect(recovered.recovery?.replayed).toBe(60);
+    const entries = [...recovered.rangeSync('n')];
+    expect(entries).toHaveLength(160);
+    for (const [i, e] of entries.entries()) expect(hex(e.value)).toBe(hex(Buffer.alloc(300, i)));
   });
 
   it('lets ten concurrent writers share fsyncs', async () => {

@@ -8,9 +8,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fdatasyncSync, writevSync } from 'node:fs';
-import { mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeeprError } from '../../errors.js';
+import { SegmentFiles, syncDir, type Segment } from './log-segments.js';
+
+export { listSegments } from './log-segments.js';
 
 /** When an append is acknowledged: once on disk (`sync`) or once in memory (`write-cache`). */
 export type LogDurability = 'sync' | 'write-cache';
@@ -22,14 +25,8 @@ export interface CommitLogOptions {
   readonly durability: LogDurability;
   /** `write-cache`: longest time an acknowledged record waits before its flush starts. */
   readonly flushDelayMs: number;
-  /** A segment is sealed once it grows past this size. */
+  /** Size of a segment file (the first one of a log is smaller). */
   readonly segmentBytes: number;
-}
-
-interface Segment {
-  readonly path: string;
-  lastSeq: number;
-  bytes: number;
 }
 
 interface Waiter {
@@ -38,35 +35,14 @@ interface Waiter {
   readonly reject: (err: unknown) => void;
 }
 
-/** Name of a segment file: the first sequence number it may hold, zero-padded so names sort. */
-function segmentName(seq: number): string {
-  return `${String(seq).padStart(16, '0')}.log`;
-}
-
-/** fsyncs a directory so that files created or removed in it survive a machine crash. */
-async function syncDir(path: string): Promise<void> {
-  const dir = await open(path, 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-}
-
-/** Segment files of one writer folder, oldest first. */
-export async function listSegments(dir: string): Promise<string[]> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return names.filter((n) => /^\d{16}\.log$/.test(n)).sort().map((n) => join(dir, n));
-}
-
 /** One writer's commit log. */
 export class CommitLog {
   /** This writer's folder. */
   readonly dir: string;
   readonly #options: CommitLogOptions;
+  readonly #files: SegmentFiles;
   readonly #sealed: Segment[] = [];
   #current: Segment;
-  #file: FileHandle;
   #pending: Buffer[] = [];
   #waiters: Waiter[] = [];
   #appendedSeq = 0;
@@ -77,11 +53,11 @@ export class CommitLog {
   #failure: KeeprError | undefined;
   #closed = false;
 
-  private constructor(options: CommitLogOptions, dir: string, segment: Segment, file: FileHandle) {
+  private constructor(options: CommitLogOptions, dir: string, files: SegmentFiles, segment: Segment) {
     this.#options = options;
     this.dir = dir;
+    this.#files = files;
     this.#current = segment;
-    this.#file = file;
   }
 
   /** Creates this process's writer folder and its first segment, starting after `seq`. */
@@ -89,10 +65,8 @@ export class CommitLog {
     const dir = join(options.root, `${process.pid}-${randomBytes(4).toString('hex')}`);
     await mkdir(dir, { recursive: true });
     await syncDir(options.root);
-    const path = join(dir, segmentName(seq + 1));
-    const file = await open(path, 'a');
-    await syncDir(dir);
-    const log = new CommitLog(options, dir, { path, lastSeq: seq, bytes: 0 }, file);
+    const files = new SegmentFiles(dir, options.segmentBytes);
+    const log = new CommitLog(options, dir, files, await files.first(seq));
     log.#appendedSeq = seq;
     log.#durableSeq = seq;
     return log;
@@ -140,20 +114,9 @@ export class CommitLog {
    */
   async release(seq: number): Promise<void> {
     if (this.#closed || this.#failure !== undefined) return;
-    if (!this.#flushing && this.#pending.length === 0 && this.#current.bytes > 0 && this.#current.lastSeq <= seq) {
-      // Hold the flush flag while the file is swapped; appends meanwhile wait for the next flush.
-      this.#flushing = true;
-      try {
-        await this.#rotate();
-      } finally {
-        this.#flushing = false;
-      }
-      // Appends that arrived during the swap wait for a flush.
-      if (this.#hasPending()) this.#schedule(0);
-    }
     let removed = false;
     while (this.#sealed.length > 0 && this.#sealed[0]!.lastSeq <= seq) {
-      await rm(this.#sealed.shift()!.path, { force: true });
+      await this.#files.retire(this.#sealed.shift()!);
       removed = true;
     }
     if (removed) await syncDir(this.dir);
@@ -165,12 +128,9 @@ export class CommitLog {
     await this.flushed().catch(() => undefined);
     this.#closed = true;
     clearTimeout(this.#timer);
-    await this.#file.close();
+    await this.#files.close();
+    await Promise.all([this.#current, ...this.#sealed.splice(0)].map((segment) => segment.file.close()));
     if (remove && this.#failure === undefined) await rm(this.dir, { recursive: true, force: true });
-  }
-
-  #hasPending(): boolean {
-    return this.#pending.length > 0;
   }
 
   #wait(seq: number): Promise<void> {
@@ -211,9 +171,14 @@ export class CommitLog {
         this.#pending = [];
         try {
           const bytes = buffers.reduce((n, b) => n + b.length, 0);
-          writevSync(this.#file.fd, buffers);
-          fdatasyncSync(this.#file.fd);
-          this.#current.bytes += bytes;
+          if (this.#current.offset + bytes > this.#current.size) await this.#rotate(bytes);
+          // Synchronous on purpose: no thread-pool round trips between the records and their
+          // sync. Every append made while this runs joins the next flush.
+          writevSync(this.#current.file.fd, buffers, this.#current.offset);
+          fdatasyncSync(this.#current.file.fd);
+          this.#current.offset += bytes;
+          // Zero-fill (or recycle) the next segment early, in the background.
+          if (this.#current.offset * 2 > this.#current.size) this.#files.prepareSpare();
           this.#current.lastSeq = upTo;
           this.#durableSeq = upTo;
         } catch (err) {
@@ -222,7 +187,6 @@ export class CommitLog {
           this.#failure = new KeeprError('ENGINE_FAILURE', `commit log write failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
         }
         this.#settle();
-        if (this.#failure === undefined && this.#current.bytes >= this.#options.segmentBytes) await this.#rotate();
       }
     } finally {
       this.#flushing = false;
@@ -240,13 +204,10 @@ export class CommitLog {
     this.#waiters = keep;
   }
 
-  async #rotate(): Promise<void> {
-    const next = join(this.dir, segmentName(this.#current.lastSeq + 1));
-    const file = await open(next, 'a');
-    await syncDir(this.dir);
-    await this.#file.close();
+  /** Seals the current segment and continues in the next, large enough for `bytes`. */
+  async #rotate(bytes: number): Promise<void> {
+    const next = await this.#files.next(this.#current.lastSeq + 1, this.#current.lastSeq, bytes);
     this.#sealed.push(this.#current);
-    this.#current = { path: next, lastSeq: this.#current.lastSeq, bytes: 0 };
-    this.#file = file;
+    this.#current = next;
   }
 }

@@ -160,6 +160,13 @@ export class LmdbCommitter {
     this.#checkpointTimer.unref();
   }
 
+  /** Syncs LMDB now and retires the log segments it covers (normally done every `checkpointMs`). */
+  async checkpoint(): Promise<void> {
+    await this.#checkpointing;
+    this.#unsynced = true;
+    await this.#checkpoint();
+  }
+
   async #checkpoint(): Promise<void> {
     if (!this.#unsynced) return;
     const seq = readSeq(this.#db);

@@ -149,6 +149,12 @@ export class LmdbEngine extends Engine {
     else OPEN_FLAGS.set(this.file, { ...shared, engines: shared.engines - 1 });
   }
 
+  /** Syncs LMDB's data file now and drops the commit-log segments it covers. */
+  async checkpoint(): Promise<void> {
+    this.assertReadable();
+    await this.#track(this.#committer!.checkpoint());
+  }
+
   /** What log recovery did at open (records replayed, dead writers' logs removed). */
   get recovery(): RecoveryReport | undefined {
     return this.#committer?.recovery;
