@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LmdbEngine, type LmdbEngineConfig } from '../../src/engine/lmdb/index.js';
-import { decodeRecords, encodeRecord, type LoggedOp } from '../../src/engine/lmdb/log-record.js';
+import { crc32, crc32Portable, decodeRecords, encodeRecord, type LoggedOp } from '../../src/engine/lmdb/log-record.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
 const bytes = (text: string): Uint8Array => Buffer.from(text);
@@ -36,6 +36,16 @@ describe('commit log records', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('the portable CRC-32 matches zlib', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), (data) => {
+        expect(crc32Portable(data)).toBe(crc32(data));
+      }),
+      { numRuns: 200 },
+    );
+    expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
   });
 
   it('a torn or corrupted tail ends the log without touching the records before it', () => {

@@ -2,7 +2,7 @@
  * Commit-log records: one per committed write transaction, holding its sequence number and
  * the raw LMDB puts and deletes it made (checks were already decided inside the transaction).
  *
- *   frame   = u32 payload length | 4 bytes of SHA-256(payload) | payload
+ *   frame   = u32 payload length | u32 CRC-32 (IEEE, as zlib) of the payload | payload
  *   payload = u64 seq | u32 op count | ops
  *   op      = u8 type (1 put, 2 delete, 3 delete range) | u32 key length | key
  *             | (put) u32 value length | value | (delete range) u32 end length | end
@@ -10,7 +10,7 @@
  * All integers little-endian. A frame whose length is 0, runs past the file, or whose checksum
  * does not match ends the log: it is the torn tail of a write that was never acknowledged.
  */
-import { createHash } from 'node:crypto';
+import * as zlib from 'node:zlib';
 
 /** A raw LMDB operation as logged (keys include the namespace prefix). */
 export type LoggedOp =
@@ -30,8 +30,24 @@ const PUT = 1;
 const DELETE = 2;
 const DELETE_RANGE = 3;
 
-function checksum(payload: Uint8Array): Buffer {
-  return createHash('sha256').update(payload).digest().subarray(0, 4);
+// zlib.crc32 exists from Node 20.15; the table version gives the same numbers on older ones.
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** CRC-32 (IEEE 802.3, the zlib/PNG polynomial) of `data`. */
+export function crc32(data: Uint8Array): number {
+  return nativeCrc32 !== undefined ? nativeCrc32(data) : crc32Portable(data);
+}
+
+/** The same CRC-32 in plain JavaScript (for Node versions before 20.15). */
+export function crc32Portable(data: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** Encodes one record as a frame. */
@@ -56,7 +72,7 @@ export function encodeRecord(seq: number, ops: readonly LoggedOp[]): Buffer {
       at += 4 + tail.length;
     }
   }
-  checksum(frame.subarray(FRAME_HEADER)).copy(frame, 4);
+  frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER)), 4);
   return frame;
 }
 
@@ -68,7 +84,7 @@ export function decodeRecords(file: Buffer): LogRecord[] {
     const size = file.readUInt32LE(at);
     if (size < 12 || at + FRAME_HEADER + size > file.length) break;
     const payload = file.subarray(at + FRAME_HEADER, at + FRAME_HEADER + size);
-    if (!checksum(payload).equals(file.subarray(at + 4, at + 8))) break;
+    if (crc32(payload) !== file.readUInt32LE(at + 4)) break;
     const record = decodePayload(payload);
     if (record === undefined) break;
     records.push(record);
