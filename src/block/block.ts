@@ -11,9 +11,9 @@ import { buildParts, type BlockInit, type CellValue } from './block-builder.js';
 import { trustedHeader, validateBlock, type ValidHeader, type ValidateOptions } from './block-decoder.js';
 import { encodeBlock } from './block-encoder.js';
 import { inferInit, type FromOptions } from './block-infer.js';
-import { NA_BOOL, NA_INT32, type CellArrayMap, type CellType } from './cell-type.js';
+import { NA_BOOL, NA_INT32, cellTypeByCode, type CellArrayMap, type CellType, type CellTypeInfo } from './cell-type.js';
 import { scanCells } from './cells.js';
-import { FLAG_HAS_NA, FLAG_ORDERED, HASH_BYTES, HASH_OFFSET, TUPLE_ENTRY_BYTES, computeHash, viewOf } from './layout.js';
+import { FLAG_HAS_NA, FLAG_ORDERED, HASH_BYTES, HASH_OFFSET, HEADER_BYTES, MAGIC, OFF, TUPLE_ENTRY_BYTES, computeHash, viewOf } from './layout.js';
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
@@ -55,6 +55,10 @@ export class Block<T extends CellType = CellType> {
    * and length are checked). Use {@link decode} for anything that crossed a trust boundary.
    */
   static fromTrusted(bytes: Uint8Array): Block {
+    // Enough to make every fast accessor safe; the full header is parsed only when needed.
+    if (bytes.length < HEADER_BYTES || bytes[0] !== MAGIC[0] || bytes[3] !== MAGIC[3] || u32(bytes, OFF.totalBytes) !== bytes.length || cellTypeByCode(bytes[OFF.cellType]!) === undefined) {
+      throw new KeeprError('BLOCK_MALFORMED', 'stored bytes are not a block', { details: { reason: 'not a block' } });
+    }
     return new Block(bytes, undefined);
   }
 
@@ -86,38 +90,46 @@ export class Block<T extends CellType = CellType> {
     return Block.create({ type: 'tuple', items: encoded, attributes });
   }
 
+  // The full header, for heap and attribute access. The hot accessors below read the few fixed
+  // fields they need straight from the bytes instead, so a read of a block allocates nothing.
   get #h(): ValidHeader {
     return (this.#header ??= trustedHeader(this.bytes));
   }
 
+  get #info(): CellTypeInfo {
+    return cellTypeByCode(this.bytes[OFF.cellType]!)!;
+  }
+
   /** Cell type name. */
   get type(): T {
-    return this.#h.type.name as T;
+    return this.#info.name as T;
   }
 
   /** Number of dimensions (0 to 6). */
   get rank(): number {
-    return this.#h.rank;
+    return this.bytes[OFF.rank]!;
   }
 
   /** Dimensions, outermost first. */
   get shape(): number[] {
-    return this.#h.dims.slice(0, this.#h.rank);
+    const shape: number[] = [];
+    for (let i = 0; i < this.rank; i++) shape.push(u32(this.bytes, OFF.dims + 4 * i));
+    return shape;
   }
 
   /** Number of cells (items, for a tuple). */
   get size(): number {
-    return this.#h.cellCount;
+    return u32(this.bytes, OFF.cellCount);
   }
 
   /** Whether any cell is NA. */
   get hasNA(): boolean {
-    return (this.#h.flags & FLAG_HAS_NA) !== 0;
+    return (this.bytes[OFF.flags]! & FLAG_HAS_NA) !== 0;
   }
 
   /** Factor: whether the level order is meaningful. */
   get ordered(): boolean {
-    return (this.#h.flags & FLAG_ORDERED) !== 0;
+    return (this.bytes[OFF.flags]! & FLAG_ORDERED) !== 0;
   }
 
   /** Total size in bytes. */
@@ -182,7 +194,7 @@ export class Block<T extends CellType = CellType> {
 
   /** True when the block is of cell type `type` (narrows the type). */
   is<U extends CellType>(type: U): this is Block<U> {
-    return this.#h.type.name === type;
+    return this.#info.name === type;
   }
 
   /**
@@ -191,29 +203,29 @@ export class Block<T extends CellType = CellType> {
    * Factors give their int32 codes, bools their bytes (0, 1, 255 = NA), bytes their content.
    */
   values(): CellArrayOf<T> {
-    const t = this.#h.type;
+    const t = this.#info;
     if (t.array === undefined || t.name === 'string') {
       throw new KeeprError('BLOCK_TYPE_MISMATCH', `a ${t.name} block has no typed cell array`, { details: { type: t.name } });
     }
-    const start = this.#h.sections.data;
-    const offset = this.bytes.byteOffset + start;
-    if (offset % t.size === 0) return new t.array(this.bytes.buffer, offset, this.#h.cellCount) as CellArrayOf<T>;
-    const copy = this.bytes.slice(start, start + this.#h.dataBytes);
-    return new t.array(copy.buffer, 0, this.#h.cellCount) as CellArrayOf<T>;
+    const offset = this.bytes.byteOffset + HEADER_BYTES;
+    const count = this.size;
+    if (offset % t.size === 0) return new t.array(this.bytes.buffer, offset, count) as CellArrayOf<T>;
+    // Copy into a fresh, aligned buffer (Buffer#slice would give a view at the same offset).
+    const copy = new Uint8Array(this.data());
+    return new t.array(copy.buffer, 0, count) as CellArrayOf<T>;
   }
 
   /** The raw data section (for a bytes block: the file content), as a view. */
   data(): Uint8Array {
-    const start = this.#h.sections.data;
-    return this.bytes.subarray(start, start + this.#h.dataBytes);
+    return this.bytes.subarray(HEADER_BYTES, HEADER_BYTES + u32(this.bytes, OFF.dataBytes));
   }
 
   /** True when cell `index` (row-major) is NA. */
   isNA(index: number): boolean {
     this.#checkIndex(index);
-    const t = this.#h.type;
+    const t = this.#info;
     if (!t.hasNA || !this.hasNA) return false;
-    return scanCells(t, this.bytes, this.#h.sections.data + index * t.size, 1) === true;
+    return scanCells(t, this.bytes, HEADER_BYTES + index * t.size, 1) === true;
   }
 
   /** Factor level labels, in level order. */
@@ -253,12 +265,12 @@ export class Block<T extends CellType = CellType> {
   /** One cell as JS (row-major flat index): number, bigint, boolean, string, null (NA), or a Block. */
   get(index: number): CellOf<T> {
     this.#checkIndex(index);
-    const t = this.#h.type;
+    const t = this.#info;
     if (t.name === 'tuple') return [...this.items().values()][index] as CellOf<T>;
     if (t.name === 'string' || t.name === 'factor') return this.#stringAt(index) as CellOf<T>;
     if (this.isNA(index)) return null as CellOf<T>;
     const view = viewOf(this.bytes);
-    const at = this.#h.sections.data + index * t.size;
+    const at = HEADER_BYTES + index * t.size;
     switch (t.name) {
       case 'bool':
         return (view.getUint8(at) === 1) as CellOf<T>;
@@ -344,6 +356,11 @@ export class Block<T extends CellType = CellType> {
     const at = this.#h.sections.heap + (cell >>> 0);
     return utf8.decode(this.bytes.subarray(at + 4, at + 4 + view.getUint32(at, true)));
   }
+}
+
+/** A little-endian u32 at `at`. */
+function u32(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
 }
 
 /** Reshapes row-major cells into nested arrays. */

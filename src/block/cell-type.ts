@@ -99,11 +99,15 @@ export const CELL_TYPES: Readonly<Record<CellType, CellTypeInfo>> = Object.freez
   tuple: info('tuple', 16, 0, false, undefined),
 });
 
-const BY_CODE: ReadonlyMap<number, CellTypeInfo> = new Map(Object.values(CELL_TYPES).map((t) => [t.code, t]));
+// Indexed by code: this lookup runs on every block read.
+const BY_CODE: readonly (CellTypeInfo | undefined)[] = Object.values(CELL_TYPES).reduce<(CellTypeInfo | undefined)[]>((table, t) => {
+  table[t.code] = t;
+  return table;
+}, []);
 
 /** The cell type with this stable code, or undefined. */
 export function cellTypeByCode(code: number): CellTypeInfo | undefined {
-  return BY_CODE.get(code);
+  return BY_CODE[code];
 }
 
 /** The facts about a cell type name; throws `BLOCK_TYPE_UNKNOWN` for an unknown name. */

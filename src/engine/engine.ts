@@ -127,13 +127,19 @@ export function assertKey(key: unknown, maxKeyBytes: number, what = 'key'): asse
   }
 }
 
+// Names already checked: the check runs on every read, and a store uses few namespaces.
+const validNamespaces = new Set<string>();
+
 /** Validates a namespace name. */
 export function assertNamespace(name: unknown): asserts name is string {
+  if (typeof name === 'string' && validNamespaces.has(name)) return;
   if (typeof name !== 'string' || !NAMESPACE_NAME_RULE.test(name)) {
     throw new KeeprError('NAME_INVALID', 'namespace names are 1 to 200 printable ASCII characters', {
       details: { name: typeof name === 'string' ? name : String(name) },
     });
   }
+  if (validNamespaces.size >= 4096) validNamespaces.clear();
+  validNamespaces.add(name);
 }
 
 /** Validates and normalises range options. */

@@ -42,6 +42,20 @@ describe('Block', () => {
     expect(Array.from(moved.values() as Float64Array)).toEqual([1, 2, 3]);
   });
 
+  it('copies unaligned Node Buffers correctly (Buffer#slice is a view)', () => {
+    const b = Block.from(new Float64Array([1.5, -2, 3]));
+    const pool = Buffer.alloc(b.byteLength + 3);
+    const shifted = pool.subarray(3);
+    shifted.set(b.bytes);
+    expect(Array.from(Block.fromTrusted(shifted).values() as Float64Array)).toEqual([1.5, -2, 3]);
+    expect(Array.from(Block.decode(shifted).values() as Float64Array)).toEqual([1.5, -2, 3]);
+  });
+
+  it('refuses stored bytes that are not a block', () => {
+    expect(codeOf(() => Block.fromTrusted(new Uint8Array(200)))).toBe('BLOCK_MALFORMED');
+    expect(codeOf(() => Block.fromTrusted(Block.from(1).bytes.subarray(0, 100)))).toBe('BLOCK_MALFORMED');
+  });
+
   it('keeps the float64 NA distinct from other NaNs', () => {
     const b = Block.create({ type: 'float64', data: [NaN, null, 1] });
     expect(b.isNA(0)).toBe(false);
