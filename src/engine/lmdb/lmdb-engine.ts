@@ -44,6 +44,20 @@ import {
   type KeeprLmdb,
 } from './lmdb-snapshot.js';
 
+/**
+ * Copies a value lmdb-js handed out in its shared read buffer. Buffer.allocUnsafe takes small
+ * copies from Node's pre-allocated pool (8-byte aligned, so block views stay zero-copy), which
+ * is cheaper than the fresh allocation behind lmdb-js's `getBinary`.
+ */
+function ownedCopy(shared: Uint8Array | undefined): Uint8Array | undefined {
+  if (shared === undefined) return undefined;
+  // lmdb-js sets `length` on its shared buffer as a plain property; the array underneath is larger.
+  const length = shared.length;
+  const copy = Buffer.allocUnsafe(length);
+  copy.set(length === shared.byteLength ? shared : shared.subarray(0, length));
+  return copy;
+}
+
 /** Sync flags of the LMDB environments this process has open, by data file. */
 const OPEN_FLAGS = new Map<string, { readonly noSync: boolean; readonly engines: number }>();
 
@@ -319,7 +333,7 @@ export class LmdbEngine extends Engine {
   protected override _getSync(namespace: string, key: Uint8Array): Uint8Array | undefined {
     const keys = this.#keysFor(namespace);
     try {
-      return this.#db!.getBinary(keys.key(key));
+      return ownedCopy(this.#db!.getBinaryFast(keys.key(key)));
     } catch (err) {
       throw engineFailure(err, 'get');
     }
