@@ -90,6 +90,7 @@ export {
   type CachePolicy,
   type DeleteOptions,
   type Durability,
+  type EntriesOptions,
   type EvictReason,
   type ListOptions,
   type ListPage,

@@ -7,6 +7,7 @@ export {
   LIST_DEFAULT_LIMIT,
   LIST_MAX_LIMIT,
   type DeleteOptions,
+  type EntriesOptions,
   type ListOptions,
   type ListPage,
   type ListedBlock,

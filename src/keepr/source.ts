@@ -6,7 +6,7 @@
 import { Block } from '../block/block.js';
 import type { CellType } from '../block/cell-type.js';
 import { HASH_BYTES, HASH_OFFSET } from '../block/layout.js';
-import type { Engine, WriteOp } from '../engine/engine.js';
+import type { Engine, RangeOptions, WriteOp } from '../engine/engine.js';
 import { KeeprError, isKeeprError, type ErrorCode } from '../errors.js';
 import { fromUtf8, utf8 } from '../util/bytes.js';
 import { isArray, isObject } from '../util/guards.js';
@@ -250,7 +250,7 @@ export class Source {
       for await (const { key, value } of this.#engine.range(this.#ns, range)) {
         if (items.length === limit) return true;
         const block = Block.fromTrusted(value);
-        items.push({ key: fromUtf8(key), type: block.type, shape: block.shape, byteLength: block.byteLength, hash: block.hashHex });
+        items.push({ key: keyString(key), type: block.type, shape: block.shape, byteLength: block.byteLength, hash: block.hashHex });
       }
       return false;
     });
@@ -258,15 +258,42 @@ export class Source {
     return { items, cursor: more && last !== undefined ? encodeCursor(last.key) : undefined };
   }
 
-  /** Every key and block in order (optionally under a prefix), read in pages. */
-  async *entries(options: { readonly prefix?: string; readonly reverse?: boolean } = {}): AsyncGenerator<[string, Block]> {
-    const { prefix = '', reverse = false } = options;
-    assertPrefix(prefix);
-    const range = { ...(prefix === '' ? {} : { prefix: utf8(prefix) }), reverse };
+  /** Every key and block in key order (or reverse) within the bounds. */
+  async *entries(options: EntriesOptions = {}): AsyncGenerator<[string, Block]> {
+    const range = engineRange(options);
     try {
-      for await (const { key, value } of this.#engine.range(this.#ns, range)) yield [fromUtf8(key), Block.fromTrusted(value)];
+      for await (const { key, value } of this.#engine.range(this.#ns, range)) yield [keyString(key), Block.fromTrusted(value)];
     } catch (err) {
       throw this.#translate(err);
+    }
+  }
+
+  /**
+   * The same as {@link entries}, synchronously, where the engine has synchronous reads (the
+   * fast path for scans). Break out of the loop early to release the cursor.
+   */
+  *entriesSync(options: EntriesOptions = {}): Generator<[string, Block], void, undefined> {
+    const range = engineRange(options);
+    let entries: Iterable<{ key: Uint8Array; value: Uint8Array }>;
+    try {
+      entries = this.#engine.rangeSync(this.#ns, range);
+    } catch (err) {
+      throw this.#translate(err);
+    }
+    const iterator = entries[Symbol.iterator]();
+    try {
+      for (;;) {
+        let step: IteratorResult<{ key: Uint8Array; value: Uint8Array }>;
+        try {
+          step = iterator.next();
+        } catch (err) {
+          throw this.#translate(err);
+        }
+        if (step.done === true) return;
+        yield [keyString(step.value.key), Block.fromTrusted(step.value.value)];
+      }
+    } finally {
+      iterator.return?.();
     }
   }
 
@@ -284,6 +311,45 @@ export class Source {
     }
     return err;
   }
+}
+
+/** Options of {@link Source.entries} and {@link Source.entriesSync}: all given bounds apply. */
+export interface EntriesOptions {
+  /** Only keys starting with this string. */
+  readonly prefix?: string;
+  readonly gt?: string;
+  readonly gte?: string;
+  readonly lt?: string;
+  readonly lte?: string;
+  readonly reverse?: boolean;
+  /** At most this many entries. */
+  readonly limit?: number;
+}
+
+const BOUNDS = ['gt', 'gte', 'lt', 'lte'] as const;
+
+/** Engine range options for string bounds (checked: strings no longer than any key). */
+function engineRange(options: EntriesOptions): RangeOptions {
+  if (!isObject(options)) throw new KeeprError('ARGUMENT_INVALID', 'options must be an object');
+  const { prefix = '', reverse = false, limit } = options;
+  assertPrefix(prefix);
+  const range: { -readonly [K in keyof RangeOptions]: RangeOptions[K] } = { reverse };
+  if (prefix !== '') range.prefix = utf8(prefix);
+  for (const bound of BOUNDS) {
+    const value: unknown = options[bound];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || Buffer.byteLength(value) > MAX_KEY_BYTES) {
+      throw new KeeprError('ARGUMENT_INVALID', `${bound} must be a string of at most ${MAX_KEY_BYTES} bytes`);
+    }
+    range[bound] = utf8(value);
+  }
+  if (limit !== undefined) range.limit = limit;
+  return range;
+}
+
+/** A stored key as a string (keys are stored as the UTF-8 of valid key strings). */
+function keyString(key: Uint8Array): string {
+  return Buffer.isBuffer(key) ? key.toString('utf8') : fromUtf8(key);
 }
 
 /** Encodes a listing cursor (opaque to callers). */

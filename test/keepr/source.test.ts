@@ -108,6 +108,24 @@ for (const engine of STORE_ENGINES) {
       expect(seen).toEqual(['y/1="y/1"', 'y/2="y/2"']);
     });
 
+    it('scans ranges synchronously and asynchronously with the same answers', async () => {
+      const src = await (await freshStore(engine)).source('s');
+      const keys = ['a', 'b/1', 'b/2', 'b/3', 'c', 'é'];
+      await src.write(keys.map((key, i) => ({ op: 'put' as const, key, block: Block.from(i) })));
+      const cases = [{}, { prefix: 'b/' }, { gt: 'a', lte: 'b/3' }, { gte: 'b/2', reverse: true }, { lt: 'c', limit: 2 }, { prefix: 'b/', gt: 'b/1', limit: 1 }, { gt: 'z' }];
+      for (const options of cases) {
+        const sync = [...src.entriesSync(options)].map(([k, b]) => `${k}=${JSON.stringify(b.toJS())}`);
+        const async: string[] = [];
+        for await (const [k, b] of src.entries(options)) async.push(`${k}=${JSON.stringify(b.toJS())}`);
+        expect(sync, JSON.stringify(options)).toEqual(async);
+      }
+      expect([...src.entriesSync({ gte: 'b/2', reverse: true })].map(([k]) => k)).toEqual(['é', 'c', 'b/3', 'b/2']);
+      expect([...src.entriesSync({ lte: 'b/2', reverse: true })].map(([k]) => k)).toEqual(['b/2', 'b/1', 'a']);
+      expect([...src.entriesSync({ prefix: 'b/', limit: 2 })].map(([k]) => k)).toEqual(['b/1', 'b/2']);
+      expect(await codeOfAsync(() => [...src.entriesSync({ gt: 5 as unknown as string })])).toBe('ARGUMENT_INVALID');
+      expect(await codeOfAsync(() => [...src.entriesSync({ limit: -1 })])).toBe('ARGUMENT_INVALID');
+    });
+
     it('rejects bad keys, cursors and limits with codes', async () => {
       const src = await (await freshStore(engine)).source('s');
       const b = Block.from(1);

@@ -136,40 +136,74 @@ function lmdbRange(keys: NamespaceKeys, range: NormalizedRange, transaction: Tra
  * Entries of one namespace within `range`, prefix stripped. Keys and values are fresh copies
  * from lmdb-js. `guard` runs before every cursor step so a step after close fails cleanly
  * instead of touching a closed environment; open cursors are kept in `live` so their owner can
- * release them before closing.
+ * release them before closing. (A plain iterator object rather than a generator: this is the
+ * scan loop, and a generator's resumption costs a measurable share of each step.)
  */
-export function* rangeEntries(
+export function rangeEntries(
   db: KeeprLmdb,
   keys: NamespaceKeys,
   range: NormalizedRange,
   transaction: Transaction | undefined,
   guard: () => void,
   live: Set<Iterator<unknown>>,
-): Generator<EngineEntry, void, undefined> {
+): IterableIterator<EngineEntry> {
   guard();
-  if (range.limit === 0) return;
-  let iterator: Iterator<{ key: Uint8Array; value: Uint8Array }>;
-  try {
-    iterator = db.getRange(lmdbRange(keys, range, transaction))[Symbol.iterator]();
-  } catch (err) {
-    throw engineFailure(err, 'range');
+  return new RangeCursor(db, range.limit === 0 ? undefined : lmdbRange(keys, range, transaction), guard, live);
+}
+
+type LmdbEntry = { key: Uint8Array; value: Uint8Array };
+
+class RangeCursor implements IterableIterator<EngineEntry> {
+  readonly #db: KeeprLmdb;
+  readonly #options: RangeOptions | undefined;
+  readonly #guard: () => void;
+  readonly #live: Set<Iterator<unknown>>;
+  #inner: Iterator<LmdbEntry> | undefined;
+  #done = false;
+
+  constructor(db: KeeprLmdb, options: RangeOptions | undefined, guard: () => void, live: Set<Iterator<unknown>>) {
+    this.#db = db;
+    this.#options = options;
+    this.#guard = guard;
+    this.#live = live;
+    this.#done = options === undefined;
   }
-  live.add(iterator);
-  try {
-    for (;;) {
-      guard();
-      let step: IteratorResult<{ key: Uint8Array; value: Uint8Array }>;
-      try {
-        step = iterator.next();
-      } catch (err) {
-        throw engineFailure(err, 'range');
+
+  [Symbol.iterator](): IterableIterator<EngineEntry> {
+    return this;
+  }
+
+  next(): IteratorResult<EngineEntry> {
+    if (this.#done) return { done: true, value: undefined };
+    this.#guard();
+    let step: IteratorResult<LmdbEntry>;
+    try {
+      if (this.#inner === undefined) {
+        this.#inner = this.#db.getRange(this.#options)[Symbol.iterator]();
+        // The owner closes the cursor itself on close; our next step then fails in guard().
+        this.#live.add(this.#inner);
       }
-      if (step.done === true) return;
-      yield { key: step.value.key.subarray(ID_BYTES), value: step.value.value };
+      step = this.#inner.next();
+    } catch (err) {
+      this.return();
+      throw engineFailure(err, 'range');
     }
-  } finally {
-    live.delete(iterator);
-    iterator.return?.();
+    if (step.done === true) {
+      this.return();
+      return { done: true, value: undefined };
+    }
+    return { done: false, value: { key: step.value.key.subarray(ID_BYTES), value: step.value.value } };
+  }
+
+  return(): IteratorResult<EngineEntry> {
+    if (!this.#done) {
+      this.#done = true;
+      if (this.#inner !== undefined) {
+        this.#live.delete(this.#inner);
+        this.#inner.return?.();
+      }
+    }
+    return { done: true, value: undefined };
   }
 }
 
