@@ -1,4 +1,4 @@
-/** keepr through its public API: `open`, `store.source`, `Source.write/put/getSync/get/entries`. */
+/** keepr through its public API: `open`, `store.source`, `Source.write/put/getSync/get/entries/entriesSync`. */
 import { open, type Source, type Store } from '../../src/index.js';
 import type { Entry } from '../lib/data.js';
 import { unknownMethod, type Adapter, type Reader, type Scanner, type Visit } from './types.js';
@@ -78,15 +78,14 @@ export class KeeprAdapter implements Adapter {
         },
       };
     }
-    if (method === 'engine.rangeSync') {
-      // The engine under the store is public (`store.engine`); a source is namespace `src:<name>`.
-      const engine = this.store.engine;
+    if (method === 'entriesSync') {
       return {
         kind: 'sync',
         scan: (visit: Visit) => {
           let n = 0;
-          for (const { key, value } of engine.rangeSync(`src:${SOURCE_NAME}`)) {
-            visit(key, value);
+          for (const [key, block] of this.source.entriesSync()) {
+            this.touched += block.data().length;
+            visit(key, block.bytes);
             n++;
           }
           return n;

@@ -79,8 +79,7 @@ export function evaluateGoals(rows: readonly ResultRow[]): Goal[] {
     goals.push({ workload: 'w3', target: 'keepr 10 writers ≥ 5× 1 writer', actual: 'not measured', met: undefined });
   }
 
-  atLeast('w4', 'keepr.entries', 'lmdb.getRange', 0.9, 'keepr entries() ≥ 0.9× raw lmdb getRange');
-  atLeast('w4', 'keepr.engine.rangeSync', 'lmdb.getRange', 0.9, '(engine level) keepr store.engine.rangeSync ≥ 0.9× raw lmdb getRange');
+  atLeast('w4', 'keepr.entriesSync', 'lmdb.getRange', 0.9, 'keepr entriesSync() ≥ 0.9× raw lmdb getRange');
   atLeast('w6', 'keepr.server', 'fastify.bare', 0.9, 'keepr server ≥ 0.9× bare Fastify route (req/s)');
 
   for (const row of rows) {

@@ -74,8 +74,8 @@ export const w4: WorkloadDef = {
   id: 'w4',
   title: 'W4 range scan: consecutive keys in key order, 1 KiB values (ops = entries visited)',
   contenders: () => [
-    { id: 'keepr.entries', peers: [], primary: true },
-    { id: 'keepr.engine.rangeSync', peers: [] },
+    { id: 'keepr.entriesSync', peers: [], primary: true },
+    { id: 'keepr.entries', peers: [] },
     { id: 'lmdb.getRange', peers: [] },
     { id: 'level.iterator', peers: ['classic-level'] },
     { id: 'sqlite.iterate', peers: ['better-sqlite3'] },

@@ -39,7 +39,7 @@ describe('npm run bench', () => {
     expect(report.machine.node).toBe(process.version);
     expect(report.machine.cores).toBeGreaterThan(0);
     const engines = report.results.map((r) => `${r.workload} ${r.engine}`).sort();
-    expect(engines).toEqual(['w1 keepr.get', 'w1 keepr.getSync', 'w1 lmdb.getBinary', 'w1 lmdb.getBinaryFast', 'w4 keepr.engine.rangeSync', 'w4 keepr.entries', 'w4 lmdb.getRange']);
+    expect(engines).toEqual(['w1 keepr.get', 'w1 keepr.getSync', 'w1 lmdb.getBinary', 'w1 lmdb.getBinaryFast', 'w4 keepr.entries', 'w4 keepr.entriesSync', 'w4 lmdb.getRange']);
     for (const row of report.results) {
       expect(row.error).toBeUndefined();
       expect(row.ops).toBeGreaterThan(0);
