@@ -39,6 +39,7 @@ export class Block<T extends CellType = CellType> {
   /** The canonical bytes. Treat them as read-only: changing them breaks the hash. */
   readonly bytes: Uint8Array;
   #header: ValidHeader | undefined;
+  #hashHex: string | undefined;
 
   private constructor(bytes: Uint8Array, header: ValidHeader | undefined) {
     this.bytes = bytes;
@@ -144,7 +145,8 @@ export class Block<T extends CellType = CellType> {
 
   /** The integrity hash as lower-case hex. */
   get hashHex(): string {
-    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + HASH_OFFSET, HASH_BYTES).toString('hex');
+    // Memoised: ETags and listings ask for it repeatedly, and the bytes never change.
+    return (this.#hashHex ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset + HASH_OFFSET, HASH_BYTES).toString('hex'));
   }
 
   /** True when the stored hash matches the contents. */

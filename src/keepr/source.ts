@@ -88,12 +88,14 @@ export class Source {
   readonly #engine: Engine;
   readonly #ns: string;
   readonly #cache: StoreCache | undefined;
+  readonly #onGone: (() => void) | undefined;
   readonly #scratch = Buffer.allocUnsafe(MAX_KEY_BYTES);
 
   /** @internal Created by the Store. */
-  constructor(engine: Engine, name: string, namespace: string, cache?: StoreCache) {
+  constructor(engine: Engine, name: string, namespace: string, cache?: StoreCache, onGone?: () => void) {
     this.#engine = engine;
     this.#cache = cache;
+    this.#onGone = onGone;
     this.name = name;
     this.#ns = namespace;
   }
@@ -307,6 +309,7 @@ export class Source {
 
   #translate(err: unknown): unknown {
     if (isKeeprError(err, 'NAMESPACE_NOT_FOUND')) {
+      this.#onGone?.();
       return new KeeprError('SOURCE_NOT_FOUND', `source ${JSON.stringify(this.name)} does not exist`, { cause: err, details: { source: this.name } });
     }
     return err;

@@ -148,17 +148,26 @@ export class Store implements AsyncDisposable {
   /** A source by name, created on first use unless `create: false`. */
   async source(name: string, options: SourceOptions = {}): Promise<Source> {
     assertName(name, 'source');
+    // A handle stays cached until its namespace is found gone (dropped here or by another
+    // process): then the source forgets itself and the next call looks again.
     const cached = this.#sources.get(name);
+    if (cached !== undefined) return cached;
     const ns = SOURCE_NS + name;
-    if (cached !== undefined && (await this.engine.hasNamespace(ns))) return cached;
     if (options.create === false) {
       if (!(await this.engine.hasNamespace(ns))) throw notFound(name);
     } else {
       await this.engine.createNamespace(ns);
     }
-    const source = new Source(this.engine, name, ns, this.#cache);
+    const source = new Source(this.engine, name, ns, this.#cache, () => {
+      if (this.#sources.get(name) === source) this.#sources.delete(name);
+    });
     this.#sources.set(name, source);
     return source;
+  }
+
+  /** The handle of a source this store has already opened, without any I/O; else undefined. */
+  knownSource(name: string): Source | undefined {
+    return this.#sources.get(name);
   }
 
   /** Creates a source; `SOURCE_EXISTS` when it is already there. */

@@ -37,6 +37,25 @@ describe('open()', () => {
     expect(await codeOfAsync(open('x', { engin: 'lmdb' } as never))).toBe('OPTION_INVALID');
   });
 
+  it('notices a source dropped by another store on the same directory', async () => {
+    const dir = makeTmpDir();
+    const a = await open(dir);
+    const b = await open(dir);
+    try {
+      const src = await a.source('s');
+      await src.put('k', Block.from(1));
+      expect(await b.dropSource('s')).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(await codeOfAsync(src.get('k'))).toBe('SOURCE_NOT_FOUND');
+      expect(await codeOfAsync(a.source('s', { create: false }))).toBe('SOURCE_NOT_FOUND');
+      const again = await a.source('s');
+      expect(await again.get('k')).toBeUndefined();
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+
   it('closes idempotently and reports stats', async () => {
     const store = await open(makeTmpDir());
     await store.source('a');
