@@ -72,16 +72,21 @@ export class SegmentFiles {
   readonly #segmentBytes: number;
   readonly #spares: Spare[] = [];
   #preparing: Promise<void> | undefined;
+  // Segments double in size up to segmentBytes, so a short-lived or lightly used log never
+  // zero-fills a large file, and a busy one soon rotates rarely.
+  #nextSize: number;
 
   constructor(dir: string, segmentBytes: number) {
     this.#dir = dir;
     this.#segmentBytes = segmentBytes;
+    this.#nextSize = Math.min(FIRST_SEGMENT_BYTES, segmentBytes);
   }
 
   /** The first segment of a new log, for records after `seq`. */
   async first(seq: number): Promise<Segment> {
     const path = join(this.#dir, segmentName(seq + 1));
-    const size = Math.min(FIRST_SEGMENT_BYTES, this.#segmentBytes);
+    const size = this.#nextSize;
+    this.#grow();
     const file = await zeroFilled(path, size);
     await syncDir(this.#dir);
     return { path, file, size, offset: 0, lastSeq: seq };
@@ -90,7 +95,7 @@ export class SegmentFiles {
   /** Starts preparing a spare in the background, so the next rotation does not wait for it. */
   prepareSpare(): void {
     if (this.#preparing !== undefined || this.#spares.length > 0) return;
-    this.#preparing = this.#makeSpare()
+    this.#preparing = this.#makeSpare(this.#nextSize)
       .catch(() => undefined)
       .finally(() => {
         this.#preparing = undefined;
@@ -100,15 +105,15 @@ export class SegmentFiles {
   /** The segment that follows: a spare renamed after `firstSeq`, large enough for `bytes`. */
   async next(firstSeq: number, lastSeq: number, bytes: number): Promise<Segment> {
     const path = join(this.#dir, segmentName(firstSeq));
-    if (bytes > this.#segmentBytes) {
+    if (bytes > Math.max(this.#segmentBytes, this.#nextSize)) {
       // One oversized record: a file of its own, written once.
       const file = await zeroFilled(path, bytes);
       await syncDir(this.#dir);
       return { path, file, size: bytes, offset: 0, lastSeq };
     }
     await this.#preparing;
-    if (this.#spares.length === 0) await this.#makeSpare();
-    const spare = this.#spares.shift()!;
+    if (!this.#spares.some((s) => s.size >= bytes)) await this.#makeSpare(Math.max(bytes, this.#nextSize));
+    const spare = this.#spares.splice(this.#spares.findIndex((s) => s.size >= bytes), 1)[0]!;
     await rename(spare.path, path);
     await syncDir(this.#dir);
     return { path, file: spare.file, size: spare.size, offset: 0, lastSeq };
@@ -116,7 +121,7 @@ export class SegmentFiles {
 
   /** Takes a segment LMDB now covers: kept as a spare when one is wanted, else deleted. */
   async retire(segment: Segment): Promise<void> {
-    if (this.#spares.length < MAX_SPARES && segment.size === this.#segmentBytes) {
+    if (this.#spares.length < MAX_SPARES && segment.size >= this.#nextSize) {
       const path = join(this.#dir, `spare-${randomBytes(4).toString('hex')}.tmp`);
       await rename(segment.path, path);
       this.#spares.push({ path, file: segment.file, size: segment.size });
@@ -132,9 +137,14 @@ export class SegmentFiles {
     await Promise.all(this.#spares.splice(0).map((s) => s.file.close()));
   }
 
-  async #makeSpare(): Promise<void> {
+  async #makeSpare(size = this.#nextSize): Promise<void> {
+    this.#grow();
     const path = join(this.#dir, `spare-${randomBytes(4).toString('hex')}.tmp`);
-    const file = await zeroFilled(path, this.#segmentBytes);
-    this.#spares.push({ path, file, size: this.#segmentBytes });
+    const file = await zeroFilled(path, size);
+    this.#spares.push({ path, file, size });
+  }
+
+  #grow(): void {
+    this.#nextSize = Math.min(this.#nextSize * 2, this.#segmentBytes);
   }
 }
