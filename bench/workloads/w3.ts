@@ -1,7 +1,7 @@
 /**
  * W3 durable single writes: `w3Puts` puts of 1 KiB, each its own durable transaction, by one
  * writer awaiting each (`:1`) or by 10 concurrent writers each doing its share in sequence
- * (`:10`), after 100 untimed warm-up puts. Every put is timed. Answers: every key is read back byte for byte afterwards.
+ * (`:10`), after 1,000 untimed warm-up puts (the same for every contender: JIT-compiled code paths warm up). Every put is timed. Answers: every key is read back byte for byte afterwards.
  */
 import { createAdapter } from '../engines/index.js';
 import { entryOf, type Entry, keyOf, verifyValue } from '../lib/data.js';
@@ -9,7 +9,7 @@ import { Latencies, nowUs } from '../lib/stats.js';
 import { parseContender, type CaseContext, type CaseResult, type ContenderDef, type WorkloadDef } from './types.js';
 
 const SPACE = 's';
-const WARMUP_PUTS = 100;
+const WARMUP_PUTS = 1000;
 const READER: Record<string, string> = { keepr: 'getSync', lmdb: 'getBinary', level: 'getSync', sqlite: 'get' };
 /** Writer counts measured. */
 export const W3_WRITERS = [1, 10] as const;

@@ -74,3 +74,13 @@ export function toHex(bytes: Uint8Array): string {
 export function copyBytes(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
 }
+
+/**
+ * A private copy for internal use: Buffer.allocUnsafe serves small sizes from Node's pool,
+ * which is cheaper than a fresh ArrayBuffer (the result is a Buffer, so keep it internal).
+ */
+export function pooledCopy(bytes: Uint8Array): Uint8Array {
+  const copy = Buffer.allocUnsafe(bytes.length);
+  copy.set(bytes);
+  return copy;
+}

@@ -1,7 +1,7 @@
 /** One atomic write batch of the LMDB engine: copied ops and the transaction body. */
 import { ABORT } from 'lmdb';
 import type { CheckOp, WriteOp, WriteOutcome } from '../engine.js';
-import { copyBytes } from '../../util/bytes.js';
+import { pooledCopy } from '../../util/bytes.js';
 import type { LoggedOp } from './log-record.js';
 import { namespaceNotFound, readNamespaceId, type KeeprLmdb, type NamespaceKeys } from './lmdb-snapshot.js';
 
@@ -18,11 +18,11 @@ export type RememberNamespace = (name: string, id: number | undefined) => Namesp
 function copyOp(op: WriteOp): QueuedOp {
   switch (op.type) {
     case 'put':
-      return { type: 'put', namespace: op.namespace, key: copyBytes(op.key), value: copyBytes(op.value) };
+      return { type: 'put', namespace: op.namespace, key: pooledCopy(op.key), value: pooledCopy(op.value) };
     case 'delete':
-      return { type: 'delete', namespace: op.namespace, key: copyBytes(op.key) };
+      return { type: 'delete', namespace: op.namespace, key: pooledCopy(op.key) };
     case 'check':
-      return { type: 'check', namespace: op.namespace, key: copyBytes(op.key), test: op.test };
+      return { type: 'check', namespace: op.namespace, key: pooledCopy(op.key), test: op.test };
   }
 }
 

@@ -56,6 +56,7 @@ export class LmdbCommitter {
   #checkpointTimer: NodeJS.Timeout | undefined;
   #checkpointing: Promise<void> | undefined;
   #unsynced = false;
+  #queue: { readonly body: CommitBody; readonly resolve: (committed: boolean) => void; readonly reject: (err: unknown) => void }[] = [];
 
   private constructor(db: KeeprLmdb, options: CommitterOptions, log: CommitLog | undefined, recovery: RecoveryReport) {
     this.#db = db;
@@ -84,27 +85,72 @@ export class LmdbCommitter {
     this.#observedSeq = seq;
   }
 
-  /** Resolves true once `body` committed as durably as the mode promises; false when it aborted. */
-  async commit(body: CommitBody): Promise<boolean> {
+  /**
+   * Resolves true once `body` committed as durably as the mode promises; false when it aborted.
+   * Bodies submitted in the same turn share one LMDB transaction, one log record and one sync
+   * (group commit); each runs its checks before its own writes, so an aborting body leaves no
+   * trace while the others commit, exactly as if each had its own transaction in turn.
+   */
+  commit(body: CommitBody): Promise<boolean> {
     if (!this.#options.log && this.#options.durability !== 'none') return this.#commitNative(body);
+    return new Promise<boolean>((resolve, reject) => {
+      this.#queue.push({ body, resolve, reject });
+      if (this.#queue.length === 1) queueMicrotask(this.#drain);
+    });
+  }
+
+  // Runs every queued body in one transaction. A microtask runs after the continuations already
+  // queued, so writers woken together by the last flush all get into this group.
+  readonly #drain = (): void => {
+    const group = this.#queue;
+    this.#queue = [];
+    const committed: boolean[] = [];
+    const logged: LoggedOp[] = [];
     const txn: Sequenced = { seq: 0, foreign: false };
-    this.#db.transactionSync(() => this.#run(body, txn), TXN_FLAGS);
-    const { logged, seq, foreign } = txn;
-    if (logged === undefined) return false;
-    this.#unsynced = true;
-    if (this.#log === undefined) {
-      this.#scheduleCheckpoint();
-      return true;
+    try {
+      this.#db.transactionSync(
+        () =>
+          this.#run(() => {
+            for (const { body } of group) {
+              const result = body();
+              const ok = Array.isArray(result);
+              committed.push(ok);
+              if (ok) for (const op of result as readonly LoggedOp[]) logged.push(op);
+            }
+            return committed.includes(true) ? logged : ABORT;
+          }, txn),
+        TXN_FLAGS,
+      );
+    } catch (err) {
+      for (const { reject } of group) reject(err);
+      return;
     }
-    const appended = this.#log.append(encodeRecord(seq, logged), seq);
+    void this.#afterCommit(txn).then(
+      () => {
+        group.forEach(({ resolve }, i) => {
+          resolve(committed[i] === true);
+        });
+      },
+      (err: unknown) => {
+        for (const { reject } of group) reject(err);
+      },
+    );
+  };
+
+  /** Makes a committed group as durable as the mode promises. */
+  async #afterCommit(txn: Sequenced): Promise<void> {
+    const { logged, seq, foreign } = txn;
+    if (logged === undefined) return;
+    this.#unsynced = true;
     this.#scheduleCheckpoint();
+    if (this.#log === undefined) return;
+    const appended = this.#log.append(encodeRecord(seq, logged), seq);
     if (this.#options.durability === 'sync') {
       await appended;
       // A commit of another process came just before ours and may only sit in its own log, not
       // yet on disk: sync LMDB so that ours never survives a crash without it.
       if (foreign) await syncEnv(this.#db);
     }
-    return true;
   }
 
   /** LMDB's own durability: a child transaction of lmdb-js's next batch, then its flush. */

@@ -362,8 +362,8 @@ export class LmdbEngine extends Engine {
 
   async #writeBatch(ops: readonly WriteOp[]): Promise<WriteOutcome> {
     const db = this.#db!;
-    // The commit-log path runs the batch at once; lmdb-js's own path runs it later, so copy.
-    const batch = new LmdbBatch(ops, !this.config.commitLog);
+    // The batch runs later (in the turn's group transaction, or lmdb-js's next batch): copy.
+    const batch = new LmdbBatch(ops);
     await this.#run('write', () => batch.run(db, this.#rememberInTxn));
     return batch.outcome();
   }
