@@ -33,7 +33,7 @@ const TSX_CHILD: ChildCommand = { args: ['--import', 'tsx', join(BENCH_DIR, 'chi
 
 const HELP = `npm run bench [-- options]
 
-  --only w1,w3      run these workloads only (w0 w1 w2 w3 w4 w6; w3 brings w0 along)
+  --only w1,w3      run these workloads only (w0 w1 w2 w3 w4 w6 wc; w3 brings w0 along)
   --engines a,b     run these contender families only (keepr lmdb level sqlite disk fastify)
   --quick           small sizes: a smoke run of about a minute
   --scale F         multiply the item counts by F (after --quick)
@@ -270,8 +270,15 @@ function label(row: ResultRow): string {
   return row.phase === undefined ? row.engine : `${row.engine} (${row.phase})`;
 }
 
-function printWorkload(workload: WorkloadDef, rows: readonly ResultRow[], goals: readonly Goal[]): void {
+/** Prints a workload's table and goals; returns the JSON of its own report, if it has one. */
+function printWorkload(workload: WorkloadDef, rows: readonly ResultRow[], goals: readonly Goal[]): Record<string, unknown> | undefined {
   console.log(`\n## ${workload.title}`);
+  if (workload.report !== undefined) {
+    const own = workload.report(rows);
+    for (const line of own.lines) console.log(line);
+    for (const goal of goals) console.log(`  goal: ${goal.target} — ${goal.actual} — ${goal.met === undefined ? 'not measured' : goal.met ? 'met' : 'NOT met'}`);
+    return own.json;
+  }
   const defs = workload.contenders(DEFAULT_SIZES);
   const primaryOf = (row: ResultRow): ResultRow | undefined => {
     const def = defs.find((d) => d.primary === true && d.group === row.group);
@@ -314,6 +321,7 @@ function printWorkload(workload: WorkloadDef, rows: readonly ResultRow[], goals:
     const verdict = goal.met === undefined ? 'not measured' : goal.met ? 'met' : 'NOT met';
     console.log(`  goal: ${goal.target} — ${goal.actual} — ${verdict}`);
   }
+  return undefined;
 }
 
 /** What running a stage needs from the driver. */
@@ -442,9 +450,12 @@ async function main(): Promise<number> {
 
   const rows = medianRows(passes);
   const goals = evaluateGoals(rows);
+  const reports: Record<string, Record<string, unknown>> = {};
   for (const workload of WORKLOADS) {
     const mine = rows.filter((r) => r.workload === workload.id);
-    if (mine.length > 0) printWorkload(workload, mine, goals.filter((g) => g.workload === workload.id));
+    if (mine.length === 0) continue;
+    const json = printWorkload(workload, mine, goals.filter((g) => g.workload === workload.id));
+    if (json !== undefined) reports[workload.id] = json;
   }
   const seconds = (Date.now() - started) / 1000;
   const met = goals.filter((g) => g.met === true).length;
@@ -465,6 +476,7 @@ async function main(): Promise<number> {
     ...(opts.repeat > 1 ? { passes } : {}),
     prepared,
     goals,
+    ...(Object.keys(reports).length > 0 ? { reports } : {}),
   };
   mkdirSync(dirname(opts.resultsPath), { recursive: true });
   writeFileSync(opts.resultsPath, `${JSON.stringify(report, null, 2)}\n`);

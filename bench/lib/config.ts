@@ -14,6 +14,10 @@ export const DEFAULT_SIZES: Sizes = {
   w6Seconds: 5,
   w6WarmupSeconds: 1,
   w6Connections: 10,
+  wcLargeBlocks: 2000,
+  wcSmallBlocks: 20_000,
+  wcBatch: 100,
+  wcReads: 20_000,
   loadBatch: 10_000,
 };
 
@@ -30,6 +34,10 @@ export const QUICK_SIZES: Sizes = {
   w6Seconds: 2,
   w6WarmupSeconds: 0.5,
   w6Connections: 10,
+  wcLargeBlocks: 200,
+  wcSmallBlocks: 2000,
+  wcBatch: 100,
+  wcReads: 5000,
   loadBatch: 5000,
 };
 
@@ -45,6 +53,9 @@ export function scaleSizes(sizes: Sizes, factor: number): Sizes {
     w2Entries: n(sizes.w2Entries, sizes.w2Batch),
     w3Puts: n(sizes.w3Puts, 20),
     w4Keys: n(sizes.w4Keys, 100),
+    wcLargeBlocks: n(sizes.wcLargeBlocks, 10),
+    wcSmallBlocks: n(sizes.wcSmallBlocks, 10),
+    wcReads: n(sizes.wcReads, 100),
   };
 }
 

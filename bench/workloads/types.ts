@@ -1,6 +1,7 @@
 /** What a workload is: its contenders and how one contender runs inside its own process. */
 import type { MemorySampler } from '../lib/memory.js';
 import type { PeerPackage } from '../lib/peers.js';
+import type { ResultRow } from '../lib/result.js';
 
 /** Sizes of every workload (the defaults are the SPEC's; `--quick` shrinks them). */
 export interface Sizes {
@@ -15,6 +16,14 @@ export interface Sizes {
   readonly w6Seconds: number;
   readonly w6WarmupSeconds: number;
   readonly w6Connections: number;
+  /** WC: blocks of 64 KiB in each large data set (compressible, incompressible). */
+  readonly wcLargeBlocks: number;
+  /** WC: blocks of 4 KiB in the small data set. */
+  readonly wcSmallBlocks: number;
+  /** WC: blocks per durable `Source.write` batch. */
+  readonly wcBatch: number;
+  /** WC: random `getSync` reads per data set (after the writes). */
+  readonly wcReads: number;
   /** Entries per transaction when loading data that a workload then reads. */
   readonly loadBatch: number;
 }
@@ -65,6 +74,17 @@ export interface WorkloadDef {
   prepare?(family: string, ctx: CaseContext): Promise<PrepareResult>;
   /** Runs a contender; with `prepare`, `ctx.dir` holds its family's prepared data. */
   run(contender: string, ctx: CaseContext): Promise<CaseResult>;
+  /**
+   * The workload's own report (table and notes) in place of the driver's generic table, from
+   * its rows of the run; `json` goes to the results file under `reports.<id>`.
+   */
+  report?(rows: readonly ResultRow[]): WorkloadReport;
+}
+
+/** What a workload's own report prints (`lines`) and adds to the results file (`json`). */
+export interface WorkloadReport {
+  readonly lines: readonly string[];
+  readonly json?: Record<string, unknown>;
 }
 
 /** What a prepare step reports. */
