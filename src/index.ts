@@ -62,7 +62,7 @@ export {
   type WriteOp,
   type WriteOutcome,
 } from './engine/engine.js';
-export { LmdbEngine, DEFAULT_COMPRESSION_THRESHOLD, type LmdbDurability, type LmdbEngineConfig } from './engine/lmdb/index.js';
+export { LmdbEngine, SUGGESTED_COMPRESSION_THRESHOLD, type LmdbDurability, type LmdbEngineConfig } from './engine/lmdb/index.js';
 export { MemoryEngine, type MemoryEngineConfig } from './engine/memory/index.js';
 
 export {

@@ -30,7 +30,7 @@ export interface OpenOptions {
   readonly flushDelayMs?: number;
   /** Block cache limits, or `false` for none (the default for `lmdb`, see docs/operations.md). */
   readonly cache?: false | CacheOptions;
-  /** LMDB only: compress values of at least `threshold` bytes (default 16 KiB), or `false`. */
+  /** LMDB only: compress values of at least `threshold` bytes (off by default; see docs/operations.md). */
   readonly compression?: false | { readonly threshold: number };
   /** LMDB only: durability through keepr's commit log (default) or LMDB's own per-commit sync. */
   readonly commitLog?: boolean;

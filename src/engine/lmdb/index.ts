@@ -1,3 +1,3 @@
 /** The LMDB engine (keepr's default engine). */
 export { LmdbEngine } from './lmdb-engine.js';
-export { DEFAULT_COMPRESSION_THRESHOLD, type LmdbDurability, type LmdbEngineConfig } from './lmdb-engine-config.js';
+export { SUGGESTED_COMPRESSION_THRESHOLD, type LmdbDurability, type LmdbEngineConfig } from './lmdb-engine-config.js';

@@ -32,14 +32,15 @@ export interface LmdbEngineConfig {
   /** Size at which a log segment is sealed (default 64 MiB). */
   readonly segmentBytes?: number;
   /**
-   * LZ4-compress values of at least this many bytes when that saves space (lmdb-js's built-in
-   * compression); `false` turns it off. Default {@link DEFAULT_COMPRESSION_THRESHOLD}.
+   * LZ4-compress values of at least `threshold` bytes when that saves space (lmdb-js's built-in
+   * compression). Off by default: measured in `npm run bench` (WC), it halves write speed and
+   * quarters read speed of compressible blocks (docs/operations.md). Reading is always possible.
    */
   readonly compression?: false | { readonly threshold: number };
 }
 
-/** Values from this size up are compressed by default (see docs/operations.md for the measurements). */
-export const DEFAULT_COMPRESSION_THRESHOLD = 16 * 1024;
+/** A threshold worth choosing when disk space matters more than speed (small blocks fit pages). */
+export const SUGGESTED_COMPRESSION_THRESHOLD = 1024;
 
 /** Config with defaults applied. */
 export interface ResolvedLmdbEngineConfig {
@@ -57,8 +58,7 @@ export interface ResolvedLmdbEngineConfig {
 const KNOWN_OPTIONS = new Set(['path', 'mapSize', 'durability', 'commitLog', 'flushDelayMs', 'checkpointMs', 'segmentBytes', 'compression']);
 
 function compression(value: unknown): false | { readonly threshold: number } {
-  if (value === undefined) return { threshold: DEFAULT_COMPRESSION_THRESHOLD };
-  if (value === false) return false;
+  if (value === undefined || value === false) return false;
   const threshold: unknown = typeof value === 'object' && value !== null ? (value as { threshold?: unknown }).threshold : undefined;
   if (typeof threshold !== 'number' || !Number.isSafeInteger(threshold) || threshold < 32) {
     throw bad('compression', 'compression must be false or { threshold } with a threshold of at least 32 bytes');
