@@ -51,6 +51,16 @@ export const ERROR_CODES = {
   TREE_NODE_EXISTS: { status: 409, description: 'A tree node with this key already exists.' },
   TREE_PARENT_NOT_FOUND: { status: 404, description: 'The parent named for a tree node does not exist.' },
 
+  // Versioned state
+  STATE_HEIGHT_EXISTS: { status: 409, description: 'A different change set was committed at this height already (re-applying the same one is fine).' },
+  STATE_HEIGHT_PRUNED: { status: 410, description: 'The height was pruned: its values, nodes and proofs are gone.' },
+  STATE_HEIGHT_UNKNOWN: { status: 404, description: 'No height with this number was committed.' },
+  STATE_HEIGHT_INVALID: { status: 400, description: 'A working height must follow the last committed one or repeat a committed one.' },
+  STATE_KEY_INVALID: { status: 400, description: 'A state key is not 1 to 500 bytes (a string or a Uint8Array).' },
+  STATE_SAVEPOINT_UNKNOWN: { status: 400, description: 'The savepoint does not exist in the working height (or was rolled past).' },
+  STATE_PROOF_MALFORMED: { status: 400, description: 'Bytes offered as a state proof cannot be decoded.' },
+  STATE_CORRUPT: { status: 500, description: 'A stored state record does not decode; run keepr verify --state to locate tampering.' },
+
   // Engines
   ENGINE_NOT_SUPPORTED: { status: 501, description: 'The engine does not offer this operation (for example synchronous reads).' },
   ENGINE_FAILURE: { status: 500, description: 'The storage engine failed; the cause holds the engine error.' },
