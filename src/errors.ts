@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   BLOCK_ATTRIBUTE_INVALID: { status: 400, description: 'An attribute code is out of range or repeated, or its value is not a string.' },
   BLOCK_TYPE_MISMATCH: { status: 400, description: 'The operation needs a block of another cell type (for example values() of a string block).' },
   BLOCK_JSON_INVALID: { status: 400, description: 'A JSON document does not describe a block.' },
+  NPY_MALFORMED: { status: 400, description: 'Bytes offered as a NumPy .npy file are not one (bad magic, version, header dict, or a data length that does not match the shape).' },
+  NPY_UNSUPPORTED: { status: 400, description: 'A .npy file or a block has no mapping between NumPy and keepr (complex, structured or object dtypes, rank above 6, NA where NumPy has none, tuples).' },
 
   // Names and keys
   NAME_INVALID: { status: 400, description: 'A source name, block key or container name breaks the naming rules.' },

@@ -30,6 +30,10 @@ export {
   MAX_BLOCK_BYTES,
   cellType,
   cellTypeByCode,
+  NPY_MEDIA_TYPE,
+  decodeNpy,
+  encodeNpy,
+  readNpyHeader,
   type AttributesInit,
   type BlockInit,
   type BlockJS,
@@ -41,8 +45,10 @@ export {
   type CellType,
   type CellTypeInfo,
   type CellValue,
+  type DecodeNpyOptions,
   type FromOptions,
   type JsonValue,
+  type NpyHeader,
   type ValidateOptions,
 } from './block/index.js';
 

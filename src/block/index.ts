@@ -23,3 +23,4 @@ export {
   type CellTypeInfo,
 } from './cell-type.js';
 export { HEADER_BYTES, MAX_BLOCK_BYTES } from './layout.js';
+export { NPY_MEDIA_TYPE, decodeNpy, encodeNpy, readNpyHeader, type DecodeNpyOptions, type NpyHeader } from './npy.js';
