@@ -44,6 +44,9 @@ export const ERROR_CODES = {
   WRITE_KEY_ABSENT: { status: 412, description: 'Write mode if-exists: no block is stored under this key.' },
   WRITE_HASH_MISMATCH: { status: 412, description: 'Conditional write: the stored block does not have the expected hash.' },
   CURSOR_INVALID: { status: 400, description: 'A listing cursor is not one this store issued.' },
+  STORE_CORRUPT: { status: 500, description: 'A stored block fails its integrity check (bad bytes or a hash that does not match); keepr verify names every such block.' },
+  DUMP_MALFORMED: { status: 400, description: 'A dump stream is not a valid keepr dump (bad magic or version, a bad record, a corrupt block, or a trailer whose counts or checksum do not match).' },
+  DUMP_TRUNCATED: { status: 400, description: 'A dump stream ends before its trailer: it was cut short.' },
   SNAPSHOT_CLOSED: { status: 400, description: 'The snapshot was released and cannot be read any more.' },
 
   // Volatile containers

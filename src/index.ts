@@ -118,6 +118,25 @@ export {
 } from './keepr/index.js';
 
 export {
+  DUMP_MAGIC,
+  DUMP_VERSION,
+  LOAD_BATCH_BLOCKS,
+  LOAD_BATCH_BYTES,
+  copyStore,
+  decodeDump,
+  dumpStore,
+  encodeDump,
+  loadDump,
+  loadRecords,
+  storeRecords,
+  verifyDump,
+  type DumpOptions,
+  type DumpRecord,
+  type DumpSummary,
+  type LoadOptions,
+} from './keepr/index.js';
+
+export {
   buildServer,
   DEFAULT_BODY_LIMIT,
   BLOCK_MEDIA_TYPE,

@@ -21,3 +21,21 @@ export { VolatileMap, type VolatileKeysOptions } from './volatile-map.js';
 export { VolatileDeque } from './volatile-deque.js';
 export { VolatilePriorityQueue, DEFAULT_QUEUE_CAPACITY, type QueueEntry, type QueuePutResult } from './volatile-priority-queue.js';
 export { VolatileTree, type TreeNode } from './volatile-tree.js';
+export {
+  DUMP_MAGIC,
+  DUMP_VERSION,
+  LOAD_BATCH_BLOCKS,
+  LOAD_BATCH_BYTES,
+  copyStore,
+  decodeDump,
+  dumpStore,
+  encodeDump,
+  loadDump,
+  loadRecords,
+  storeRecords,
+  verifyDump,
+  type DumpOptions,
+  type DumpRecord,
+  type DumpSummary,
+  type LoadOptions,
+} from './dump.js';
