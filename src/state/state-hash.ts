@@ -1,0 +1,118 @@
+/**
+ * Hashing of versioned state (docs/state.md is normative). SHA-256 throughout; every preimage
+ * starts with a one-byte domain tag so a hash of one kind can never pass for another.
+ *
+ *   key path     kh = SHA-256(key)                       (its first 16 bits pick the bucket)
+ *   value hash   vh = SHA-256(0x00 | kind | value)        kind 0 = bytes, 1 = block
+ *   bucket       SHA-256(0x01 | n u32 BE | (kh | vh) * n) entries sorted by kh; empty → 32 zero bytes
+ *   inner node   SHA-256(0x02 | left | right)             both children zero → 32 zero bytes
+ *   state root   SHA-256(0x03 | n u16 BE | (len u8 | name | root) * n)  trees sorted by name bytes
+ */
+import { createHash } from 'node:crypto';
+
+/** Bytes of every hash. */
+export const HASH_BYTES = 32;
+/** Depth of the bucket tree: 2^16 buckets, picked by the first 16 bits of the key path. */
+export const BUCKET_BITS = 16;
+/** Number of buckets. */
+export const BUCKETS = 1 << BUCKET_BITS;
+/** The hash of an empty bucket or subtree. */
+export const ZERO = new Uint8Array(HASH_BYTES);
+
+/** What a stored value is: raw bytes, or the canonical bytes of a block. */
+export type ValueKind = 'bytes' | 'block';
+
+const VALUE_BYTES = Uint8Array.of(0x00, 0);
+const VALUE_BLOCK = Uint8Array.of(0x00, 1);
+const TAG_BUCKET = 0x01;
+const TAG_NODE = 0x02;
+const TAG_ROOT = 0x03;
+
+/** True when all 32 bytes are zero (an empty subtree). */
+export function isZero(hash: Uint8Array): boolean {
+  for (let i = 0; i < HASH_BYTES; i++) if (hash[i] !== 0) return false;
+  return true;
+}
+
+/** Byte-wise equality of two hashes. */
+export function sameHash(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < HASH_BYTES; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The key path of a key. */
+export function keyPath(key: Uint8Array): Uint8Array {
+  return createHash('sha256').update(key).digest();
+}
+
+/** The bucket (0 to 65535) a key path falls in. */
+export function bucketOf(kh: Uint8Array): number {
+  return (kh[0]! << 8) | kh[1]!;
+}
+
+/** The hash of a value of a kind. */
+export function valueHash(kind: ValueKind, value: Uint8Array): Uint8Array {
+  return createHash('sha256')
+    .update(kind === 'block' ? VALUE_BLOCK : VALUE_BYTES)
+    .update(value)
+    .digest();
+}
+
+/** One leaf of a bucket. */
+export interface BucketEntry {
+  readonly kh: Uint8Array;
+  readonly vh: Uint8Array;
+}
+
+/** Compares key paths bytewise. */
+export function compareHashes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < HASH_BYTES; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+// One preimage buffer, filled and hashed in a single update: hashing runs for every changed node.
+let preimage = new Uint8Array(1 + 2 * HASH_BYTES * 8);
+
+/** The hash of a bucket's entries (sorted by key path); zero when empty. */
+export function bucketHash(entries: readonly BucketEntry[]): Uint8Array {
+  if (entries.length === 0) return ZERO;
+  const size = 5 + entries.length * 2 * HASH_BYTES;
+  if (preimage.length < size) preimage = new Uint8Array(size * 2);
+  preimage[0] = TAG_BUCKET;
+  const n = entries.length;
+  preimage[1] = n >>> 24;
+  preimage[2] = (n >>> 16) & 0xff;
+  preimage[3] = (n >>> 8) & 0xff;
+  preimage[4] = n & 0xff;
+  let at = 5;
+  for (const e of entries) {
+    preimage.set(e.kh, at);
+    preimage.set(e.vh, at + HASH_BYTES);
+    at += 2 * HASH_BYTES;
+  }
+  return createHash('sha256').update(preimage.subarray(0, size)).digest();
+}
+
+/** The hash of an inner node; zero when both children are. */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  if (isZero(left) && isZero(right)) return ZERO;
+  preimage[0] = TAG_NODE;
+  preimage.set(left, 1);
+  preimage.set(right, 1 + HASH_BYTES);
+  return createHash('sha256').update(preimage.subarray(0, 1 + 2 * HASH_BYTES)).digest();
+}
+
+const utf8 = new TextEncoder();
+
+/** The state root over named tree roots (names sorted by their UTF-8 bytes). */
+export function stateRoot(trees: ReadonlyMap<string, Uint8Array>): Uint8Array {
+  const named = [...trees].map(([name, root]) => [utf8.encode(name), root] as const);
+  named.sort(([a], [b]) => Buffer.compare(a, b));
+  const h = createHash('sha256');
+  h.update(Uint8Array.of(TAG_ROOT, named.length >> 8, named.length & 0xff));
+  for (const [name, root] of named) h.update(Uint8Array.of(name.length)).update(name).update(root);
+  return new Uint8Array(h.digest());
+}
