@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { auditState, pruneState, verifyProof } from '../../src/state/index.js';
+import { codeOfAsync } from '../helpers/error-code.js';
+import { freshState } from './state-factory.js';
+
+describe('state pruning', () => {
+  it('keeps the last N heights readable and provable, frees the rest', async () => {
+    const { store, state } = await freshState();
+    const answers = new Map<number, (string | undefined)[]>();
+    const roots = new Map<number, Uint8Array>();
+    for (let h = 0; h < 8; h++) {
+      for (let i = 0; i < 20; i++) await state.put('t', `k${(h * 3 + i) % 25}`, Buffer.from(`v${h}.${i}`));
+      await state.delete('t', `k${h}`);
+      roots.set(h, (await state.commit()).root);
+    }
+    for (let h = 0; h < 8; h++) {
+      const got: (string | undefined)[] = [];
+      for (let k = 0; k < 25; k++) {
+        const v = await state.at(h).get('t', `k${k}`);
+        got.push(v === undefined ? undefined : Buffer.from(v as Uint8Array).toString());
+      }
+      answers.set(h, got);
+    }
+    const before = [...store.engine.rangeSync('state:chain')].length;
+    const report = await pruneState(state, { keepLast: 3 });
+    expect(report.prunedBefore).toBe(5);
+    expect(report.deleted).toBeGreaterThan(0);
+    expect([...store.engine.rangeSync('state:chain')].length).toBe(before - report.deleted);
+    expect(await codeOfAsync(state.at(4).get('t', 'k1'))).toBe('STATE_HEIGHT_PRUNED');
+    expect(await codeOfAsync(state.at(0).prove('t', 'k1'))).toBe('STATE_HEIGHT_PRUNED');
+    for (let h = 5; h < 8; h++) {
+      for (let k = 0; k < 25; k++) {
+        const v = await state.at(h).get('t', `k${k}`);
+        expect(v === undefined ? undefined : Buffer.from(v as Uint8Array).toString()).toBe(answers.get(h)![k]);
+        const proof = await state.at(h).prove('t', `k${k}`);
+        expect(verifyProof(roots.get(h)!, 't', `k${k}`, v as Uint8Array | undefined, proof)).toBe(true);
+      }
+    }
+    expect((await auditState(state.context)).problems).toEqual([]);
+    expect((await state.heights()).map((h) => h.height)).toEqual([5, 6, 7]);
+    // Commits continue after pruning, and pruning again to an earlier point changes nothing.
+    await state.put('t', 'new', Uint8Array.of(1));
+    expect((await state.commit()).height).toBe(8);
+    expect((await pruneState(state, { from: 2 })).prunedBefore).toBe(5);
+  });
+});
