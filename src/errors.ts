@@ -47,6 +47,9 @@ export const ERROR_CODES = {
   STORE_CORRUPT: { status: 500, description: 'A stored block fails its integrity check (bad bytes or a hash that does not match); keepr verify names every such block.' },
   DUMP_MALFORMED: { status: 400, description: 'A dump stream is not a valid keepr dump (bad magic or version, a bad record, a corrupt block, or a trailer whose counts or checksum do not match).' },
   DUMP_TRUNCATED: { status: 400, description: 'A dump stream ends before its trailer: it was cut short.' },
+  STORE_NOT_EMPTY: { status: 409, description: 'The target store already holds sources; restoring over it needs --force.' },
+  STORE_BUSY: { status: 409, description: 'Another process has the store open, so its files cannot be replaced (restore, compact).' },
+  PATH_OUTSIDE_ROOT: { status: 400, description: 'A file to upload is a symbolic link that resolves outside the folder being uploaded.' },
   SNAPSHOT_CLOSED: { status: 400, description: 'The snapshot was released and cannot be read any more.' },
 
   // Volatile containers

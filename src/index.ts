@@ -128,12 +128,15 @@ export {
   encodeDump,
   loadDump,
   loadRecords,
+  storeItems,
   storeRecords,
   verifyDump,
   type DumpOptions,
   type DumpRecord,
   type DumpSummary,
   type LoadOptions,
+  type StoreItemsOptions,
+  type StoredItem,
 } from './keepr/index.js';
 
 export {

@@ -92,6 +92,15 @@ export interface CheckOp {
 /** One operation of an atomic write. */
 export type WriteOp = PutOp | DeleteOp | CheckOp;
 
+/** Options of {@link Engine.write}. */
+export interface WriteOptions {
+  /**
+   * The caller hands its key and value buffers over: it will never change them, so the engine
+   * may keep them instead of copying (an internal fast path for freshly built batches).
+   */
+  readonly owned?: boolean;
+}
+
 /** Result of {@link Engine.write}: committed whole, or nothing written because a check failed. */
 export type WriteOutcome = { readonly committed: true } | { readonly committed: false; readonly failedCheck: number };
 
@@ -438,12 +447,12 @@ export abstract class Engine extends Reader implements AsyncDisposable {
    * aborts the whole batch and is reported by index. Resolves once the batch is durable
    * (as far as the engine's durability setting promises).
    */
-  async write(ops: readonly WriteOp[]): Promise<WriteOutcome> {
+  async write(ops: readonly WriteOp[], options: WriteOptions = {}): Promise<WriteOutcome> {
     this.assertReadable();
     if (!isArray(ops)) throw new KeeprError('ARGUMENT_INVALID', 'ops must be an array');
     for (const op of ops) this.assertOp(op);
     if (ops.length === 0) return { committed: true };
-    return this._write(ops);
+    return this._write(ops, options.owned === true);
   }
 
   /**
@@ -503,7 +512,8 @@ export abstract class Engine extends Reader implements AsyncDisposable {
   protected abstract _dropNamespace(name: string): Promise<boolean>;
   protected abstract _hasNamespace(name: string): Promise<boolean>;
   protected abstract _listNamespaces(): Promise<string[]>;
-  protected abstract _write(ops: readonly WriteOp[]): Promise<WriteOutcome>;
+  /** `owned`: the engine may keep the op buffers instead of copying them. */
+  protected abstract _write(ops: readonly WriteOp[], owned: boolean): Promise<WriteOutcome>;
   protected abstract _snapshot(): Promise<EngineSnapshot>;
   protected abstract _stats(): Promise<EngineStats>;
 

@@ -6,15 +6,21 @@
  *   header   magic 4B 50 44 4D 0D 0A 1A 0A ("KPDM\r\n\x1a\n"), u32 version = 1, u32 flags = 0
  *   'S' 0x53 u16 name length, source name (UTF-8)             starts a source
  *   'B' 0x42 u16 key length, key (UTF-8), u32 length, block   a block of the current source
- *   'E' 0x45 u32 sources, u64 blocks, u64 block bytes, SHA-256 of every stream byte before it
+ *   'N' 0x4E u16 name length, engine namespace name (ASCII)   starts another namespace
+ *   'R' 0x52 u16 key length, key, u32 length, value           a raw entry of that namespace
+ *   'E' 0x45 u32 sources, u64 blocks, u64 block bytes, u32 namespaces, u64 entries,
+ *            u64 entry bytes, then the SHA-256 of every stream byte before it
  *
- * Sources come in ascending name order, each once; keys ascend strictly within a source. The
- * trailer is the last thing in the stream, so truncation anywhere is detected, and its digest
- * catches any other damage. Blocks are their canonical bytes, each checked with its own hash.
+ * Sources come first, in ascending name order, each once, with keys strictly ascending within
+ * each; then the store's other engine namespaces (such as versioned states, `state:<name>`)
+ * the same way, their entries copied byte for byte. The trailer is the last thing in the
+ * stream, so truncation anywhere is detected, and its digest catches any other damage. Blocks
+ * are their canonical bytes, each also checked with its own hash.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { Block } from '../block/block.js';
 import { HEADER_BYTES, MAX_BLOCK_BYTES } from '../block/layout.js';
+import { NAMESPACE_NAME_RULE } from '../engine/engine.js';
 import { KeeprError, isKeeprError } from '../errors.js';
 import { assertKey, assertName } from './names.js';
 
@@ -25,11 +31,22 @@ export const DUMP_VERSION = 1;
 
 const TAG_SOURCE = 0x53;
 const TAG_BLOCK = 0x42;
+const TAG_NAMESPACE = 0x4e;
+const TAG_ENTRY = 0x52;
 const TAG_END = 0x45;
+const TRAILER_BYTES = 40;
+/** Longest raw key (the LMDB engine's limit is 1,024 bytes). */
+const MAX_RAW_KEY = 0xffff;
+/** Engine namespaces of sources; those travel as 'S' records, never as raw namespaces. */
+export const SOURCE_NAMESPACE_PREFIX = 'src:';
 const DIGEST_BYTES = 32;
 
-/** One record of a dump: a source, or a block of the source before it. */
-export type DumpRecord = { readonly kind: 'source'; readonly name: string } | { readonly kind: 'block'; readonly key: string; readonly block: Block };
+/** One record of a dump: a source, a block of the source before it, another engine namespace, or a raw entry of it. */
+export type DumpRecord =
+  | { readonly kind: 'source'; readonly name: string }
+  | { readonly kind: 'block'; readonly key: string; readonly block: Block }
+  | { readonly kind: 'namespace'; readonly name: string }
+  | { readonly kind: 'entry'; readonly key: Uint8Array; readonly value: Uint8Array };
 
 /** What a dump holds, as its trailer states it. */
 export interface DumpSummary {
@@ -37,6 +54,10 @@ export interface DumpSummary {
   readonly blocks: number;
   /** Sum of the blocks' byte lengths. */
   readonly blockBytes: number;
+  /** Engine namespaces other than sources, and their raw entries and value bytes. */
+  readonly namespaces: number;
+  readonly entries: number;
+  readonly entryBytes: number;
 }
 
 function malformed(reason: string, details: Record<string, unknown> = {}, cause?: unknown): KeeprError {
@@ -48,27 +69,61 @@ class DumpOrder {
   sources = 0;
   blocks = 0;
   blockBytes = 0;
-  #source: string | undefined;
+  namespaces = 0;
+  entries = 0;
+  entryBytes = 0;
+  #section: 'none' | 'source' | 'namespace' = 'none';
+  #name: Buffer | undefined;
+  #current = '';
   #key: Buffer | undefined;
 
-  source(name: string): void {
-    if (this.#source !== undefined && Buffer.compare(Buffer.from(name), Buffer.from(this.#source)) <= 0) {
-      throw malformed(`source ${JSON.stringify(name)} is out of order or repeated`, { source: name });
+  summary(): DumpSummary {
+    return { sources: this.sources, blocks: this.blocks, blockBytes: this.blockBytes, namespaces: this.namespaces, entries: this.entries, entryBytes: this.entryBytes };
+  }
+
+  #start(section: 'source' | 'namespace', name: string): void {
+    const bytes = Buffer.from(name);
+    if (this.#section === 'namespace' && section === 'source') throw malformed(`source ${JSON.stringify(name)} comes after the namespaces`, { source: name });
+    if (this.#section === section && this.#name !== undefined && Buffer.compare(bytes, this.#name) <= 0) {
+      throw malformed(`${section} ${JSON.stringify(name)} is out of order or repeated`, { [section]: name });
     }
-    this.#source = name;
+    this.#section = section;
+    this.#name = bytes;
+    this.#current = name;
     this.#key = undefined;
+  }
+
+  source(name: string): void {
+    this.#start('source', name);
     this.sources++;
   }
 
-  block(key: string, bytes: number): string {
-    const source = this.#source;
-    if (source === undefined) throw malformed('a block comes before any source');
+  namespace(name: string): void {
+    if (!NAMESPACE_NAME_RULE.test(name) || name.startsWith(SOURCE_NAMESPACE_PREFIX)) throw malformed(`${JSON.stringify(name)} is not a namespace a dump may hold`, { namespace: name });
+    this.#start('namespace', name);
+    this.namespaces++;
+  }
+
+  #item(section: 'source' | 'namespace', key: Uint8Array, what: string): string {
+    if (this.#section !== section) throw malformed(`${what} comes before any ${section}`);
     const k = Buffer.from(key);
-    if (this.#key !== undefined && Buffer.compare(k, this.#key) <= 0) throw malformed(`key ${JSON.stringify(key)} is out of order or repeated`, { source, key });
+    if (this.#key !== undefined && Buffer.compare(k, this.#key) <= 0) throw malformed(`${what} is out of order or repeated`, { [section]: this.#current, key: k.toString('utf8') });
     this.#key = k;
+    return this.#current;
+  }
+
+  block(key: string, bytes: number): string {
+    const source = this.#item('source', Buffer.from(key), `block ${JSON.stringify(key)}`);
     this.blocks++;
     this.blockBytes += bytes;
     return source;
+  }
+
+  entry(key: Uint8Array, bytes: number): void {
+    if (key.length === 0 || key.length > MAX_RAW_KEY) throw malformed('a raw entry has an empty or oversized key');
+    this.#item('namespace', key, 'a raw entry');
+    this.entries++;
+    this.entryBytes += bytes;
   }
 }
 
@@ -95,7 +150,7 @@ export async function* encodeDump(records: AsyncIterable<DumpRecord> | Iterable<
       order.source(record.name);
       const name = Buffer.from(record.name, 'utf8');
       yield emit(Buffer.concat([Uint8Array.of(TAG_SOURCE), u16(name.length), name]));
-    } else {
+    } else if (record.kind === 'block') {
       order.block(record.key, record.block.byteLength);
       const key = Buffer.from(record.key, 'utf8');
       const head = Buffer.allocUnsafe(7 + key.length);
@@ -105,13 +160,29 @@ export async function* encodeDump(records: AsyncIterable<DumpRecord> | Iterable<
       head.writeUInt32LE(record.block.byteLength, 3 + key.length);
       yield emit(head);
       yield emit(record.block.bytes);
+    } else if (record.kind === 'namespace') {
+      order.namespace(record.name);
+      const name = Buffer.from(record.name, 'latin1');
+      yield emit(Buffer.concat([Uint8Array.of(TAG_NAMESPACE), u16(name.length), name]));
+    } else {
+      order.entry(record.key, record.value.length);
+      const head = Buffer.allocUnsafe(7 + record.key.length);
+      head[0] = TAG_ENTRY;
+      head.writeUInt16LE(record.key.length, 1);
+      head.set(record.key, 3);
+      head.writeUInt32LE(record.value.length, 3 + record.key.length);
+      yield emit(head);
+      yield emit(record.value);
     }
   }
-  const trailer = Buffer.alloc(21);
+  const trailer = Buffer.alloc(1 + TRAILER_BYTES);
   trailer[0] = TAG_END;
   trailer.writeUInt32LE(order.sources, 1);
   trailer.writeBigUInt64LE(BigInt(order.blocks), 5);
   trailer.writeBigUInt64LE(BigInt(order.blockBytes), 13);
+  trailer.writeUInt32LE(order.namespaces, 21);
+  trailer.writeBigUInt64LE(BigInt(order.entries), 25);
+  trailer.writeBigUInt64LE(BigInt(order.entryBytes), 33);
   yield emit(trailer);
   yield hash.digest();
 }
@@ -223,7 +294,7 @@ export async function* decodeDump(chunks: AsyncIterable<Uint8Array>): AsyncGener
   if (version !== DUMP_VERSION) throw malformed(`unknown dump version ${version}`, { version });
   if (view(header).getUint32(12, true) !== 0) throw malformed('unknown header flags');
   const order = new DumpOrder();
-  let source: string | undefined;
+  let source = '';
   for (;;) {
     const at = reader.offset;
     const tag = (await reader.read(1, 'a record tag'))[0]!;
@@ -234,7 +305,6 @@ export async function* decodeDump(chunks: AsyncIterable<Uint8Array>): AsyncGener
         assertName(name, 'source');
       }, `source record at byte ${at}`);
       order.source(name);
-      source = name;
       yield { kind: 'source', name };
     } else if (tag === TAG_BLOCK) {
       const keyLength = view(await reader.read(2, 'a block record')).getUint16(0, true);
@@ -243,20 +313,39 @@ export async function* decodeDump(chunks: AsyncIterable<Uint8Array>): AsyncGener
         assertKey(key);
       }, `block record at byte ${at}`);
       const length = view(await reader.read(4, 'a block record')).getUint32(0, true);
+      source = order.block(key, length);
       if (length < HEADER_BYTES || length > MAX_BLOCK_BYTES) throw malformed(`block ${JSON.stringify(key)} has an impossible length ${length}`, { source, key });
-      order.block(key, length);
       const bytes = await reader.read(length, `block ${JSON.stringify(key)}`);
       const block = checked(() => Block.decode(bytes), `block ${JSON.stringify(key)} of source ${JSON.stringify(source)}`);
       yield { kind: 'block', key, block };
+    } else if (tag === TAG_NAMESPACE) {
+      const length = view(await reader.read(2, 'a namespace record')).getUint16(0, true);
+      const raw = await reader.read(length, 'a namespace name');
+      const name = Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('latin1');
+      order.namespace(name);
+      yield { kind: 'namespace', name };
+    } else if (tag === TAG_ENTRY) {
+      const keyLength = view(await reader.read(2, 'a raw entry')).getUint16(0, true);
+      const key = await reader.read(keyLength, 'a raw entry key');
+      const length = view(await reader.read(4, 'a raw entry')).getUint32(0, true);
+      if (length > MAX_BLOCK_BYTES) throw malformed(`a raw entry has an impossible length ${length}`);
+      order.entry(key, length);
+      yield { kind: 'entry', key: new Uint8Array(key), value: new Uint8Array(await reader.read(length, 'a raw entry value')) };
     } else if (tag === TAG_END) {
-      const trailer = view(await reader.read(20, 'the trailer'));
+      const trailer = view(await reader.read(TRAILER_BYTES, 'the trailer'));
       const digest = Buffer.from(reader.hash.digest());
-      const stated = { sources: trailer.getUint32(0, true), blocks: Number(trailer.getBigUint64(4, true)), blockBytes: Number(trailer.getBigUint64(12, true)) };
+      const stated: DumpSummary = {
+        sources: trailer.getUint32(0, true),
+        blocks: Number(trailer.getBigUint64(4, true)),
+        blockBytes: Number(trailer.getBigUint64(12, true)),
+        namespaces: trailer.getUint32(20, true),
+        entries: Number(trailer.getBigUint64(24, true)),
+        entryBytes: Number(trailer.getBigUint64(32, true)),
+      };
       const stored = Buffer.from(await reader.read(DIGEST_BYTES, 'the trailer digest', false));
       if (!stored.equals(digest)) throw malformed('the checksum does not match (the stream was altered)');
-      if (stated.sources !== order.sources || stated.blocks !== order.blocks || stated.blockBytes !== order.blockBytes) {
-        throw malformed('the trailer counts do not match the records', { stated, found: { sources: order.sources, blocks: order.blocks, blockBytes: order.blockBytes } });
-      }
+      const found = order.summary();
+      if (JSON.stringify(stated) !== JSON.stringify(found)) throw malformed('the trailer counts do not match the records', { stated, found });
       if (!(await reader.atEnd())) throw malformed('data follows the trailer');
       return stated;
     } else {

@@ -4,29 +4,27 @@
  * load writes in batches, each one transaction.
  */
 import { Block } from '../block/block.js';
+import type { EngineEntry, WriteOp } from '../engine/engine.js';
 import { KeeprError, isKeeprError } from '../errors.js';
-import { decodeDump, encodeDump, type DumpRecord, type DumpSummary } from './dump-format.js';
-import type { SourceOp } from './source.js';
+import { SOURCE_NAMESPACE_PREFIX, decodeDump, encodeDump, type DumpRecord, type DumpSummary } from './dump-format.js';
+import type { Source, SourceOp } from './source.js';
 import type { Store } from './store.js';
 
 export { DUMP_MAGIC, DUMP_VERSION, decodeDump, encodeDump, type DumpRecord, type DumpSummary } from './dump-format.js';
 
-/** Engine namespace of a source (the store keeps source `name` in namespace `src:name`). */
-const sourceNamespace = (name: string): string => `src:${name}`;
-
-/** Options of {@link storeRecords} and {@link dumpStore}. */
+/** Options of {@link storeItems}, {@link storeRecords} and {@link dumpStore}. */
 export interface DumpOptions {
-  /** Only these sources (each must exist); default all. */
+  /** Only these sources (each must exist), and no other namespaces; default everything. */
   readonly sources?: readonly string[];
-  /** Called after each block with the running count. */
-  readonly onBlock?: (blocks: number) => void;
+  /** Called after each block or raw entry with the running count. */
+  readonly onBlock?: (items: number) => void;
 }
 
 /** Options of {@link loadRecords} and {@link loadDump}. */
 export interface LoadOptions {
-  /** Most blocks in one transaction (default 1,000). */
+  /** Most blocks or entries in one transaction (default 1,000). */
   readonly batchBlocks?: number;
-  /** Most block bytes in one transaction (default 16 MiB); a larger block goes alone. */
+  /** Most bytes in one transaction (default 16 MiB); a larger block goes alone. */
   readonly batchBytes?: number;
   /** Called after each committed batch with the running totals. */
   readonly onBatch?: (done: DumpSummary) => void;
@@ -36,40 +34,62 @@ export interface LoadOptions {
 export const LOAD_BATCH_BLOCKS = 1000;
 export const LOAD_BATCH_BYTES = 16 * 1024 * 1024;
 
+/** An item of {@link storeItems}: a source and its blocks' raw bytes, or another namespace and its entries. */
+export type StoredItem =
+  | { readonly kind: 'source'; readonly name: string }
+  | { readonly kind: 'bytes'; readonly source: string; readonly key: string; readonly bytes: Uint8Array }
+  | { readonly kind: 'namespace'; readonly name: string }
+  | { readonly kind: 'entry'; readonly namespace: string; readonly key: Uint8Array; readonly value: Uint8Array };
+
+/** Options of {@link storeItems}. */
+export interface StoreItemsOptions {
+  /** Only these sources (each must exist), and no other namespaces. */
+  readonly sources?: readonly string[];
+  /** Include the namespaces that are not sources (default true, unless `sources` is given). */
+  readonly namespaces?: boolean;
+}
+
+const EMPTY: DumpSummary = Object.freeze({ sources: 0, blocks: 0, blockBytes: 0, namespaces: 0, entries: 0, entryBytes: 0 });
+
+/** Namespace names are printable ASCII, so code-unit order is their byte order. */
+function sorted(names: Iterable<string>): string[] {
+  return [...new Set(names)].sort();
+}
+
 /**
- * The records of a store, read from one snapshot: every source in name order (empty ones too),
- * each followed by its blocks in key order. Blocks are passed on as stored, without re-hashing.
+ * Everything a store holds, read from one snapshot: every source in name order (empty ones
+ * too), each followed by its blocks' raw bytes in key order, unchecked; then every other
+ * engine namespace (versioned states...) with its raw entries. With `sources`, only those.
  */
-export async function* storeRecords(store: Store, options: DumpOptions = {}): AsyncGenerator<DumpRecord> {
-  const engine = store.engine;
+export async function* storeItems(store: Store, options: StoreItemsOptions = {}): AsyncGenerator<StoredItem> {
+  const { engine } = store;
   const wanted = options.sources;
+  const others = wanted === undefined && options.namespaces !== false;
   if (wanted !== undefined) for (const name of wanted) await store.source(name, { create: false });
   // Names are listed outside the snapshot: take the union of a listing before and after it,
   // and skip names the snapshot does not have (created after it).
-  const before = await store.sources();
+  const before = wanted === undefined ? await engine.listNamespaces() : [];
   const snapshot = await engine.snapshot();
-  let blocks = 0;
   try {
-    const names = wanted === undefined ? [...new Set([...before, ...(await store.sources())])] : [...new Set(wanted)];
-    // Source names are ASCII, so code-unit order is their byte order.
-    names.sort();
-    for (const name of names) {
-      const entries = snapshot.range(sourceNamespace(name))[Symbol.asyncIterator]();
-      let step: IteratorResult<{ key: Uint8Array; value: Uint8Array }>;
+    const all = wanted === undefined ? sorted([...before, ...(await engine.listNamespaces())]) : wanted.map((name) => SOURCE_NAMESPACE_PREFIX + name);
+    const namespaces = [...sorted(all.filter((ns) => ns.startsWith(SOURCE_NAMESPACE_PREFIX))), ...(others ? sorted(all.filter((ns) => !ns.startsWith(SOURCE_NAMESPACE_PREFIX))) : [])];
+    for (const ns of namespaces) {
+      const source = ns.startsWith(SOURCE_NAMESPACE_PREFIX) ? ns.slice(SOURCE_NAMESPACE_PREFIX.length) : undefined;
+      const entries = snapshot.range(ns)[Symbol.asyncIterator]();
+      let step: IteratorResult<EngineEntry>;
       try {
         step = await entries.next();
       } catch (err) {
         if (!isKeeprError(err, 'NAMESPACE_NOT_FOUND')) throw err;
-        if (wanted !== undefined) throw new KeeprError('SOURCE_NOT_FOUND', `source ${JSON.stringify(name)} does not exist`, { details: { source: name } });
+        if (wanted !== undefined) throw new KeeprError('SOURCE_NOT_FOUND', `source ${JSON.stringify(source)} does not exist`, { details: { source } });
         continue;
       }
-      yield { kind: 'source', name };
+      yield source === undefined ? { kind: 'namespace', name: ns } : { kind: 'source', name: source };
       try {
         for (; step.done !== true; step = await entries.next()) {
-          const { key: rawKey, value } = step.value;
-          const key = Buffer.from(rawKey.buffer, rawKey.byteOffset, rawKey.length).toString('utf8');
-          yield { kind: 'block', key, block: stored(name, key, value) };
-          options.onBlock?.(++blocks);
+          const { key, value } = step.value;
+          if (source === undefined) yield { kind: 'entry', namespace: ns, key, value };
+          else yield { kind: 'bytes', source, key: Buffer.from(key.buffer, key.byteOffset, key.length).toString('utf8'), bytes: value };
         }
       } finally {
         await entries.return?.();
@@ -80,18 +100,36 @@ export async function* storeRecords(store: Store, options: DumpOptions = {}): As
   }
 }
 
-/** Wraps stored bytes as a block; bytes that are not even a block are `STORE_CORRUPT`. */
-function stored(source: string, key: string, bytes: Uint8Array): Block {
-  try {
-    return Block.fromTrusted(bytes);
-  } catch (err) {
-    throw corrupt(source, key, err);
-  }
-}
-
-function corrupt(source: string, key: string, cause: unknown): KeeprError {
+/** The `STORE_CORRUPT` error for one stored block. */
+export function corruptBlock(source: string, key: string, cause: unknown): KeeprError {
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new KeeprError('STORE_CORRUPT', `block ${JSON.stringify(key)} of source ${JSON.stringify(source)} is corrupt: ${reason}`, { cause, details: { source, key, reason } });
+}
+
+/**
+ * The records of a store, read from one snapshot (see {@link storeItems}). Blocks are passed on
+ * as stored (not re-hashed, unless `verify`); bytes that are not a block are `STORE_CORRUPT`.
+ */
+export async function* storeRecords(store: Store, options: DumpOptions & { readonly verify?: boolean } = {}): AsyncGenerator<DumpRecord> {
+  let items = 0;
+  for await (const item of storeItems(store, options)) {
+    if (item.kind === 'source' || item.kind === 'namespace') {
+      yield item;
+      continue;
+    }
+    if (item.kind === 'entry') {
+      yield { kind: 'entry', key: item.key, value: item.value };
+    } else {
+      let block: Block;
+      try {
+        block = options.verify === true ? Block.decode(item.bytes) : Block.fromTrusted(item.bytes);
+      } catch (err) {
+        throw corruptBlock(item.source, item.key, err);
+      }
+      yield { kind: 'block', key: item.key, block };
+    }
+    options.onBlock?.(++items);
+  }
 }
 
 /** The store as a dump stream (chunks to write to a file or a pipe). */
@@ -106,90 +144,102 @@ function positive(value: number | undefined, fallback: number, name: string): nu
 }
 
 /**
- * Writes records into a store: each source is created, its blocks are put (replacing blocks
- * under the same keys; other blocks stay) in batches of one transaction each. Records are
- * trusted: pass them from {@link decodeDump} (which validates) or {@link storeRecords}.
+ * Writes records into a store: each source is created and its blocks are put (replacing blocks
+ * under the same keys; other blocks stay); other namespaces get their entries the same way. Writes
+ * go in batches of one transaction each. Records are trusted: pass them from
+ * {@link decodeDump} (which validates) or {@link storeRecords}.
  */
 export async function loadRecords(store: Store, records: AsyncIterable<DumpRecord> | Iterable<DumpRecord>, options: LoadOptions = {}): Promise<DumpSummary> {
-  const maxBlocks = positive(options.batchBlocks, LOAD_BATCH_BLOCKS, 'batchBlocks');
+  const maxItems = positive(options.batchBlocks, LOAD_BATCH_BLOCKS, 'batchBlocks');
   const maxBytes = positive(options.batchBytes, LOAD_BATCH_BYTES, 'batchBytes');
-  let sources = 0;
-  let blocks = 0;
-  let blockBytes = 0;
-  let pending: SourceOp[] = [];
+  const done = { ...EMPTY };
+  let source: Source | undefined;
+  let namespace: string | undefined;
+  let blocks: SourceOp[] = [];
+  let entries: WriteOp[] = [];
   let pendingBytes = 0;
-  let target: Awaited<ReturnType<Store['source']>> | undefined;
   const flush = async (): Promise<void> => {
-    if (pending.length === 0 || target === undefined) return;
-    await target.write(pending);
-    blocks += pending.length;
-    blockBytes += pendingBytes;
-    pending = [];
-    pendingBytes = 0;
-    options.onBatch?.({ sources, blocks, blockBytes });
-  };
-  for await (const record of records) {
-    if (record.kind === 'source') {
-      await flush();
-      target = await store.source(record.name);
-      sources++;
-      continue;
+    if (blocks.length > 0) {
+      await source!.write(blocks);
+      done.blocks += blocks.length;
+      done.blockBytes += pendingBytes;
+    } else if (entries.length > 0) {
+      await store.engine.write(entries);
+      done.entries += entries.length;
+      done.entryBytes += pendingBytes;
+    } else {
+      return;
     }
-    if (target === undefined) throw new KeeprError('DUMP_MALFORMED', 'a block comes before any source', { details: { reason: 'a block comes before any source' } });
-    if (pendingBytes + record.block.byteLength > maxBytes) await flush();
-    pending.push({ op: 'put', key: record.key, block: record.block });
-    pendingBytes += record.block.byteLength;
+    blocks = [];
+    entries = [];
+    pendingBytes = 0;
+    options.onBatch?.({ ...done });
+  };
+  const add = async (bytes: number, push: () => void): Promise<void> => {
+    if (pendingBytes + bytes > maxBytes) await flush();
+    push();
+    pendingBytes += bytes;
     // Write a full batch at once, so damage further on never holds back a complete batch.
-    if (pending.length >= maxBlocks || pendingBytes >= maxBytes) await flush();
+    if (blocks.length + entries.length >= maxItems || pendingBytes >= maxBytes) await flush();
+  };
+  const outOfPlace = (what: string): KeeprError => new KeeprError('DUMP_MALFORMED', `corrupt dump: ${what}`, { details: { reason: what } });
+  for await (const record of records) {
+    switch (record.kind) {
+      case 'source':
+        await flush();
+        source = await store.source(record.name);
+        namespace = undefined;
+        done.sources++;
+        break;
+      case 'namespace':
+        await flush();
+        await store.engine.createNamespace(record.name);
+        source = undefined;
+        namespace = record.name;
+        done.namespaces++;
+        break;
+      case 'block':
+        if (source === undefined) throw outOfPlace('a block comes before any source');
+        await add(record.block.byteLength, () => blocks.push({ op: 'put', key: record.key, block: record.block }));
+        break;
+      case 'entry': {
+        if (namespace === undefined) throw outOfPlace('a raw entry comes before any namespace');
+        const ns = namespace;
+        await add(record.value.length, () => entries.push({ type: 'put', namespace: ns, key: record.key, value: record.value }));
+        break;
+      }
+    }
   }
   await flush();
-  return { sources, blocks, blockBytes };
+  return { ...done };
 }
 
 /**
  * Loads a dump stream into a store. Every record is checked before its batch is written; a
  * corrupt or truncated stream stops the load with `DUMP_MALFORMED` or `DUMP_TRUNCATED`, after
  * the batches before the damage (check the stream first with {@link verifyDump} to write
- * nothing from a bad stream).
+ * nothing from a bad stream). The trailer is checked before the last batch is written.
  */
 export async function loadDump(store: Store, chunks: AsyncIterable<Uint8Array>, options: LoadOptions = {}): Promise<DumpSummary> {
-  const records = decodeDump(chunks);
-  const loaded = await loadRecords(store, records, options);
-  // loadRecords has drained the generator, so the trailer has been checked.
-  return loaded;
+  return loadRecords(store, decodeDump(chunks), options);
 }
 
 /** Reads a whole dump stream and checks it (framing, order, every block's hash, trailer), writing nothing. */
-export async function verifyDump(chunks: AsyncIterable<Uint8Array>, onBlock?: (blocks: number) => void): Promise<DumpSummary> {
+export async function verifyDump(chunks: AsyncIterable<Uint8Array>, onBlock?: (items: number) => void): Promise<DumpSummary> {
   const records = decodeDump(chunks);
-  let blocks = 0;
+  let items = 0;
   for (;;) {
     const step = await records.next();
     if (step.done === true) return step.value;
-    if (step.value.kind === 'block') onBlock?.(++blocks);
+    if (step.value.kind === 'block' || step.value.kind === 'entry') onBlock?.(++items);
   }
 }
 
 /**
- * Copies every source and block of `from` into `to` (a dump and a load without the byte
- * stream), validating each block and its hash on the way, so a corrupt block stops the copy
- * with `STORE_CORRUPT`.
+ * Copies every source, block and other namespace of `from` into `to` (a dump and a load without
+ * the byte stream), validating each block and its hash on the way: a corrupt block stops the
+ * copy with `STORE_CORRUPT`.
  */
 export async function copyStore(from: Store, to: Store, options: DumpOptions & LoadOptions = {}): Promise<DumpSummary> {
-  async function* validated(): AsyncGenerator<DumpRecord> {
-    let source = '';
-    for await (const record of storeRecords(from, options)) {
-      if (record.kind === 'source') {
-        source = record.name;
-      } else {
-        try {
-          Block.decode(record.block.bytes);
-        } catch (err) {
-          throw corrupt(source, record.key, err);
-        }
-      }
-      yield record;
-    }
-  }
-  return loadRecords(to, validated(), options);
+  return loadRecords(to, storeRecords(from, { ...options, verify: true }), options);
 }

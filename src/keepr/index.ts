@@ -32,10 +32,13 @@ export {
   encodeDump,
   loadDump,
   loadRecords,
+  storeItems,
   storeRecords,
   verifyDump,
   type DumpOptions,
   type DumpRecord,
   type DumpSummary,
   type LoadOptions,
+  type StoreItemsOptions,
+  type StoredItem,
 } from './dump.js';

@@ -248,7 +248,8 @@ export class VersionedState {
     const expected = this.#meta.latest;
     ops.push({ type: 'check', namespace: this.#ns, key: META_KEY, test: (raw) => readMeta(raw).latest === expected });
     ops.push(writeMeta(this.#ns, meta));
-    const outcome = await this.#engine.write(ops);
+    // Every buffer in ops was built above for this batch alone: hand them over uncopied.
+    const outcome = await this.#engine.write(ops, { owned: true });
     if (!outcome.committed) {
       throw new KeeprError('STATE_HEIGHT_EXISTS', `another writer committed state ${this.name} meanwhile; reopen it`, { details: { height } });
     }

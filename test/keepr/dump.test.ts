@@ -7,6 +7,14 @@ import { copyStore, decodeDump, dumpStore, encodeDump, loadDump, open, storeReco
 import { codeOfAsync } from '../helpers/error-code.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
+/** A short label per record, for comparing record sequences. */
+function label(r: DumpRecord): string {
+  if (r.kind === 'source') return `S:${r.name}`;
+  if (r.kind === 'namespace') return `N:${r.name}`;
+  if (r.kind === 'entry') return `R:${Buffer.from(r.key).toString('hex')}`;
+  return r.key;
+}
+
 async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Uint8Array[] = [];
   for await (const chunk of chunks) parts.push(chunk);
@@ -57,6 +65,7 @@ describe('dump format', () => {
       Buffer.from([block.byteLength, 0, 0, 0]), block.bytes, // u32 length, the block
       Buffer.from('45' + '01000000' + '0100000000000000', 'hex'), // 'E', 1 source, 1 block
       Buffer.from([block.byteLength, 0, 0, 0, 0, 0, 0, 0]), // u64 block bytes
+      Buffer.from('00000000' + '0000000000000000' + '0000000000000000', 'hex'), // no namespaces, entries, entry bytes
     ]);
     expect(bytes).toEqual(Buffer.concat([body, createHash('sha256').update(body).digest()]));
   });
@@ -64,7 +73,7 @@ describe('dump format', () => {
   it('round-trips a store through a dump, byte for byte, in any chunking', async () => {
     const source = await filled();
     const dump = await collect(dumpStore(source));
-    expect(await verifyDump(chunked(dump))).toEqual({ sources: 3, blocks: 5, blockBytes: expect.any(Number) as number });
+    expect(await verifyDump(chunked(dump))).toEqual({ sources: 3, blocks: 5, blockBytes: expect.any(Number) as number, namespaces: 0, entries: 0, entryBytes: 0 });
 
     const target = await memoryStore();
     const summary = await loadDump(target, chunked(dump, 3), { batchBlocks: 2 });
@@ -81,7 +90,7 @@ describe('dump format', () => {
     const store = await filled();
     const records: DumpRecord[] = [];
     for await (const r of decodeDump(chunked(await collect(dumpStore(store, { sources: ['nums'] }))))) records.push(r);
-    expect(records.map((r) => (r.kind === 'source' ? `S:${r.name}` : r.key))).toEqual(['S:nums', 'a/1', 'a/2', 'ключ']);
+    expect(records.map(label)).toEqual(['S:nums', 'a/1', 'a/2', 'ключ']);
     expect(await codeOfAsync(collect(dumpStore(store, { sources: ['ghost'] })))).toBe('SOURCE_NOT_FOUND');
     await store.close();
   });
@@ -121,7 +130,7 @@ describe('dump format', () => {
     await source.close();
     const target = await memoryStore();
     // Damage the last block (its final byte is inside the attribute-free data): the first two land.
-    const lastBlockEnd = dump.length - 32 - 21;
+    const lastBlockEnd = dump.length - 32 - 41;
     const bad = Buffer.from(dump);
     bad[lastBlockEnd - 1]! ^= 0xff;
     const err = await loadDump(target, chunked(bad), { batchBlocks: 1 }).catch((e: unknown) => e);
@@ -149,12 +158,49 @@ describe('dump format', () => {
     const rest: DumpRecord[] = [first.value as DumpRecord];
     for (let step = await records.next(); step.done !== true; step = await records.next()) rest.push(step.value);
     const keys: string[] = [];
-    for await (const r of decodeDump(encodeDump(rest))) keys.push(r.kind === 'source' ? `S:${r.name}` : r.key);
+    for await (const r of decodeDump(encodeDump(rest))) keys.push(label(r));
     expect(keys).toHaveLength(51);
     expect(keys[0]).toBe('S:s');
     expect(keys[1]).toBe('k/000');
     expect(keys).not.toContain('k/999');
     await store.close();
+  });
+
+  it('carries other engine namespaces (versioned states) as raw entries, after the sources', async () => {
+    const source = await filled();
+    await source.engine.createNamespace('state:prices');
+    await source.engine.write([
+      { type: 'put', namespace: 'state:prices', key: Uint8Array.of(0), value: Buffer.from('meta') },
+      { type: 'put', namespace: 'state:prices', key: Uint8Array.of(1, 2), value: new Uint8Array(0) },
+    ]);
+    await source.engine.createNamespace('other');
+    const dump = await collect(dumpStore(source));
+    const records: string[] = [];
+    for await (const r of decodeDump(chunked(dump))) records.push(label(r));
+    expect(records.slice(-5)).toEqual(['ключ', 'N:other', 'N:state:prices', 'R:00', 'R:0102']);
+    const target = await memoryStore();
+    expect(await loadDump(target, chunked(dump))).toMatchObject({ sources: 3, namespaces: 2, entries: 2, entryBytes: 4 });
+    expect(Buffer.from((await target.engine.get('state:prices', Uint8Array.of(0)))!).toString()).toBe('meta');
+    expect(await target.engine.hasNamespace('other')).toBe(true);
+    expect(await collect(dumpStore(target))).toEqual(dump);
+    // Asked for sources only, a dump leaves the other namespaces out.
+    const only: string[] = [];
+    for await (const r of decodeDump(dumpStore(source, { sources: ['empty'] }))) only.push(label(r));
+    expect(only).toEqual(['S:empty']);
+    await Promise.all([source.close(), target.close()]);
+  });
+
+  it('refuses misplaced namespace records', async () => {
+    const entry: DumpRecord = { kind: 'entry', key: Uint8Array.of(1), value: Uint8Array.of(2) };
+    const cases: DumpRecord[][] = [
+      [entry],
+      [{ kind: 'namespace', name: 'src:sneaky' }],
+      [{ kind: 'namespace', name: 'bad name' }],
+      [{ kind: 'namespace', name: 'n' }, { kind: 'source', name: 's' }],
+      [{ kind: 'namespace', name: 'n' }, entry, entry],
+      [{ kind: 'source', name: 's' }, entry],
+    ];
+    for (const records of cases) expect(await codeOfAsync(collect(encodeDump(records)))).toBe('DUMP_MALFORMED');
   });
 
   it('copies a store, refusing a corrupt block with STORE_CORRUPT', async () => {

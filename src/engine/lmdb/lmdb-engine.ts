@@ -356,14 +356,15 @@ export class LmdbEngine extends Engine {
     return rangeEntries(this.#db!, this.#keysFor(namespace), range, undefined, this.#guard, this.#live);
   }
 
-  protected _write(ops: readonly WriteOp[]): Promise<WriteOutcome> {
-    return this.#track(this.#writeBatch(ops));
+  protected _write(ops: readonly WriteOp[], owned: boolean): Promise<WriteOutcome> {
+    return this.#track(this.#writeBatch(ops, owned));
   }
 
-  async #writeBatch(ops: readonly WriteOp[]): Promise<WriteOutcome> {
+  async #writeBatch(ops: readonly WriteOp[], owned: boolean): Promise<WriteOutcome> {
     const db = this.#db!;
-    // The batch runs later (in the turn's group transaction, or lmdb-js's next batch): copy.
-    const batch = new LmdbBatch(ops);
+    // The batch runs later (in the turn's group transaction, or lmdb-js's next batch): copy,
+    // unless the caller handed the buffers over.
+    const batch = new LmdbBatch(ops, !owned);
     await this.#run('write', () => batch.run(db, this.#rememberInTxn));
     return batch.outcome();
   }
