@@ -13,6 +13,8 @@ export {
   type ListedBlock,
   type PutOptions,
   type SourceOp,
+  type TransactOp,
+  type TransactResult,
   type WriteMode,
 } from './source.js';
 export { NAME_RULE, MAX_KEY_BYTES, assertKey, assertName } from './names.js';

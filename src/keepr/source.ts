@@ -6,12 +6,15 @@
 import { Block } from '../block/block.js';
 import type { CellType } from '../block/cell-type.js';
 import { HASH_BYTES, HASH_OFFSET } from '../block/layout.js';
-import type { Engine, RangeOptions, WriteOp } from '../engine/engine.js';
+import type { Engine, WriteOp } from '../engine/engine.js';
 import { KeeprError, isKeeprError, type ErrorCode } from '../errors.js';
-import { fromUtf8, utf8 } from '../util/bytes.js';
+import { utf8 } from '../util/bytes.js';
 import { isArray, isObject } from '../util/guards.js';
 import { MAX_KEY_BYTES, assertKey, assertPrefix } from './names.js';
+import { decodeCursor, encodeCursor, engineRange, keyString, type EntriesOptions } from './source-range.js';
 import type { StoreCache } from './store-cache.js';
+
+export type { EntriesOptions } from './source-range.js';
 
 /** How a put treats an existing block: always write, only create, or only replace. */
 export type WriteMode = 'always' | 'if-absent' | 'if-exists';
@@ -34,6 +37,12 @@ export interface DeleteOptions {
 export type SourceOp =
   | ({ readonly op: 'put'; readonly key: string; readonly block: Block } & PutOptions)
   | ({ readonly op: 'delete'; readonly key: string } & DeleteOptions);
+
+/** One operation of {@link Source.transact}: a put, a delete, or a get read inside the transaction. */
+export type TransactOp = SourceOp | { readonly op: 'get'; readonly key: string };
+
+/** Result of one {@link Source.transact} operation: the block (or undefined) for a get, else as {@link Source.write}. */
+export type TransactResult = boolean | Block | undefined;
 
 /** Options of {@link Source.list}. */
 export interface ListOptions {
@@ -65,8 +74,6 @@ export interface ListPage {
 /** Default and largest page sizes of {@link Source.list}. */
 export const LIST_DEFAULT_LIMIT = 1000;
 export const LIST_MAX_LIMIT = 10_000;
-
-const CURSOR_PREFIX = 'k1.';
 
 /** The expected hash as 32 bytes, from hex or bytes. */
 function hashBytes(hash: string | Uint8Array): Uint8Array {
@@ -172,9 +179,29 @@ export class Source {
    */
   async write(ops: readonly SourceOp[]): Promise<boolean[]> {
     if (!isArray(ops)) throw new KeeprError('ARGUMENT_INVALID', 'ops must be an array');
+    ops.forEach((op, index) => {
+      const kind: unknown = isObject(op) ? op.op : undefined;
+      if (kind === 'get') throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: op must be put or delete (transact() also reads)`);
+    });
+    return (await this.#commit(ops)) as boolean[];
+  }
+
+  /**
+   * Like {@link write}, with `get` operations too: each get reads the block stored under its key
+   * before the batch, inside the same transaction as the writes, so what it returns is exactly
+   * what the batch's conditions saw. Operations that only read use one read and no write.
+   */
+  async transact(ops: readonly TransactOp[]): Promise<TransactResult[]> {
+    if (!isArray(ops)) throw new KeeprError('ARGUMENT_INVALID', 'ops must be an array');
+    const readOnly = ops.every((op) => isObject(op) && op.op === 'get');
+    if (readOnly && ops.length > 0) return this.getMany(ops.map((op) => op.key));
+    return this.#commit(ops);
+  }
+
+  async #commit(ops: readonly TransactOp[]): Promise<TransactResult[]> {
     const engineOps: WriteOp[] = [];
     const reasons: { index: number; code: ErrorCode }[] = [];
-    const existed = ops.map(() => true);
+    const results: TransactResult[] = ops.map(() => true);
     const cache = this.#cache;
     ops.forEach((op, index) => {
       if (!isObject(op)) throw new KeeprError('ARGUMENT_INVALID', `operation ${index} is not an object`);
@@ -184,38 +211,45 @@ export class Source {
         engineOps.push({ type: 'check', namespace: this.#ns, key, test });
         reasons.push({ index, code });
       };
-      if (op.ifHash !== undefined) {
-        const expected = hashBytes(op.ifHash);
+      const kind: unknown = op.op;
+      if (kind === 'get') {
+        // A check that always passes reads the value inside the transaction; the engine's buffer
+        // is only valid during the call, so the block gets its own copy.
+        check('INTERNAL', (current) => ((results[index] = current === undefined ? undefined : Block.fromTrusted(new Uint8Array(current))), true));
+        return;
+      }
+      if (kind !== 'put' && kind !== 'delete') throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: op must be put or delete`);
+      const write = op as SourceOp;
+      if (write.ifHash !== undefined) {
+        const expected = hashBytes(write.ifHash);
         check('WRITE_HASH_MISMATCH', (current) => storedHashIs(current, expected));
       }
-      const kind: unknown = op.op;
-      if (kind !== 'put' && kind !== 'delete') throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: op must be put or delete`);
-      if (op.op === 'put') {
-        if (!(op.block instanceof Block)) throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: block must be a Block`);
-        if (cache?.authoritative === true && op.block.byteLength > cache.maxBytes) {
-          throw new KeeprError('BLOCK_TOO_LARGE', `operation ${index}: a ${op.block.byteLength}-byte block exceeds the transient store's ${cache.maxBytes} bytes`, {
-            details: { index, bytes: op.block.byteLength, limit: cache.maxBytes },
+      if (write.op === 'put') {
+        if (!(write.block instanceof Block)) throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: block must be a Block`);
+        if (cache?.authoritative === true && write.block.byteLength > cache.maxBytes) {
+          throw new KeeprError('BLOCK_TOO_LARGE', `operation ${index}: a ${write.block.byteLength}-byte block exceeds the transient store's ${cache.maxBytes} bytes`, {
+            details: { index, bytes: write.block.byteLength, limit: cache.maxBytes },
           });
         }
-        const mode: unknown = op.mode ?? 'always';
+        const mode: unknown = write.mode ?? 'always';
         if (mode !== 'always' && mode !== 'if-absent' && mode !== 'if-exists') {
           throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: unknown write mode ${String(mode)}`);
         }
         if (mode === 'if-absent') check('WRITE_KEY_EXISTS', (current) => current === undefined);
         if (mode === 'if-exists') check('WRITE_KEY_ABSENT', (current) => current !== undefined);
-        engineOps.push({ type: 'put', namespace: this.#ns, key, value: op.block.bytes });
+        engineOps.push({ type: 'put', namespace: this.#ns, key, value: write.block.bytes });
       } else {
         // A check that always passes records whether the key was there, inside the transaction.
-        engineOps.push({ type: 'check', namespace: this.#ns, key, test: (current) => ((existed[index] = current !== undefined), true) });
-        reasons.push({ index, code: 'INTERNAL' });
+        check('INTERNAL', (current) => ((results[index] = current !== undefined), true));
         engineOps.push({ type: 'delete', namespace: this.#ns, key });
       }
     });
+    const writes = ops.filter((op): op is SourceOp => op.op !== 'get');
     // Forget cached blocks before the commit (else a reader could keep one past it) and after.
-    if (cache !== undefined && !cache.authoritative) for (const op of ops) cache.delete(this.#ns, op.key);
+    if (cache !== undefined && !cache.authoritative) for (const op of writes) cache.delete(this.#ns, op.key);
     const outcome = await this.#call(() => this.#engine.write(engineOps));
     if (cache !== undefined && outcome.committed) {
-      for (const op of ops) {
+      for (const op of writes) {
         // In transient mode the cache holds what the store holds; elsewhere reads fill it.
         if (cache.authoritative && op.op === 'put') cache.set(this.#ns, op.key, op.block);
         else cache.delete(this.#ns, op.key);
@@ -229,7 +263,7 @@ export class Source {
         details: { index: reason.index, key },
       });
     }
-    return existed;
+    return results;
   }
 
   /** One page of keys in order, with each block's type, shape, size and hash. */
@@ -314,66 +348,6 @@ export class Source {
     }
     return err;
   }
-}
-
-/** Options of {@link Source.entries} and {@link Source.entriesSync}: all given bounds apply. */
-export interface EntriesOptions {
-  /** Only keys starting with this string. */
-  readonly prefix?: string;
-  readonly gt?: string;
-  readonly gte?: string;
-  readonly lt?: string;
-  readonly lte?: string;
-  readonly reverse?: boolean;
-  /** At most this many entries. */
-  readonly limit?: number;
-}
-
-const BOUNDS = ['gt', 'gte', 'lt', 'lte'] as const;
-
-/** Engine range options for string bounds (checked: strings no longer than any key). */
-function engineRange(options: EntriesOptions): RangeOptions {
-  if (!isObject(options)) throw new KeeprError('ARGUMENT_INVALID', 'options must be an object');
-  const { prefix = '', reverse = false, limit } = options;
-  assertPrefix(prefix);
-  const range: { -readonly [K in keyof RangeOptions]: RangeOptions[K] } = { reverse };
-  if (prefix !== '') range.prefix = utf8(prefix);
-  for (const bound of BOUNDS) {
-    const value: unknown = options[bound];
-    if (value === undefined) continue;
-    if (typeof value !== 'string' || Buffer.byteLength(value) > MAX_KEY_BYTES) {
-      throw new KeeprError('ARGUMENT_INVALID', `${bound} must be a string of at most ${MAX_KEY_BYTES} bytes`);
-    }
-    range[bound] = utf8(value);
-  }
-  if (limit !== undefined) range.limit = limit;
-  return range;
-}
-
-/** A stored key as a string (keys are stored as the UTF-8 of valid key strings). */
-function keyString(key: Uint8Array): string {
-  return Buffer.isBuffer(key) ? key.toString('utf8') : fromUtf8(key);
-}
-
-/** Encodes a listing cursor (opaque to callers). */
-function encodeCursor(key: string): string {
-  return CURSOR_PREFIX + Buffer.from(key, 'utf8').toString('base64url');
-}
-
-/** Decodes a listing cursor; `CURSOR_INVALID` unless it came from {@link encodeCursor}. */
-function decodeCursor(cursor: string): Uint8Array {
-  const invalid = (): KeeprError => new KeeprError('CURSOR_INVALID', 'the cursor was not issued by a listing of this store');
-  if (typeof cursor !== 'string' || !cursor.startsWith(CURSOR_PREFIX) || !/^[A-Za-z0-9_-]+$/.test(cursor.slice(CURSOR_PREFIX.length))) throw invalid();
-  const bytes = Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url');
-  let key: string;
-  try {
-    key = fromUtf8(bytes);
-    assertKey(key);
-  } catch {
-    throw invalid();
-  }
-  if (encodeCursor(key) !== cursor) throw invalid();
-  return utf8(key);
 }
 
 /** A batch pipeline on one source: queue operations, then write them in one transaction. */

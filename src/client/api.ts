@@ -1,0 +1,93 @@
+/**
+ * The surface the embedded store and the HTTP client share, so code written against these types
+ * runs on either: `await open(dir)` or `await connect(url)` is the one line that changes. The
+ * container types are picked from the embedded classes, so their signatures cannot drift.
+ * Left out on purpose: synchronous reads (`getSync`, `entriesSync`), which HTTP cannot offer.
+ */
+import type { Block } from '../block/index.js';
+import type {
+  DeleteOptions,
+  PutOptions,
+  QueueOptions,
+  Source,
+  SourceOptions,
+  StoreStats,
+  VolatileDeque,
+  VolatileKind,
+  VolatileMap,
+  VolatilePriorityQueue,
+  VolatileTree,
+} from '../keepr/index.js';
+
+/** A value, or a promise of it: the embedded API answers some calls synchronously. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** A batch pipeline: queue operations, then write them in one transaction. */
+export interface BatchApi {
+  /** Number of queued operations. */
+  readonly length: number;
+  /** Queues a put. */
+  put(key: string, block: Block, options?: PutOptions): this;
+  /** Queues a delete. */
+  delete(key: string, options?: DeleteOptions): this;
+  /** Writes the queued operations, all or nothing. */
+  write(): Promise<boolean[]>;
+}
+
+/** A source, embedded or remote. */
+export interface SourceApi extends Pick<Source, 'name' | 'get' | 'getMany' | 'has' | 'put' | 'delete' | 'write' | 'transact' | 'list' | 'entries'> {
+  /** Starts a batch pipeline. */
+  batch(): BatchApi;
+}
+
+/** An ordered map container. */
+export type VolatileMapApi = Pick<VolatileMap, 'name' | 'get' | 'has' | 'put' | 'delete' | 'size' | 'keys' | 'clear'>;
+/** A deque container. */
+export type VolatileDequeApi = Pick<VolatileDeque, 'name' | 'length' | 'pushFirst' | 'pushLast' | 'popFirst' | 'popLast' | 'peekFirst' | 'peekLast' | 'at' | 'clear'>;
+/** A priority queue container. */
+export type VolatileQueueApi = Pick<
+  VolatilePriorityQueue,
+  'name' | 'size' | 'put' | 'get' | 'delete' | 'peekHighest' | 'peekLowest' | 'popHighest' | 'popLowest' | 'entries' | 'clear'
+>;
+/** A tree container. */
+export type VolatileTreeApi = Pick<VolatileTree, 'name' | 'size' | 'add' | 'set' | 'get' | 'children' | 'roots' | 'delete' | 'clear'>;
+
+/** The registry of volatile containers; `await` its answers, which are promises remotely. */
+export interface VolatilesApi {
+  /** The map called `name`, created on first write. */
+  map(name: string): VolatileMapApi;
+  /** The deque called `name`. */
+  deque(name: string): VolatileDequeApi;
+  /** The priority queue called `name`. */
+  queue(name: string, options?: QueueOptions): VolatileQueueApi;
+  /** The tree called `name`. */
+  tree(name: string): VolatileTreeApi;
+  /** Names of all containers, sorted. */
+  names(): MaybePromise<string[]>;
+  /** The kind of a container, or undefined. */
+  kind(name: string): MaybePromise<VolatileKind | undefined>;
+  /** Removes a container; false when there was none. */
+  drop(name: string): MaybePromise<boolean>;
+}
+
+/** A store, embedded or remote. */
+export interface StoreApi {
+  /** A source by name, created on first use unless `create: false`. */
+  source(name: string, options?: SourceOptions): Promise<SourceApi>;
+  /** Creates a source; `SOURCE_EXISTS` when it is there. */
+  createSource(name: string): Promise<SourceApi>;
+  /** True when the source exists. */
+  hasSource(name: string): Promise<boolean>;
+  /** Names of all sources, sorted. */
+  sources(): Promise<string[]>;
+  /** Drops a source and its blocks; false when it did not exist. */
+  dropSource(name: string): Promise<boolean>;
+  /** Numbers about the store. */
+  stats(): Promise<StoreStats>;
+  /** RAM-only containers. */
+  readonly volatiles: VolatilesApi;
+  /** True until closed. */
+  readonly isOpen: boolean;
+  /** Closes the store (embedded) or the client (remote). */
+  close(): Promise<void>;
+}
