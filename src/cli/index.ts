@@ -4,29 +4,36 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerBackup, registerCompact, registerRestore } from './commands/backup.js';
 import { EXIT, reportError } from './commands/common.js';
+import { registerDump, registerLoad } from './commands/dump.js';
 import { registerGet } from './commands/get.js';
+import { registerLoadWww } from './commands/load-www.js';
 import { registerLs } from './commands/ls.js';
 import { registerPut } from './commands/put.js';
 import { registerRm } from './commands/rm.js';
 import { registerServe } from './commands/serve.js';
 import { registerStat } from './commands/stat.js';
+import { registerVerify } from './commands/verify.js';
 
 export { EXIT, exitCodeFor, guessMime } from './commands/common.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
   0  success
-  1  usage error or bad input (bad flags, names, JSON or block bytes; failed conditions)
+  1  usage error or bad input (bad flags, names, files, JSON, .npy or block bytes; failed conditions)
   2  not found (no such source or block)
   3  store or internal failure
+  4  integrity check failed (keepr verify found bad blocks; a corrupt backup or dump stream)
+  5  refused (the store is open in another process, or restore without --force over data)
 
 Environment:
   KEEPR_DIR   default for --dir (else ./data)
   KEEPR_HOST  default for serve --host (else 127.0.0.1)
   KEEPR_PORT  default for serve --port (else 7070)
 
-Errors print "keepr: CODE: message" on stderr; codes are listed in docs/errors.md.`;
+Errors print "keepr: CODE: message" on stderr (a JSON line with --json); codes are listed
+in docs/errors.md. Progress bars appear on stderr only when it is a terminal. Docs: docs/cli.md.`;
 
 function packageVersion(): string {
   try {
@@ -58,6 +65,13 @@ export function createProgram(): Command {
   registerLs(program);
   registerRm(program);
   registerStat(program);
+  registerBackup(program);
+  registerRestore(program);
+  registerDump(program);
+  registerLoad(program);
+  registerVerify(program);
+  registerCompact(program);
+  registerLoadWww(program);
   return program;
 }
 
@@ -72,6 +86,7 @@ export async function run(args: readonly string[]): Promise<number> {
       // Commander already printed help, the version, or the usage error.
       return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     }
-    return reportError(err);
+    // Commands given --json report their errors as JSON too.
+    return reportError(err, args.includes('--json'));
   }
 }

@@ -133,8 +133,8 @@ function u16(n: number): Uint8Array {
   return b;
 }
 
-/** Encodes records as a dump stream, ending with the trailer. */
-export async function* encodeDump(records: AsyncIterable<DumpRecord> | Iterable<DumpRecord>): AsyncGenerator<Uint8Array> {
+/** Encodes records as a dump stream, ending with the trailer; returns what the trailer states. */
+export async function* encodeDump(records: AsyncIterable<DumpRecord> | Iterable<DumpRecord>): AsyncGenerator<Uint8Array, DumpSummary> {
   const hash = createHash('sha256');
   const order = new DumpOrder();
   const emit = (bytes: Uint8Array): Uint8Array => {
@@ -185,6 +185,7 @@ export async function* encodeDump(records: AsyncIterable<DumpRecord> | Iterable<
   trailer.writeBigUInt64LE(BigInt(order.entryBytes), 33);
   yield emit(trailer);
   yield hash.digest();
+  return order.summary();
 }
 
 /** Reads exact byte counts from a stream of chunks, hashing what it hands out. */

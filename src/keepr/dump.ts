@@ -132,8 +132,8 @@ export async function* storeRecords(store: Store, options: DumpOptions & { reado
   }
 }
 
-/** The store as a dump stream (chunks to write to a file or a pipe). */
-export function dumpStore(store: Store, options: DumpOptions = {}): AsyncGenerator<Uint8Array> {
+/** The store as a dump stream (chunks to write to a file or a pipe); returns the trailer's counts. */
+export function dumpStore(store: Store, options: DumpOptions = {}): AsyncGenerator<Uint8Array, DumpSummary> {
   return encodeDump(storeRecords(store, options));
 }
 

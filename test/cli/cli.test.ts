@@ -1,42 +1,13 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Block } from '../../src/block/index.js';
+import { Block, decodeNpy, encodeNpy } from '../../src/block/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = join(ROOT, 'dist/cli/main.js');
-
-interface Result {
-  readonly code: number | null;
-  readonly stdout: Buffer;
-  readonly stderr: string;
-}
-
-/** The environment without any KEEPR_* variable of the machine running the tests. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KEEPR_')) env[k] = v;
-  return { ...env, ...extra };
-}
-
-function keepr(args: readonly string[], options: { input?: string | Uint8Array; env?: Record<string, string> } = {}): Result {
-  const res = spawnSync(process.execPath, [MAIN, ...args], { input: options.input ?? '', env: cleanEnv(options.env), timeout: 20_000 });
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr.toString('utf8') };
-}
-
-function ok(args: readonly string[], options?: { input?: string | Uint8Array; env?: Record<string, string> }): Buffer {
-  const res = keepr(args, options);
-  expect(res.stderr).toBe('');
-  expect(res.code).toBe(0);
-  return res.stdout;
-}
+import { ensureBuilt, keepr, keeprAsync, ok, startServer } from './helpers.js';
 
 beforeAll(() => {
   // The tests run the built binary, so build it once from the current sources.
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+  ensureBuilt();
 }, 120_000);
 
 describe('keepr CLI', () => {
@@ -71,7 +42,7 @@ describe('keepr CLI', () => {
   it('puts JSON and binary blocks, lists, stats and removes', () => {
     const dir = join(makeTmpDir(), 'db');
     const json = '{"type":"int64","shape":[2],"data":["1","-2"]}';
-    const hash = ok(['put', 'nums', 'a/1', '-', '--json', '--dir', dir], { input: json }).toString().trim();
+    const hash = ok(['put', 'nums', 'a/1', '-', '--from', 'json', '--dir', dir], { input: json }).toString().trim();
     const view = JSON.parse(ok(['get', 'nums', 'a/1', '--json', '--dir', dir]).toString()) as unknown;
     expect(view).toEqual({ type: 'int64', shape: [2], data: ['1', '-2'], hash });
 
@@ -99,7 +70,7 @@ describe('keepr CLI', () => {
     expect(ok(['ls', 'nums'], { env: { KEEPR_DIR: dir } }).toString()).toBe('a/2\n');
   });
 
-  it('reports errors as keepr: CODE: message with exit 1 (bad input) or 2 (not found)', () => {
+  it('reports errors as keepr: CODE: message with exit 1 (bad input) or 2 (not found)', async () => {
     const tmp = makeTmpDir();
     const dir = join(tmp, 'db');
     ok(['put', 's', 'k', '--dir', dir], { input: 'x' });
@@ -108,8 +79,12 @@ describe('keepr CLI', () => {
       [['get', 'ghost', 'k', '--dir', dir], undefined, 2, 'SOURCE_NOT_FOUND'],
       [['rm', 's', 'missing', '--dir', dir], undefined, 2, 'BLOCK_NOT_FOUND'],
       [['ls', 'ghost', '--dir', dir], undefined, 2, 'SOURCE_NOT_FOUND'],
-      [['put', 's', 'j', '--json', '--dir', dir], '{"type":', 1, 'BLOCK_JSON_INVALID'],
-      [['put', 's', 'j', '--json', '--dir', dir], '{"type":"nope","data":1}', 1, 'BLOCK_TYPE_UNKNOWN'],
+      [['put', 's', 'j', '--from', 'json', '--dir', dir], '{"type":', 1, 'BLOCK_JSON_INVALID'],
+      [['put', 's', 'j', '--from', 'json', '--dir', dir], '{"type":"nope","data":1}', 1, 'BLOCK_TYPE_UNKNOWN'],
+      [['put', 's', 'n', '--npy', '--dir', dir], 'not a npy file', 1, 'NPY_MALFORMED'],
+      [['put', 's', 'n', '--from', 'yaml', '--dir', dir], 'x', 1, 'ARGUMENT_INVALID'],
+      [['put', 's', 'n', '--from', 'json', '--type', 'text/plain', '--dir', dir], '1', 1, 'ARGUMENT_INVALID'],
+      [['get', 's', 'k', '--npy', '--json', '--dir', dir], undefined, 1, 'ARGUMENT_INVALID'],
       [['put', 's', 'b', '--block', '--dir', dir], 'not a block', 1, 'BLOCK_MALFORMED'],
       [['put', 'bad!name', 'k', '--dir', dir], 'x', 1, 'NAME_INVALID'],
       [['put', 's', 'a//b', '--dir', dir], 'x', 1, 'NAME_INVALID'],
@@ -121,11 +96,12 @@ describe('keepr CLI', () => {
       [['frobnicate'], undefined, 1, 'ARGUMENT_INVALID'],
       [['serve', '--port', '99999', '--dir', dir], undefined, 1, 'ARGUMENT_INVALID'],
     ];
-    for (const [args, input, code, errorCode] of cases) {
-      const res = keepr(args, input === undefined ? {} : { input });
-      expect.soft(res.code, args.join(' ')).toBe(code);
-      expect.soft(res.stderr, args.join(' ')).toMatch(new RegExp(`^keepr: ${errorCode}: `));
-    }
+    // Independent runs: in parallel, to keep the suite quick.
+    const results = await Promise.all(cases.map(([args, input]) => keeprAsync(args, input === undefined ? {} : { input })));
+    cases.forEach(([args, , code, errorCode], i) => {
+      expect.soft(results[i]!.code, args.join(' ')).toBe(code);
+      expect.soft(results[i]!.stderr, args.join(' ')).toMatch(new RegExp(`^keepr: ${errorCode}: `));
+    });
     // Nothing above changed the store; a read of a mistyped --dir created nothing.
     expect(ok(['ls', '--dir', dir]).toString()).toBe('s\n');
     expect(ok(['ls', 's', '--dir', dir]).toString()).toBe('k\n');
@@ -135,45 +111,67 @@ describe('keepr CLI', () => {
   it('serves the store over HTTP while another process writes to it, and stops cleanly on SIGTERM', async () => {
     const tmp = makeTmpDir();
     const dir = join(tmp, 'db');
-    // Env gives host and port; the --dir flag wins over KEEPR_DIR.
-    const server = spawn(process.execPath, [MAIN, 'serve', '--dir', dir], {
-      env: cleanEnv({ KEEPR_HOST: '127.0.0.1', KEEPR_PORT: '0', KEEPR_DIR: join(tmp, 'not-this-one') }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => { resolve(code); }));
-    let stderr = '';
-    server.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // --dir wins over KEEPR_DIR.
+    const server = await startServer(dir, [], { KEEPR_DIR: join(tmp, 'not-this-one') });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        const timer = setTimeout(() => { reject(new Error(`no URL printed; stderr: ${stderr}`)); }, 15_000);
-        server.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          const m = /^keepr serving (.+) at (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
-          if (m !== null) {
-            clearTimeout(timer);
-            expect(m[1]).toBe(dir);
-            resolve(m[2]!);
-          }
-        });
-        server.once('exit', () => { reject(new Error(`server exited early; stderr: ${stderr}`)); });
-      });
-
       const block = Block.tuple({ t: Block.from([1.5, 2.5]), name: Block.from('live') });
       const file = join(tmp, 'block.bin');
       writeFileSync(file, block.bytes);
       expect(ok(['put', 'live', 'x/y', file, '--block', '--dir', dir]).toString().trim()).toBe(block.hashHex);
 
-      const res = await fetch(`${url}/v1/sources/live/blocks/x/y`);
+      const res = await fetch(`${server.url}/v1/sources/live/blocks/x/y`);
       expect(res.status).toBe(200);
       expect(res.headers.get('etag')).toBe(`"${block.hashHex}"`);
       expect(Buffer.compare(Buffer.from(await res.arrayBuffer()), block.bytes)).toBe(0);
-      const missing = await fetch(`${url}/v1/sources/live/blocks/nope`);
+      const missing = await fetch(`${server.url}/v1/sources/live/blocks/nope`);
       expect(await missing.json()).toMatchObject({ code: 'BLOCK_NOT_FOUND' });
     } finally {
-      server.kill('SIGTERM');
+      expect(await server.stop()).toBe(0);
     }
-    expect(await exited).toBe(0);
-    expect(stderr).not.toMatch(/keepr: [A-Z_]+: /);
+    expect(server.stderr()).not.toMatch(/keepr: [A-Z_]+: /);
   }, 40_000);
+
+  it('puts .npy files as typed blocks and gets them back as .npy', () => {
+    const tmp = makeTmpDir();
+    const dir = join(tmp, 'db');
+    const matrix = Block.create({ type: 'int16', shape: [2, 3], data: [1, -2, 3, -4, 5, -6] });
+    const file = join(tmp, 'm.npy');
+    writeFileSync(file, encodeNpy(matrix));
+    // The .npy extension picks the format; --json prints a summary.
+    const put = JSON.parse(ok(['put', 'arrays', 'm', file, '--json', '--dir', dir]).toString()) as Record<string, unknown>;
+    expect(put).toEqual({ source: 'arrays', key: 'm', hash: matrix.hashHex, type: 'int16', shape: [2, 3], byteLength: matrix.byteLength });
+    const out = join(tmp, 'out.npy');
+    ok(['get', 'arrays', 'm', '--npy', '-o', out, '--dir', dir]);
+    expect(decodeNpy(readFileSync(out)).equals(matrix)).toBe(true);
+    // From stdin with --npy; --type keeps a .npy file as a file block.
+    expect(ok(['put', 'arrays', 'piped', '--npy', '--dir', dir], { input: readFileSync(file) }).toString().trim()).toBe(matrix.hashHex);
+    ok(['put', 'files', 'm.npy', file, '--type', 'application/x-npy', '--dir', dir]);
+    const kept = Block.decode(ok(['get', 'files', 'm.npy', '--dir', dir]));
+    expect(kept.type).toBe('bytes');
+    expect(kept.mime).toBe('application/x-npy');
+  });
+
+  it('has --help for every command and a usage error for bad flags', async () => {
+    const help = ok(['--help']).toString();
+    const commands = ['serve', 'put', 'get', 'ls', 'rm', 'stat', 'backup', 'restore', 'dump', 'load', 'verify', 'compact', 'load-www'];
+    const helps = await Promise.all(commands.map((command) => keeprAsync([command, '--help'])));
+    for (const [i, command] of commands.entries()) {
+      expect(help).toContain(`  ${command} `);
+      expect(helps[i]!.code).toBe(0);
+      const own = helps[i]!.stdout.toString();
+      expect.soft(own, command).toMatch(new RegExp(`^Usage: keepr ${command} `));
+      expect.soft(own, command).toContain('--dir');
+      if (command !== 'serve') expect.soft(own, command).toContain('--json');
+    }
+    expect(help).toMatch(/4 {2}integrity check failed/);
+    const res = keepr(['dump', '--no-such-flag']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^keepr: ARGUMENT_INVALID: unknown option/);
+  });
+
+  it('reports errors as a JSON line on stderr for --json commands', () => {
+    const res = keepr(['get', 's', 'k', '--json', '--dir', join(makeTmpDir(), 'nothing')]);
+    expect(res.code).toBe(1);
+    expect(JSON.parse(res.stderr)).toMatchObject({ code: 'OPTION_INVALID' });
+  });
 });

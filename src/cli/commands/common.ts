@@ -2,12 +2,16 @@
  * What every keepr command shares: the `--dir` option, opening and closing the store, reading
  * input, writing output, and turning errors into `keepr: CODE: message` plus an exit code.
  */
-import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Option } from 'commander';
+import { LMDB_FILE_NAME } from '../../engine/lmdb/lmdb-engine-config.js';
 import { ERROR_CODES, KeeprError, type ErrorCode } from '../../errors.js';
 import { open, type Store } from '../../keepr/index.js';
+
+export { guessMime } from '../lib/mime.js';
 
 /** Exit codes of the keepr CLI. */
 export const EXIT = {
@@ -19,7 +23,20 @@ export const EXIT = {
   NOT_FOUND: 2,
   /** The store or keepr itself failed (5xx codes, unexpected errors). */
   FAILURE: 3,
+  /** An integrity check failed: a stored block, a backup or a dump stream is corrupt. */
+  CORRUPT: 4,
+  /** Refused to replace a store: it is open elsewhere, or holds data and --force was not given. */
+  REFUSED: 5,
 } as const;
+
+/** Codes whose exit status is not the one their HTTP status implies. */
+const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  STORE_CORRUPT: EXIT.CORRUPT,
+  DUMP_MALFORMED: EXIT.CORRUPT,
+  DUMP_TRUNCATED: EXIT.CORRUPT,
+  STORE_BUSY: EXIT.REFUSED,
+  STORE_NOT_EMPTY: EXIT.REFUSED,
+};
 
 /** Default data directory when neither `--dir` nor `KEEPR_DIR` is given. */
 export const DEFAULT_DIR = './data';
@@ -39,7 +56,7 @@ export interface DirOptions {
  * `mustExist` so a mistyped `--dir` fails instead of creating an empty store.
  */
 export async function withStore<R>(dir: string, fn: (store: Store) => Promise<R>, mustExist = false): Promise<R> {
-  if (mustExist && !existsSync(dir)) {
+  if (mustExist && !existsSync(join(dir, LMDB_FILE_NAME))) {
     throw new KeeprError('OPTION_INVALID', `no keepr store at ${dir} (keepr put or keepr serve creates one)`, { details: { option: 'dir' } });
   }
   const store = await open(dir);
@@ -71,6 +88,39 @@ export async function writeOutput(path: string | undefined, data: string | Uint8
   else await writeFile(path, data);
 }
 
+/** A file's bytes as a stream of chunks, or stdin's when `path` is undefined or `-`. */
+export function inputStream(path: string | undefined): AsyncIterable<Uint8Array> {
+  if (path === undefined || path === '-') {
+    if (process.stdin.isTTY) throw new KeeprError('ARGUMENT_INVALID', 'no input: give a file or pipe the data to stdin');
+    return process.stdin as AsyncIterable<Uint8Array>;
+  }
+  if (!existsSync(path)) throw new KeeprError('ARGUMENT_INVALID', `cannot read ${path}: no such file`, { details: { path } });
+  return createReadStream(path);
+}
+
+/**
+ * Writes a stream of chunks to stdout (respecting backpressure), or to a file that appears
+ * only once complete: written under a temporary name and renamed, removed on failure.
+ */
+export async function writeChunks(path: string | undefined, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+  if (path === undefined || path === '-') {
+    for await (const chunk of chunks) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+    return;
+  }
+  const partial = `${path}.partial-${process.pid}`;
+  const out = createWriteStream(partial);
+  try {
+    for await (const chunk of chunks) if (!out.write(chunk)) await once(out, 'drain');
+    out.end();
+    await once(out, 'finish');
+    await rename(partial, path);
+  } catch (err) {
+    out.destroy();
+    await rm(partial, { force: true });
+    throw err;
+  }
+}
+
 /** Reads all of stdin. */
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -91,59 +141,39 @@ export async function readInput(path: string | undefined): Promise<Buffer> {
   }
 }
 
-/** MIME types guessed from common file extensions; anything else is octet-stream. */
-const MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
-  '.txt': 'text/plain',
-  '.md': 'text/markdown',
-  '.csv': 'text/csv',
-  '.tsv': 'text/tab-separated-values',
-  '.html': 'text/html',
-  '.htm': 'text/html',
-  '.css': 'text/css',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.json': 'application/json',
-  '.xml': 'application/xml',
-  '.yaml': 'application/yaml',
-  '.yml': 'application/yaml',
-  '.pdf': 'application/pdf',
-  '.zip': 'application/zip',
-  '.gz': 'application/gzip',
-  '.tar': 'application/x-tar',
-  '.wasm': 'application/wasm',
-  '.parquet': 'application/vnd.apache.parquet',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.svg': 'image/svg+xml',
-  '.ico': 'image/x-icon',
-  '.mp3': 'audio/mpeg',
-  '.wav': 'audio/wav',
-  '.ogg': 'audio/ogg',
-  '.mp4': 'video/mp4',
-  '.webm': 'video/webm',
-};
-
-/** The MIME type for a file name, from its extension. */
-export function guessMime(path: string | undefined): string {
-  if (path === undefined || path === '-') return 'application/octet-stream';
-  return MIME_BY_EXTENSION[extname(path).toLowerCase()] ?? 'application/octet-stream';
-}
-
-/** The exit code for a registry code: 2 for not-found, 1 for other client errors, 3 otherwise. */
+/**
+ * The exit code for a registry code: 4 for integrity failures, 5 for refusals, 2 for
+ * not-found, 1 for other client errors, 3 otherwise.
+ */
 export function exitCodeFor(code: ErrorCode): number {
+  const special = EXIT_BY_CODE[code];
+  if (special !== undefined) return special;
   const status = ERROR_CODES[code].status;
   if (status === 404) return EXIT.NOT_FOUND;
   return status < 500 ? EXIT.USAGE : EXIT.FAILURE;
 }
 
-/** Prints an error as `keepr: CODE: message` on stderr and gives its exit code. */
-export function reportError(err: unknown): number {
+/**
+ * Prints an error on stderr, as `keepr: CODE: message` or (for `--json` commands) as one JSON
+ * line `{ code, message, details }`, and gives its exit code.
+ */
+export function reportError(err: unknown, json = false): number {
   const error = err instanceof KeeprError ? err : new KeeprError('INTERNAL', err instanceof Error ? err.message : String(err), { cause: err });
-  process.stderr.write(`keepr: ${error.code}: ${error.message}\n`);
+  process.stderr.write(json ? `${JSON.stringify(error.toJSON())}\n` : `keepr: ${error.code}: ${error.message}\n`);
   return exitCodeFor(error.code);
+}
+
+/** Collects a repeatable option's values (commander argParser). */
+export function collectValues(value: string, previous: readonly string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Formats a byte count for people. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 /** Parses a positive integer option value (commander argParser). */

@@ -1,6 +1,6 @@
-/** `keepr get <source> <key>`: writes a block's exact bytes, a file block's content, or its JSON view. */
+/** `keepr get <source> <key>`: writes a block's exact bytes, a file block's content, its JSON view or a `.npy` file. */
 import { Option, type Command } from 'commander';
-import { Block, blockToJSON } from '../../block/index.js';
+import { Block, blockToJSON, encodeNpy } from '../../block/index.js';
 import { KeeprError } from '../../errors.js';
 import { dirOption, withStore, writeOutput, type DirOptions } from './common.js';
 
@@ -8,6 +8,7 @@ interface GetOptions extends DirOptions {
   readonly output?: string;
   readonly raw?: boolean;
   readonly json?: boolean;
+  readonly npy?: boolean;
 }
 
 /** Reads one block, or throws `SOURCE_NOT_FOUND` / `BLOCK_NOT_FOUND` (without creating anything). */
@@ -30,17 +31,20 @@ async function readBlock(dir: string, source: string, key: string): Promise<Bloc
 export function registerGet(program: Command): void {
   program
     .command('get')
-    .description('write a block: its exact stored bytes (default), a file block\'s content (--raw) or the JSON view (--json)')
+    .description('write a block: its exact stored bytes (default), a file block\'s content (--raw), the JSON view (--json) or a NumPy .npy file (--npy)')
     .argument('<source>', 'source name')
     .argument('<key>', 'block key')
     .option('-o, --output <file>', 'write to this file instead of stdout')
-    .addOption(new Option('--raw', 'write only the content of a file (bytes) block').conflicts('json'))
-    .option('--json', 'print the JSON view of the block')
+    .addOption(new Option('--raw', 'write only the content of a file (bytes) block').conflicts(['json', 'npy']))
+    .addOption(new Option('--json', 'print the JSON view of the block').conflicts('npy'))
+    .option('--npy', 'write the block as a NumPy .npy file (tensors, strings and factors)')
     .addOption(dirOption())
     .action(async (source: string, key: string, options: GetOptions) => {
       const block = await readBlock(options.dir, source, key);
       if (options.json === true) {
         await writeOutput(options.output, `${JSON.stringify(blockToJSON(block))}\n`);
+      } else if (options.npy === true) {
+        await writeOutput(options.output, encodeNpy(block));
       } else if (options.raw === true) {
         if (!block.is('bytes')) {
           throw new KeeprError('BLOCK_TYPE_MISMATCH', `--raw needs a file (bytes) block; this is a ${block.type} block`, { details: { type: block.type } });

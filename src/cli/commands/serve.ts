@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { KeeprError } from '../../errors.js';
 import { open } from '../../keepr/index.js';
-import { buildServer, type ServerLogLevel } from '../../server/index.js';
+import type { ServerLogLevel } from '../../server/index.js';
 import { dirOption, writeStdout, type DirOptions } from './common.js';
 
 interface ServeOptions extends DirOptions {
@@ -45,6 +45,8 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--log-level <level>', 'server log level (logs go to stderr)').choices(LOG_LEVELS).default('warn'))
     .addOption(dirOption())
     .action(async (options: ServeOptions) => {
+      // Loaded here: the server and its dependencies would slow down every other command's start.
+      const { buildServer } = await import('../../server/index.js');
       const store = await open(options.dir);
       const app = buildServer(store, { logger: { level: options.logLevel, stream: process.stderr } });
       let address: string;

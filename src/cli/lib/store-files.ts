@@ -1,0 +1,219 @@
+/**
+ * Whole-store file operations behind `keepr backup`, `restore` and `compact`: a hot backup
+ * through the engine, and replacing a store's data file with a checked copy. Replacing is only
+ * safe when no other process has the store open (LMDB maps the file), so it is refused then.
+ */
+import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { open as openLmdb } from 'lmdb';
+import { LMDB_FILE_NAME, LOG_DIR_NAME } from '../../engine/lmdb/lmdb-engine-config.js';
+import { KeeprError } from '../../errors.js';
+import { copyStore, open, type DumpSummary, type Store } from '../../keepr/index.js';
+import { verifyStore, type VerifyReport } from './verify-store.js';
+
+/** The LMDB data file of a store directory. */
+export function storeFile(dir: string): string {
+  return join(dir, LMDB_FILE_NAME);
+}
+
+/** Size of a store's data file in bytes, or undefined when there is none. */
+export async function storeFileSize(dir: string): Promise<number | undefined> {
+  try {
+    return (await stat(storeFile(dir))).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a process with this id runs (EPERM: it runs under another user). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Ids of other live processes that have the store open, from two traces: the commit-log folders
+ * (`wal/<pid>-<random>`) keepr processes keep while open, and LMDB's reader table (any process
+ * that has read the store, keepr or not, while it still has it open).
+ */
+export async function storeUsers(dir: string): Promise<number[]> {
+  const pids = new Set<number>();
+  for (const name of await readdir(join(dir, LOG_DIR_NAME)).catch(() => [] as string[])) {
+    const pid = Number(/^(\d+)-[0-9a-f]+$/.exec(name)?.[1] ?? NaN);
+    if (Number.isInteger(pid)) pids.add(pid);
+  }
+  if ((await storeFileSize(dir)) !== undefined) {
+    const db = openLmdb({ path: storeFile(dir), readOnly: true });
+    try {
+      // Lines of "pid thread txnid" under a header line.
+      for (const line of db.readerList().split('\n')) {
+        const m = /^\s*(\d+)\s+[0-9a-fA-Fx]+\s+\S+/.exec(line);
+        if (m !== null) pids.add(Number(m[1]));
+      }
+    } finally {
+      await db.close();
+    }
+  }
+  pids.delete(process.pid);
+  return [...pids].filter(alive).sort((a, b) => a - b);
+}
+
+/** Throws `STORE_BUSY` when another process has the store open. */
+export async function assertNotInUse(dir: string, what: string): Promise<void> {
+  const pids = await storeUsers(dir);
+  if (pids.length > 0) {
+    throw new KeeprError('STORE_BUSY', `cannot ${what}: the store in ${dir} is open in process ${pids.join(', ')} (stop keepr serve and other users first)`, { details: { pids } });
+  }
+}
+
+/** Throws `OPTION_INVALID` unless `dir` holds a store (so a mistyped `--dir` creates nothing). */
+export async function assertStore(dir: string): Promise<void> {
+  if ((await storeFileSize(dir)) === undefined) {
+    throw new KeeprError('OPTION_INVALID', `no keepr store at ${dir}`, { details: { option: 'dir', path: dir } });
+  }
+}
+
+/** Opens a store, runs `fn` and always closes it. */
+async function using<R>(dir: string, fn: (store: Store) => Promise<R>): Promise<R> {
+  const store = await open(dir);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** A fresh staging folder beside `dir` (same file system, so the final rename is atomic). */
+async function stagingDir(dir: string, purpose: string): Promise<string> {
+  const parent = dirname(resolve(dir));
+  await mkdir(parent, { recursive: true });
+  return mkdtemp(join(parent, `.${basename(resolve(dir))}.${purpose}-`));
+}
+
+/**
+ * Puts `stagedFile` in place as the store's data file. The old commit logs go first: their
+ * records belong to the old file and would be replayed onto the new one at the next open.
+ */
+async function swapIn(stagedFile: string, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await rm(join(dir, LOG_DIR_NAME), { recursive: true, force: true });
+  await rm(`${storeFile(dir)}-lock`, { force: true });
+  await rename(stagedFile, storeFile(dir));
+}
+
+/** What {@link backupStore} made. */
+export interface BackupReport {
+  readonly target: string;
+  readonly bytes: number;
+}
+
+/** Copies the store in `dir` to a new directory `target` while it stays in use (the engine's hot backup). */
+export async function backupStore(dir: string, target: string): Promise<BackupReport> {
+  await assertStore(dir);
+  await using(dir, (store) => store.engine.backup(target));
+  return { target, bytes: (await storeFileSize(target)) ?? 0 };
+}
+
+/** Options of {@link restoreStore}. */
+export interface RestoreOptions {
+  /** Replace a store that holds sources (default false: `STORE_NOT_EMPTY`). */
+  readonly force?: boolean;
+  /** Check every block of the backup before using it (default true). */
+  readonly verify?: boolean;
+  /** Called once the backup is opened, with its number of stored entries. */
+  readonly onStart?: (entries: number) => void;
+  /** Progress of the check. */
+  readonly onBlock?: (blocks: number, bytes: number) => void;
+}
+
+/** What {@link restoreStore} did. */
+export interface RestoreReport {
+  readonly sources: number;
+  readonly blocks: number;
+  readonly bytes: number;
+}
+
+/**
+ * Brings a backup (a directory made by `keepr backup`, or its `keepr.mdb`) back as the store in
+ * `dir`: the file is copied beside the store, opened and checked block by block, then renamed
+ * into place. Refuses a store in use (`STORE_BUSY`), a store with sources unless `force`
+ * (`STORE_NOT_EMPTY`) and a backup with bad blocks (`STORE_CORRUPT`, nothing replaced).
+ */
+export async function restoreStore(backup: string, dir: string, options: RestoreOptions = {}): Promise<RestoreReport> {
+  const source = (await stat(backup).catch(() => undefined))?.isDirectory() === true ? storeFile(backup) : backup;
+  if ((await stat(source).catch(() => undefined))?.isFile() !== true) {
+    throw new KeeprError('ARGUMENT_INVALID', `no keepr backup at ${backup}`, { details: { path: backup } });
+  }
+  if (resolve(source) === resolve(storeFile(dir))) throw new KeeprError('ARGUMENT_INVALID', 'the backup is the store itself');
+  await assertNotInUse(dir, 'restore');
+  if ((await storeFileSize(dir)) !== undefined && options.force !== true) {
+    const sources = await using(dir, (store) => store.sources());
+    if (sources.length > 0) {
+      throw new KeeprError('STORE_NOT_EMPTY', `the store in ${dir} holds ${sources.length} source(s); use --force to replace it`, { details: { sources: sources.length } });
+    }
+  }
+  const stage = await stagingDir(dir, 'restore');
+  try {
+    await copyFile(source, storeFile(stage));
+    const report = await using(stage, async (store): Promise<VerifyReport> => {
+      options.onStart?.((await store.engine.stats()).extra['dataEntries'] ?? 0);
+      if (options.verify === false) return { sources: (await store.sources()).length, blocks: 0, bytes: 0, bad: [] };
+      return verifyStore(store, options.onBlock === undefined ? {} : { onBlock: options.onBlock });
+    });
+    if (report.bad.length > 0) {
+      const first = report.bad[0]!;
+      throw new KeeprError('STORE_CORRUPT', `the backup has ${report.bad.length} corrupt block(s), first ${JSON.stringify(first.key)} of source ${JSON.stringify(first.source)}; nothing was restored`, {
+        details: { bad: report.bad.slice(0, 100) },
+      });
+    }
+    await swapIn(storeFile(stage), dir);
+    return { sources: report.sources, blocks: report.blocks, bytes: report.bytes };
+  } finally {
+    await rm(stage, { recursive: true, force: true });
+  }
+}
+
+/** What {@link compactStore} did. */
+export interface CompactReport extends DumpSummary {
+  /** Data file size before and after, in bytes. */
+  readonly before: number;
+  readonly after: number;
+}
+
+/** Options of {@link compactStore}. */
+export interface CompactOptions {
+  /** Called once with the number of blocks to copy. */
+  readonly onStart?: (blocks: number) => void;
+  /** Progress of the copy. */
+  readonly onBlock?: (blocks: number) => void;
+}
+
+/**
+ * Rewrites the store into a minimal file: every source and block is copied (and checked) into
+ * a fresh store beside it, which then replaces the old file with one rename. Not lmdb's
+ * compacting copy, which has an open corruption report (lmdb-js#198). Refused while another
+ * process has the store open (`STORE_BUSY`). Compression settings are not carried over.
+ */
+export async function compactStore(dir: string, options: CompactOptions = {}): Promise<CompactReport> {
+  await assertStore(dir);
+  await assertNotInUse(dir, 'compact');
+  const before = (await storeFileSize(dir)) ?? 0;
+  const stage = await stagingDir(dir, 'compact');
+  try {
+    const summary = await using(dir, async (from) => {
+      const stats = await from.engine.stats();
+      options.onStart?.(stats.extra['dataEntries'] ?? 0);
+      return using(stage, (to) => copyStore(from, to, options.onBlock === undefined ? {} : { onBlock: options.onBlock }));
+    });
+    // Checked again just before the swap: a server may have started during the copy.
+    await assertNotInUse(dir, 'compact');
+    await swapIn(storeFile(stage), dir);
+    return { ...summary, before, after: (await storeFileSize(dir)) ?? 0 };
+  } finally {
+    await rm(stage, { recursive: true, force: true });
+  }
+}
