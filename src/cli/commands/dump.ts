@@ -85,6 +85,15 @@ async function* summarize(chunks: AsyncGenerator<Uint8Array, DumpSummary>, onDon
   }
 }
 
+/** A file's size; `ARGUMENT_INVALID` when it cannot be read. */
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (err) {
+    throw new KeeprError('ARGUMENT_INVALID', `cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err, details: { path } });
+  }
+}
+
 /** Copies stdin into a temporary file, so it can be checked before it is loaded. */
 async function spool(dir: string): Promise<string> {
   const file = join(dir, 'stdin.dump');
@@ -107,7 +116,7 @@ export function registerLoad(program: Command): void {
       const spoolDir = fromStdin && options.stream !== true ? await mkdtemp(join(tmpdir(), 'keepr-load-')) : undefined;
       try {
         const path = spoolDir === undefined ? file : await spool(spoolDir);
-        const size = path === undefined || path === '-' ? 0 : (await stat(path)).size;
+        const size = path === undefined || path === '-' ? 0 : await fileSize(path);
         if (options.stream !== true) {
           const progress = startProgress({ label: 'check', total: size, unit: 'bytes' });
           try {
