@@ -81,6 +81,15 @@ export const ERROR_CODES = {
   HTTP_REQUEST_INVALID: { status: 400, description: 'The request breaks the route schema (query string, parameters or headers).' },
   HTTP_BODY_MALFORMED: { status: 400, description: 'The request body cannot be read as its content type says (for example JSON with a syntax error).' },
   HTTP_METHOD_NOT_ALLOWED: { status: 405, description: 'The path exists but does not accept this HTTP method; the Allow header lists the ones it does.' },
+  HTTP_UNREACHABLE: { status: 503, description: 'The client could not reach the server or read its answer (connection refused or reset, or an answer that is not keepr\'s).' },
+  BATCH_INVALID: { status: 400, description: 'A batch body is readable but an operation in it is not valid (unknown op, missing key or block, bad condition).' },
+  WEB_URL_MISMATCH: { status: 400, description: 'A block written to the web source must have the URL attribute \'/\' + key.' },
+
+  // Access control
+  AUTH_REQUIRED: { status: 401, description: 'The server has access tokens and the request sent none (Authorization: Bearer <token>).' },
+  AUTH_TOKEN_INVALID: { status: 401, description: 'The Authorization header is malformed or its token is not one the server knows.' },
+  AUTH_FORBIDDEN: { status: 403, description: 'The token is valid but its role does not allow this request.' },
+  SERVER_BIND_REFUSED: { status: 400, description: 'The server would listen beyond loopback without access tokens; give it tokens or bind to 127.0.0.1.' },
   INTERNAL: { status: 500, description: 'An unexpected internal error; please report it.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -1,22 +1,17 @@
 /**
- * Routes for sources and blocks under `/v1`. Handlers stay thin: validate names and headers,
- * turn the body into a Block, call the Source, shape the answer. Every failure is thrown and
- * left to the one error handler.
+ * Routes for blocks under `/v1/sources/{source}/blocks`. Handlers stay thin: validate names and
+ * headers, turn the body into a Block, call the Source, shape the answer. Every failure is
+ * thrown and left to the one error handler.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Block, blockInitFromJSON, blockToJSON } from '../block/index.js';
-import { KeeprError, isKeeprError, type ErrorCode } from '../errors.js';
-import { LIST_MAX_LIMIT, assertKey, assertName, type Store } from '../keepr/index.js';
-import {
-  BLOCK_MEDIA_TYPE,
-  DEFAULT_FILE_MEDIA_TYPE,
-  JSON_MEDIA_TYPE,
-  etagOf,
-  ifNoneMatchHits,
-  mediaTypeEssence,
-  negotiateBlock,
-  writeConditions,
-} from './content-types.js';
+import { blockToJSON, type Block } from '../block/index.js';
+import { KeeprError } from '../errors.js';
+import { assertKey, assertName, type Store } from '../keepr/index.js';
+import { requireRole } from './auth.js';
+import { blockFromBody, checkWritable, header } from './bodies.js';
+import { BLOCK_MEDIA_TYPE, DEFAULT_FILE_MEDIA_TYPE, etagOf, ifNoneMatchHits, negotiateBlock, writeConditions } from './content-types.js';
+import type { ServerConfig } from './options.js';
+import { binarySchema, blockBodyDoc, blockJsonSchema, blockParamsSchema, errorResponses, listQuerySchema, listedBlockSchema, sourceParamsSchema } from './schemas.js';
 
 /** Route parameters of a single block. */
 interface BlockParams {
@@ -32,82 +27,32 @@ interface ListQuery {
   readonly reverse?: boolean;
 }
 
-const sourceParamsSchema = {
-  type: 'object',
-  properties: { source: { type: 'string' } },
-  required: ['source'],
-} as const;
+const TAGS = ['blocks'];
 
-const blockParamsSchema = {
+const blockQuerySchema = {
   type: 'object',
-  properties: { source: { type: 'string' }, '*': { type: 'string' } },
-  required: ['source', '*'],
-} as const;
-
-const listQuerySchema = {
-  type: 'object',
-  properties: {
-    prefix: { type: 'string' },
-    limit: { type: 'integer', minimum: 1, maximum: LIST_MAX_LIMIT },
-    cursor: { type: 'string' },
-    reverse: { type: 'boolean' },
-  },
+  properties: { raw: { type: 'string', description: 'Present (and not false or 0): a file block\'s content with its MIME type' } },
   additionalProperties: false,
 } as const;
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const putAnswerSchema = {
+  type: 'object',
+  properties: { source: { type: 'string' }, ...listedBlockSchema.properties },
+  required: ['source', ...listedBlockSchema.required],
+} as const;
 
-/** Path patterns and the methods each accepts, for 405 answers from the not-found handler. */
-const ROUTE_METHODS: readonly (readonly [RegExp, readonly string[]])[] = [
-  [/^\/v1\/sources$/, ['GET', 'HEAD']],
-  [/^\/v1\/sources\/[^/]+\/blocks$/, ['GET', 'HEAD']],
-  [/^\/v1\/sources\/[^/]+\/blocks\/.*$/, ['GET', 'HEAD', 'PUT', 'DELETE']],
-];
-
-/** The methods a `/v1` path accepts, or undefined when no route has that path. */
-export function allowedMethods(path: string): readonly string[] | undefined {
-  for (const [pattern, methods] of ROUTE_METHODS) if (pattern.test(path)) return methods;
-  return undefined;
-}
-
-/** Runs a conversion of client bytes; a non-KeeprError from it is still the client's bad input. */
-function fromClient(code: ErrorCode, what: string, request: FastifyRequest, build: () => Block): Block {
-  try {
-    return build();
-  } catch (err) {
-    if (isKeeprError(err)) throw err;
-    // A library gap, not a server fault: report it as bad input but leave a trace to fix it.
-    request.log.warn({ err }, `non-keepr error while reading ${what}`);
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new KeeprError(code, `the body is not a valid ${what}: ${reason}`, { cause: err });
-  }
-}
-
-/** Turns a request body into a block according to its Content-Type. */
-export function blockFromBody(body: Buffer, contentType: string | undefined, request: FastifyRequest): Block {
-  const essence = mediaTypeEssence(contentType) ?? DEFAULT_FILE_MEDIA_TYPE;
-  if (essence === BLOCK_MEDIA_TYPE) return fromClient('BLOCK_MALFORMED', 'binary block', request, () => Block.decode(body));
-  if (essence === JSON_MEDIA_TYPE) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(strictUtf8.decode(body));
-    } catch (err) {
-      throw new KeeprError('HTTP_BODY_MALFORMED', `the body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    return fromClient('BLOCK_JSON_INVALID', 'JSON block', request, () => Block.create(blockInitFromJSON(parsed)));
-  }
-  const mime = contentType?.trim() || DEFAULT_FILE_MEDIA_TYPE;
-  return fromClient('BLOCK_INVALID', 'file block', request, () => Block.file(body, mime));
-}
+const blockAnswer = {
+  description: 'The block: binary format by default, the JSON view when Accept prefers application/json, the file content with ?raw',
+  content: {
+    'application/vnd.keepr.block': { schema: binarySchema },
+    'application/json': { schema: blockJsonSchema },
+    '*/*': { schema: binarySchema },
+  },
+} as const;
 
 /** The URL path of a block, each key segment escaped. */
 export function blockPath(source: string, key: string): string {
   return `/v1/sources/${encodeURIComponent(source)}/blocks/${key.split('/').map(encodeURIComponent).join('/')}`;
-}
-
-function header(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 function notFound(source: string, key: string): KeeprError {
@@ -117,7 +62,7 @@ function notFound(source: string, key: string): KeeprError {
 }
 
 /** Sends a block in the negotiated representation (or 304 when the client has it). */
-function sendBlock(request: FastifyRequest, reply: FastifyReply, block: Block): FastifyReply {
+export function sendBlock(request: FastifyRequest, reply: FastifyReply, block: Block): FastifyReply {
   const representation = negotiateBlock(header(request, 'accept'));
   const hash = block.hashHex;
   // The JSON view is a different byte sequence, so it gets a weak tag; If-None-Match compares weakly.
@@ -129,13 +74,40 @@ function sendBlock(request: FastifyRequest, reply: FastifyReply, block: Block): 
   return reply.type(BLOCK_MEDIA_TYPE).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
-/** Registers the `/v1` source and block routes on `app`. */
-export function registerBlockRoutes(app: FastifyInstance, store: Store): void {
-  app.get('/v1/sources', async () => ({ sources: await store.sources() }));
+/**
+ * Sends a file block's content as itself: its MIME type, its language, a strong tag from the
+ * block hash (the URL differs from the block's, so the tag cannot be confused), 304 on a match.
+ */
+export function sendFile(request: FastifyRequest, reply: FastifyReply, block: Block): FastifyReply {
+  if (block.type !== 'bytes') {
+    throw new KeeprError('BLOCK_TYPE_MISMATCH', `only a file (bytes) block has raw content; this one is ${block.type}`, { details: { type: block.type } });
+  }
+  void reply.header('etag', etagOf(block.hashHex)).header('cache-control', 'no-cache');
+  const language = block.language;
+  if (language !== undefined) void reply.header('content-language', language);
+  if (ifNoneMatchHits(header(request, 'if-none-match'), block.hashHex)) return reply.code(304).send();
+  const data = block.data();
+  return reply.type(block.mime ?? DEFAULT_FILE_MEDIA_TYPE).send(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+}
 
+function wantsRaw(query: { raw?: string }): boolean {
+  return query.raw !== undefined && query.raw !== 'false' && query.raw !== '0';
+}
+
+/** Registers listing, GET/HEAD, PUT and DELETE of blocks. */
+export function registerBlockRoutes(app: FastifyInstance, store: Store, config: ServerConfig): void {
   app.get<{ Params: { source: string }; Querystring: ListQuery }>(
     '/v1/sources/:source/blocks',
-    { schema: { params: sourceParamsSchema, querystring: listQuerySchema } },
+    {
+      config: { role: 'read' },
+      schema: {
+        summary: 'List keys with header facts, one page at a time',
+        tags: TAGS,
+        params: sourceParamsSchema,
+        querystring: listQuerySchema,
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: listedBlockSchema }, cursor: { type: ['string', 'null'] } } }, ...errorResponses },
+      },
+    },
     async (request) => {
       const source = await store.source(request.params.source, { create: false });
       const { prefix, limit, cursor, reverse } = request.query;
@@ -146,39 +118,61 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store): void {
 
   // The hot read path: with a known source and an engine that reads synchronously, the whole
   // answer is built without a promise (Fastify then skips its async handler machinery).
-  app.get<{ Params: BlockParams }>('/v1/sources/:source/blocks/*', (request, reply) => {
-    const { source: name, '*': key } = request.params;
-    const known = store.engine.supports.syncReads ? store.knownSource(name) : undefined;
-    if (known !== undefined) {
-      const block = known.getSync(key);
-      if (block === undefined) throw notFound(name, key);
-      return sendBlock(request, reply, block);
-    }
-    return (async () => {
-      const source = await store.source(name, { create: false });
-      const block = await source.get(key);
-      if (block === undefined) throw notFound(name, key);
-      return sendBlock(request, reply, block);
-    })();
-  });
+  app.get<{ Params: BlockParams; Querystring: { raw?: string } }>(
+    '/v1/sources/:source/blocks/*',
+    {
+      config: { role: 'read' },
+      schema: { summary: 'Read a block (HEAD: its headers)', tags: TAGS, params: blockParamsSchema, querystring: blockQuerySchema, response: { 200: blockAnswer, ...errorResponses } },
+    },
+    (request, reply) => {
+      const { source: name, '*': key } = request.params;
+      const send = wantsRaw(request.query) ? sendFile : sendBlock;
+      const known = store.engine.supports.syncReads ? store.knownSource(name) : undefined;
+      if (known !== undefined) {
+        const block = known.getSync(key);
+        if (block === undefined) throw notFound(name, key);
+        return send(request, reply, block);
+      }
+      return (async () => {
+        const source = await store.source(name, { create: false });
+        const block = await source.get(key);
+        if (block === undefined) throw notFound(name, key);
+        return send(request, reply, block);
+      })();
+    },
+  );
 
   app.put<{ Params: BlockParams; Body: Buffer | undefined }>(
     '/v1/sources/:source/blocks/*',
-    { schema: { params: blockParamsSchema } },
+    {
+      config: { role: 'write', docBody: blockBodyDoc },
+      schema: {
+        summary: 'Store a block (creates the source); If-None-Match: * / If-Match make it conditional',
+        tags: TAGS,
+        params: blockParamsSchema,
+        response: { 201: { ...putAnswerSchema, description: 'Stored' }, ...errorResponses },
+      },
+    },
     async (request, reply) => {
       const { source: name, '*': key } = request.params;
       // Check everything about the request before touching the store, so a bad request changes nothing.
       assertName(name, 'source');
       assertKey(key);
       const conditions = writeConditions(header(request, 'if-none-match'), header(request, 'if-match'));
-      const block = blockFromBody(request.body ?? Buffer.alloc(0), header(request, 'content-type'), request);
+      const language = header(request, 'content-language')?.trim();
+      const file = { ...(language ? { language } : {}), ...(name === config.webSource ? { url: `/${key}` } : {}) };
+      const block = blockFromBody(request.body ?? Buffer.alloc(0), header(request, 'content-type'), request, file);
+      checkWritable(config, name, key, block);
+      const exists = store.knownSource(name) !== undefined || (await store.hasSource(name));
       // A condition on a missing source fails without creating the source.
-      if ((conditions.mode === 'if-exists' || conditions.ifHash !== undefined) && !(await store.hasSource(name))) {
+      if ((conditions.mode === 'if-exists' || conditions.ifHash !== undefined) && !exists) {
         const code = conditions.ifHash !== undefined ? 'WRITE_HASH_MISMATCH' : 'WRITE_KEY_ABSENT';
         throw new KeeprError(code, `write condition failed for key ${JSON.stringify(key)}: source ${JSON.stringify(name)} does not exist`, {
           details: { source: name, key },
         });
       }
+      // Creating a source is an admin's right, also when a block PUT would do it on the way.
+      if (!exists) requireRole(request, 'admin', `creating source ${JSON.stringify(name)}`);
       const source = await store.source(name);
       await source.put(key, block, conditions);
       return reply
@@ -189,17 +183,24 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store): void {
     },
   );
 
-  app.delete<{ Params: BlockParams }>('/v1/sources/:source/blocks/*', { schema: { params: blockParamsSchema } }, async (request, reply) => {
-    const { source: name, '*': key } = request.params;
-    assertName(name, 'source');
-    assertKey(key);
-    const conditions = writeConditions(header(request, 'if-none-match'), header(request, 'if-match'));
-    if (conditions.mode === 'if-absent') {
-      throw new KeeprError('HTTP_REQUEST_INVALID', 'If-None-Match is not supported on DELETE', { details: { header: 'If-None-Match' } });
-    }
-    const source = await store.source(name, { create: false });
-    const existed = await source.delete(key, conditions.ifHash === undefined ? {} : { ifHash: conditions.ifHash });
-    if (!existed) throw notFound(name, key);
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: BlockParams }>(
+    '/v1/sources/:source/blocks/*',
+    {
+      config: { role: 'write' },
+      schema: { summary: 'Delete a block; If-Match: "<hash>" deletes only that block', tags: TAGS, params: blockParamsSchema, response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses } },
+    },
+    async (request, reply) => {
+      const { source: name, '*': key } = request.params;
+      assertName(name, 'source');
+      assertKey(key);
+      const conditions = writeConditions(header(request, 'if-none-match'), header(request, 'if-match'));
+      if (conditions.mode === 'if-absent') {
+        throw new KeeprError('HTTP_REQUEST_INVALID', 'If-None-Match is not supported on DELETE', { details: { header: 'If-None-Match' } });
+      }
+      const source = await store.source(name, { create: false });
+      const existed = await source.delete(key, conditions.ifHash === undefined ? {} : { ifHash: conditions.ifHash });
+      if (!existed) throw notFound(name, key);
+      return reply.code(204).send();
+    },
+  );
 }

@@ -1,46 +1,31 @@
-/**
- * Builds the keepr HTTP server: a Fastify instance wired to a Store, not yet listening (tests
- * drive it with `inject()`, the CLI calls `listen`). The Store stays the caller's to close.
- */
+/** Assembles the HTTP server: options, body parsing, error handling, access control, metrics, routes. */
 import type { Writable } from 'node:stream';
 import { fastify, type FastifyInstance } from 'fastify';
 import type { Store } from '../keepr/index.js';
-import { allowedMethods, registerBlockRoutes } from './block-routes.js';
+import { installAuth } from './auth.js';
+import { registerBatchRoutes } from './batch-routes.js';
+import { registerBlockRoutes } from './block-routes.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './error-handler.js';
-
-/** Default largest request body: 64 MiB. */
-export const DEFAULT_BODY_LIMIT = 64 * 1024 * 1024;
-
-/** Log levels the server logger accepts. */
-export type ServerLogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-
-/** Logger settings beyond on/off. */
-export interface ServerLoggerOptions {
-  /** Default `info`. */
-  readonly level?: ServerLogLevel;
-  /** Where log lines go (default stdout). */
-  readonly stream?: Writable;
-}
-
-/** Options of {@link buildServer}. */
-export interface ServerOptions {
-  /** Log requests and errors (pino JSON lines); default false. */
-  readonly logger?: boolean | ServerLoggerOptions;
-  /** Largest accepted request body in bytes; default {@link DEFAULT_BODY_LIMIT}. */
-  readonly bodyLimit?: number;
-}
+import { ServerMetrics, installMetrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
+import { registerOpsRoutes } from './ops-routes.js';
+import { allowedMethods } from './route-methods.js';
+import { resolveServerOptions, type ServerConfig, type ServerLogLevel, type ServerOptions } from './options.js';
+import { registerSourceRoutes } from './source-routes.js';
+import { registerVolatileRoutes } from './volatile-routes.js';
+import { registerWebRoutes } from './web-routes.js';
 
 function loggerOption(logger: ServerOptions['logger']): boolean | { level: ServerLogLevel; stream?: Writable } {
   if (logger === undefined || typeof logger === 'boolean') return logger ?? false;
   return { level: logger.level ?? 'info', ...(logger.stream === undefined ? {} : { stream: logger.stream }) };
 }
 
-/** A Fastify instance serving `store` under `/v1`; call `listen` (or `inject` in tests). */
+/** A Fastify instance serving `store` (docs/http-api.md); call `listen`, or `inject` in tests. The store stays yours to close. */
 export function buildServer(store: Store, options: ServerOptions = {}): FastifyInstance {
-  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const config: ServerConfig = resolveServerOptions(options);
   const app = fastify({
     logger: loggerOption(options.logger),
-    bodyLimit,
+    bodyLimit: config.bodyLimit,
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
     // Source names are at most 64 characters; keys use the wildcard, which has no length cap.
@@ -53,8 +38,24 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
     done(null, body);
   });
+  // Answers are plain JSON.stringify: answer schemas document, they never filter or coerce.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
-  installErrorHandlers(app, allowedMethods);
-  registerBlockRoutes(app, store);
+  const web = config.webSource;
+  installErrorHandlers(app, (path) => allowedMethods(path, web !== undefined));
+  installAuth(app, config.tokens);
+  const metrics = config.metrics === false ? undefined : new ServerMetrics(store, { defaultMetrics: config.metrics === true });
+  if (metrics !== undefined) installMetrics(app, metrics);
+  registerOpenApi(app);
+  // Routes go in a plugin registered after the OpenAPI plugin, which sees routes declared later.
+  void app.register((api, _opts, done) => {
+    registerOpsRoutes(api, store, metrics);
+    registerSourceRoutes(api, store);
+    registerBlockRoutes(api, store, config);
+    registerBatchRoutes(api, store, config);
+    registerVolatileRoutes(api, store, config);
+    if (web !== undefined) registerWebRoutes(api, store, { ...config, webSource: web });
+    done();
+  });
   return app;
 }

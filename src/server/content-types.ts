@@ -130,3 +130,14 @@ export function writeConditions(ifNoneMatch: string | undefined, ifMatch: string
   if (m === null) throw badHeader('If-Match', 'must be * or one block hash as a quoted strong entity tag');
   return { ifHash: m[1]!.toLowerCase() };
 }
+
+/**
+ * True when the Accept header names `mediaType` itself (not by a wildcard) at least as highly as
+ * JSON: binary framings are only sent to clients that ask for them by name.
+ */
+export function acceptsExactly(accept: string | undefined, mediaType: string): boolean {
+  if (accept === undefined) return false;
+  const ranges = parseAccept(accept);
+  const wanted = qualityOf(mediaType, ranges);
+  return wanted.exact && wanted.q > 0 && wanted.q >= qualityOf(JSON_MEDIA_TYPE, ranges).q;
+}

@@ -86,6 +86,11 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
   if (error.code === 'HTTP_METHOD_NOT_ALLOWED' && typeof allow === 'string') void reply.header('allow', allow);
   // Drop representation headers a handler may have set before failing.
   reply.removeHeader('etag');
+  reply.removeHeader('content-language');
+  reply.removeHeader('cache-control');
+  // The code in a header too, for HEAD answers, which have no body.
+  void reply.header('keepr-error-code', error.code);
+  if (error.code === 'AUTH_REQUIRED' || error.code === 'AUTH_TOKEN_INVALID') void reply.header('www-authenticate', 'Bearer realm="keepr"');
   void reply.status(ERROR_CODES[error.code].status).type('application/json; charset=utf-8').send(errorBody(error));
 }
 

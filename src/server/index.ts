@@ -1,9 +1,55 @@
-export { buildServer, DEFAULT_BODY_LIMIT, type ServerLogLevel, type ServerLoggerOptions, type ServerOptions } from './build-server.js';
-export { allowedMethods, blockFromBody, blockPath, registerBlockRoutes } from './block-routes.js';
+export { buildServer } from './build-server.js';
+export { allowedMethods, methodNotAllowed } from './route-methods.js';
+export {
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_ENTRIES_PAGE,
+  DEFAULT_MAX_BATCH_OPS,
+  DEFAULT_MAX_BLOCK_BYTES,
+  DEFAULT_WEB_SOURCE,
+  ENTRIES_PAGE_BYTES,
+  resolveServerOptions,
+  type ServerConfig,
+  type ServerLogLevel,
+  type ServerLoggerOptions,
+  type ServerOptions,
+} from './options.js';
+export {
+  ROLES,
+  MIN_TOKEN_LENGTH,
+  TOKENS_ENV,
+  assertBindAllowed,
+  bindNotice,
+  checkTokens,
+  isLoopback,
+  loadTokens,
+  parseTokenList,
+  roleAllows,
+  type Role,
+  type TokenConfig,
+} from './auth.js';
+export { serveUntilSignal, shutdown, SHUTDOWN_GRACE_MS, type ServeUntilSignalOptions } from './shutdown.js';
+export { ServerMetrics, METRIC_NAMES } from './metrics.js';
+export { blockPath, registerBlockRoutes, sendBlock, sendFile } from './block-routes.js';
+export { blockFromBody, type BlockEncoding, type FileAttributes } from './bodies.js';
+export { VOLATILE_OPS } from './volatile-routes.js';
+export { webKey } from './web-routes.js';
+export { KEEPR_VERSION } from './openapi.js';
+export {
+  BATCH_MEDIA_TYPE,
+  decodeBatchAnswer,
+  decodeBatchRequest,
+  decodeEntries,
+  encodeBatchAnswer,
+  encodeBatchRequest,
+  encodeEntries,
+  type WireOp,
+  type WireResult,
+} from './batch-wire.js';
 export {
   BLOCK_MEDIA_TYPE,
   DEFAULT_FILE_MEDIA_TYPE,
   JSON_MEDIA_TYPE,
+  acceptsExactly,
   etagOf,
   ifNoneMatchHits,
   mediaTypeEssence,

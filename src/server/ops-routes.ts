@@ -1,0 +1,48 @@
+/** Operations routes: `/healthz` (always open), Prometheus `/metrics`, and `/openapi.json`. */
+import type { FastifyInstance } from 'fastify';
+import { KeeprError } from '../errors.js';
+import type { Store } from '../keepr/index.js';
+import type { ServerMetrics } from './metrics.js';
+import { KEEPR_VERSION } from './openapi.js';
+import { errorResponses } from './schemas.js';
+
+const TAGS = ['operations'];
+
+/** Registers the operations routes; `/metrics` only when `metrics` is given. */
+export function registerOpsRoutes(app: FastifyInstance, store: Store, metrics: ServerMetrics | undefined): void {
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        summary: 'Liveness: 200 while the store is open (no token needed)',
+        tags: TAGS,
+        response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] }, version: { type: 'string' } } }, ...errorResponses },
+      },
+    },
+    () => {
+      if (!store.isOpen) throw new KeeprError('STORE_CLOSED', 'the store is closed');
+      return { status: 'ok', version: KEEPR_VERSION };
+    },
+  );
+
+  if (metrics !== undefined) {
+    app.get(
+      '/metrics',
+      {
+        config: { role: 'metrics' },
+        schema: {
+          summary: 'Prometheus metrics: requests by route and status, latency, store size, block cache',
+          tags: TAGS,
+          response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errorResponses },
+        },
+      },
+      async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.render()),
+    );
+  }
+
+  app.get(
+    '/openapi.json',
+    { schema: { summary: 'This OpenAPI document', tags: TAGS, response: { 200: { type: 'object', additionalProperties: true, description: 'OpenAPI 3.0' } } } },
+    () => app.swagger(),
+  );
+}

@@ -1,0 +1,171 @@
+/**
+ * Routes for sources as a whole: list, create, stat, drop, scan their entries page by page,
+ * and the store's statistics.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Block } from '../block/index.js';
+import { KeeprError } from '../errors.js';
+import { LIST_MAX_LIMIT, type EntriesOptions, type Source, type Store } from '../keepr/index.js';
+import { encodeEntries, BATCH_MEDIA_TYPE } from './batch-wire.js';
+import { encodingOf, renderBlock } from './bodies.js';
+import { acceptsExactly } from './content-types.js';
+import { DEFAULT_ENTRIES_PAGE, ENTRIES_PAGE_BYTES } from './options.js';
+import { binarySchema, blockValueSchema, errorResponses, sourceParamsSchema } from './schemas.js';
+
+const TAGS = ['sources'];
+
+interface EntriesQuery {
+  readonly prefix?: string;
+  readonly gt?: string;
+  readonly gte?: string;
+  readonly lt?: string;
+  readonly lte?: string;
+  readonly reverse?: boolean;
+  readonly limit?: number;
+  readonly encoding?: string;
+}
+
+const entriesQuerySchema = {
+  type: 'object',
+  properties: {
+    prefix: { type: 'string', description: 'Only keys starting with this' },
+    gt: { type: 'string', description: 'Only keys after this' },
+    gte: { type: 'string', description: 'Only keys from this on' },
+    lt: { type: 'string', description: 'Only keys before this' },
+    lte: { type: 'string', description: 'Only keys up to this' },
+    reverse: { type: 'boolean', description: 'Descending key order' },
+    limit: { type: 'integer', minimum: 1, maximum: LIST_MAX_LIMIT, description: `Most entries in this page (default ${DEFAULT_ENTRIES_PAGE})` },
+    encoding: { type: 'string', enum: ['json', 'base64'], description: 'How blocks appear in the JSON answer (default json)' },
+  },
+  additionalProperties: false,
+} as const;
+
+const sourceStatSchema = {
+  type: 'object',
+  properties: { source: { type: 'string' }, blocks: { type: 'integer' }, bytes: { type: 'integer' } },
+  required: ['source', 'blocks', 'bytes'],
+} as const;
+
+/** Counts a source's blocks and their bytes, one listing page at a time (headers only). */
+async function sourceStats(source: Source): Promise<{ source: string; blocks: number; bytes: number }> {
+  let blocks = 0;
+  let bytes = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await source.list({ limit: LIST_MAX_LIMIT, ...(cursor === undefined ? {} : { cursor }) });
+    blocks += page.items.length;
+    for (const item of page.items) bytes += item.byteLength;
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return { source: source.name, blocks, bytes };
+}
+
+/** Registers the source routes and `/v1/stats`. */
+export function registerSourceRoutes(app: FastifyInstance, store: Store): void {
+  app.get(
+    '/v1/sources',
+    {
+      config: { role: 'read' },
+      schema: { summary: 'Names of all sources', tags: TAGS, response: { 200: { type: 'object', properties: { sources: { type: 'array', items: { type: 'string' } } } }, ...errorResponses } },
+    },
+    async () => ({ sources: await store.sources() }),
+  );
+
+  app.put<{ Params: { source: string } }>(
+    '/v1/sources/:source',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: 'Create a source (409 SOURCE_EXISTS when it is there)',
+        tags: TAGS,
+        params: sourceParamsSchema,
+        response: { 201: { type: 'object', properties: { source: { type: 'string' } }, description: 'Created' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const source = await store.createSource(request.params.source);
+      return reply.code(201).header('location', `/v1/sources/${encodeURIComponent(source.name)}`).send({ source: source.name });
+    },
+  );
+
+  app.get<{ Params: { source: string } }>(
+    '/v1/sources/:source',
+    {
+      config: { role: 'read' },
+      schema: { summary: 'Block count and bytes of a source (reads every header)', tags: TAGS, params: sourceParamsSchema, response: { 200: sourceStatSchema, ...errorResponses } },
+    },
+    async (request) => sourceStats(await store.source(request.params.source, { create: false })),
+  );
+
+  app.delete<{ Params: { source: string } }>(
+    '/v1/sources/:source',
+    {
+      config: { role: 'admin' },
+      schema: { summary: 'Drop a source and every block in it', tags: TAGS, params: sourceParamsSchema, response: { 204: { type: 'null', description: 'Dropped' }, ...errorResponses } },
+    },
+    async (request, reply) => {
+      const { source } = request.params;
+      if (!(await store.dropSource(source))) {
+        throw new KeeprError('SOURCE_NOT_FOUND', `source ${JSON.stringify(source)} does not exist`, { details: { source } });
+      }
+      return reply.code(204).send();
+    },
+  );
+
+  app.get<{ Params: { source: string }; Querystring: EntriesQuery }>(
+    '/v1/sources/:source/entries',
+    {
+      config: { role: 'read' },
+      schema: {
+        summary: 'One page of keys and blocks in key order within bounds; continue with gt (lt when reverse) = the last key',
+        tags: TAGS,
+        params: sourceParamsSchema,
+        querystring: entriesQuerySchema,
+        response: {
+          200: {
+            description: 'A page of entries: JSON, or the binary framing when Accept names application/vnd.keepr.batch',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: { entries: { type: 'array', items: { type: 'object', properties: { key: { type: 'string' }, block: blockValueSchema } } }, more: { type: 'boolean' } },
+                },
+              },
+              [BATCH_MEDIA_TYPE]: { schema: binarySchema },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { limit = DEFAULT_ENTRIES_PAGE, encoding: enc, ...bounds } = request.query;
+      const encoding = encodingOf(enc, 'HTTP_REQUEST_INVALID');
+      const binary = acceptsExactly(request.headers.accept, BATCH_MEDIA_TYPE);
+      const source = await store.source(request.params.source, { create: false });
+      const page: [string, Block][] = [];
+      let bytes = 0;
+      let more = false;
+      // One entry beyond the page tells whether another follows; a byte budget keeps pages of big blocks small.
+      for await (const [key, block] of source.entries({ ...(bounds as EntriesOptions), limit: limit + 1 })) {
+        if (page.length === limit || bytes >= ENTRIES_PAGE_BYTES) {
+          more = true;
+          break;
+        }
+        page.push([key, block]);
+        bytes += block.byteLength;
+      }
+      if (binary) return reply.type(BATCH_MEDIA_TYPE).send(encodeEntries(page.map(([key, block]) => [key, block.bytes]), more));
+      return { entries: page.map(([key, block]) => ({ key, block: renderBlock(block, encoding) })), more };
+    },
+  );
+
+  app.get(
+    '/v1/stats',
+    {
+      config: { role: 'read' },
+      schema: { summary: 'Store statistics: engine, sources, volatiles, durability, block cache', tags: TAGS, response: { 200: { type: 'object', additionalProperties: true }, ...errorResponses } },
+    },
+    async () => store.stats(),
+  );
+}

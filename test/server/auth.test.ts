@@ -1,0 +1,141 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Block } from '../../src/block/index.js';
+import { assertBindAllowed, bindNotice, isLoopback, loadTokens, roleAllows, type TokenConfig } from '../../src/server/index.js';
+import { codeOf } from '../helpers/error-code.js';
+import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { BLOCK, serverFixture } from './server-fixture.js';
+
+const TOKENS: readonly TokenConfig[] = [
+  { token: 'metrics-token-000000', role: 'metrics' },
+  { token: 'read-token-0000000000', role: 'read' },
+  { token: 'write-token-000000000', role: 'write' },
+  { token: 'admin-token-000000000', role: 'admin' },
+];
+const bearer = (role: string): Record<string, string> => ({ authorization: `Bearer ${TOKENS.find((t) => t.role === role)!.token}` });
+
+/** Each request and the least role that may make it. */
+const REQUESTS: readonly { readonly what: string; readonly method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE'; readonly url: string; readonly needs: string; readonly body?: unknown; readonly type?: string }[] = [
+  { what: 'metrics', method: 'GET', url: '/metrics', needs: 'metrics' },
+  { what: 'list sources', method: 'GET', url: '/v1/sources', needs: 'read' },
+  { what: 'stats', method: 'GET', url: '/v1/stats', needs: 'read' },
+  { what: 'stat a source', method: 'GET', url: '/v1/sources/s', needs: 'read' },
+  { what: 'list blocks', method: 'GET', url: '/v1/sources/s/blocks', needs: 'read' },
+  { what: 'entries', method: 'GET', url: '/v1/sources/s/entries', needs: 'read' },
+  { what: 'read a block', method: 'GET', url: '/v1/sources/s/blocks/k', needs: 'read' },
+  { what: 'HEAD a block', method: 'HEAD', url: '/v1/sources/s/blocks/k', needs: 'read' },
+  { what: 'batch that reads', method: 'POST', url: '/v1/sources/s/batch', needs: 'read', body: { ops: [{ op: 'get', key: 'k' }] } },
+  { what: 'volatile read', method: 'POST', url: '/v1/volatiles/map/m/size', needs: 'read' },
+  { what: 'list volatiles', method: 'GET', url: '/v1/volatiles', needs: 'read' },
+  { what: 'write a block', method: 'PUT', url: '/v1/sources/s/blocks/k2', needs: 'write', body: '1', type: 'application/json' },
+  { what: 'delete a block', method: 'DELETE', url: '/v1/sources/s/blocks/k', needs: 'write' },
+  { what: 'batch that writes', method: 'POST', url: '/v1/sources/s/batch', needs: 'write', body: { ops: [{ op: 'put', key: 'b', block: 1 }] } },
+  { what: 'volatile write', method: 'POST', url: '/v1/volatiles/map/m/put', needs: 'write', body: { key: 'a', block: 1 } },
+  { what: 'create a source by PUT of a block', method: 'PUT', url: '/v1/sources/fresh/blocks/k', needs: 'admin', body: '1', type: 'application/json' },
+  { what: 'create a source', method: 'PUT', url: '/v1/sources/other', needs: 'admin' },
+  { what: 'drop a source', method: 'DELETE', url: '/v1/sources/s', needs: 'admin' },
+];
+
+describe('access control', () => {
+  it('gives each role exactly its rights, with 401 and 403 codes otherwise', async () => {
+    for (const request of REQUESTS) {
+      const { store, app } = await serverFixture({ tokens: TOKENS, metrics: 'no-defaults' }, 'memory');
+      await (await store.source('s')).put('k', Block.from(1));
+      let answered = false;
+      // Least rights first: every refusal must leave the store as it was for the next try.
+      for (const role of ['none', 'bad', 'metrics', 'read', 'write', 'admin']) {
+        const headers: Record<string, string> = role === 'none' ? {} : role === 'bad' ? { authorization: 'Bearer not-a-token-of-this-server' } : bearer(role);
+        if (request.type !== undefined || request.body !== undefined) headers['content-type'] = request.type ?? 'application/json';
+        const body = typeof request.body === 'string' ? request.body : request.body === undefined ? undefined : JSON.stringify(request.body);
+        const res = await app.inject({ method: request.method, url: request.url, headers, ...(body === undefined ? {} : { payload: body }) });
+        const allowed = role !== 'none' && role !== 'bad' && roleAllows(role as TokenConfig['role'], request.needs as TokenConfig['role']);
+        const label = `${request.what} as ${role}`;
+        if (allowed) {
+          // The first allowed try succeeds; later ones may fail on what it did, but never on rights.
+          if (!answered) expect.soft(res.statusCode, label).toBeLessThan(300);
+          else expect.soft([401, 403], label).not.toContain(res.statusCode);
+          answered = true;
+        } else {
+          const code = role === 'none' ? 'AUTH_REQUIRED' : role === 'bad' ? 'AUTH_TOKEN_INVALID' : 'AUTH_FORBIDDEN';
+          expect.soft([res.statusCode, res.headers['keepr-error-code']], label).toEqual([code === 'AUTH_FORBIDDEN' ? 403 : 401, code]);
+          if (res.statusCode === 401) expect.soft(res.headers['www-authenticate'], label).toBe('Bearer realm="keepr"');
+          expect.soft(await store.sources(), label).toEqual(['s']);
+          expect.soft((await (await store.source('s')).list()).items.map((i) => i.key), label).toEqual(['k']);
+          expect.soft(store.volatiles.names(), label).toEqual([]);
+        }
+      }
+    }
+  });
+
+  it('leaves /healthz, /openapi.json and published web resources open', async () => {
+    const { store, app } = await serverFixture({ tokens: TOKENS });
+    await (await store.source('www')).put('index.html', Block.file(Buffer.from('hi'), 'text/html', { url: '/index.html' }));
+    for (const url of ['/healthz', '/openapi.json', '/']) expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+    const closed = await serverFixture({ tokens: TOKENS, webPublic: false });
+    await (await closed.store.source('www')).put('index.html', Block.file(Buffer.from('hi'), 'text/html', { url: '/index.html' }));
+    expect((await closed.app.inject({ method: 'GET', url: '/' })).statusCode).toBe(401);
+    expect((await closed.app.inject({ method: 'GET', url: '/', headers: bearer('read') })).statusCode).toBe(200);
+  });
+
+  it('reads Bearer case-insensitively and rejects other schemes', async () => {
+    const { app } = await serverFixture({ tokens: TOKENS });
+    const token = TOKENS[1]!.token;
+    expect((await app.inject({ method: 'GET', url: '/v1/sources', headers: { authorization: `bearer ${token}` } })).statusCode).toBe(200);
+    for (const authorization of [`Basic ${token}`, token, 'Bearer', `Bearer ${token} extra`]) {
+      expect((await app.inject({ method: 'GET', url: '/v1/sources', headers: { authorization } })).json(), authorization).toMatchObject({ code: 'AUTH_TOKEN_INVALID' });
+    }
+  });
+
+  it('lets everything through without tokens', async () => {
+    const { app } = await serverFixture();
+    const res = await app.inject({ method: 'PUT', url: '/v1/sources/s/blocks/k', headers: { 'content-type': BLOCK }, payload: Buffer.from(Block.from(1).bytes) });
+    expect(res.statusCode).toBe(201);
+  });
+});
+
+describe('token configuration', () => {
+  it('loads tokens from a JSON file, or KEEPR_TOKENS', () => {
+    const dir = makeTmpDir();
+    const file = join(dir, 'tokens.json');
+    writeFileSync(file, JSON.stringify({ tokens: [{ token: 'file-token-0123456789', role: 'write' }] }));
+    expect(loadTokens(file, {})).toEqual([{ token: 'file-token-0123456789', role: 'write' }]);
+    writeFileSync(file, JSON.stringify([{ token: 'file-token-0123456789', role: 'read' }]));
+    expect(loadTokens(file, {})).toEqual([{ token: 'file-token-0123456789', role: 'read' }]);
+    expect(loadTokens(undefined, { KEEPR_TOKENS: 'read:aaaaaaaaaaaaaaaa, admin:bbbbbbbbbbbbbbbb' })).toEqual([
+      { role: 'read', token: 'aaaaaaaaaaaaaaaa' },
+      { role: 'admin', token: 'bbbbbbbbbbbbbbbb' },
+    ]);
+    expect(loadTokens(undefined, {})).toEqual([]);
+  });
+
+  it('refuses bad token configurations with OPTION_INVALID', () => {
+    const dir = makeTmpDir();
+    const file = join(dir, 'tokens.json');
+    writeFileSync(file, '{ not json');
+    expect(codeOf(() => loadTokens(file, {}))).toBe('OPTION_INVALID');
+    expect(codeOf(() => loadTokens(join(dir, 'missing.json'), {}))).toBe('OPTION_INVALID');
+    for (const env of ['read', 'root:aaaaaaaaaaaaaaaa', 'read:short', 'read:has space in it!!', 'read:aaaaaaaaaaaaaaaa,write:aaaaaaaaaaaaaaaa']) {
+      expect(codeOf(() => loadTokens(undefined, { KEEPR_TOKENS: env })), env).toBe('OPTION_INVALID');
+    }
+  });
+
+  it('refuses to bind beyond loopback without tokens', () => {
+    const bind = (host: string, tokens: readonly TokenConfig[] | undefined): string | undefined =>
+      codeOf(() => {
+        assertBindAllowed(host, tokens);
+      });
+    for (const host of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.1.2.3', '::ffff:127.0.0.1']) {
+      expect(isLoopback(host), host).toBe(true);
+      expect(bind(host, []), host).toBeUndefined();
+    }
+    for (const host of ['0.0.0.0', '::', '192.168.1.5', 'example.com', '']) {
+      expect(isLoopback(host), host).toBe(false);
+      expect(bind(host, []), host).toBe('SERVER_BIND_REFUSED');
+      expect(bind(host, undefined), host).toBe('SERVER_BIND_REFUSED');
+      expect(bind(host, TOKENS), host).toBeUndefined();
+    }
+    expect(bindNotice('127.0.0.1', [])).toMatch(/loopback/);
+    expect(bindNotice('0.0.0.0', TOKENS)).toBeUndefined();
+  });
+});

@@ -1,0 +1,107 @@
+import { compileErrors, validate } from '@readme/openapi-parser';
+import type { OpenAPIV3 } from 'openapi-types';
+import { describe, expect, it } from 'vitest';
+import { Block } from '../../src/block/index.js';
+import { METRIC_NAMES } from '../../src/server/index.js';
+import { putBlock, serverFixture } from './server-fixture.js';
+
+describe('OpenAPI document', () => {
+  it('is a valid OpenAPI 3 document describing every route', async () => {
+    const { app } = await serverFixture();
+    const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json<OpenAPIV3.Document>();
+    const result = await validate(structuredClone(doc));
+    expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      (['get', 'put', 'post', 'delete'] as const).filter((m) => item?.[m] !== undefined).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(operations.sort()).toEqual(
+      [
+        'GET /healthz',
+        'GET /metrics',
+        'GET /openapi.json',
+        'GET /v1/sources',
+        'GET /v1/stats',
+        'PUT /v1/sources/{source}',
+        'GET /v1/sources/{source}',
+        'DELETE /v1/sources/{source}',
+        'GET /v1/sources/{source}/blocks',
+        'GET /v1/sources/{source}/entries',
+        'POST /v1/sources/{source}/batch',
+        'GET /v1/sources/{source}/blocks/{key}',
+        'PUT /v1/sources/{source}/blocks/{key}',
+        'DELETE /v1/sources/{source}/blocks/{key}',
+        'GET /v1/volatiles',
+        'DELETE /v1/volatiles/{name}',
+        'POST /v1/volatiles/map/{name}/{op}',
+        'POST /v1/volatiles/deque/{name}/{op}',
+        'POST /v1/volatiles/queue/{name}/{op}',
+        'POST /v1/volatiles/tree/{name}/{op}',
+        'GET /{path}',
+      ].sort(),
+    );
+    // Every operation says what it does and how it fails; those that need a role say so.
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const method of ['get', 'put', 'post', 'delete'] as const) {
+        const op = item?.[method];
+        if (op === undefined) continue;
+        expect.soft(op.summary, `${method} ${path}`).toBeTruthy();
+        if (!['/healthz', '/openapi.json', '/{path}'].includes(path)) expect.soft(op.security, `${method} ${path}`).toEqual([{ bearer: [] }]);
+        if (path !== '/openapi.json') expect.soft(Object.keys(op.responses), `${method} ${path}`).toContain('4XX');
+      }
+    }
+    const put = doc.paths['/v1/sources/{source}/blocks/{key}']!.put!;
+    expect(Object.keys((put.requestBody as OpenAPIV3.RequestBodyObject).content)).toContain('application/vnd.keepr.block');
+  });
+});
+
+describe('metrics', () => {
+  it('counts requests by route and status, with latency, store size and cache counters', async () => {
+    const { app } = await serverFixture();
+    await putBlock(app, '/v1/sources/s/blocks/k', Block.from(1));
+    for (let i = 0; i < 3; i++) await app.inject({ method: 'GET', url: '/v1/sources/s/blocks/k' });
+    await app.inject({ method: 'GET', url: '/v1/sources/s/blocks/none' });
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    const text = res.body;
+    expect(text).toContain(`${METRIC_NAMES.requests}{method="GET",route="/v1/sources/:source/blocks/*",status="200"} 3`);
+    expect(text).toContain(`${METRIC_NAMES.requests}{method="GET",route="/v1/sources/:source/blocks/*",status="404"} 1`);
+    expect(text).toContain(`${METRIC_NAMES.requests}{method="PUT",route="/v1/sources/:source/blocks/*",status="201"} 1`);
+    expect(text).toMatch(new RegExp(`${METRIC_NAMES.duration}_bucket\\{le="0\\.1",method="GET",route="/v1/sources/:source/blocks/\\*",status="200"\\} 3`));
+    expect(text).toMatch(new RegExp(`${METRIC_NAMES.storeBytes} \\d+`));
+    expect(text).toContain(`${METRIC_NAMES.sources} 1`);
+    expect(text).toContain(`${METRIC_NAMES.cacheHits} 0`);
+    expect(text).toContain('keepr_process_cpu_user_seconds_total');
+  });
+
+  it('keeps each server\'s metrics apart and reads the block cache of its store', async () => {
+    const one = await serverFixture({ metrics: 'no-defaults' }, 'memory');
+    const two = await serverFixture({ metrics: 'no-defaults' }, 'memory');
+    await putBlock(one.app, '/v1/sources/s/blocks/k', Block.from(1));
+    await one.app.inject({ method: 'GET', url: '/v1/sources/s/blocks/k' });
+    await one.app.inject({ method: 'GET', url: '/v1/sources/s/blocks/k' });
+    const text = (await two.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).not.toContain('route="/v1/sources/:source/blocks/*"');
+    expect(text).not.toContain('keepr_process_cpu');
+    // The memory engine here has no cache (only transient stores do): the counters read 0.
+    expect((await one.app.inject({ method: 'GET', url: '/metrics' })).body).toContain(`${METRIC_NAMES.cacheEntries} 0`);
+  });
+
+  it('can be turned off', async () => {
+    const { app } = await serverFixture({ metrics: false });
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(404);
+  });
+});
+
+describe('health', () => {
+  it('answers ok while the store is open and 503 once it is closed', async () => {
+    const { store, app } = await serverFixture();
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toMatchObject({ status: 'ok' });
+    await store.close();
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect([res.statusCode, res.json<{ code: string }>().code]).toEqual([503, 'STORE_CLOSED']);
+  });
+});
