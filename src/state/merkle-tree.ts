@@ -13,15 +13,14 @@ export interface PathChange {
 }
 
 /**
- * Levels whose node hashes are stored per height: every fourth level (and the buckets). The
- * levels between are recomputed from the stored level below when a proof needs them, which
- * cuts the node records a commit writes by about 3.5 times.
+ * Whether a level's node hashes are stored per height: every fourth level above the buckets. The
+ * levels between are recomputed from the stored level below when a proof needs them, and
+ * bucket hashes from the bucket's entries, which cuts the node records a commit writes by
+ * about 5 times.
  */
-export const STORED_LEVELS: ReadonlySet<number> = new Set([0, 4, 8, 12, 16]);
-
 /** True when a level's nodes are stored. */
 export function isStoredLevel(level: number): boolean {
-  return level % 4 === 0;
+  return level % 4 === 0 && level < BUCKET_BITS;
 }
 
 /** Node id: level * 2^16 + index (levels 0 to 16, indexes below 2^level). */

@@ -1,25 +1,25 @@
 /**
  * The audit behind `keepr verify --state`: recomputes every hash of a state from its stored
- * values and compares it with every stored bucket entry, node, tree root and state root, height
- * by height from the oldest retained one. A changed byte anywhere in the state's records shows
- * up as a problem naming the height and the key or node it belongs to.
+ * values and compares it with every stored value hash, node, tree root and state root, height
+ * by height from the oldest retained one. A changed byte anywhere in the state's authenticated
+ * records shows up as a problem naming the height and the key or node it belongs to.
  */
 import { MerkleTree, isStoredLevel, nodeId, type PathChange } from './merkle-tree.js';
-import { ZERO, bucketOf, keyPath, sameHash, stateRoot, valueHash, type BucketEntry } from './state-hash.js';
-import { TAG, decodeBucketEntry, decodeData, decodeHeight, decodeNode, heightOfKey, keyOfDataRecord, versionOf, type HeightRecord } from './state-records.js';
+import { ZERO, keyPath, sameHash, stateRoot, valueHash, type BucketEntry } from './state-hash.js';
+import { TAG, decodeEntry, heightKey, decodeHeight, decodeNode, heightOfKey, keyOfIndexRecord, keyPathOfEntry, versionOf, type HeightRecord } from './state-records.js';
 import { readMeta, type StateMeta } from './state-meta.js';
 import type { StateContext } from './state-view.js';
 import { META_KEY } from './state-records.js';
 
 /** One thing the audit found wrong. */
 export interface AuditProblem {
-  /** What is wrong, e.g. `value hash mismatch`, `node mismatch`, `orphan bucket entry`. */
+  /** What is wrong, e.g. `value hash mismatch`, `node mismatch`, `entry without key`. */
   readonly problem: string;
   readonly height?: number;
   readonly tree?: string;
-  /** The key (hex) for value and bucket problems. */
+  /** The key (hex) for value problems, when the key index knows it. */
   readonly key?: string;
-  /** The key path (hex) for bucket problems without a value record. */
+  /** The key path (hex) for value problems. */
   readonly keyPath?: string;
   readonly node?: { readonly level: number; readonly index: number };
   readonly record?: string;
@@ -52,33 +52,38 @@ export async function auditState(ctx: StateContext): Promise<AuditReport> {
   }
   const names = new Map(Object.entries(meta.trees).map(([name, id]) => [id, name]));
   const treeName = (id: number): string => names.get(id) ?? `#${id}`;
-  const data = new Map<string, Versioned<{ tree: number; key: Uint8Array; vh: Uint8Array | undefined }>[]>();
-  const buckets = new Map<string, Versioned<{ tree: number; kh: Uint8Array; vh: Uint8Array | undefined }>[]>();
+  type Entry = Versioned<{ tree: number; kh: Uint8Array; vh: Uint8Array | undefined }>;
+  const entries = new Map<string, Entry[]>();
+  const keys = new Map<string, Uint8Array>();
   const nodes = new Map<string, Versioned<Uint8Array>>();
   const heights = new Map<number, HeightRecord>();
   let records = 0;
-  const push = <T>(map: Map<string, Versioned<T>[]>, k: string, v: Versioned<T>): void => {
-    const list = map.get(k);
-    if (list === undefined) map.set(k, [v]);
-    else list.push(v);
-  };
   for await (const { key, value } of engine.range(namespace, {})) {
     records++;
     const tag = key[0];
     try {
-      if (tag === TAG.data) {
+      if (tag === TAG.entry) {
         const tree = (key[1]! << 8) | key[2]!;
-        const k = keyOfDataRecord(key);
-        const d = decodeData(value);
-        const vh = d.kind === 'deleted' ? undefined : valueHash(d.kind, d.value!);
-        push(data, `${tree}:${hex(keyPath(k))}`, { version: versionOf(key), item: { tree, key: k, vh } });
-      } else if (tag === TAG.bucket) {
+        const kh = keyPathOfEntry(key);
+        const e = decodeEntry(value);
+        const version = versionOf(key);
+        const at = `${tree}:${hex(kh)}`;
+        const vh = e.kind === 'deleted' ? undefined : valueHash(e.kind, e.value!);
+        if (e.storedHash !== undefined && !sameHash(vh!, e.storedHash)) {
+          problems.push({ problem: 'value hash mismatch', height: version, tree: treeName(tree), keyPath: hex(kh) });
+        }
+        const list = entries.get(at);
+        // The replay uses the stored hash where there is one (so a changed hash shows too).
+        const item: Entry = { version, item: { tree, kh, vh: e.storedHash ?? vh } };
+        if (list === undefined) entries.set(at, [item]);
+        else list.push(item);
+      } else if (tag === TAG.key) {
         const tree = (key[1]! << 8) | key[2]!;
-        const kh = key.subarray(5, 37);
-        if (key.length !== 41 || bucketOf(kh) !== ((key[3]! << 8) | key[4]!)) throw new Error('bucket key');
-        push(buckets, `${tree}:${hex(kh)}`, { version: versionOf(key), item: { tree, kh, vh: decodeBucketEntry(value) } });
+        const k = keyOfIndexRecord(key);
+        if (value.length !== 0) throw new Error('key index value');
+        keys.set(`${tree}:${hex(keyPath(k))}`, k);
       } else if (tag === TAG.node) {
-        if (key.length !== 10 || key[3]! > 16 || !isStoredLevel(key[3]!)) throw new Error('node key');
+        if (key.length !== 10 || !isStoredLevel(key[3]!)) throw new Error('node key');
         nodes.set(hex(key), { version: versionOf(key), item: decodeNode(value) });
       } else if (tag === TAG.height) {
         if (key.length !== 5) throw new Error('height key');
@@ -90,46 +95,35 @@ export async function auditState(ctx: StateContext): Promise<AuditReport> {
       problems.push({ problem: 'record does not decode', record: hex(key), ...(key.length > 4 && tag !== TAG.height ? { height: versionOf(key) } : {}) });
     }
   }
-  checkValuesAgainstBuckets(data, buckets, treeName, problems);
+  // Name the key of every problem the key index can resolve; an entry the index lacks is one too.
+  for (let i = 0; i < problems.length; i++) {
+    const p = problems[i]!;
+    const k = p.keyPath === undefined ? undefined : keys.get(`${meta.trees[p.tree ?? ''] ?? -1}:${p.keyPath}`);
+    if (k !== undefined) problems[i] = { ...p, key: hex(k) };
+  }
+  for (const [at, versions] of entries) {
+    if (keys.has(at)) continue;
+    const { tree, kh } = versions[0]!.item;
+    problems.push({ problem: 'entry without key', height: versions[0]!.version, tree: treeName(tree), keyPath: hex(kh) });
+  }
   const latest = meta.latest;
   const from = meta.prunedBefore;
   const heightList = [...heights.keys()].sort((a, b) => a - b);
   if (latest !== undefined && (heightList.at(-1) !== latest || heightList[0] !== from)) {
     problems.push({ problem: 'meta heights do not match the height records', record: 'meta' });
   }
-  for (const [id] of names) replayTree(id, treeName(id), buckets, nodes, heights, heightList, problems);
-  // State roots: recomputed from the tree roots each height record lists, under the meta's names.
+  for (const [id] of names) replayTree(id, treeName(id), entries, nodes, heights, heightList, problems);
+  // State roots: recomputed from the tree roots each height record lists, under the meta's names;
+  // change counts: the entries written at each height.
+  const counts = new Map<number, number>();
+  for (const versions of entries.values()) for (const v of versions) counts.set(v.version, (counts.get(v.version) ?? 0) + 1);
   for (const [height, record] of heights) {
     const roots = new Map([...record.trees].map(([id, root]) => [treeName(id), root]));
     if (!sameHash(stateRoot(roots), record.root)) problems.push({ problem: 'state root mismatch', height });
+    // Below the first retained height pruning leaves only the versions still in force.
+    if ((height > from || from === 0) && record.changes !== (counts.get(height) ?? 0)) problems.push({ problem: 'change count mismatch', height, record: hex(heightKey(height)) });
   }
   return { ok: problems.length === 0, heights: heights.size, records, problems };
-}
-
-function checkValuesAgainstBuckets(
-  data: Map<string, Versioned<{ tree: number; key: Uint8Array; vh: Uint8Array | undefined }>[]>,
-  buckets: Map<string, Versioned<{ tree: number; kh: Uint8Array; vh: Uint8Array | undefined }>[]>,
-  treeName: (id: number) => string,
-  problems: AuditProblem[],
-): void {
-  const same = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean => (a === undefined ? b === undefined : b !== undefined && sameHash(a, b));
-  for (const [k, versions] of data) {
-    const indexed = buckets.get(k) ?? [];
-    for (const v of versions) {
-      const b = indexed.find((x) => x.version === v.version);
-      if (b === undefined || !same(b.item.vh, v.item.vh)) {
-        problems.push({ problem: b === undefined ? 'value without bucket entry' : 'value hash mismatch', height: v.version, tree: treeName(v.item.tree), key: hex(v.item.key) });
-      }
-    }
-  }
-  for (const [k, versions] of buckets) {
-    const values = data.get(k) ?? [];
-    for (const v of versions) {
-      if (!values.some((x) => x.version === v.version)) {
-        problems.push({ problem: 'bucket entry without value', height: v.version, tree: treeName(v.item.tree), keyPath: hex(v.item.kh) });
-      }
-    }
-  }
 }
 
 function nodeKey(tree: number, level: number, index: number, version: number): string {
@@ -141,7 +135,7 @@ function nodeKey(tree: number, level: number, index: number, version: number): s
 function replayTree(
   tree: number,
   name: string,
-  buckets: Map<string, Versioned<{ tree: number; kh: Uint8Array; vh: Uint8Array | undefined }>[]>,
+  entries: Map<string, Versioned<{ tree: number; kh: Uint8Array; vh: Uint8Array | undefined }>[]>,
   nodes: Map<string, Versioned<Uint8Array>>,
   heights: Map<number, HeightRecord>,
   heightList: number[],
@@ -151,7 +145,7 @@ function replayTree(
   const first = heightList[0]!;
   const byHeight = new Map<number, PathChange[]>();
   const initial: BucketEntry[] = [];
-  for (const versions of buckets.values()) {
+  for (const versions of entries.values()) {
     if (versions[0]?.item.tree !== tree) continue;
     let base: Versioned<{ kh: Uint8Array; vh: Uint8Array | undefined }> | undefined;
     for (const v of versions) {

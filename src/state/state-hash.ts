@@ -8,7 +8,7 @@
  *   inner node   SHA-256(0x02 | left | right)             both children zero → 32 zero bytes
  *   state root   SHA-256(0x03 | n u16 BE | (len u8 | name | root) * n)  trees sorted by name bytes
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash as digest } from 'node:crypto';
 
 /** Bytes of every hash. */
 export const HASH_BYTES = 32;
@@ -42,7 +42,7 @@ export function sameHash(a: Uint8Array, b: Uint8Array): boolean {
 
 /** The key path of a key. */
 export function keyPath(key: Uint8Array): Uint8Array {
-  return createHash('sha256').update(key).digest();
+  return digest('sha256', key, 'buffer');
 }
 
 /** The bucket (0 to 65535) a key path falls in. */
@@ -50,8 +50,19 @@ export function bucketOf(kh: Uint8Array): number {
   return (kh[0]! << 8) | kh[1]!;
 }
 
+const SMALL_VALUE = 4096;
+const scratch = new Uint8Array(2 + SMALL_VALUE);
+
 /** The hash of a value of a kind. */
 export function valueHash(kind: ValueKind, value: Uint8Array): Uint8Array {
+  // Small values are copied behind the tag and hashed in one call (several times faster than
+  // a streaming hash); large ones stream rather than copy.
+  if (value.length <= SMALL_VALUE) {
+    const size = 2 + value.length;
+    scratch.set(kind === 'block' ? VALUE_BLOCK : VALUE_BYTES);
+    scratch.set(value, 2);
+    return digest('sha256', scratch.subarray(0, size), 'buffer');
+  }
   return createHash('sha256')
     .update(kind === 'block' ? VALUE_BLOCK : VALUE_BYTES)
     .update(value)
@@ -93,7 +104,7 @@ export function bucketHash(entries: readonly BucketEntry[]): Uint8Array {
     preimage.set(e.vh, at + HASH_BYTES);
     at += 2 * HASH_BYTES;
   }
-  return createHash('sha256').update(preimage.subarray(0, size)).digest();
+  return digest('sha256', preimage.subarray(0, size), 'buffer');
 }
 
 /** The hash of an inner node; zero when both children are. */
@@ -102,7 +113,7 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   preimage[0] = TAG_NODE;
   preimage.set(left, 1);
   preimage.set(right, 1 + HASH_BYTES);
-  return createHash('sha256').update(preimage.subarray(0, 1 + 2 * HASH_BYTES)).digest();
+  return digest('sha256', preimage.subarray(0, 1 + 2 * HASH_BYTES), 'buffer');
 }
 
 const utf8 = new TextEncoder();

@@ -1,13 +1,13 @@
 /**
  * Pruning: forget heights below a point while every height from it on stays readable and
- * provable. For each key, bucket entry and node, the newest version at or below the point is
- * kept (it is still in force there) and every older version is deleted; height records below
- * the point go. Deletions run in bounded transactions, the meta record is updated first so a
+ * provable. For each entry and node, the newest version at or below the point is kept (it is
+ * still in force there) unless it records absence (a deletion, an empty node), and every older
+ * version is deleted; height records below the point go. The key index is kept. Deletions run in bounded transactions, the meta record is updated first so a
  * crash midway leaves only unreachable garbage that the next prune removes.
  */
 import { KeeprError } from '../errors.js';
 import type { WriteOp } from '../engine/engine.js';
-import { TAG, heightOfKey, versionOf } from './state-records.js';
+import { DELETED, TAG, heightOfKey, versionOf } from './state-records.js';
 import { writeMeta } from './state-meta.js';
 import type { VersionedState } from './versioned-state.js';
 
@@ -23,6 +23,11 @@ export interface PruneReport {
 }
 
 const BATCH = 5000;
+
+/** True when a record states absence: a deleted entry or an empty node. */
+function absent(tag: number, value: Uint8Array): boolean {
+  return tag === TAG.entry ? value.length === 1 && value[0] === DELETED : value.length === 0;
+}
 
 /** Removes heights below the prune point of `options`. */
 export async function pruneState(state: VersionedState, options: PruneOptions): Promise<PruneReport> {
@@ -47,19 +52,20 @@ export async function pruneState(state: VersionedState, options: PruneOptions): 
   }
   // Collect first, delete after: never delete under a live cursor.
   const doomed: Uint8Array[] = [];
-  for (const tag of [TAG.data, TAG.bucket, TAG.node]) {
+  for (const tag of [TAG.entry, TAG.node]) {
     let thing = '';
     let keptOne = false;
-    for await (const { key } of engine.range(namespace, { prefix: Uint8Array.of(tag) })) {
+    for await (const { key, value } of engine.range(namespace, { prefix: Uint8Array.of(tag) })) {
       const id = Buffer.from(key.subarray(0, key.length - 4)).toString('latin1');
       if (id !== thing) {
         thing = id;
         keptOne = false;
       }
-      if (versionOf(key) >= from) continue;
-      // Within one thing the newest version comes first; the newest one below the prune point
-      // is still in force at `from`, so it stays.
-      if (keptOne) doomed.push(key);
+      if (versionOf(key) > from) continue;
+      // Within one thing the newest version comes first; the newest one at or below the prune
+      // point is still in force at `from`, so it stays, unless it says "absent" (no record
+      // says the same).
+      if (keptOne || absent(tag, value)) doomed.push(key);
       keptOne = true;
     }
   }

@@ -6,18 +6,20 @@
  *
  *   M                                              → meta (JSON: trees, latest, prunedBefore)
  *   H | h                                          → root | changes u32 | n u16 | (tree u16 | root) * n
- *   D | tree u16 | esc(key) | 00 01 | ~h           → kind u8 (0 bytes, 1 block, FF deleted) | value
- *   B | tree u16 | bucket u16 | kh | ~h            → kind u8 (FF deleted) | vh
+ *   E | tree u16 | kh | ~h                         → kind u8 | [vh, values ≥ 1 KiB] | value,  or FF (deleted)
+ *   K | tree u16 | esc(key)                        → empty: the key index (every key that ever had a value)
  *   N | tree u16 | level u8 | index u16 | ~h       → hash (empty value: the zero hash)
  *
- * `esc` keeps key order: 00 becomes 00 FF and 00 01 ends the key, so no key's records can
- * interleave with another's.
+ * Entries are ordered by key path, so a bucket (the first 16 bits of kh) and every subtree above
+ * it are contiguous: one change writes one entry record, and bucket hashes are recomputed from
+ * the entries instead of being stored. `esc` keeps key order in the key index: 00 becomes 00 FF
+ * and 00 01 ends the key.
  */
 import { KeeprError } from '../errors.js';
-import { HASH_BYTES, ZERO, type ValueKind } from './state-hash.js';
+import { HASH_BYTES, ZERO, valueHash, type ValueKind } from './state-hash.js';
 
 /** Record type tags. */
-export const TAG = Object.freeze({ meta: 0x4d, height: 0x48, data: 0x44, bucket: 0x42, node: 0x4e });
+export const TAG = Object.freeze({ meta: 0x4d, height: 0x48, entry: 0x45, key: 0x4b, node: 0x4e });
 /** Largest key of a state, in bytes (escaping may double it inside the engine key). */
 export const MAX_STATE_KEY_BYTES = 500;
 /** Largest height. */
@@ -96,81 +98,119 @@ export function treePrefix(tag: number, tree: number): Uint8Array {
   return Uint8Array.of(tag, tree >>> 8, tree & 0xff);
 }
 
-/** Prefix of all versions of one key's data. */
-export function dataPrefix(tree: number, key: Uint8Array): Uint8Array {
+/** The key index record of a key. */
+export function keyIndexKey(tree: number, key: Uint8Array): Uint8Array {
   const esc = escapeKey(key);
   const out = new Uint8Array(3 + esc.length);
-  out.set(treePrefix(TAG.data, tree));
+  out.set(treePrefix(TAG.key, tree));
   out.set(esc, 3);
   return out;
 }
 
-/** The key of a data record (without the tag, tree and version); checks the escaping. */
-export function keyOfDataRecord(recordKey: Uint8Array): Uint8Array {
-  const end = recordKey.length - 6;
-  if (end < 3 || recordKey[end] !== 0 || recordKey[end + 1] !== 1) throw corrupt('data key');
+/** The key of a key index record (checks the escaping). */
+export function keyOfIndexRecord(recordKey: Uint8Array): Uint8Array {
+  const end = recordKey.length - 2;
+  if (end < 3 || recordKey[end] !== 0 || recordKey[end + 1] !== 1) throw corrupt('key index');
   for (let i = 3; i < end; i++) {
     if (recordKey[i] === 0) {
-      if (recordKey[i + 1] !== 0xff || i + 1 >= end) throw corrupt('data key');
+      if (recordKey[i + 1] !== 0xff || i + 1 >= end) throw corrupt('key index');
       i++;
     }
   }
   return unescapeKey(recordKey, 3, end);
 }
 
-/** Prefix of one bucket's index records. */
-export function bucketPrefix(tree: number, bucket: number): Uint8Array {
-  return Uint8Array.of(TAG.bucket, tree >>> 8, tree & 0xff, bucket >>> 8, bucket & 0xff);
+/** Length of an entry record key: tag, tree, key path, version. */
+export const ENTRY_KEY_BYTES = 3 + HASH_BYTES + 4;
+
+/** Prefix of all versions of one key path's entry. */
+export function entryPrefix(tree: number, kh: Uint8Array): Uint8Array {
+  const out = new Uint8Array(3 + HASH_BYTES);
+  out[0] = TAG.entry;
+  out[1] = tree >>> 8;
+  out[2] = tree & 0xff;
+  out.set(kh, 3);
+  return out;
 }
 
-/** Prefix of all versions of one key path in the bucket index. */
-export function bucketEntryPrefix(tree: number, bucket: number, kh: Uint8Array): Uint8Array {
-  const out = new Uint8Array(5 + HASH_BYTES);
-  out.set(bucketPrefix(tree, bucket));
-  out.set(kh, 5);
+/** The entry record key of a key path at a height. */
+export function entryKey(tree: number, kh: Uint8Array, height: number): Uint8Array {
+  const out = new Uint8Array(ENTRY_KEY_BYTES);
+  out[0] = TAG.entry;
+  out[1] = tree >>> 8;
+  out[2] = tree & 0xff;
+  out.set(kh, 3);
+  putVersion(out, 3 + HASH_BYTES, height);
   return out;
+}
+
+/** Engine key bounds of the entries whose key paths start with the `bits` high bits of `path`. */
+export function entryRange(tree: number, path: number, bits: number): { gte: Uint8Array; lt: Uint8Array } {
+  // path holds `bits` (at most 16) significant bits; the range spans those key path prefixes.
+  const lo = (path << (16 - bits)) & 0xffff;
+  const hi = lo + (1 << (16 - bits));
+  const gte = Uint8Array.of(TAG.entry, tree >>> 8, tree & 0xff, lo >>> 8, lo & 0xff);
+  const lt = hi === 0x10000 ? Uint8Array.of(TAG.entry, (tree + 1) >>> 8, (tree + 1) & 0xff) : Uint8Array.of(TAG.entry, tree >>> 8, tree & 0xff, hi >>> 8, hi & 0xff);
+  return { gte, lt };
+}
+
+/** The key path of an entry record key (checks its length). */
+export function keyPathOfEntry(recordKey: Uint8Array): Uint8Array {
+  if (recordKey.length !== ENTRY_KEY_BYTES) throw corrupt('entry key');
+  return recordKey.subarray(3, 3 + HASH_BYTES);
+}
+
+/** Values of at least this many bytes carry their hash in the entry; smaller ones are rehashed. */
+export const STORED_HASH_FROM = 1024;
+
+/** A decoded entry record value. */
+export interface EntryValue {
+  readonly kind: ValueKind | 'deleted';
+  /** The value hash as stored, if it is (undefined for a deletion and for small values). */
+  readonly storedHash: Uint8Array | undefined;
+  readonly value: Uint8Array | undefined;
+}
+
+/**
+ * Encodes an entry record value: a kind byte (0 bytes, 1 block; 2 and 3 the same followed by the
+ * value hash), then the value; FF alone for a deletion. Storing the hash of a small value would
+ * cost more space than rehashing it costs time.
+ */
+export function encodeEntry(kind: ValueKind | 'deleted', vh: Uint8Array | undefined, value: Uint8Array | undefined): Uint8Array {
+  if (kind === 'deleted') return Uint8Array.of(DELETED);
+  const stored = value!.length >= STORED_HASH_FROM;
+  const at = stored ? 1 + HASH_BYTES : 1;
+  const out = new Uint8Array(at + value!.length);
+  out[0] = (kind === 'block' ? 1 : 0) + (stored ? 2 : 0);
+  if (stored) out.set(vh!, 1);
+  out.set(value!, at);
+  return out;
+}
+
+/** Decodes an entry record value. */
+export function decodeEntry(raw: Uint8Array): EntryValue {
+  if (raw.length === 1 && raw[0] === DELETED) return { kind: 'deleted', storedHash: undefined, value: undefined };
+  const tag = raw[0];
+  if (tag === undefined || tag > 3) throw corrupt('entry');
+  const kind = (tag & 1) === 1 ? 'block' : 'bytes';
+  if (tag < 2) {
+    if (raw.length - 1 >= STORED_HASH_FROM) throw corrupt('entry');
+    return { kind, storedHash: undefined, value: raw.subarray(1) };
+  }
+  if (raw.length - 1 - HASH_BYTES < STORED_HASH_FROM) throw corrupt('entry');
+  return { kind, storedHash: raw.subarray(1, 1 + HASH_BYTES), value: raw.subarray(1 + HASH_BYTES) };
+}
+
+/** The value hash of an entry record value (stored, or computed), or undefined for a deletion. */
+export function entryHash(raw: Uint8Array): Uint8Array | undefined {
+  const e = decodeEntry(raw);
+  if (e.kind === 'deleted') return undefined;
+  return e.storedHash ?? valueHash(e.kind, e.value!);
 }
 
 /** Prefix of all versions of one tree node. */
 export function nodePrefix(tree: number, level: number, index: number): Uint8Array {
   return Uint8Array.of(TAG.node, tree >>> 8, tree & 0xff, level, index >>> 8, index & 0xff);
-}
-
-/** A data record value. */
-export interface DataValue {
-  readonly kind: ValueKind | 'deleted';
-  readonly value: Uint8Array | undefined;
-}
-
-/** Encodes a data record value (its hash lives in the bucket entry of the same version). */
-export function encodeData(kind: ValueKind | 'deleted', value: Uint8Array | undefined): Uint8Array {
-  if (kind === 'deleted') return Uint8Array.of(DELETED);
-  const out = new Uint8Array(1 + (value?.length ?? 0));
-  out[0] = kind === 'block' ? 1 : 0;
-  if (value !== undefined) out.set(value, 1);
-  return out;
-}
-
-/** Decodes a data record value. */
-export function decodeData(raw: Uint8Array): DataValue {
-  if (raw.length === 1 && raw[0] === DELETED) return { kind: 'deleted', value: undefined };
-  if (raw.length < 1 || raw[0]! > 1) throw corrupt('data');
-  return { kind: raw[0] === 1 ? 'block' : 'bytes', value: raw.subarray(1) };
-}
-
-/** Encodes a bucket index value. */
-export function encodeBucketEntry(vh: Uint8Array | undefined): Uint8Array {
-  if (vh === undefined) return Uint8Array.of(DELETED);
-  const out = new Uint8Array(1 + HASH_BYTES);
-  out.set(vh, 1);
-  return out;
-}
-
-/** Decodes a bucket index value: the value hash, or undefined for a deletion. */
-export function decodeBucketEntry(raw: Uint8Array): Uint8Array | undefined {
-  if (raw.length === 1 && raw[0] === DELETED) return undefined;
-  if (raw.length !== 1 + HASH_BYTES || raw[0] !== 0) throw corrupt('bucket entry');
-  return raw.subarray(1);
 }
 
 /** A node record value: empty for the zero hash. */

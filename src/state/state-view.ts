@@ -1,26 +1,27 @@
 /**
  * Reads of a state as of one committed height: a value is one seek to the newest version at
- * or below the height (O(log n), no replay), a range walks keys skipping old versions, and a
- * proof gathers the key's bucket and the 16 sibling hashes in force at that height.
+ * or below the height (O(log n), no replay), a range walks the key index and seeks each key,
+ * and a proof gathers the key's bucket and the 16 sibling hashes in force at that height.
  */
 import { Block } from '../block/block.js';
 import type { Engine, EngineEntry, RangeOptions } from '../engine/engine.js';
 import { KeeprError } from '../errors.js';
 import { prefixUpperBound } from '../util/bytes.js';
 import { isStoredLevel } from './merkle-tree.js';
-import { BUCKET_BITS, ZERO, bucketOf, compareHashes, keyPath, nodeHash, type BucketEntry } from './state-hash.js';
+import { BUCKET_BITS, ZERO, bucketHash, bucketOf, keyPath, nodeHash, sameHash, type BucketEntry } from './state-hash.js';
 import { encodeProof, type StateProof } from './state-proof.js';
 import {
   TAG,
-  bucketPrefix,
-  dataPrefix,
-  decodeBucketEntry,
-  decodeData,
+  decodeEntry,
   decodeHeight,
   decodeNode,
+  entryHash,
+  entryPrefix,
+  entryRange,
   escapeKey,
   heightKey,
-  keyOfDataRecord,
+  keyOfIndexRecord,
+  keyPathOfEntry,
   nodePrefix,
   treePrefix,
   versionOf,
@@ -70,8 +71,8 @@ async function first(engine: Engine, namespace: string, range: RangeOptions): Pr
   return undefined;
 }
 
-/** Every entry of a range. */
-async function all(engine: Engine, namespace: string, range: RangeOptions): Promise<EngineEntry[]> {
+/** The entries of a range, read synchronously where the engine can (no await inside a walk). */
+async function collect(engine: Engine, namespace: string, range: RangeOptions): Promise<EngineEntry[]> {
   const out: EngineEntry[] = [];
   if (engine.supports.syncReads) {
     for (const entry of engine.rangeSync(namespace, range)) out.push(entry);
@@ -80,6 +81,9 @@ async function all(engine: Engine, namespace: string, range: RangeOptions): Prom
   for await (const entry of engine.range(namespace, range)) out.push(entry);
   return out;
 }
+
+/** Key index records read per step of a range. */
+const KEY_CHUNK = 256;
 
 /** The newest version at or below `height` of the records under `prefix`. */
 export async function versionAt(ctx: StateContext, prefix: Uint8Array, height: number): Promise<EngineEntry | undefined> {
@@ -90,6 +94,9 @@ export async function versionAt(ctx: StateContext, prefix: Uint8Array, height: n
 export function toStateValue(kind: 'bytes' | 'block', value: Uint8Array): StateValue {
   return kind === 'block' ? Block.fromTrusted(value) : value;
 }
+
+/** Levels between the buckets and the lowest stored level. */
+const GROUP_BITS = 4;
 
 /** A read-only view of a state at one committed height. */
 export class StateView {
@@ -135,9 +142,13 @@ export class StateView {
     await this.record();
     const id = this.#ctx.treeId(tree);
     if (id === undefined) return undefined;
-    const entry = await versionAt(this.#ctx, dataPrefix(id, keyBytes(key)), this.height);
+    return this.#valueOf(id, keyPath(keyBytes(key)));
+  }
+
+  async #valueOf(id: number, kh: Uint8Array): Promise<StateValue | undefined> {
+    const entry = await versionAt(this.#ctx, entryPrefix(id, kh), this.height);
     if (entry === undefined) return undefined;
-    const data = decodeData(entry.value);
+    const data = decodeEntry(entry.value);
     return data.kind === 'deleted' ? undefined : toStateValue(data.kind, data.value!);
   }
 
@@ -147,57 +158,59 @@ export class StateView {
     const id = this.#ctx.treeId(tree);
     if (id === undefined) return [];
     const limit = options.limit ?? Infinity;
-    const base = treePrefix(TAG.data, id);
+    if (limit !== Infinity && (!Number.isInteger(limit) || limit < 0)) throw new KeeprError('ARGUMENT_INVALID', 'limit must be a non-negative integer');
+    const base = treePrefix(TAG.key, id);
     const withBase = (key: Uint8Array | string, terminated: boolean): Uint8Array => {
       const esc = escapeKey(keyBytes(key));
       return Buffer.concat([base, terminated ? esc : esc.subarray(0, esc.length - 2)]);
     };
-    // Records sort by escaped key then newest first; walk them and keep the version in force.
+    // The key index lists every key that ever had a value, in key order; each is then read at
+    // this height (absent ones are skipped).
     const lower = options.gte !== undefined ? withBase(options.gte, true) : options.prefix !== undefined ? withBase(options.prefix, false) : base;
     const upperOf = options.prefix !== undefined ? prefixUpperBound(withBase(options.prefix, false)) : prefixUpperBound(base);
     const upper = options.lt !== undefined ? withBase(options.lt, true) : upperOf;
-    const entries = await all(this.#ctx.engine, this.#ctx.namespace, { gte: lower, ...(upper === undefined ? {} : { lt: upper }) });
     const out: [Uint8Array, StateValue][] = [];
-    let current: string | undefined;
-    let done = false;
-    for (const { key, value } of entries) {
-      const prefix = Buffer.from(key.subarray(0, key.length - 4)).toString('latin1');
-      if (prefix === current && done) continue;
-      if (prefix !== current) {
-        current = prefix;
-        done = false;
+    const reverse = options.reverse === true;
+    let from: RangeOptions = { gte: lower, ...(upper === undefined ? {} : { lt: upper }) };
+    // Key index records come in chunks (no cursor stays open across the reads of values).
+    while (out.length < limit) {
+      const chunk = await collect(this.#ctx.engine, this.#ctx.namespace, { ...from, reverse, limit: KEY_CHUNK });
+      for (const { key } of chunk) {
+        const k = keyOfIndexRecord(key);
+        const value = await this.#valueOf(id, keyPath(k));
+        if (value !== undefined) out.push([k, value]);
+        if (out.length >= limit) break;
       }
-      if (versionOf(key) > this.height) continue;
-      done = true;
-      const data = decodeData(value);
-      if (data.kind !== 'deleted') out.push([keyOfDataRecord(key), toStateValue(data.kind, data.value!)]);
+      const last = chunk.at(-1);
+      if (chunk.length < KEY_CHUNK || last === undefined) break;
+      from = reverse ? { gte: lower, lt: last.key } : { gt: last.key, ...(upper === undefined ? {} : { lt: upper }) };
     }
-    if (options.reverse === true) out.reverse();
-    return out.slice(0, limit);
+    return out;
   }
 
-  /** The entries of a bucket as of this height. */
-  async bucket(tree: number, bucket: number): Promise<BucketEntry[]> {
-    const entries = await all(this.#ctx.engine, this.#ctx.namespace, { prefix: bucketPrefix(tree, bucket) });
+  /** The entries (key path and value hash) of the buckets under a subtree, as of this height. */
+  async entries(tree: number, index: number, level: number): Promise<BucketEntry[]> {
     const out: BucketEntry[] = [];
     let last: Uint8Array | undefined;
     let done = false;
-    for (const { key, value } of entries) {
-      const kh = key.subarray(5, 5 + 32);
-      if (last === undefined || compareHashes(last, kh) !== 0) {
+    for (const { key, value } of await collect(this.#ctx.engine, this.#ctx.namespace, entryRange(tree, index, level))) {
+      const kh = keyPathOfEntry(key);
+      if (last === undefined || !sameHash(last, kh)) {
         last = kh;
         done = false;
       }
+      // Newest version first: the first one at or below this height is in force.
       if (done || versionOf(key) > this.height) continue;
       done = true;
-      const vh = decodeBucketEntry(value);
+      const vh = entryHash(value);
       if (vh !== undefined) out.push({ kh: new Uint8Array(kh), vh: new Uint8Array(vh) });
     }
     return out;
   }
 
-  /** The hash of a node as of this height (levels between stored ones are recomputed). */
+  /** The hash of a node as of this height (buckets and levels between stored ones are recomputed). */
   async node(tree: number, level: number, index: number): Promise<Uint8Array> {
+    if (level === BUCKET_BITS) return bucketHash(await this.entries(tree, index, level));
     if (!isStoredLevel(level)) {
       return nodeHash(await this.node(tree, level + 1, 2 * index), await this.node(tree, level + 1, 2 * index + 1));
     }
@@ -216,12 +229,22 @@ export class StateView {
     const id = this.#ctx.treeId(tree);
     const kh = keyPath(keyBytes(key));
     const b = bucketOf(kh);
-    const bucket = id === undefined ? [] : await this.bucket(id, b);
+    if (id === undefined) return { tree, trees, bucket: [], siblings: new Array<Uint8Array>(BUCKET_BITS).fill(ZERO) };
+    // The 16 buckets below the key's lowest stored node are contiguous: read them in one range
+    // and hash the four levels up to it here.
+    const group = Array.from({ length: 1 << GROUP_BITS }, (): BucketEntry[] => []);
+    for (const e of await this.entries(id, b >>> GROUP_BITS, BUCKET_BITS - GROUP_BITS)) group[bucketOf(e.kh) & ((1 << GROUP_BITS) - 1)]!.push(e);
+    let hashes = group.map((entries) => bucketHash(entries));
     const siblings: Uint8Array[] = [];
-    for (let level = BUCKET_BITS; level >= 1; level--) {
+    for (let level = BUCKET_BITS; level > BUCKET_BITS - GROUP_BITS; level--) {
       const index = b >>> (BUCKET_BITS - level);
-      siblings.push(id === undefined ? ZERO : await this.node(id, level, index ^ 1));
+      siblings.push(hashes[(index ^ 1) & (hashes.length - 1)]!);
+      hashes = Array.from({ length: hashes.length / 2 }, (_, i) => nodeHash(hashes[2 * i]!, hashes[2 * i + 1]!));
     }
-    return { tree, trees, bucket, siblings };
+    for (let level = BUCKET_BITS - GROUP_BITS; level >= 1; level--) {
+      const index = b >>> (BUCKET_BITS - level);
+      siblings.push(await this.node(id, level, index ^ 1));
+    }
+    return { tree, trees, bucket: group[b & ((1 << GROUP_BITS) - 1)]!, siblings };
   }
 }

@@ -8,21 +8,22 @@ import { Block } from '../block/block.js';
 import type { Engine, WriteOp } from '../engine/engine.js';
 import { KeeprError } from '../errors.js';
 import { MerkleTree, isStoredLevel, type PathChange } from './merkle-tree.js';
-import { bucketOf, keyPath, sameHash, stateRoot, valueHash, type ValueKind } from './state-hash.js';
+import { keyPath, sameHash, stateRoot, valueHash, type ValueKind } from './state-hash.js';
 import {
   MAX_HEIGHT,
   MAX_STATE_KEY_BYTES,
   META_KEY,
   TAG,
-  bucketEntryPrefix,
-  dataPrefix,
-  decodeBucketEntry,
-  decodeData,
-  encodeBucketEntry,
-  encodeData,
+  encodeEntry,
   encodeHeight,
   encodeNode,
+  entryHash,
+  entryKey,
+  entryPrefix,
   heightKey,
+  decodeEntry,
+  keyPathOfEntry,
+  keyIndexKey,
   nodePrefix,
   treePrefix,
   versionOf,
@@ -43,11 +44,18 @@ export interface CommitResult {
   readonly changes: number;
 }
 
+/** A working change, encoded when made (later changes to the caller's buffers do not leak in). */
 interface Change {
   readonly key: Uint8Array;
+  readonly kh: Uint8Array;
   readonly kind: ValueKind | 'deleted';
-  readonly value: Uint8Array | undefined;
+  /** The value hash; undefined for a deletion. */
+  readonly vh: Uint8Array | undefined;
+  /** The entry record value to store. */
+  readonly record: Uint8Array;
 }
+
+const EMPTY = new Uint8Array(0);
 
 type Working = Map<string, Map<string, Change>>;
 
@@ -59,8 +67,11 @@ function checkTree(tree: unknown): asserts tree is string {
   }
 }
 
+const utf8 = new TextEncoder();
+
+/** The bytes of a valid key (a string's UTF-8). */
 function checkKey(key: unknown): Uint8Array {
-  const bytes = typeof key === 'string' ? new TextEncoder().encode(key) : key;
+  const bytes = typeof key === 'string' ? utf8.encode(key) : key;
   if (!(bytes instanceof Uint8Array) || bytes.length === 0 || bytes.length > MAX_STATE_KEY_BYTES) {
     throw new KeeprError('STATE_KEY_INVALID', `state keys are 1 to ${MAX_STATE_KEY_BYTES} bytes (a string or a Uint8Array)`);
   }
@@ -74,7 +85,7 @@ function asStored(value: unknown): { kind: ValueKind; bytes: Uint8Array } {
 }
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-const mapKey = (key: Uint8Array): string => Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+const mapKey = (kh: Uint8Array): string => Buffer.from(kh.buffer, kh.byteOffset, kh.byteLength).toString('latin1');
 
 /** A named versioned state. Get one from `openState(store, name)`. */
 export class VersionedState {
@@ -135,8 +146,10 @@ export class VersionedState {
    */
   begin(height: number = this.#meta.latest === undefined ? 0 : this.#meta.latest + 1): void {
     const next = this.#meta.latest === undefined ? 0 : this.#meta.latest + 1;
-    if (!Number.isInteger(height) || height < this.#meta.prunedBefore || height > next || height > MAX_HEIGHT) {
-      throw new KeeprError('STATE_HEIGHT_INVALID', `the working height can be ${this.#meta.prunedBefore} to ${next}, not ${height}`, { details: { height } });
+    // Re-applying a height compares it with the height before, which must still be readable.
+    const lowest = this.#meta.prunedBefore === 0 ? 0 : Math.min(this.#meta.prunedBefore + 1, next);
+    if (!Number.isInteger(height) || height < lowest || height > next || height > MAX_HEIGHT) {
+      throw new KeeprError('STATE_HEIGHT_INVALID', `the working height can be ${lowest} to ${next}, not ${height}`, { details: { height } });
     }
     this.#working = new Map();
     this.#savepoints = [];
@@ -146,23 +159,25 @@ export class VersionedState {
   /** Sets `key` in `tree` at the working height. */
   async put(tree: string, key: Uint8Array | string, value: StateValue): Promise<void> {
     checkTree(tree);
-    const k = checkKey(key);
+    const k = typeof key === 'string' ? checkKey(key) : new Uint8Array(checkKey(key));
     const { kind, bytes } = asStored(value);
-    this.#change(tree, { key: k, kind, value: bytes });
+    const vh = valueHash(kind, bytes);
+    this.#change(tree, { key: k, kh: keyPath(k), kind, vh, record: encodeEntry(kind, vh, bytes) });
   }
 
   /** Deletes `key` from `tree` at the working height. */
   async delete(tree: string, key: Uint8Array | string): Promise<void> {
     checkTree(tree);
-    this.#change(tree, { key: checkKey(key), kind: 'deleted', value: undefined });
+    const k = typeof key === 'string' ? checkKey(key) : new Uint8Array(checkKey(key));
+    this.#change(tree, { key: k, kh: keyPath(k), kind: 'deleted', vh: undefined, record: encodeEntry('deleted', undefined, undefined) });
   }
 
   /** The value at the working height: its uncommitted writes, else the height before. */
   async get(tree: string, key: Uint8Array | string): Promise<StateValue | undefined> {
     checkTree(tree);
     const k = checkKey(key);
-    const change = this.#working.get(tree)?.get(mapKey(k));
-    if (change !== undefined) return change.kind === 'deleted' ? undefined : toStateValue(change.kind, change.value!);
+    const change = this.#working.get(tree)?.get(mapKey(keyPath(k)));
+    if (change !== undefined) return change.kind === 'deleted' ? undefined : toStateValue(change.kind, decodeEntry(change.record).value!);
     return this.#workingHeight === 0 ? undefined : this.at(this.#workingHeight - 1).get(tree, k);
   }
 
@@ -221,15 +236,14 @@ export class VersionedState {
       }
       const tree = await this.#tree(id);
       const paths: PathChange[] = [];
-      for (const change of treeChanges.values()) {
-        const kh = keyPath(change.key);
-        const vh = change.kind === 'deleted' ? undefined : valueHash(change.kind, change.value!);
+      for (const { key, kh, vh, record } of treeChanges.values()) {
         const current = tree.valueHash(kh);
         // Only effective changes are stored: a put of the value already there writes nothing.
         if (vh === undefined ? current === undefined : current !== undefined && sameHash(current, vh)) continue;
         paths.push({ kh, vh });
-        ops.push({ type: 'put', namespace: this.#ns, key: versioned(dataPrefix(id, change.key), height), value: encodeData(change.kind, change.value) });
-        ops.push({ type: 'put', namespace: this.#ns, key: versioned(bucketEntryPrefix(id, bucketOf(kh), kh), height), value: encodeBucketEntry(vh) });
+        ops.push({ type: 'put', namespace: this.#ns, key: entryKey(id, kh, height), value: record });
+        // A key that gets a value while absent joins the key index (again, if it was deleted).
+        if (current === undefined) ops.push({ type: 'put', namespace: this.#ns, key: keyIndexKey(id, key), value: EMPTY });
       }
       changes += paths.length;
       const delta = tree.stage(paths);
@@ -269,15 +283,14 @@ export class VersionedState {
     const differs = (): KeeprError => new KeeprError('STATE_HEIGHT_EXISTS', `height ${height} was committed with other changes`, { details: { height } });
     for (const [treeName, treeChanges] of this.#working) {
       const id = this.#meta.trees[treeName];
-      for (const change of treeChanges.values()) {
-        const vh = change.kind === 'deleted' ? undefined : valueHash(change.kind, change.value!);
-        const before = height === 0 || id === undefined ? undefined : await this.#valueHashAt(id, change.key, height - 1);
+      for (const { kh, vh } of treeChanges.values()) {
+        const before = height === 0 || id === undefined ? undefined : await this.#valueHashAt(id, kh, height - 1);
         if (vh === undefined ? before === undefined : before !== undefined && sameHash(before, vh)) continue;
         changes++;
-        const at = id === undefined ? undefined : await versionAt(this.context, dataPrefix(id, change.key), height);
-        const stored = at === undefined || versionOf(at.key) !== height ? undefined : decodeData(at.value);
-        const storedHash = stored === undefined || stored.kind === 'deleted' ? undefined : valueHash(stored.kind, stored.value!);
-        if (stored === undefined || (vh === undefined ? stored.kind !== 'deleted' : storedHash === undefined || !sameHash(storedHash, vh))) throw differs();
+        const at = id === undefined ? undefined : await versionAt(this.context, entryPrefix(id, kh), height);
+        if (at === undefined || versionOf(at.key) !== height) throw differs();
+        const stored = entryHash(at.value);
+        if (vh === undefined ? stored !== undefined : stored === undefined || !sameHash(stored, vh)) throw differs();
       }
     }
     if (changes !== record.changes) throw differs();
@@ -288,10 +301,9 @@ export class VersionedState {
     return { height, root: record.root, rootHex: hex(record.root), trees: Object.fromEntries([...names].map(([n, r]) => [n, hex(r)])), changes };
   }
 
-  async #valueHashAt(tree: number, key: Uint8Array, height: number): Promise<Uint8Array | undefined> {
-    const kh = keyPath(key);
-    const entry = await versionAt(this.context, bucketEntryPrefix(tree, bucketOf(kh), kh), height);
-    return entry === undefined ? undefined : decodeBucketEntry(entry.value);
+  async #valueHashAt(tree: number, kh: Uint8Array, height: number): Promise<Uint8Array | undefined> {
+    const entry = await versionAt(this.context, entryPrefix(tree, kh), height);
+    return entry === undefined ? undefined : entryHash(entry.value);
   }
 
   #change(tree: string, change: Change): void {
@@ -300,22 +312,21 @@ export class VersionedState {
       changes = new Map();
       this.#working.set(tree, changes);
     }
-    changes.set(mapKey(change.key), change);
+    changes.set(mapKey(change.kh), change);
   }
 
-  /** The current (latest) tree, loaded from the bucket index on first use. */
+  /** The current (latest) tree, loaded from the entries on first use. */
   async #tree(id: number): Promise<MerkleTree> {
     let tree = this.#trees.get(id);
     if (tree !== undefined) return tree;
     const entries: { kh: Uint8Array; vh: Uint8Array }[] = [];
-    let last = '';
-    for await (const { key, value } of this.#engine.range(this.#ns, { prefix: treePrefix(TAG.bucket, id) })) {
+    let last: Uint8Array | undefined;
+    for await (const { key, value } of this.#engine.range(this.#ns, { prefix: treePrefix(TAG.entry, id) })) {
       // Newest version first within each key path: the first one seen is the current one.
-      const kh = key.subarray(5, 37);
-      const k = Buffer.from(kh).toString('latin1');
-      if (k === last) continue;
-      last = k;
-      const vh = decodeBucketEntry(value);
+      const kh = keyPathOfEntry(key);
+      if (last !== undefined && sameHash(last, kh)) continue;
+      last = kh;
+      const vh = entryHash(value);
       if (vh !== undefined) entries.push({ kh: new Uint8Array(kh), vh: new Uint8Array(vh) });
     }
     tree = MerkleTree.build(entries);

@@ -34,7 +34,8 @@ describe('state audit', () => {
   it('detects and locates every one of 1,000 single-byte changes', async () => {
     const { store, state } = await freshState();
     for (let h = 0; h < 4; h++) {
-      for (let i = 0; i < 6; i++) await state.put(i % 2 === 0 ? 'a' : 'b', `k${(h * 5 + i) % 9}`, i % 3 === 0 ? Block.from(h * 10 + i) : Uint8Array.of(h, i));
+      // Small values (rehashed) and values of 1 KiB and more (stored with their hash).
+      for (let i = 0; i < 6; i++) await state.put(i % 2 === 0 ? 'a' : 'b', `k${(h * 5 + i) % 9}`, i % 3 === 0 ? Block.from(h * 10 + i) : i % 3 === 1 ? new Uint8Array(1500).fill(h * 6 + i) : Uint8Array.of(h, i));
       await state.delete('b', `k${h + 1}`);
       await state.commit();
     }

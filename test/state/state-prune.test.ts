@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditState, pruneState, verifyProof } from '../../src/state/index.js';
-import { codeOfAsync } from '../helpers/error-code.js';
+import { codeOf, codeOfAsync } from '../helpers/error-code.js';
 import { freshState } from './state-factory.js';
 
 describe('state pruning', () => {
@@ -42,5 +42,36 @@ describe('state pruning', () => {
     await state.put('t', 'new', Uint8Array.of(1));
     expect((await state.commit()).height).toBe(8);
     expect((await pruneState(state, { from: 2 })).prunedBefore).toBe(5);
+  });
+
+  it('drops deletions no retained height needs, and keeps re-application above the prune point', async () => {
+    const { store, state } = await freshState();
+    await state.put('t', 'gone', Uint8Array.of(1));
+    await state.put('t', 'stays', Uint8Array.of(2));
+    await state.commit();
+    await state.delete('t', 'gone');
+    await state.commit();
+    await state.put('t', 'stays', Uint8Array.of(3));
+    const h2 = await state.commit();
+    const entries = (): number => [...store.engine.rangeSync('state:chain', { prefix: Uint8Array.of(0x45) })].length;
+    expect(entries()).toBe(4);
+    await pruneState(state, { from: 2 });
+    // 'gone' has no version left at all; 'stays' keeps only the one in force at height 2.
+    expect(entries()).toBe(1);
+    expect(await state.at(2).get('t', 'gone')).toBeUndefined();
+    expect(verifyProof(h2.root, 't', 'gone', undefined, await state.at(2).prove('t', 'gone'))).toBe(true);
+    expect((await state.at(2).range('t')).map(([k]) => Buffer.from(k).toString())).toEqual(['stays']);
+    expect((await auditState(state.context)).problems).toEqual([]);
+    // Height 2 cannot be re-applied (height 1, its base, is gone); later ones can.
+    expect(
+      codeOf(() => {
+        state.begin(2);
+      }),
+    ).toBe('STATE_HEIGHT_INVALID');
+    await state.put('t', 'more', Uint8Array.of(4));
+    const h3 = await state.commit();
+    state.begin(3);
+    await state.put('t', 'more', Uint8Array.of(4));
+    expect((await state.commit()).rootHex).toBe(h3.rootHex);
   });
 });

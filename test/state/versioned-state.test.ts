@@ -120,6 +120,25 @@ describe('versioned state', () => {
     expect(await keys(1, { reverse: true, limit: 2 })).toEqual(['d', 'c/3']);
   });
 
+  it('ranges over more keys than one index chunk, with deletions, limits and reverse', async () => {
+    const { state } = await freshState();
+    const name = (i: number): string => `k${String(i).padStart(4, '0')}`;
+    for (let i = 0; i < 700; i++) await state.put('t', name(i), Uint8Array.of(i & 0xff));
+    await state.commit();
+    for (let i = 0; i < 700; i += 3) await state.delete('t', name(i));
+    await state.commit();
+    const keys = async (h: number, o = {}): Promise<string[]> => (await state.at(h).range('t', o)).map(([k]) => Buffer.from(k).toString());
+    const all = Array.from({ length: 700 }, (_, i) => name(i));
+    const kept = all.filter((_, i) => i % 3 !== 0);
+    expect(await keys(0)).toEqual(all);
+    expect(await keys(1)).toEqual(kept);
+    expect(await keys(1, { limit: 400 })).toEqual(kept.slice(0, 400));
+    expect(await keys(1, { reverse: true, limit: 300 })).toEqual([...kept].reverse().slice(0, 300));
+    expect(await keys(1, { gte: name(100), lt: name(600) })).toEqual(kept.filter((k) => k >= name(100) && k < name(600)));
+    expect(await keys(1, { limit: 0 })).toEqual([]);
+    expect(await codeOfAsync(state.at(1).range('t', { limit: -1 }))).toBe('ARGUMENT_INVALID');
+  });
+
   it('keeps keys with zero bytes and byte keys apart and in order', async () => {
     const { state } = await freshState();
     const keys = [Uint8Array.of(1), Uint8Array.of(1, 0), Uint8Array.of(1, 0, 0), Uint8Array.of(1, 1), Uint8Array.of(0xff)];
