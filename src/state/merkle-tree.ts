@@ -28,11 +28,18 @@ export function nodeId(level: number, index: number): number {
   return level * 65536 + index;
 }
 
+/** A node whose hash a delta changes. */
+export interface StagedNode {
+  readonly level: number;
+  readonly index: number;
+  readonly hash: Uint8Array;
+}
+
 /** The staged effect of changes: new bucket contents and every node hash that changed. */
 export interface TreeDelta {
   readonly buckets: ReadonlyMap<number, BucketEntry[]>;
-  /** Changed nodes by id, with their level and index. */
-  readonly nodes: ReadonlyMap<number, { readonly level: number; readonly index: number; readonly hash: Uint8Array }>;
+  /** Changed nodes, buckets (level 16) first, then level by level up to the root. */
+  readonly nodes: readonly StagedNode[];
   readonly root: Uint8Array;
 }
 
@@ -117,27 +124,45 @@ export class MerkleTree {
         entries.splice(-at - 1, 0, { kh: change.kh, vh: change.vh });
       }
     }
-    const nodes = new Map<number, { level: number; index: number; hash: Uint8Array }>();
-    const hashOf = (level: number, index: number): Uint8Array => nodes.get(nodeId(level, index))?.hash ?? this.node(level, index);
-    let dirty = new Set<number>();
-    for (const [b, entries] of buckets) {
-      nodes.set(nodeId(BUCKET_BITS, b), { level: BUCKET_BITS, index: b, hash: bucketHash(entries) });
-      dirty.add(b >>> 1);
-    }
-    for (let level = BUCKET_BITS - 1; level >= 0; level--) {
-      const next = new Set<number>();
-      for (const index of dirty) {
-        const hash = nodeHash(hashOf(level + 1, 2 * index), hashOf(level + 1, 2 * index + 1));
-        nodes.set(nodeId(level, index), { level, index, hash });
-        if (level > 0) next.add(index >>> 1);
+    // Walk up level by level over sorted, distinct indexes with their new hashes side by side:
+    // a parent's children are either staged right here (neighbours in the list) or current.
+    const nodes: StagedNode[] = [];
+    let indexes = [...buckets.keys()].sort((x, y) => x - y);
+    if (indexes.length === 0) return { buckets, nodes, root: this.root };
+    let hashes = indexes.map((b) => bucketHash(buckets.get(b)!));
+    for (let level = BUCKET_BITS; ; level--) {
+      for (let i = 0; i < indexes.length; i++) {
+        const hash = hashes[i]!;
+        // Only nodes whose hash really changed are kept: those are what a commit stores.
+        if (!sameHash(this.node(level, indexes[i]!), hash)) nodes.push({ level, index: indexes[i]!, hash });
       }
-      dirty = next;
+      if (level === 0) break;
+      const up: number[] = [];
+      const upHashes: Uint8Array[] = [];
+      for (let i = 0; i < indexes.length; i++) {
+        const index = indexes[i]!;
+        const parent = index >>> 1;
+        let left: Uint8Array;
+        let right: Uint8Array;
+        if ((index & 1) === 0) {
+          left = hashes[i]!;
+          if (indexes[i + 1] === index + 1) {
+            right = hashes[i + 1]!;
+            i++;
+          } else {
+            right = this.node(level, index + 1);
+          }
+        } else {
+          left = this.node(level, index - 1);
+          right = hashes[i]!;
+        }
+        up.push(parent);
+        upHashes.push(nodeHash(left, right));
+      }
+      indexes = up;
+      hashes = upHashes;
     }
-    // Keep only nodes whose hash really changed: those are what a commit stores.
-    for (const [id, n] of nodes) {
-      if (sameHash(this.#nodes.get(id) ?? ZERO, n.hash)) nodes.delete(id);
-    }
-    return { buckets, nodes, root: hashOf(0, 0) };
+    return { buckets, nodes, root: hashes[0]! };
   }
 
   /** Makes a staged delta current. */
@@ -146,7 +171,8 @@ export class MerkleTree {
       if (entries.length === 0) this.#buckets.delete(b);
       else this.#buckets.set(b, entries);
     }
-    for (const [id, n] of delta.nodes) {
+    for (const n of delta.nodes) {
+      const id = nodeId(n.level, n.index);
       if (isZero(n.hash)) this.#nodes.delete(id);
       else this.#nodes.set(id, n.hash);
     }

@@ -190,7 +190,7 @@ function replayTree(
   for (const height of heightList.slice(1)) {
     const delta = state.stage(byHeight.get(height) ?? []);
     const changed = new Set<number>();
-    for (const n of delta.nodes.values()) {
+    for (const n of delta.nodes) {
       if (!isStoredLevel(n.level)) continue;
       const id = nodeId(n.level, n.index);
       changed.add(id);

@@ -247,7 +247,7 @@ export class VersionedState {
       }
       changes += paths.length;
       const delta = tree.stage(paths);
-      for (const n of delta.nodes.values()) {
+      for (const n of delta.nodes) {
         if (!isStoredLevel(n.level)) continue;
         ops.push({ type: 'put', namespace: this.#ns, key: versioned(nodePrefix(id, n.level, n.index), height), value: encodeNode(n.hash) });
       }
