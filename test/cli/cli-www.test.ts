@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
-import { ensureBuilt, fails, ok } from './helpers.js';
+import { ensureBuilt, fails, ok, startServer } from './helpers.js';
 
 beforeAll(() => {
   ensureBuilt();
@@ -18,7 +18,7 @@ function files(root: string, entries: Record<string, string>): void {
 }
 
 describe('keepr load-www', () => {
-  it('uploads a site with MIME types, url and filename attributes, skipping hidden files', () => {
+  it('uploads a site with MIME types, url and filename attributes, skipping hidden files; serve publishes it', async () => {
     const tmp = makeTmpDir();
     const site = join(tmp, 'site');
     const dir = join(tmp, 'db');
@@ -60,6 +60,20 @@ describe('keepr load-www', () => {
       expect.soft(block.attribute('filename'), key).toBe(key.split('/').pop());
     }
     expect(ok(['get', 'www', 'home.html', '--raw', '--dir', dir]).toString()).toBe('<h1>home</h1>');
+
+    // keepr serve publishes the web source at the url attributes.
+    const server = await startServer(dir);
+    try {
+      const home = await fetch(`${server.url}/`);
+      expect(home.status).toBe(200);
+      expect(home.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(await home.text()).toBe('<h1>home</h1>');
+      const text = await fetch(`${server.url}/docs/%C3%BCber%20uns.txt`);
+      expect(await text.text()).toBe('hallo');
+      expect((await fetch(`${server.url}/.env`)).status).toBe(404);
+    } finally {
+      await server.stop();
+    }
 
     // Hidden files on request, another source, and pruning of files gone from the folder.
     rmSync(join(site, 'css'), { recursive: true });

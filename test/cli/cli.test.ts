@@ -131,6 +131,46 @@ describe('keepr CLI', () => {
     expect(server.stderr()).not.toMatch(/keepr: [A-Z_]+: /);
   }, 40_000);
 
+  it('serves with access tokens from a file or KEEPR_TOKENS, and refuses an open network bind', async () => {
+    const tmp = makeTmpDir();
+    const dir = join(tmp, 'db');
+    const token = 'write-token-0123456789';
+    const tokens = join(tmp, 'tokens.json');
+    writeFileSync(tokens, JSON.stringify([{ token, role: 'write' }]));
+    const server = await startServer(dir, ['--tokens', tokens]);
+    try {
+      const anonymous = await fetch(`${server.url}/v1/sources`);
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.json()).toMatchObject({ code: 'AUTH_REQUIRED' });
+      const allowed = await fetch(`${server.url}/v1/sources`, { headers: { authorization: `Bearer ${token}` } });
+      expect(allowed.status).toBe(200);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    const fromEnv = await startServer(dir, ['--json'], { KEEPR_TOKENS: `read:${token}` });
+    try {
+      expect(JSON.parse(fromEnv.stdout())).toEqual({ dir, url: fromEnv.url, tokens: 1, web: 'www' });
+      const res = await fetch(`${fromEnv.url}/v1/sources`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      const denied = await fetch(`${fromEnv.url}/v1/sources/s/blocks/k`, { method: 'PUT', body: 'x', headers: { authorization: `Bearer ${token}` } });
+      expect(denied.status).toBe(403);
+    } finally {
+      expect(await fromEnv.stop()).toBe(0);
+    }
+    const refused = await Promise.all([
+      keeprAsync(['serve', '--host', '0.0.0.0', '--port', '0', '--dir', join(tmp, 'open')]),
+      keeprAsync(['serve', '--tokens', join(tmp, 'missing.json'), '--port', '0', '--dir', join(tmp, 'open')]),
+      keeprAsync(['serve', '--port', '0', '--dir', join(tmp, 'open')], { env: { KEEPR_TOKENS: 'root:short' } }),
+    ]);
+    expect(refused.map((r) => [r.code, /^keepr: ([A-Z_]+):/.exec(r.stderr)?.[1]])).toEqual([
+      [1, 'SERVER_BIND_REFUSED'],
+      [1, 'OPTION_INVALID'],
+      [1, 'OPTION_INVALID'],
+    ]);
+    // A refused start opens no store.
+    expect(keepr(['ls', '--dir', join(tmp, 'open')]).code).toBe(1);
+  }, 40_000);
+
   it('puts .npy files as typed blocks and gets them back as .npy', () => {
     const tmp = makeTmpDir();
     const dir = join(tmp, 'db');

@@ -125,7 +125,8 @@ export function fails(args: readonly string[], exit: number, code: string, optio
 export interface Server {
   readonly url: string;
   readonly child: ChildProcessWithoutNullStreams;
-  /** Stderr so far. */
+  /** Stdout and stderr so far. */
+  stdout(): string;
   stderr(): string;
   /** Sends SIGTERM and resolves to the exit code. */
   stop(): Promise<number | null>;
@@ -136,9 +137,9 @@ export async function startServer(dir: string, extraArgs: readonly string[] = []
   const child = spawn(process.execPath, [MAIN, 'serve', '--dir', dir, '--host', '127.0.0.1', '--port', '0', ...extraArgs], { env: cleanEnv(env) });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code); }));
   let stderr = '';
+  let out = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
     const timer = setTimeout(() => {
       reject(new Error(`no URL printed; stderr: ${stderr}`));
     }, 15_000);
@@ -158,6 +159,7 @@ export async function startServer(dir: string, extraArgs: readonly string[] = []
   return {
     url,
     child,
+    stdout: () => out,
     stderr: () => stderr,
     stop: () => {
       child.kill('SIGTERM');

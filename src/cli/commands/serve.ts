@@ -3,18 +3,20 @@ import { Option, type Command } from 'commander';
 import { KeeprError } from '../../errors.js';
 import { open } from '../../keepr/index.js';
 import type { ServerLogLevel } from '../../server/index.js';
-import { dirOption, writeStdout, type DirOptions } from './common.js';
+import { DEFAULT_WEB_SOURCE } from '../lib/www-files.js';
+import { dirOption, printJSON, writeStdout, type DirOptions } from './common.js';
 
 interface ServeOptions extends DirOptions {
   readonly host: string;
   readonly port: number;
   readonly logLevel: ServerLogLevel;
+  readonly tokens?: string;
+  /** A source name, or false for `--no-web`. */
+  readonly web: string | false;
+  readonly json?: boolean;
 }
 
 const LOG_LEVELS: readonly ServerLogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
-
-/** Time allowed for a clean shutdown before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -22,54 +24,46 @@ function parsePort(value: string): number {
   return port;
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
-function nextStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
-
 /** Registers `serve` on the program. */
 export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('serve the HTTP API (docs/http-api.md) until SIGINT or SIGTERM')
-    .addOption(new Option('-H, --host <host>', 'interface to listen on').env('KEEPR_HOST').default('127.0.0.1'))
+    .addOption(new Option('-H, --host <host>', 'interface to listen on (beyond loopback only with tokens)').env('KEEPR_HOST').default('127.0.0.1'))
     .addOption(new Option('-p, --port <port>', 'TCP port (0 picks a free one)').env('KEEPR_PORT').default(7070).argParser(parsePort))
+    .option('--tokens <file>', 'access tokens: a JSON file of [{ "token", "role" }] (else KEEPR_TOKENS="role:token,...")')
+    .option('--web <source>', 'source published as web resources at their url attributes', DEFAULT_WEB_SOURCE)
+    .option('--no-web', 'publish no web source')
     .addOption(new Option('--log-level <level>', 'server log level (logs go to stderr)').choices(LOG_LEVELS).default('warn'))
+    .option('--json', 'print { dir, url, tokens } as JSON once listening')
     .addOption(dirOption())
     .action(async (options: ServeOptions) => {
       // Loaded here: the server and its dependencies would slow down every other command's start.
-      const { buildServer } = await import('../../server/index.js');
+      const { assertBindAllowed, bindNotice, buildServer, loadTokens, serveUntilSignal } = await import('../../server/index.js');
+      // Tokens and the bind rule are checked before the store is opened: a refused start touches nothing.
+      const tokens = loadTokens(options.tokens);
+      assertBindAllowed(options.host, tokens);
       const store = await open(options.dir);
-      const app = buildServer(store, { logger: { level: options.logLevel, stream: process.stderr } });
+      let app: ReturnType<typeof buildServer> | undefined;
       let address: string;
       try {
+        app = buildServer(store, { logger: { level: options.logLevel, stream: process.stderr }, tokens, webSource: options.web });
         address = await app.listen({ host: options.host, port: options.port });
       } catch (err) {
-        await app.close();
+        await app?.close();
         await store.close();
+        if (err instanceof KeeprError) throw err;
         throw new KeeprError('OPTION_INVALID', `cannot listen on ${options.host}:${options.port}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
-      await writeStdout(`keepr serving ${options.dir} at ${address}\n`);
+      if (options.json === true) await printJSON({ dir: options.dir, url: address, tokens: tokens.length, web: options.web });
+      else await writeStdout(`keepr serving ${options.dir} at ${address}\n`);
+      const notice = bindNotice(options.host, tokens);
+      if (notice !== undefined && options.logLevel !== 'fatal' && options.logLevel !== 'error') process.stderr.write(`keepr: note: ${notice}\n`);
 
-      const signal = await nextStopSignal();
-      // A second signal, or a shutdown that hangs, must still end the process.
-      const force = (): never => process.exit(1);
-      process.once('SIGINT', force);
-      process.once('SIGTERM', force);
-      setTimeout(force, SHUTDOWN_GRACE_MS).unref();
-      process.stderr.write(`keepr: shutting down (${signal})\n`);
-      // Server first, so no request reaches a closed store.
-      await app.close();
-      await store.close();
-      process.off('SIGINT', force);
-      process.off('SIGTERM', force);
+      await serveUntilSignal(app, store, {
+        onSignal: (signal) => {
+          process.stderr.write(`keepr: shutting down (${signal})\n`);
+        },
+      });
     });
 }

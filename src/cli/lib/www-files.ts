@@ -8,10 +8,11 @@ import { basename, join, sep } from 'node:path';
 import { Block } from '../../block/index.js';
 import { KeeprError } from '../../errors.js';
 import { LIST_MAX_LIMIT, assertKey, assertName, type SourceOp, type Store } from '../../keepr/index.js';
+import { DEFAULT_WEB_SOURCE } from '../../server/options.js';
 import { webMime } from './mime.js';
 
-/** The source `load-www` fills unless told otherwise. */
-export const DEFAULT_WEB_SOURCE = 'www';
+/** The source `load-www` fills unless told otherwise: the one the server publishes by default. */
+export { DEFAULT_WEB_SOURCE } from '../../server/options.js';
 
 /** A file found by {@link walkWebFolder}. */
 export interface WebFile {
