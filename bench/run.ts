@@ -33,8 +33,8 @@ const TSX_CHILD: ChildCommand = { args: ['--import', 'tsx', join(BENCH_DIR, 'chi
 
 const HELP = `npm run bench [-- options]
 
-  --only w1,w3      run these workloads only (w0 w1 w2 w3 w4 w6 wc; w3 brings w0 along)
-  --engines a,b     run these contender families only (keepr lmdb level sqlite disk fastify)
+  --only w1,w3      run these workloads only (w0 w1 w2 w3 w4 w5 w6 wc; w3 brings w0 along)
+  --engines a,b     run these contender families only (keepr lmdb level sqlite mpt disk fastify)
   --quick           small sizes: a smoke run of about a minute
   --scale F         multiply the item counts by F (after --quick)
   --dir PATH        make data directories under PATH (default: the OS temp dir); removed at the end

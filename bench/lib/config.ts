@@ -11,6 +11,11 @@ export const DEFAULT_SIZES: Sizes = {
   w2Batch: 1000,
   w3Puts: 2000,
   w4Keys: 100_000,
+  w5Keys: 100_000,
+  w5Heights: 20,
+  w5Updates: 2000,
+  w5Reads: 1000,
+  w5Proofs: 1000,
   w6Seconds: 5,
   w6WarmupSeconds: 1,
   w6Connections: 10,
@@ -31,6 +36,11 @@ export const QUICK_SIZES: Sizes = {
   w2Batch: 1000,
   w3Puts: 200,
   w4Keys: 20_000,
+  w5Keys: 10_000,
+  w5Heights: 5,
+  w5Updates: 500,
+  w5Reads: 200,
+  w5Proofs: 200,
   w6Seconds: 2,
   w6WarmupSeconds: 0.5,
   w6Connections: 10,
@@ -41,7 +51,7 @@ export const QUICK_SIZES: Sizes = {
   loadBatch: 5000,
 };
 
-/** Counts of `sizes` times `factor` (at least one batch / ten items; batch sizes and durations kept). */
+/** Counts of `sizes` times `factor` (at least one batch / ten items; batch sizes, durations and W5's height count kept). */
 export function scaleSizes(sizes: Sizes, factor: number): Sizes {
   if (factor === 1) return sizes;
   const n = (value: number, min: number): number => Math.max(min, Math.round(value * factor));
@@ -53,6 +63,10 @@ export function scaleSizes(sizes: Sizes, factor: number): Sizes {
     w2Entries: n(sizes.w2Entries, sizes.w2Batch),
     w3Puts: n(sizes.w3Puts, 20),
     w4Keys: n(sizes.w4Keys, 100),
+    w5Keys: n(sizes.w5Keys, 100),
+    w5Updates: n(sizes.w5Updates, 10),
+    w5Reads: n(sizes.w5Reads, 10),
+    w5Proofs: n(sizes.w5Proofs, 10),
     wcLargeBlocks: n(sizes.wcLargeBlocks, 10),
     wcSmallBlocks: n(sizes.wcSmallBlocks, 10),
     wcReads: n(sizes.wcReads, 100),

@@ -80,6 +80,7 @@ export function evaluateGoals(rows: readonly ResultRow[]): Goal[] {
   }
 
   atLeast('w4', 'keepr.entriesSync', 'lmdb.getRange', 0.9, 'keepr entriesSync() ≥ 0.9× raw lmdb getRange');
+  goals.push(...stateGoals(find('w5', 'keepr.state'), find('w5', 'mpt.level')));
   atLeast('w6', 'keepr.server', 'fastify.bare', 0.9, 'keepr server ≥ 0.9× bare Fastify route (req/s)');
 
   for (const row of rows) {
@@ -97,4 +98,51 @@ export function evaluateGoals(rows: readonly ResultRow[]): Goal[] {
     });
   }
   return goals;
+}
+
+/** A numeric field of a row, or undefined. */
+function field(row: ResultRow | undefined, name: string): number | undefined {
+  const v = row?.[name];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** Reads and proof verifications count as "in microseconds" when p50 and p99 are under this. */
+export const MICROSECONDS_BOUND_US = 1000;
+
+/** W5's goals (the issue's): keepr's versioned state against @ethereumjs/mpt on LevelDB. */
+function stateGoals(keepr: ResultRow | undefined, mpt: ResultRow | undefined): Goal[] {
+  const workload = 'w5';
+  const out: Goal[] = [];
+  const k = measured(keepr) ? keepr : undefined;
+  const m = measured(mpt) ? mpt : undefined;
+  const mib = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+
+  const speed = 'keepr updates/s (commit included) ≥ 50× @ethereumjs/mpt on LevelDB';
+  if (k === undefined || m === undefined) out.push({ workload, target: speed, actual: `not measured (${k === undefined ? 'keepr.state' : 'mpt.level'} did not run)`, met: undefined });
+  else {
+    const r = k.opsPerSec / m.opsPerSec;
+    out.push({ workload, target: speed, actual: `${rate(k.opsPerSec)} vs ${rate(m.opsPerSec)} updates/s = ${ratio(r)}`, met: r >= 50 });
+  }
+
+  const disk = field(k, 'diskBytes');
+  const full = field(k, 'fullCopyBytes');
+  const copyTarget = 'keepr bytes on disk after the heights ≤ 0.2× a full copy per height';
+  if (disk === undefined || full === undefined) out.push({ workload, target: copyTarget, actual: 'not measured (keepr.state did not run)', met: undefined });
+  else out.push({ workload, target: copyTarget, actual: `${mib(disk)} vs ${mib(full)} = ${ratio(disk / full)}`, met: disk / full <= 0.2 });
+
+  const mptDisk = field(m, 'diskBytes');
+  const mptTarget = "keepr bytes on disk ≤ 0.15× @ethereumjs/mpt's";
+  if (disk === undefined || mptDisk === undefined) out.push({ workload, target: mptTarget, actual: `not measured (${disk === undefined ? 'keepr.state' : 'mpt.level'} did not run)`, met: undefined });
+  else out.push({ workload, target: mptTarget, actual: `${mib(disk)} vs ${mib(mptDisk)} = ${ratio(disk / mptDisk)}`, met: disk / mptDisk <= 0.15 });
+
+  const micro = (what: string, prefix: string): void => {
+    const target = `keepr ${what} in microseconds (p50 and p99 < ${MICROSECONDS_BOUND_US} µs)`;
+    const p50 = field(k, `${prefix}P50Us`);
+    const p99 = field(k, `${prefix}P99Us`);
+    if (p50 === undefined || p99 === undefined) out.push({ workload, target, actual: 'not measured (keepr.state did not run)', met: undefined });
+    else out.push({ workload, target, actual: `p50 ${p50.toFixed(1)} µs, p99 ${p99.toFixed(1)} µs`, met: p50 < MICROSECONDS_BOUND_US && p99 < MICROSECONDS_BOUND_US });
+  };
+  micro('read of a random key at a random old height', 'read');
+  micro('proof verification', 'verify');
+  return out;
 }

@@ -13,6 +13,15 @@ export interface Sizes {
   readonly w2Batch: number;
   readonly w3Puts: number;
   readonly w4Keys: number;
+  /** W5: keys loaded into the state (height 0). */
+  readonly w5Keys: number;
+  /** W5: heights committed after the load, each of `w5Updates` random updates. */
+  readonly w5Heights: number;
+  readonly w5Updates: number;
+  /** W5: timed reads of a random key at a random old height. */
+  readonly w5Reads: number;
+  /** W5: proofs generated and verified (random key, random old height). */
+  readonly w5Proofs: number;
   readonly w6Seconds: number;
   readonly w6WarmupSeconds: number;
   readonly w6Connections: number;

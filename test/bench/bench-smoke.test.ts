@@ -1,8 +1,8 @@
 /**
  * Smoke test of `npm run bench`: the driver in --quick mode at a tenth of the quick sizes, W1
- * and W4 only, keepr and raw lmdb only (both root dependencies), and WC (keepr only) on its own.
- * It checks that the run prints the tables and writes a valid results file; it asserts nothing
- * about speed.
+ * and W4 only, keepr and raw lmdb only (both root dependencies), WC (keepr only) on its own, and
+ * W5 (keepr, and @ethereumjs/mpt when bench/node_modules has it; skipped otherwise). It checks
+ * that the run prints the tables and writes a valid results file; it asserts nothing about speed.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -77,5 +77,39 @@ describe('npm run bench', () => {
     const disk = (engine: string): number => report.results.find((r) => r.engine === engine)!.diskBytes;
     expect(disk('keepr.compress-1k:compressible')).toBeLessThan(disk('keepr.compress-off:compressible'));
     expect(['off', 'compress-16k', 'compress-1k']).toContain(report.reports.wc.recommended);
+  }, 60_000);
+
+  it('runs W5 versioned state, checks every read and proof, and reports disk and proof size', () => {
+    const dir = makeTmpDir('keepr-bench-smoke-w5-');
+    const results = join(dir, 'results.json');
+    const args = ['--import', 'tsx', 'bench/run.ts', '--quick', '--scale', '0.1', '--only', 'w5', '--dir', dir, '--results', results];
+    const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('## W5 versioned state');
+    expect(run.stdout).toMatch(/keepr\.state \(openState on LMDB\)\s+[\d.]+\s+[\d,]+/);
+    expect(run.stdout).toContain('goal: keepr updates/s (commit included) ≥ 50× @ethereumjs/mpt on LevelDB');
+    expect(run.stdout).toMatch(/proof size at [\d,]+ keys: keepr [\d,]+ B/);
+
+    type W5Row = Row & { skipped?: string; diskBytes: number; liveBytes?: number; fullCopyBytes: number; readP50Us: number; verifyP50Us: number; proofBytesAvg: number };
+    const report = JSON.parse(readFileSync(results, 'utf8')) as { results: W5Row[]; reports: { w5: { keeprProof: { avgBytes: number; predictedBytes: number } } } };
+    expect(report.results.map((r) => r.engine).sort()).toEqual(['keepr.state', 'mpt.level']);
+    for (const row of report.results) {
+      if (row.engine === 'mpt.level' && row.skipped !== undefined) continue; // peers not installed
+      expect(row.error).toBeUndefined();
+      expect(row.ops).toBe(5 * 50); // --quick: 5 heights; --scale 0.1: 50 updates each
+      expect(row.opsPerSec).toBeGreaterThan(0);
+      expect(row.diskBytes).toBeGreaterThan(0);
+      expect(row.fullCopyBytes).toBe(6 * 1000 * 132);
+      expect(row.readP50Us).toBeGreaterThan(0);
+      expect(row.verifyP50Us).toBeGreaterThan(0);
+      expect(row.proofBytesAvg).toBeGreaterThan(0);
+      expect(row.verified).toMatch(/all 20 proofs verify/);
+    }
+    const keepr = report.results.find((r) => r.engine === 'keepr.state')!;
+    expect(keepr.liveBytes).toBeGreaterThan(0);
+    // The measured proof size is what keepr's proof format predicts for this many keys.
+    const { avgBytes, predictedBytes } = report.reports.w5.keeprProof;
+    expect(Math.abs(avgBytes - predictedBytes) / predictedBytes).toBeLessThan(0.1);
   }, 60_000);
 });
