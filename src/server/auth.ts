@@ -7,7 +7,7 @@
 import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { KeeprError } from '../errors.js';
 import { isArray, isObject } from '../util/guards.js';
 
@@ -141,34 +141,26 @@ export function requireRole(request: FastifyRequest, needed: Role, what: string)
   }
 }
 
-/** Installs the token check. Without tokens every request gets `admin` and no hook runs. */
-export function installAuth(app: FastifyInstance, tokens: readonly TokenConfig[]): void {
-  app.decorateRequest('keeprRole', 'admin');
-  if (tokens.length === 0) return;
+/**
+ * The token check of a server with `tokens` (undefined when it has none): for a request, the
+ * error to answer with, or undefined after setting `request.keeprRole`.
+ */
+export function authenticator(tokens: readonly TokenConfig[]): ((request: FastifyRequest) => KeeprError | undefined) | undefined {
+  if (tokens.length === 0) return undefined;
   const roles = new Map(checkTokens(tokens).map(({ token, role }) => [digest(token), role]));
-  app.addHook('onRequest', (request, _reply, done) => {
+  return (request) => {
     const needed = request.routeOptions.config.role;
     // Open routes and unknown paths (answered 404 by the not-found handler) need no token.
-    if (needed === undefined) {
-      done();
-      return;
-    }
+    if (needed === undefined) return undefined;
     const header = request.headers.authorization;
-    if (header === undefined || header.trim() === '') {
-      done(new KeeprError('AUTH_REQUIRED', 'this server needs a token: send Authorization: Bearer <token>'));
-      return;
-    }
+    if (header === undefined || header.trim() === '') return new KeeprError('AUTH_REQUIRED', 'this server needs a token: send Authorization: Bearer <token>');
     const m = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(header);
     const role = m === null ? undefined : roles.get(digest(m[1]!));
     if (role === undefined) {
-      done(new KeeprError('AUTH_TOKEN_INVALID', m === null ? 'the Authorization header must be Bearer <token>' : 'the token is not one this server knows'));
-      return;
+      return new KeeprError('AUTH_TOKEN_INVALID', m === null ? 'the Authorization header must be Bearer <token>' : 'the token is not one this server knows');
     }
     request.keeprRole = role;
-    if (!roleAllows(role, needed)) {
-      done(new KeeprError('AUTH_FORBIDDEN', `this request needs the ${needed} role; this token has ${role}`, { details: { role, needed } }));
-      return;
-    }
-    done();
-  });
+    if (!roleAllows(role, needed)) return new KeeprError('AUTH_FORBIDDEN', `this request needs the ${needed} role; this token has ${role}`, { details: { role, needed } });
+    return undefined;
+  };
 }

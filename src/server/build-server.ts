@@ -2,13 +2,13 @@
 import type { Writable } from 'node:stream';
 import { fastify, type FastifyInstance } from 'fastify';
 import type { Store } from '../keepr/index.js';
-import { installAuth } from './auth.js';
 import { registerBatchRoutes } from './batch-routes.js';
 import { registerBlockRoutes } from './block-routes.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './error-handler.js';
-import { ServerMetrics, installMetrics } from './metrics.js';
+import { ServerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerOpsRoutes } from './ops-routes.js';
+import { installRequestHooks } from './request-hooks.js';
 import { allowedMethods } from './route-methods.js';
 import { resolveServerOptions, type ServerConfig, type ServerLogLevel, type ServerOptions } from './options.js';
 import { registerSourceRoutes } from './source-routes.js';
@@ -43,9 +43,8 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
 
   const web = config.webSource;
   installErrorHandlers(app, (path) => allowedMethods(path, web !== undefined));
-  installAuth(app, config.tokens);
   const metrics = config.metrics === false ? undefined : new ServerMetrics(store, { defaultMetrics: config.metrics === true });
-  if (metrics !== undefined) installMetrics(app, metrics);
+  installRequestHooks(app, config.tokens, metrics);
   registerOpenApi(app);
   // Routes go in a plugin registered after the OpenAPI plugin, which sees routes declared later.
   void app.register((api, _opts, done) => {

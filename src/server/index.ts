@@ -28,7 +28,7 @@ export {
   type TokenConfig,
 } from './auth.js';
 export { serveUntilSignal, shutdown, SHUTDOWN_GRACE_MS, type ServeUntilSignalOptions } from './shutdown.js';
-export { ServerMetrics, METRIC_NAMES } from './metrics.js';
+export { ServerMetrics, RequestStats, METRIC_NAMES, LATENCY_BUCKETS } from './metrics.js';
 export { blockPath, registerBlockRoutes, sendBlock, sendFile } from './block-routes.js';
 export { blockFromBody, type BlockEncoding, type FileAttributes } from './bodies.js';
 export { VOLATILE_OPS } from './volatile-routes.js';

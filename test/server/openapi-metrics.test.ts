@@ -2,7 +2,7 @@ import { compileErrors, validate } from '@readme/openapi-parser';
 import type { OpenAPIV3 } from 'openapi-types';
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { METRIC_NAMES } from '../../src/server/index.js';
+import { LATENCY_BUCKETS, METRIC_NAMES, RequestStats } from '../../src/server/index.js';
 import { putBlock, serverFixture } from './server-fixture.js';
 
 describe('OpenAPI document', () => {
@@ -69,7 +69,10 @@ describe('metrics', () => {
     expect(text).toContain(`${METRIC_NAMES.requests}{method="GET",route="/v1/sources/:source/blocks/*",status="200"} 3`);
     expect(text).toContain(`${METRIC_NAMES.requests}{method="GET",route="/v1/sources/:source/blocks/*",status="404"} 1`);
     expect(text).toContain(`${METRIC_NAMES.requests}{method="PUT",route="/v1/sources/:source/blocks/*",status="201"} 1`);
-    expect(text).toMatch(new RegExp(`${METRIC_NAMES.duration}_bucket\\{le="0\\.1",method="GET",route="/v1/sources/:source/blocks/\\*",status="200"\\} 3`));
+    expect(text).toContain(`${METRIC_NAMES.duration}_bucket{method="GET",route="/v1/sources/:source/blocks/*",status="200",le="0.1"} 3`);
+    expect(text).toContain(`${METRIC_NAMES.duration}_bucket{method="GET",route="/v1/sources/:source/blocks/*",status="200",le="+Inf"} 3`);
+    expect(text).toContain(`${METRIC_NAMES.duration}_count{method="GET",route="/v1/sources/:source/blocks/*",status="200"} 3`);
+    expect(text).toMatch(new RegExp(`${METRIC_NAMES.duration}_sum\\{method="GET",route="/v1/sources/:source/blocks/\\*",status="200"\\} 0\\.\\d+`));
     expect(text).toMatch(new RegExp(`${METRIC_NAMES.storeBytes} \\d+`));
     expect(text).toContain(`${METRIC_NAMES.sources} 1`);
     expect(text).toContain(`${METRIC_NAMES.cacheHits} 0`);
@@ -87,6 +90,18 @@ describe('metrics', () => {
     expect(text).not.toContain('keepr_process_cpu');
     // The memory engine here has no cache (only transient stores do): the counters read 0.
     expect((await one.app.inject({ method: 'GET', url: '/metrics' })).body).toContain(`${METRIC_NAMES.cacheEntries} 0`);
+  });
+
+  it('puts each observation in the first bucket whose bound it does not exceed', () => {
+    const stats = new RequestStats();
+    for (const seconds of [0.0001, 0.00011, 5, 99]) stats.observe('GET', '/r', 200, seconds);
+    stats.observe('GET', '/r', 404, 0);
+    const [ok, missing] = [...stats.series()];
+    expect(ok!.labels).toEqual({ method: 'GET', route: '/r', status: '200' });
+    expect([ok!.count, ok!.sum]).toEqual([4, 0.0001 + 0.00011 + 5 + 99]);
+    const at = (le: number): number => ok!.buckets[LATENCY_BUCKETS.indexOf(le)]!;
+    expect([at(0.0001), at(0.00025), at(5), ok!.buckets[LATENCY_BUCKETS.length]]).toEqual([1, 1, 1, 1]);
+    expect(missing!.count).toBe(1);
   });
 
   it('can be turned off', async () => {

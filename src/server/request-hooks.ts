@@ -1,0 +1,40 @@
+/**
+ * The per-request hooks: one `onRequest` (start time for metrics, token check) and one `onSend`
+ * (count the answer). Measured on the hot GET: an `onResponse` hook costs about 1.3 µs (it
+ * needs 'finish' listeners), `onRequest` and `onSend` about 0.4 µs each; with no tokens and no
+ * metrics no hook is installed at all.
+ */
+import type { FastifyInstance } from 'fastify';
+import { authenticator, type TokenConfig } from './auth.js';
+import type { ServerMetrics } from './metrics.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** `performance.now()` when the request arrived (0 without metrics). */
+    keeprStart: number;
+  }
+}
+
+/** Installs the hooks that `tokens` and `metrics` need. */
+export function installRequestHooks(app: FastifyInstance, tokens: readonly TokenConfig[], metrics: ServerMetrics | undefined): void {
+  // Without tokens every request may do everything (the server then binds to loopback only).
+  app.decorateRequest('keeprRole', 'admin');
+  app.decorateRequest('keeprStart', 0);
+  const check = authenticator(tokens);
+  if (metrics !== undefined) {
+    const stats = metrics.requests;
+    app.addHook('onRequest', (request, _reply, done) => {
+      request.keeprStart = performance.now();
+      done(check?.(request));
+    });
+    // onSend runs for every answer, errors and 304s included, just before it is written.
+    app.addHook('onSend', (request, reply, payload, done) => {
+      stats.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, (performance.now() - request.keeprStart) / 1000);
+      done(null, payload);
+    });
+  } else if (check !== undefined) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      done(check(request));
+    });
+  }
+}
