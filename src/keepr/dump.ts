@@ -30,8 +30,9 @@ export interface LoadOptions {
   readonly onBatch?: (done: DumpSummary) => void;
 }
 
-/** Default batch limits of a load. */
+/** Default most blocks (or raw entries) in one transaction of a load. */
 export const LOAD_BATCH_BLOCKS = 1000;
+/** Default most bytes in one transaction of a load. */
 export const LOAD_BATCH_BYTES = 16 * 1024 * 1024;
 
 /** An item of {@link storeItems}: a source and its blocks' raw bytes, or another namespace and its entries. */
