@@ -189,6 +189,7 @@ describe('keepr dump and load', () => {
     fails(['load', '--stream', '--batch', '1', '--dir', c], 4, 'DUMP_MALFORMED', { input: damaged });
     expect(ok(['ls', '--dir', c]).toString()).not.toBe('');
     fails(['dump', '--source', 'ghost', join(tmp, 'x.dump'), '--dir', dir], 2, 'SOURCE_NOT_FOUND');
+    fails(['dump', join(tmp, 'no-such-folder', 'x.dump'), '--dir', dir], 1, 'ARGUMENT_INVALID');
     // A failed dump leaves no file behind, not even a partial one.
     expect(readdirSync(tmp).filter((name) => name.startsWith('x.dump'))).toEqual([]);
   }, 30_000);

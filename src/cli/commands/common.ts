@@ -117,6 +117,11 @@ export async function writeChunks(path: string | undefined, chunks: AsyncIterabl
   } catch (err) {
     out.destroy();
     await rm(partial, { force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    // A path that cannot be written is bad input; anything else (a full disk) stays a failure.
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'EACCES') {
+      throw new KeeprError('ARGUMENT_INVALID', `cannot write ${path}: ${(err as Error).message}`, { cause: err, details: { path } });
+    }
     throw err;
   }
 }
