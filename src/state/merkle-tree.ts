@@ -12,15 +12,20 @@ export interface PathChange {
   readonly vh: Uint8Array | undefined;
 }
 
+/** Levels spanned by one group record: it holds the 2^4 = 16 hashes four levels below a node. */
+export const GROUP_BITS = 4;
+/** Hashes in one group record. */
+export const GROUP_SIZE = 1 << GROUP_BITS;
+
 /**
- * Whether a level's node hashes are stored per height: every fourth level above the buckets. The
- * levels between are recomputed from the stored level below when a proof needs them, and
- * bucket hashes from the bucket's entries, which cuts the node records a commit writes by
- * about 5 times.
+ * True for the levels whose nodes have a group record per height they change in: 0, 4 and 8.
+ * The record of node (level, index) holds the hashes of its 16 descendants at level + 4, so a
+ * proof reads one record per four levels, and a commit writes one record per changed group
+ * rather than one per changed node. Level 12's descendants are buckets, whose hashes are
+ * recomputed from their entries.
  */
-/** True when a level's nodes are stored. */
-export function isStoredLevel(level: number): boolean {
-  return level % 4 === 0 && level < BUCKET_BITS;
+export function isGroupLevel(level: number): boolean {
+  return level % GROUP_BITS === 0 && level + GROUP_BITS < BUCKET_BITS;
 }
 
 /** Node id: level * 2^16 + index (levels 0 to 16, indexes below 2^level). */
@@ -165,6 +170,20 @@ export class MerkleTree {
     return { buckets, nodes, root: hashes[0]! };
   }
 
+  /**
+   * The 16 hashes a group record of node (level, index) holds, taking staged hashes (by node
+   * id) over current ones.
+   */
+  groupHashes(level: number, index: number, staged?: ReadonlyMap<number, Uint8Array>): Uint8Array[] {
+    const below = level + GROUP_BITS;
+    const out: Uint8Array[] = [];
+    for (let j = 0; j < GROUP_SIZE; j++) {
+      const child = index * GROUP_SIZE + j;
+      out.push(staged?.get(nodeId(below, child)) ?? this.node(below, child));
+    }
+    return out;
+  }
+
   /** Makes a staged delta current. */
   apply(delta: TreeDelta): void {
     for (const [b, entries] of delta.buckets) {
@@ -177,4 +196,21 @@ export class MerkleTree {
       else this.#nodes.set(id, n.hash);
     }
   }
+}
+
+/**
+ * The group records a delta changes, with their new hashes: [level, index, 16 hashes] for every
+ * node at a group level with a changed descendant four levels down.
+ */
+export function changedGroups(tree: MerkleTree, delta: TreeDelta): [number, number, Uint8Array[]][] {
+  const staged = new Map<number, Uint8Array>();
+  const groups = new Map<number, [number, number]>();
+  for (const n of delta.nodes) {
+    const level = n.level - GROUP_BITS;
+    if (level < 0 || !isGroupLevel(level)) continue;
+    staged.set(nodeId(n.level, n.index), n.hash);
+    const index = n.index >>> GROUP_BITS;
+    groups.set(nodeId(level, index), [level, index]);
+  }
+  return [...groups.values()].map(([level, index]) => [level, index, tree.groupHashes(level, index, staged)]);
 }

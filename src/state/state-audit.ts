@@ -4,9 +4,9 @@
  * by height from the oldest retained one. A changed byte anywhere in the state's authenticated
  * records shows up as a problem naming the height and the key or node it belongs to.
  */
-import { MerkleTree, isStoredLevel, nodeId, type PathChange } from './merkle-tree.js';
+import { GROUP_BITS, GROUP_SIZE, MerkleTree, changedGroups, isGroupLevel, nodeId, type PathChange } from './merkle-tree.js';
 import { ZERO, keyPath, sameHash, stateRoot, valueHash, type BucketEntry } from './state-hash.js';
-import { TAG, decodeEntry, heightKey, decodeHeight, decodeNode, heightOfKey, keyOfIndexRecord, keyPathOfEntry, versionOf, type HeightRecord } from './state-records.js';
+import { TAG, decodeEntry, heightKey, decodeHeight, decodeGroup, heightOfKey, keyOfIndexRecord, keyPathOfEntry, versionOf, type HeightRecord } from './state-records.js';
 import { readMeta, type StateMeta } from './state-meta.js';
 import type { StateContext } from './state-view.js';
 import { META_KEY } from './state-records.js';
@@ -55,7 +55,7 @@ export async function auditState(ctx: StateContext): Promise<AuditReport> {
   type Entry = Versioned<{ tree: number; kh: Uint8Array; vh: Uint8Array | undefined }>;
   const entries = new Map<string, Entry[]>();
   const keys = new Map<string, Uint8Array>();
-  const nodes = new Map<string, Versioned<Uint8Array>>();
+  const nodes = new Map<string, Versioned<Uint8Array[]>>();
   const heights = new Map<number, HeightRecord>();
   let records = 0;
   for await (const { key, value } of engine.range(namespace, {})) {
@@ -83,8 +83,9 @@ export async function auditState(ctx: StateContext): Promise<AuditReport> {
         if (value.length !== 0) throw new Error('key index value');
         keys.set(`${tree}:${hex(keyPath(k))}`, k);
       } else if (tag === TAG.node) {
-        if (key.length !== 10 || !isStoredLevel(key[3]!)) throw new Error('node key');
-        nodes.set(hex(key), { version: versionOf(key), item: decodeNode(value) });
+        const level = key[3]!;
+        if (key.length !== 10 || !isGroupLevel(level) || ((key[4]! << 8) | key[5]!) >= 2 ** level) throw new Error('node key');
+        nodes.set(hex(key), { version: versionOf(key), item: decodeGroup(value) });
       } else if (tag === TAG.height) {
         if (key.length !== 5) throw new Error('height key');
         heights.set(heightOfKey(key), decodeHeight(value));
@@ -109,7 +110,7 @@ export async function auditState(ctx: StateContext): Promise<AuditReport> {
   const latest = meta.latest;
   const from = meta.prunedBefore;
   const heightList = [...heights.keys()].sort((a, b) => a - b);
-  if (latest !== undefined && (heightList.at(-1) !== latest || heightList[0] !== from)) {
+  if (latest === undefined ? heightList.length > 0 : heightList.at(-1) !== latest || heightList[0] !== from) {
     problems.push({ problem: 'meta heights do not match the height records', record: 'meta' });
   }
   for (const [id] of names) replayTree(id, treeName(id), entries, nodes, heights, heightList, problems);
@@ -136,7 +137,7 @@ function replayTree(
   tree: number,
   name: string,
   entries: Map<string, Versioned<{ tree: number; kh: Uint8Array; vh: Uint8Array | undefined }>[]>,
-  nodes: Map<string, Versioned<Uint8Array>>,
+  nodes: Map<string, Versioned<Uint8Array[]>>,
   heights: Map<number, HeightRecord>,
   heightList: number[],
   problems: AuditProblem[],
@@ -160,8 +161,8 @@ function replayTree(
     if (base?.item.vh !== undefined) initial.push({ kh: base.item.kh, vh: base.item.vh });
   }
   const state = MerkleTree.build(initial);
-  // Stored node records of this tree by (level, index), newest first, for the "in force" lookup.
-  const stored = new Map<number, Versioned<Uint8Array>[]>();
+  // Group records of this tree by node id, for the "in force" lookup.
+  const stored = new Map<number, Versioned<Uint8Array[]>[]>();
   for (const [k, v] of nodes) {
     const bytes = Buffer.from(k, 'hex');
     if (((bytes[1]! << 8) | bytes[2]!) !== tree) continue;
@@ -170,41 +171,45 @@ function replayTree(
     list.push(v);
     stored.set(id, list);
   }
-  const inForce = (id: number, height: number): Uint8Array => {
-    let best: Versioned<Uint8Array> | undefined;
+  const inForce = (id: number, height: number): readonly Uint8Array[] => {
+    let best: Versioned<Uint8Array[]> | undefined;
     for (const v of stored.get(id) ?? []) if (v.version <= height && (best === undefined || v.version > best.version)) best = v;
-    return best?.item ?? ZERO;
+    return best?.item ?? EMPTY_GROUP;
   };
-  // At the first height every stored-level node must agree with what the values give.
-  const seen = new Set<number>();
+  const at = (id: number): { level: number; index: number } => ({ level: Math.floor(id / 65536), index: id % 65536 });
+  // At the first height every group record in force must agree with what the values give, and
+  // every non-empty group must have one.
+  const groups = new Set(stored.keys());
   for (const n of state.nodes()) {
-    if (!isStoredLevel(n.level)) continue;
-    const id = nodeId(n.level, n.index);
-    seen.add(id);
-    if (!sameHash(inForce(id, first), n.hash)) problems.push({ problem: 'node mismatch', height: first, tree: name, node: { level: n.level, index: n.index } });
+    const level = n.level - GROUP_BITS;
+    if (level >= 0 && isGroupLevel(level)) groups.add(nodeId(level, n.index >>> GROUP_BITS));
   }
-  for (const id of stored.keys()) {
-    if (!seen.has(id) && !sameHash(inForce(id, first), ZERO)) problems.push({ problem: 'node mismatch', height: first, tree: name, node: { level: Math.floor(id / 65536), index: id % 65536 } });
+  for (const id of groups) {
+    const { level, index } = at(id);
+    if (!sameGroup(inForce(id, first), state.groupHashes(level, index))) problems.push({ problem: 'node mismatch', height: first, tree: name, node: { level, index } });
   }
   checkRoot(heights.get(first), tree, name, state.root, first, problems);
   for (const height of heightList.slice(1)) {
     const delta = state.stage(byHeight.get(height) ?? []);
     const changed = new Set<number>();
-    for (const n of delta.nodes) {
-      if (!isStoredLevel(n.level)) continue;
-      const id = nodeId(n.level, n.index);
+    for (const [level, index, hashes] of changedGroups(state, delta)) {
+      const id = nodeId(level, index);
       changed.add(id);
-      const record = nodes.get(nodeKey(tree, n.level, n.index, height));
-      if (record === undefined || !sameHash(record.item, n.hash)) problems.push({ problem: 'node mismatch', height, tree: name, node: { level: n.level, index: n.index } });
+      const record = nodes.get(nodeKey(tree, level, index, height));
+      if (record === undefined || !sameGroup(record.item, hashes)) problems.push({ problem: 'node mismatch', height, tree: name, node: { level, index } });
     }
     for (const [id, versions] of stored) {
-      if (!changed.has(id) && versions.some((v) => v.version === height)) {
-        problems.push({ problem: 'node record without change', height, tree: name, node: { level: Math.floor(id / 65536), index: id % 65536 } });
-      }
+      if (!changed.has(id) && versions.some((v) => v.version === height)) problems.push({ problem: 'node record without change', height, tree: name, node: at(id) });
     }
     state.apply(delta);
     checkRoot(heights.get(height), tree, name, state.root, height, problems);
   }
+}
+
+const EMPTY_GROUP: readonly Uint8Array[] = new Array<Uint8Array>(GROUP_SIZE).fill(ZERO);
+
+function sameGroup(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  return a.length === b.length && a.every((h, j) => sameHash(h, b[j]!));
 }
 
 function checkRoot(record: HeightRecord | undefined, tree: number, name: string, root: Uint8Array, height: number, problems: AuditProblem[]): void {

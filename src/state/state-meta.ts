@@ -24,15 +24,23 @@ export function emptyMeta(): StateMeta {
 export function readMeta(raw: Uint8Array | undefined): StateMeta {
   if (raw === undefined) return emptyMeta();
   try {
-    const parsed = JSON.parse(Buffer.from(raw).toString('utf8')) as { version?: unknown; latest?: unknown; prunedBefore?: unknown; trees?: unknown };
-    const trees: unknown = parsed.trees;
-    if (parsed.version !== 1 || typeof parsed.prunedBefore !== 'number' || typeof trees !== 'object' || trees === null) throw new Error('shape');
-    for (const id of Object.values(trees as Record<string, unknown>)) if (typeof id !== 'number' || !Number.isInteger(id)) throw new Error('tree id');
-    const latest = parsed.latest === null || parsed.latest === undefined ? undefined : Number(parsed.latest);
-    return { version: 1, latest, prunedBefore: parsed.prunedBefore, trees: trees as Record<string, number> };
+    const parsed = JSON.parse(Buffer.from(raw).toString('utf8')) as Record<string, unknown>;
+    // Strict shape: a damaged record must not decode into a plausible but different meta.
+    if (Object.keys(parsed).sort().join() !== 'latest,prunedBefore,trees,version' || parsed['version'] !== 1) throw new Error('shape');
+    const { latest, prunedBefore, trees } = parsed;
+    if (latest !== null && !isHeight(latest)) throw new Error('latest');
+    if (!isHeight(prunedBefore) || (latest === null ? prunedBefore !== 0 : prunedBefore > latest)) throw new Error('prunedBefore');
+    if (typeof trees !== 'object' || trees === null || Array.isArray(trees)) throw new Error('trees');
+    const ids = Object.values(trees as Record<string, unknown>);
+    if (ids.some((id) => !Number.isInteger(id) || (id as number) < 1 || (id as number) > 0xffff) || new Set(ids).size !== ids.length) throw new Error('tree id');
+    return { version: 1, latest: latest === null ? undefined : latest, prunedBefore, trees: trees as Record<string, number> };
   } catch (err) {
     throw new KeeprError('STATE_CORRUPT', 'the state meta record does not decode', { cause: err, details: { record: 'meta' } });
   }
+}
+
+function isHeight(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 0xffffffff;
 }
 
 /** The write of a meta record. */

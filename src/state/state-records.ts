@@ -8,15 +8,16 @@
  *   H | h                                          → root | changes u32 | n u16 | (tree u16 | root) * n
  *   E | tree u16 | kh | ~h                         → kind u8 | [vh, values ≥ 1 KiB] | value,  or FF (deleted)
  *   K | tree u16 | esc(key)                        → empty: the key index (every key that ever had a value)
- *   N | tree u16 | level u8 | index u16 | ~h       → hash (empty value: the zero hash)
+ *   N | tree u16 | level u8 | index u16 | ~h       → group: bitmap u16 | non-zero hashes (empty: all zero)
  *
  * Entries are ordered by key path, so a bucket (the first 16 bits of kh) and every subtree above
  * it are contiguous: one change writes one entry record, and bucket hashes are recomputed from
- * the entries instead of being stored. `esc` keeps key order in the key index: 00 becomes 00 FF
+ * the entries instead of being stored. A group record of node (level 0, 4 or 8) holds the 16
+ * hashes four levels below it. `esc` keeps key order in the key index: 00 becomes 00 FF
  * and 00 01 ends the key.
  */
 import { KeeprError } from '../errors.js';
-import { HASH_BYTES, ZERO, valueHash, type ValueKind } from './state-hash.js';
+import { HASH_BYTES, ZERO, isZero, valueHash, type ValueKind } from './state-hash.js';
 
 /** Record type tags. */
 export const TAG = Object.freeze({ meta: 0x4d, height: 0x48, entry: 0x45, key: 0x4b, node: 0x4e });
@@ -208,21 +209,54 @@ export function entryHash(raw: Uint8Array): Uint8Array | undefined {
   return e.storedHash ?? valueHash(e.kind, e.value!);
 }
 
-/** Prefix of all versions of one tree node. */
-export function nodePrefix(tree: number, level: number, index: number): Uint8Array {
+/** Prefix of all versions of the group record of node (level, index). */
+export function groupPrefix(tree: number, level: number, index: number): Uint8Array {
   return Uint8Array.of(TAG.node, tree >>> 8, tree & 0xff, level, index >>> 8, index & 0xff);
 }
 
-/** A node record value: empty for the zero hash. */
-export function encodeNode(hash: Uint8Array): Uint8Array {
-  return hash === ZERO || hash.every((b) => b === 0) ? new Uint8Array(0) : hash;
+/**
+ * Encodes the 16 hashes of a group record: a u16 bitmap (bit j, value 1 << j, set when hash j is
+ * not zero) and the non-zero hashes in order; an all-zero group is the empty value.
+ */
+export function encodeGroup(hashes: readonly Uint8Array[]): Uint8Array {
+  let bitmap = 0;
+  for (let j = 0; j < hashes.length; j++) if (!isZero(hashes[j]!)) bitmap |= 1 << j;
+  if (bitmap === 0) return new Uint8Array(0);
+  const out = new Uint8Array(2 + popcount(bitmap) * HASH_BYTES);
+  out[0] = bitmap >>> 8;
+  out[1] = bitmap & 0xff;
+  let at = 2;
+  for (let j = 0; j < hashes.length; j++) {
+    if ((bitmap & (1 << j)) === 0) continue;
+    out.set(hashes[j]!, at);
+    at += HASH_BYTES;
+  }
+  return out;
 }
 
-/** Decodes a node record value. */
-export function decodeNode(raw: Uint8Array): Uint8Array {
-  if (raw.length === 0) return ZERO;
-  if (raw.length !== HASH_BYTES) throw corrupt('node');
-  return raw;
+/** Decodes a group record into its 16 hashes (zero where absent); `STATE_CORRUPT` when malformed. */
+export function decodeGroup(raw: Uint8Array): Uint8Array[] {
+  const out = new Array<Uint8Array>(16).fill(ZERO);
+  if (raw.length === 0) return out;
+  if (raw.length < 2) throw corrupt('group');
+  const bitmap = (raw[0]! << 8) | raw[1]!;
+  if (bitmap === 0 || raw.length !== 2 + popcount(bitmap) * HASH_BYTES) throw corrupt('group');
+  let at = 2;
+  for (let j = 0; j < 16; j++) {
+    if ((bitmap & (1 << j)) === 0) continue;
+    const hash = raw.subarray(at, at + HASH_BYTES);
+    // A zero hash is written by leaving its bit clear: a set bit with zeros is not canonical.
+    if (isZero(hash)) throw corrupt('group');
+    out[j] = hash;
+    at += HASH_BYTES;
+  }
+  return out;
+}
+
+function popcount(n: number): number {
+  let c = 0;
+  for (let x = n; x !== 0; x &= x - 1) c++;
+  return c;
 }
 
 /** A height record. */

@@ -7,14 +7,14 @@ import { Block } from '../block/block.js';
 import type { Engine, EngineEntry, RangeOptions } from '../engine/engine.js';
 import { KeeprError } from '../errors.js';
 import { prefixUpperBound } from '../util/bytes.js';
-import { isStoredLevel } from './merkle-tree.js';
+import { GROUP_BITS, GROUP_SIZE } from './merkle-tree.js';
 import { BUCKET_BITS, ZERO, bucketHash, bucketOf, keyPath, nodeHash, sameHash, type BucketEntry } from './state-hash.js';
 import { encodeProof, type StateProof } from './state-proof.js';
 import {
   TAG,
   decodeEntry,
   decodeHeight,
-  decodeNode,
+  decodeGroup,
   entryHash,
   entryPrefix,
   entryRange,
@@ -22,7 +22,7 @@ import {
   heightKey,
   keyOfIndexRecord,
   keyPathOfEntry,
-  nodePrefix,
+  groupPrefix,
   treePrefix,
   versionOf,
   versioned,
@@ -94,9 +94,6 @@ export async function versionAt(ctx: StateContext, prefix: Uint8Array, height: n
 export function toStateValue(kind: 'bytes' | 'block', value: Uint8Array): StateValue {
   return kind === 'block' ? Block.fromTrusted(value) : value;
 }
-
-/** Levels between the buckets and the lowest stored level. */
-const GROUP_BITS = 4;
 
 /** A read-only view of a state at one committed height. */
 export class StateView {
@@ -208,14 +205,21 @@ export class StateView {
     return out;
   }
 
-  /** The hash of a node as of this height (buckets and levels between stored ones are recomputed). */
-  async node(tree: number, level: number, index: number): Promise<Uint8Array> {
-    if (level === BUCKET_BITS) return bucketHash(await this.entries(tree, index, level));
-    if (!isStoredLevel(level)) {
-      return nodeHash(await this.node(tree, level + 1, 2 * index), await this.node(tree, level + 1, 2 * index + 1));
-    }
-    const entry = await versionAt(this.#ctx, nodePrefix(tree, level, index), this.height);
-    return entry === undefined ? ZERO : decodeNode(entry.value);
+  /**
+   * The 16 hashes at `level` (4, 8, 12 or 16) under node (level - 4, index) as of this height:
+   * from the group record of that node, or for buckets from their entries.
+   */
+  async groupHashes(tree: number, level: number, index: number): Promise<Uint8Array[]> {
+    if (level === BUCKET_BITS) return (await this.#bucketGroup(tree, index)).map((entries) => bucketHash(entries));
+    const entry = await versionAt(this.#ctx, groupPrefix(tree, level - GROUP_BITS, index), this.height);
+    return entry === undefined ? new Array<Uint8Array>(GROUP_SIZE).fill(ZERO) : decodeGroup(entry.value);
+  }
+
+  /** The entries of the 16 buckets under node (12, index), bucket by bucket. */
+  async #bucketGroup(tree: number, index: number): Promise<BucketEntry[][]> {
+    const group = Array.from({ length: GROUP_SIZE }, (): BucketEntry[] => []);
+    for (const e of await this.entries(tree, index, BUCKET_BITS - GROUP_BITS)) group[bucketOf(e.kh) & (GROUP_SIZE - 1)]!.push(e);
+    return group;
   }
 
   /** An inclusion proof (or, when absent, an exclusion proof) of `key` in `tree`, encoded. */
@@ -230,21 +234,18 @@ export class StateView {
     const kh = keyPath(keyBytes(key));
     const b = bucketOf(kh);
     if (id === undefined) return { tree, trees, bucket: [], siblings: new Array<Uint8Array>(BUCKET_BITS).fill(ZERO) };
-    // The 16 buckets below the key's lowest stored node are contiguous: read them in one range
-    // and hash the four levels up to it here.
-    const group = Array.from({ length: 1 << GROUP_BITS }, (): BucketEntry[] => []);
-    for (const e of await this.entries(id, b >>> GROUP_BITS, BUCKET_BITS - GROUP_BITS)) group[bucketOf(e.kh) & ((1 << GROUP_BITS) - 1)]!.push(e);
-    let hashes = group.map((entries) => bucketHash(entries));
+    // Four levels at a time, bottom up: the 16 hashes under the path's node at the top of the
+    // four (one range of bucket entries, then one group record each), hashed up to that node.
+    const buckets = await this.#bucketGroup(id, b >>> GROUP_BITS);
     const siblings: Uint8Array[] = [];
-    for (let level = BUCKET_BITS; level > BUCKET_BITS - GROUP_BITS; level--) {
-      const index = b >>> (BUCKET_BITS - level);
-      siblings.push(hashes[(index ^ 1) & (hashes.length - 1)]!);
-      hashes = Array.from({ length: hashes.length / 2 }, (_, i) => nodeHash(hashes[2 * i]!, hashes[2 * i + 1]!));
+    for (let top = BUCKET_BITS - GROUP_BITS; top >= 0; top -= GROUP_BITS) {
+      let hashes = top === BUCKET_BITS - GROUP_BITS ? buckets.map((entries) => bucketHash(entries)) : await this.groupHashes(id, top + GROUP_BITS, b >>> (BUCKET_BITS - top));
+      for (let level = top + GROUP_BITS; level > top; level--) {
+        const index = b >>> (BUCKET_BITS - level);
+        siblings.push(hashes[(index ^ 1) & (hashes.length - 1)]!);
+        hashes = Array.from({ length: hashes.length / 2 }, (_, i) => nodeHash(hashes[2 * i]!, hashes[2 * i + 1]!));
+      }
     }
-    for (let level = BUCKET_BITS - GROUP_BITS; level >= 1; level--) {
-      const index = b >>> (BUCKET_BITS - level);
-      siblings.push(await this.node(id, level, index ^ 1));
-    }
-    return { tree, trees, bucket: group[b & ((1 << GROUP_BITS) - 1)]!, siblings };
+    return { tree, trees, bucket: buckets[b & (GROUP_SIZE - 1)]!, siblings };
   }
 }

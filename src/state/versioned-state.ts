@@ -7,7 +7,7 @@
 import { Block } from '../block/block.js';
 import type { Engine, WriteOp } from '../engine/engine.js';
 import { KeeprError } from '../errors.js';
-import { MerkleTree, isStoredLevel, type PathChange } from './merkle-tree.js';
+import { MerkleTree, changedGroups, type PathChange } from './merkle-tree.js';
 import { keyPath, sameHash, stateRoot, valueHash, type ValueKind } from './state-hash.js';
 import {
   MAX_HEIGHT,
@@ -16,7 +16,7 @@ import {
   TAG,
   encodeEntry,
   encodeHeight,
-  encodeNode,
+  encodeGroup,
   entryHash,
   entryKey,
   entryPrefix,
@@ -24,7 +24,7 @@ import {
   decodeEntry,
   keyPathOfEntry,
   keyIndexKey,
-  nodePrefix,
+  groupPrefix,
   treePrefix,
   versionOf,
   versioned,
@@ -247,9 +247,8 @@ export class VersionedState {
       }
       changes += paths.length;
       const delta = tree.stage(paths);
-      for (const n of delta.nodes) {
-        if (!isStoredLevel(n.level)) continue;
-        ops.push({ type: 'put', namespace: this.#ns, key: versioned(nodePrefix(id, n.level, n.index), height), value: encodeNode(n.hash) });
+      for (const [level, index, hashes] of changedGroups(tree, delta)) {
+        ops.push({ type: 'put', namespace: this.#ns, key: versioned(groupPrefix(id, level, index), height), value: encodeGroup(hashes) });
       }
       roots.set(id, delta.root);
       deltas.push([tree, delta]);

@@ -5,6 +5,8 @@ import { valueHash } from '../../src/state/state-hash.js';
 import {
   STORED_HASH_FROM,
   decodeEntry,
+  decodeGroup,
+  encodeGroup,
   encodeEntry,
   entryHash,
   entryKey,
@@ -86,5 +88,27 @@ describe('state records', () => {
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 40 }), (key) => Buffer.from(keyOfIndexRecord(keyIndexKey(1, key))).equals(Buffer.from(key))),
     );
     expect(code(() => keyOfIndexRecord(Uint8Array.of(0x4b, 0, 1, 5, 0, 2)))).toBe('STATE_CORRUPT');
+  });
+
+  it('encodes group records sparsely and canonically', () => {
+    const zero = new Uint8Array(32);
+    const hashes = Array.from({ length: 16 }, (_, j) => (j % 5 === 0 ? new Uint8Array(32).fill(j + 1) : zero));
+    const raw = encodeGroup(hashes);
+    expect(raw.length).toBe(2 + 4 * 32);
+    expect(decodeGroup(raw).map((h) => h[0])).toEqual(hashes.map((h) => h[0]));
+    expect(encodeGroup(new Array<Uint8Array>(16).fill(zero)).length).toBe(0);
+    expect(decodeGroup(new Uint8Array(0)).every((h) => h.every((b) => b === 0))).toBe(true);
+    // A set bit with a zero hash, a zero bitmap with hashes, and a wrong length are all corrupt.
+    const zeroHash = new Uint8Array(34);
+    zeroHash[1] = 1;
+    expect(code(() => decodeGroup(zeroHash))).toBe('STATE_CORRUPT');
+    expect(code(() => decodeGroup(new Uint8Array(34).fill(7, 2)))).toBe('STATE_CORRUPT');
+    expect(code(() => decodeGroup(raw.subarray(0, raw.length - 1)))).toBe('STATE_CORRUPT');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => {
+        const c = code(() => decodeGroup(bytes));
+        return c === undefined || c === 'STATE_CORRUPT';
+      }),
+    );
   });
 });
