@@ -4,7 +4,8 @@
  * like the embedded store caches them, and forgotten when the server says the source is gone.
  */
 import { KeeprError } from '../errors.js';
-import { assertName, type SourceOptions, type StoreStats } from '../keepr/index.js';
+import type { SourceOptions, StoreStats } from '../keepr/index.js';
+import { assertName } from '../keepr/names.js';
 import type { StoreApi } from './api.js';
 import { hasCode, Transport } from './http.js';
 import { RemoteSource, sourcePath } from './remote-source.js';

@@ -6,10 +6,10 @@
  */
 import { Block } from '../block/index.js';
 import { KeeprError } from '../errors.js';
+// Only modules without the storage engines: a client must not load lmdb's native code.
+import { MAX_KEY_BYTES, assertKey } from '../keepr/names.js';
 import {
   LIST_MAX_LIMIT,
-  MAX_KEY_BYTES,
-  assertKey,
   type DeleteOptions,
   type EntriesOptions,
   type ListOptions,
@@ -19,7 +19,7 @@ import {
   type SourceOp,
   type TransactOp,
   type TransactResult,
-} from '../keepr/index.js';
+} from '../keepr/source.js';
 import { BATCH_MEDIA_TYPE, decodeBatchAnswer, decodeEntries, encodeBatchRequest, type WireOp } from '../server/batch-wire.js';
 import type { BatchApi, SourceApi } from './api.js';
 import { isArray } from '../util/guards.js';

@@ -6,7 +6,8 @@
  */
 import { Block } from '../block/index.js';
 import { KeeprError } from '../errors.js';
-import { assertKey, assertName, type QueueEntry, type QueueOptions, type QueuePutResult, type TreeNode, type VolatileKeysOptions, type VolatileKind } from '../keepr/index.js';
+import type { QueueEntry, QueueOptions, QueuePutResult, TreeNode, VolatileKeysOptions, VolatileKind } from '../keepr/index.js';
+import { assertKey, assertName } from '../keepr/names.js';
 import type { VolatileDequeApi, VolatileMapApi, VolatileQueueApi, VolatileTreeApi, VolatilesApi } from './api.js';
 import { hasCode, type Transport } from './http.js';
 
