@@ -2,7 +2,7 @@
  * The commit log: record encoding, group commit, and recovery of acknowledged writes when
  * LMDB comes back older than the log (what a machine crash does to an unsynced page file).
  */
-import { closeSync, cpSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -125,6 +125,18 @@ describe('LMDB commit log recovery', () => {
     const second = await openEngine({ path: store });
     expect(second.recovery?.replayed).toBe(0);
     expect([...second.rangeSync('n', { prefix: bytes('k1') })].length).toBeGreaterThan(0);
+  });
+
+  it("opens while a live writer's segment vanishes (checkpointed) between listing and reading", async () => {
+    const { store } = await crashedStore(2, 3);
+    // A folder of a running process (our parent) whose segment is gone by the time it is read:
+    // a dangling link lists like a segment and reads as ENOENT.
+    const folder = join(store, 'wal', `${process.ppid}-0badc0de`);
+    mkdirSync(folder);
+    symlinkSync(join(folder, 'gone'), join(folder, '0000000000000007.log'));
+    const engine = await openEngine({ path: store });
+    expect(engine.recovery?.replayed).toBe(3);
+    expect(readdirSync(join(store, 'wal'))).toContain(`${process.ppid}-0badc0de`);
   });
 
   it('ignores a torn tail and stops at a gap', async () => {

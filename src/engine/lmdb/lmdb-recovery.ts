@@ -69,6 +69,16 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A segment's bytes; empty when it vanished (checkpointed by its live owner). */
+async function readSegment(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+    throw err;
+  }
+}
+
 /** What {@link recover} did. */
 export interface RecoveryReport {
   /** Records applied again. */
@@ -88,7 +98,8 @@ export async function recover(db: KeeprLmdb, root: string): Promise<RecoveryRepo
   const records = new Map<number, LogRecord>();
   for (const name of dirs) {
     for (const segment of await listSegments(join(root, name))) {
-      for (const record of decodeRecords(await readFile(segment))) {
+      // A live writer may recycle or delete a segment meanwhile: its records are then in LMDB.
+      for (const record of decodeRecords(await readSegment(segment))) {
         if (record.seq > base) records.set(record.seq, record);
       }
     }
