@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Block } from '../src/block/index.js';
 import { open } from '../src/keepr/index.js';
-import { bucketHash, keyPath, nodeHash, openState, stateRoot, valueHash } from '../src/state/index.js';
+import { bucketHash, keyPath, nodeHash, stateRoot, valueHash } from '../src/state/index.js';
 
 const writes = [
   { height: 0, tree: 'accounts', key: 'alice', value: 'ten' },
@@ -21,7 +21,7 @@ const writes = [
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'keepr-vectors-'));
 const store = await open(dir);
-const state = await openState(store, 'vectors');
+const state = await store.state('vectors');
 const roots: string[] = [];
 for (const h of [0, 1, 2]) {
   for (const w of writes.filter((x) => x.height === h)) {

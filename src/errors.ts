@@ -60,6 +60,7 @@ export const ERROR_CODES = {
   TREE_PARENT_NOT_FOUND: { status: 404, description: 'The parent named for a tree node does not exist.' },
 
   // Versioned state
+  STATE_NOT_FOUND: { status: 404, description: 'No versioned state with this name exists (and it was not to be created).' },
   STATE_HEIGHT_EXISTS: { status: 409, description: 'A different change set was committed at this height already (re-applying the same one is fine).' },
   STATE_HEIGHT_PRUNED: { status: 410, description: 'The height was pruned: its values, nodes and proofs are gone.' },
   STATE_HEIGHT_UNKNOWN: { status: 404, description: 'No height with this number was committed.' },

@@ -1,5 +1,5 @@
 /**
- * W5 versioned state: keepr's `openState` beside `@ethereumjs/mpt` 10 on LevelDB (classic-level).
+ * W5 versioned state: keepr's `store.state()` beside `@ethereumjs/mpt` 10 on LevelDB (classic-level).
  *
  * Same data for both, from the seed: key i is SHA-256(seed u32 BE ‖ i u32 BE) (32 bytes, already
  * a hash, so mpt is created with `useKeyHashing: false`; keepr hashes every key into its key path
@@ -26,7 +26,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LMDB_FILE_NAME } from '../../src/engine/lmdb/lmdb-engine-config.js';
 import { open } from '../../src/index.js';
-import { decodeProof, openState, verifyProof } from '../../src/state/index.js';
+import { decodeProof, verifyProof } from '../../src/state/index.js';
 import { Rng, mix32, sameBytes } from '../lib/data.js';
 import { int, micros, rate, ratio, table } from '../lib/format.js';
 import { loadClassicLevel, loadMpt, type ClassicLevelBatchOp, type ClassicLevelDb, type MptBatchOp, type MptDb, type MptModule, type MptTrie } from '../lib/peers.js';
@@ -141,7 +141,7 @@ async function keeprState(dir: string): Promise<Versioned<Uint8Array>> {
   const path = join(dir, 'store');
   // Default options: the lmdb engine, durable commits.
   const store = await open(path);
-  const state = await openState(store, STATE_NAME);
+  const state = await store.state(STATE_NAME);
   const commit = async (): Promise<Uint8Array> => (await state.commit()).root;
   return {
     async load(keys, value) {
@@ -489,7 +489,7 @@ export function expectedKeeprProofBytes(keys: number, tree = TREE): { total: num
 function report(rows: readonly ResultRow[]): WorkloadReport {
   const keepr = rows.find((r) => r.engine === 'keepr.state' && measured(r));
   const mpt = rows.find((r) => r.engine === 'mpt.level' && measured(r));
-  const name = (row: ResultRow): string => (row.engine === 'mpt.level' ? 'mpt.level (@ethereumjs/mpt on LevelDB)' : row.engine === 'keepr.state' ? 'keepr.state (openState on LMDB)' : row.engine);
+  const name = (row: ResultRow): string => (row.engine === 'mpt.level' ? 'mpt.level (@ethereumjs/mpt on LevelDB)' : row.engine === 'keepr.state' ? 'keepr.state (store.state on LMDB)' : row.engine);
   const failed = (row: ResultRow): string[] => [name(row), row.skipped !== undefined ? 'skipped' : 'FAILED'];
   const ms = (row: ResultRow | undefined, field: string): string => {
     const v = num(row, field);

@@ -11,6 +11,8 @@ import { isObject } from '../util/guards.js';
 import { assertName } from './names.js';
 import { Source } from './source.js';
 import { Volatiles } from './volatiles.js';
+import { STATE_NS, listStates, openState, stateNotFound, type StateOptions } from '../state/open-state.js';
+import type { VersionedState } from '../state/versioned-state.js';
 import { StoreCache, type CacheOptions, type StoreCacheStats } from './store-cache.js';
 
 /**
@@ -126,6 +128,7 @@ export class Store implements AsyncDisposable {
   /** How writes are acknowledged. */
   readonly durability: Durability;
   readonly #sources = new Map<string, Source>();
+  readonly #states = new Map<string, Promise<VersionedState>>();
   readonly #cache: StoreCache | undefined;
 
   /** @internal Use {@link open}. */
@@ -200,6 +203,49 @@ export class Store implements AsyncDisposable {
     return dropped;
   }
 
+  /**
+   * The versioned state `name`, created on first use unless `create: false` (then
+   * `STATE_NOT_FOUND`). One instance per name and store, so its commits run in order.
+   */
+  async state(name: string, options: StateOptions = {}): Promise<VersionedState> {
+    assertName(name, 'state');
+    this.#assertOpen();
+    let opening = this.#states.get(name);
+    if (opening === undefined) {
+      opening = openState(this.engine, name, options);
+      this.#states.set(name, opening);
+      // A failed open is not remembered: the next call tries again.
+      opening.catch(() => {
+        if (this.#states.get(name) === opening) this.#states.delete(name);
+      });
+    } else if (options.create === false && !(await this.hasState(name))) {
+      throw stateNotFound(name);
+    }
+    return opening;
+  }
+
+  /** True when the state exists. */
+  async hasState(name: string): Promise<boolean> {
+    assertName(name, 'state');
+    return this.engine.hasNamespace(STATE_NS + name);
+  }
+
+  /** Names of all versioned states, sorted. */
+  async states(): Promise<string[]> {
+    return listStates(this.engine);
+  }
+
+  /** Deletes a state with all its heights; false when it did not exist. */
+  async dropState(name: string): Promise<boolean> {
+    assertName(name, 'state');
+    this.#states.delete(name);
+    return this.engine.dropNamespace(STATE_NS + name);
+  }
+
+  #assertOpen(): void {
+    if (!this.isOpen) throw new KeeprError('STORE_CLOSED', 'the store is closed');
+  }
+
   /** Numbers about the store. */
   async stats(): Promise<StoreStats> {
     const [engine, sources] = await Promise.all([this.engine.stats(), this.sources()]);
@@ -210,6 +256,7 @@ export class Store implements AsyncDisposable {
   async close(): Promise<void> {
     this.volatiles.clear();
     this.#sources.clear();
+    this.#states.clear();
     await this.engine.close();
   }
 

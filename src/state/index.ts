@@ -1,5 +1,7 @@
-export { openState, listStates, STATE_NS } from './open-state.js';
-export { VersionedState, type CommitResult } from './versioned-state.js';
+export { STATE_NS, type StateOptions } from './open-state.js';
+export { VersionedState, type ApplyOptions, type HeightsOptions } from './versioned-state.js';
+export type { CommitResult } from './state-commit.js';
+export type { StateChange } from './state-working.js';
 export { StateView, type StateRangeOptions, type StateValue } from './state-view.js';
 export { verifyProof, encodeProof, decodeProof, type StateProof, type ProvenValue } from './state-proof.js';
 export { pruneState, type PruneOptions, type PruneReport } from './state-prune.js';

@@ -1,6 +1,6 @@
-/** Opens a named versioned state of a store (engine namespace `state:<name>`). */
+/** Opening, listing and dropping the named versioned states of a store (namespaces `state:<name>`). */
+import type { Engine } from '../engine/engine.js';
 import { KeeprError } from '../errors.js';
-import type { Store } from '../keepr/store.js';
 import { assertName } from '../keepr/names.js';
 import { META_KEY } from './state-records.js';
 import { readMeta } from './state-meta.js';
@@ -9,17 +9,31 @@ import { VersionedState } from './versioned-state.js';
 /** Engine namespace prefix of states. */
 export const STATE_NS = 'state:';
 
-/** Opens (creating on first use) the versioned state `name` of a store. */
-export async function openState(store: Store, name: string): Promise<VersionedState> {
-  assertName(name, 'state');
-  if (!store.isOpen) throw new KeeprError('STORE_CLOSED', 'the store is closed');
-  const namespace = STATE_NS + name;
-  await store.engine.createNamespace(namespace);
-  const meta = readMeta(await store.engine.get(namespace, META_KEY));
-  return new VersionedState(store.engine, name, namespace, meta);
+/** Options of `store.state()`. */
+export interface StateOptions {
+  /** Create the state when it does not exist (default true); else `STATE_NOT_FOUND`. */
+  readonly create?: boolean;
 }
 
-/** Names of the states a store holds. */
-export async function listStates(store: Store): Promise<string[]> {
-  return (await store.engine.listNamespaces()).filter((ns) => ns.startsWith(STATE_NS)).map((ns) => ns.slice(STATE_NS.length));
+/** @internal Opens the versioned state `name` of an engine; `store.state(name)` is the public way. */
+export async function openState(engine: Engine, name: string, options: StateOptions = {}): Promise<VersionedState> {
+  assertName(name, 'state');
+  const namespace = STATE_NS + name;
+  if (options.create === false) {
+    if (!(await engine.hasNamespace(namespace))) throw stateNotFound(name);
+  } else {
+    await engine.createNamespace(namespace);
+  }
+  const meta = readMeta(await engine.get(namespace, META_KEY));
+  return new VersionedState(engine, name, namespace, meta);
+}
+
+/** Names of the states an engine holds. */
+export async function listStates(engine: Engine): Promise<string[]> {
+  return (await engine.listNamespaces()).filter((ns) => ns.startsWith(STATE_NS)).map((ns) => ns.slice(STATE_NS.length));
+}
+
+/** The error for a missing state. */
+export function stateNotFound(name: string): KeeprError {
+  return new KeeprError('STATE_NOT_FOUND', `state ${JSON.stringify(name)} does not exist`, { details: { state: name } });
 }

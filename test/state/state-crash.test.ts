@@ -7,7 +7,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { open } from '../../src/keepr/index.js';
-import { auditState, openState } from '../../src/state/index.js';
+import { auditState } from '../../src/state/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { heightWrites } from './fixtures/state-data.js';
 
@@ -42,7 +42,7 @@ describe('state commits under SIGKILL', () => {
       for (const [h, root] of await runAndKill(dir, 200 + Math.floor(Math.random() * 400))) roots.set(h, root);
       const store = await open(dir);
       try {
-        const state = await openState(store, 'crash');
+        const state = await store.state('crash');
         const report = await auditState(state.context);
         expect(report.problems).toEqual([]);
         const heights = await state.heights();

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import { open } from '../../src/keepr/index.js';
-import { openState } from '../../src/state/index.js';
 import { codeOf, codeOfAsync } from '../helpers/error-code.js';
 import { freshState } from './state-factory.js';
 
@@ -166,7 +165,7 @@ describe('versioned state', () => {
     await store.close();
     const again = await open(dir);
     try {
-      const s = await openState(again, 'chain');
+      const s = await again.state('chain');
       expect(s.latest).toBe(0);
       expect(s.treeNames).toEqual(['a', 'b']);
       await s.put('a', 'k2', Uint8Array.of(3));
