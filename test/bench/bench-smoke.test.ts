@@ -87,7 +87,7 @@ describe('npm run bench', () => {
     expect(run.stderr).not.toMatch(/Error/);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('## W5 versioned state');
-    expect(run.stdout).toMatch(/keepr\.state \(openState on LMDB\)\s+[\d.]+\s+[\d,]+/);
+    expect(run.stdout).toMatch(/keepr\.state \(store\.state on LMDB\)\s+[\d.]+\s+[\d,]+/);
     expect(run.stdout).toContain('goal: keepr updates/s (commit included) ≥ 50× @ethereumjs/mpt on LevelDB');
     expect(run.stdout).toMatch(/proof size at [\d,]+ keys: keepr [\d,]+ B/);
 
