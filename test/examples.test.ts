@@ -25,4 +25,8 @@ describe('README examples', () => {
     expect(out).toContain('text/html; charset=utf-8 /index.html <h1>hello</h1>');
     expect(out).toContain("name: [ 'ana', '', null ]");
   });
+
+  it('versioned-state commits two heights and proves a value of the first', async () => {
+    expect(await example('versioned-state.ts')).toMatch(/^0 \[ 100 \] \d+ true$/m);
+  });
 });
