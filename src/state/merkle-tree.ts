@@ -4,7 +4,7 @@
  * is the buckets themselves, level 0 the root. Changes are first staged into a delta (nothing
  * here changes until the commit that writes the delta has succeeded), then applied.
  */
-import { BUCKET_BITS, ZERO, bucketHash, bucketOf, compareHashes, isZero, nodeHash, sameHash, type BucketEntry } from './state-hash.js';
+import { BUCKET_BITS, HASH_BYTES, ZERO, bucketOf, compareHashes, isZero, nodeHash, packedBucketHash, sameHash, type BucketEntry } from './state-hash.js';
 
 /** One change to a tree: a key path and its new value hash (undefined: deleted). */
 export interface PathChange {
@@ -42,19 +42,23 @@ export interface StagedNode {
 
 /** The staged effect of changes: new bucket contents and every node hash that changed. */
 export interface TreeDelta {
-  readonly buckets: ReadonlyMap<number, BucketEntry[]>;
+  /** New contents of each changed bucket, packed (see {@link MerkleTree}); empty when emptied. */
+  readonly buckets: ReadonlyMap<number, Uint8Array>;
   /** Changed nodes, buckets (level 16) first, then level by level up to the root. */
   readonly nodes: readonly StagedNode[];
   readonly root: Uint8Array;
 }
 
-/** Finds `kh` in sorted entries: its index, or -(insertion point) - 1. */
-function search(entries: readonly BucketEntry[], kh: Uint8Array): number {
+const ENTRY = 2 * HASH_BYTES;
+
+/** Finds `kh` in a packed bucket: its entry index, or -(insertion point) - 1. */
+function search(packed: Uint8Array, kh: Uint8Array): number {
   let lo = 0;
-  let hi = entries.length - 1;
+  let hi = packed.length / ENTRY - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const c = compareHashes(entries[mid]!.kh, kh);
+    let c = 0;
+    for (let i = 0, at = mid * ENTRY; i < HASH_BYTES && c === 0; i++, at++) c = packed[at]! - kh[i]!;
     if (c === 0) return mid;
     if (c < 0) lo = mid + 1;
     else hi = mid - 1;
@@ -62,43 +66,95 @@ function search(entries: readonly BucketEntry[], kh: Uint8Array): number {
   return -lo - 1;
 }
 
-/** The in-memory current tree. */
-export class MerkleTree {
-  readonly #buckets = new Map<number, BucketEntry[]>();
-  readonly #nodes = new Map<number, Uint8Array>();
+/** A bucket's packed entries with `changes` applied (each a key path and a value hash or undefined). */
+function merge(packed: Uint8Array, changes: readonly PathChange[]): Uint8Array {
+  const entries: BucketEntry[] = [];
+  for (let at = 0; at < packed.length; at += ENTRY) entries.push({ kh: packed.subarray(at, at + HASH_BYTES), vh: packed.subarray(at + HASH_BYTES, at + ENTRY) });
+  for (const { kh, vh } of changes) {
+    let lo = 0;
+    let hi = entries.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareHashes(entries[mid]!.kh, kh);
+      if (c === 0) {
+        found = mid;
+        break;
+      }
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    if (vh === undefined) {
+      if (found >= 0) entries.splice(found, 1);
+    } else if (found >= 0) {
+      entries[found] = { kh, vh };
+    } else {
+      entries.splice(lo, 0, { kh, vh });
+    }
+  }
+  const out = new Uint8Array(entries.length * ENTRY);
+  entries.forEach((e, i) => {
+    out.set(e.kh, i * ENTRY);
+    out.set(e.vh, i * ENTRY + HASH_BYTES);
+  });
+  return out;
+}
 
-  /** The tree root. */
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The in-memory current tree, compact: each bucket is one buffer of its entries (key path ‖
+ * value hash, 64 bytes each, sorted by key path), and each level's node hashes one flat buffer
+ * (32 bytes per index, zero for an empty subtree), allocated when the level gets its first
+ * non-empty node. About 64 bytes per key plus at most 4 MiB per tree, and few objects for the
+ * garbage collector to trace.
+ */
+export class MerkleTree {
+  readonly #buckets = new Map<number, Uint8Array>();
+  readonly #levels: (Uint8Array | undefined)[] = [];
+  #size = 0;
+
+  /** The tree root (a copy). */
   get root(): Uint8Array {
-    return this.node(0, 0);
+    return this.node(0, 0).slice();
   }
 
   /** Number of keys held. */
   get size(): number {
-    let n = 0;
-    for (const entries of this.#buckets.values()) n += entries.length;
-    return n;
+    return this.#size;
   }
 
-  /** The hash of a node (zero when its subtree is empty). */
+  /** The hash of a node (zero when its subtree is empty): a view, valid until the next apply. */
   node(level: number, index: number): Uint8Array {
-    return this.#nodes.get(nodeId(level, index)) ?? ZERO;
+    const hashes = this.#levels[level];
+    return hashes === undefined ? ZERO : hashes.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES);
   }
 
   /** The entries of a bucket, sorted by key path. */
-  bucket(bucket: number): readonly BucketEntry[] {
-    return this.#buckets.get(bucket) ?? [];
+  bucket(bucket: number): BucketEntry[] {
+    const packed = this.#buckets.get(bucket) ?? EMPTY;
+    const out: BucketEntry[] = [];
+    for (let at = 0; at < packed.length; at += ENTRY) out.push({ kh: packed.subarray(at, at + HASH_BYTES), vh: packed.subarray(at + HASH_BYTES, at + ENTRY) });
+    return out;
   }
 
   /** The value hash of a key path, or undefined. */
   valueHash(kh: Uint8Array): Uint8Array | undefined {
-    const entries = this.bucket(bucketOf(kh));
-    const at = search(entries, kh);
-    return at >= 0 ? entries[at]!.vh : undefined;
+    const packed = this.#buckets.get(bucketOf(kh));
+    if (packed === undefined) return undefined;
+    const at = search(packed, kh);
+    return at >= 0 ? packed.subarray(at * ENTRY + HASH_BYTES, (at + 1) * ENTRY) : undefined;
   }
 
   /** Every non-empty node: level, index and hash. */
   *nodes(): Generator<{ level: number; index: number; hash: Uint8Array }> {
-    for (const [id, hash] of this.#nodes) yield { level: Math.floor(id / 65536), index: id % 65536, hash };
+    for (const [level, hashes] of this.#levels.entries()) {
+      if (hashes === undefined) continue;
+      for (let index = 0; index < 1 << level; index++) {
+        const hash = hashes.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES);
+        if (!isZero(hash)) yield { level, index, hash };
+      }
+    }
   }
 
   /** Builds a tree from all its entries at once (on open, or from a replay). */
@@ -112,29 +168,21 @@ export class MerkleTree {
 
   /** Computes what `changes` do to the tree, without changing it. */
   stage(changes: Iterable<PathChange>): TreeDelta {
-    const buckets = new Map<number, BucketEntry[]>();
+    const byBucket = new Map<number, PathChange[]>();
     for (const change of changes) {
       const b = bucketOf(change.kh);
-      let entries = buckets.get(b);
-      if (entries === undefined) {
-        entries = [...this.bucket(b)];
-        buckets.set(b, entries);
-      }
-      const at = search(entries, change.kh);
-      if (change.vh === undefined) {
-        if (at >= 0) entries.splice(at, 1);
-      } else if (at >= 0) {
-        entries[at] = { kh: change.kh, vh: change.vh };
-      } else {
-        entries.splice(-at - 1, 0, { kh: change.kh, vh: change.vh });
-      }
+      const list = byBucket.get(b);
+      if (list === undefined) byBucket.set(b, [change]);
+      else list.push(change);
     }
+    const buckets = new Map<number, Uint8Array>();
+    for (const [b, list] of byBucket) buckets.set(b, merge(this.#buckets.get(b) ?? EMPTY, list));
     // Walk up level by level over sorted, distinct indexes with their new hashes side by side:
     // a parent's children are either staged right here (neighbours in the list) or current.
     const nodes: StagedNode[] = [];
     let indexes = [...buckets.keys()].sort((x, y) => x - y);
     if (indexes.length === 0) return { buckets, nodes, root: this.root };
-    let hashes = indexes.map((b) => bucketHash(buckets.get(b)!));
+    let hashes = indexes.map((b) => packedBucketHash(buckets.get(b)!));
     for (let level = BUCKET_BITS; ; level--) {
       for (let i = 0; i < indexes.length; i++) {
         const hash = hashes[i]!;
@@ -146,7 +194,6 @@ export class MerkleTree {
       const upHashes: Uint8Array[] = [];
       for (let i = 0; i < indexes.length; i++) {
         const index = indexes[i]!;
-        const parent = index >>> 1;
         let left: Uint8Array;
         let right: Uint8Array;
         if ((index & 1) === 0) {
@@ -161,7 +208,7 @@ export class MerkleTree {
           left = this.node(level, index - 1);
           right = hashes[i]!;
         }
-        up.push(parent);
+        up.push(index >>> 1);
         upHashes.push(nodeHash(left, right));
       }
       indexes = up;
@@ -186,14 +233,19 @@ export class MerkleTree {
 
   /** Makes a staged delta current. */
   apply(delta: TreeDelta): void {
-    for (const [b, entries] of delta.buckets) {
-      if (entries.length === 0) this.#buckets.delete(b);
-      else this.#buckets.set(b, entries);
+    for (const [b, packed] of delta.buckets) {
+      this.#size += (packed.length - (this.#buckets.get(b)?.length ?? 0)) / ENTRY;
+      if (packed.length === 0) this.#buckets.delete(b);
+      else this.#buckets.set(b, packed);
     }
     for (const n of delta.nodes) {
-      const id = nodeId(n.level, n.index);
-      if (isZero(n.hash)) this.#nodes.delete(id);
-      else this.#nodes.set(id, n.hash);
+      let hashes = this.#levels[n.level];
+      if (hashes === undefined) {
+        if (isZero(n.hash)) continue;
+        hashes = new Uint8Array((1 << n.level) * HASH_BYTES);
+        this.#levels[n.level] = hashes;
+      }
+      hashes.set(n.hash, n.index * HASH_BYTES);
     }
   }
 }

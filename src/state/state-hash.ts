@@ -107,6 +107,21 @@ export function bucketHash(entries: readonly BucketEntry[]): Uint8Array {
   return digest('sha256', preimage.subarray(0, size), 'buffer');
 }
 
+/** The hash of a bucket given as its packed entries (kh ‖ vh, 64 bytes each, sorted by kh). */
+export function packedBucketHash(packed: Uint8Array): Uint8Array {
+  if (packed.length === 0) return ZERO;
+  const size = 5 + packed.length;
+  if (preimage.length < size) preimage = new Uint8Array(size * 2);
+  const n = packed.length / (2 * HASH_BYTES);
+  preimage[0] = TAG_BUCKET;
+  preimage[1] = n >>> 24;
+  preimage[2] = (n >>> 16) & 0xff;
+  preimage[3] = (n >>> 8) & 0xff;
+  preimage[4] = n & 0xff;
+  preimage.set(packed, 5);
+  return digest('sha256', preimage.subarray(0, size), 'buffer');
+}
+
 /** The hash of an inner node; zero when both children are. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   if (isZero(left) && isZero(right)) return ZERO;
