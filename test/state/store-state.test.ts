@@ -80,9 +80,10 @@ describe('store.state', () => {
       expect(await codeOfAsync(state.commit())).toBe('STATE_HEIGHT_EXISTS');
       // The failed commit adopted the other writer's height; the change is still working.
       expect(state.latest).toBe(1);
-      state.begin();
-      await state.put('t', 'c', Uint8Array.of(3));
+      expect(state.workingHeight).toBe(2);
+      expect(text(await state.get('t', 'c'))).toBe('\x03');
       expect((await state.commit()).height).toBe(2);
+      expect(text(await state.at(2).get('t', 'b'))).toBe('\x02');
       await theirs.refresh();
       expect(theirs.latest).toBe(2);
       expect(text(await theirs.at(2).get('t', 'c'))).toBe('\x03');
