@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBackup, registerCompact, registerRestore } from './commands/backup.js';
-import { EXIT, reportError } from './commands/common.js';
+import { CommandExit, EXIT, reportError } from './commands/common.js';
 import { registerDump, registerLoad } from './commands/dump.js';
 import { registerGet } from './commands/get.js';
 import { registerLoadWww } from './commands/load-www.js';
@@ -13,6 +13,7 @@ import { registerLs } from './commands/ls.js';
 import { registerPut } from './commands/put.js';
 import { registerRm } from './commands/rm.js';
 import { registerServe } from './commands/serve.js';
+import { registerState } from './commands/state.js';
 import { registerStat } from './commands/stat.js';
 import { registerVerify } from './commands/verify.js';
 
@@ -22,9 +23,10 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  success
   1  usage error or bad input (bad flags, names, files, JSON, .npy or block bytes; failed conditions)
-  2  not found (no such source or block)
+  2  not found (no such source, block, state, height or state key; a pruned height)
   3  store or internal failure
-  4  integrity check failed (keepr verify found bad blocks; a corrupt backup or dump stream)
+  4  integrity check failed (keepr verify found bad blocks or a tampered state; a corrupt backup
+     or dump stream; a state proof that does not hold)
   5  refused (the store is open in another process, or restore without --force over data)
 
 Environment:
@@ -72,6 +74,7 @@ export function createProgram(): Command {
   registerVerify(program);
   registerCompact(program);
   registerLoadWww(program);
+  registerState(program);
   return program;
 }
 
@@ -86,6 +89,7 @@ export async function run(args: readonly string[]): Promise<number> {
       // Commander already printed help, the version, or the usage error.
       return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     }
+    if (err instanceof CommandExit) return err.exitCode;
     // Commands given --json report their errors as JSON too.
     return reportError(err, args.includes('--json'));
   }

@@ -32,11 +32,29 @@ export const EXIT = {
 /** Codes whose exit status is not the one their HTTP status implies. */
 const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   STORE_CORRUPT: EXIT.CORRUPT,
+  STATE_CORRUPT: EXIT.CORRUPT,
+  // A pruned height is gone for good (HTTP 410): for a script that is "not there".
+  STATE_HEIGHT_PRUNED: EXIT.NOT_FOUND,
   DUMP_MALFORMED: EXIT.CORRUPT,
   DUMP_TRUNCATED: EXIT.CORRUPT,
   STORE_BUSY: EXIT.REFUSED,
   STORE_NOT_EMPTY: EXIT.REFUSED,
 };
+
+/**
+ * Ends a command with an exit code after it has printed its own answer, without an error line
+ * (a proof that does not hold is an answer, not a failure of keepr).
+ */
+export class CommandExit extends Error {
+  /** The exit code to end with. */
+  readonly exitCode: number;
+
+  constructor(exitCode: number, message: string) {
+    super(message);
+    this.name = 'CommandExit';
+    this.exitCode = exitCode;
+  }
+}
 
 /** Default data directory when neither `--dir` nor `KEEPR_DIR` is given. */
 export const DEFAULT_DIR = './data';
@@ -186,6 +204,16 @@ export function positiveInt(name: string): (value: string) => number {
   return (value) => {
     if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
       throw new KeeprError('ARGUMENT_INVALID', `${name} must be a positive integer, not ${JSON.stringify(value)}`);
+    }
+    return Number(value);
+  };
+}
+
+/** Parses a non-negative integer option value, such as a height (commander argParser). */
+export function nonNegativeInt(name: string): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+      throw new KeeprError('ARGUMENT_INVALID', `${name} must be a non-negative integer, not ${JSON.stringify(value)}`);
     }
     return Number(value);
   };

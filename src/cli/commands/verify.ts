@@ -1,49 +1,78 @@
-/** `keepr verify`: checks every block's bytes and integrity hash and names the bad ones (exit 4). */
+/** `keepr verify`: checks every block's bytes and integrity hash, and audits versioned states; names what is bad (exit 4). */
 import type { Command } from 'commander';
 import { KeeprError } from '../../errors.js';
+import type { Store } from '../../keepr/index.js';
 import { startProgress } from '../lib/progress.js';
-import { verifyStore, type VerifyReport } from '../lib/verify-store.js';
+import { auditStates, formatProblem, verifyStore, type StateAuditReport, type VerifyReport } from '../lib/verify-store.js';
 import { collectValues, dirOption, printJSON, withStore, writeStdout, type DirOptions } from './common.js';
 
 interface VerifyOptions extends DirOptions {
   readonly source?: readonly string[];
+  readonly state?: readonly string[];
   readonly json?: boolean;
+}
+
+/** Checks the blocks of the store (or of the chosen sources) with a progress bar on a terminal. */
+async function checkBlocks(store: Store, sources: readonly string[] | undefined): Promise<VerifyReport> {
+  const progress = startProgress({ label: 'verify', total: (await store.engine.stats()).extra['dataEntries'] ?? 0 });
+  try {
+    return await verifyStore(store, {
+      ...(sources === undefined ? {} : { sources }),
+      onBlock: (blocks) => {
+        progress.update(blocks);
+      },
+    });
+  } finally {
+    progress.stop();
+  }
+}
+
+function stateLines(reports: readonly StateAuditReport[]): string {
+  return reports
+    .map((r) => {
+      const bad = r.problems.map((p) => `${formatProblem(r.state, p)}\n`).join('');
+      return `${bad}audited state ${r.state}: ${r.heights} heights, ${r.records} records: ${r.ok ? 'all good' : `${r.problems.length} problems`}\n`;
+    })
+    .join('');
 }
 
 /** Registers `verify` on the program. */
 export function registerVerify(program: Command): void {
   program
     .command('verify')
-    .description('check every block (layout and SHA-256 integrity hash) from one snapshot; lists bad blocks and exits 4 when there are any')
+    .description('check every block (layout and SHA-256 integrity hash) from one snapshot, or audit versioned states; lists what is bad and exits 4 when anything is')
     .option('-s, --source <name>', 'only this source (repeatable)', collectValues)
-    .option('--json', 'print { sources, blocks, bytes, bad: [{ source, key, reason }] }')
+    .option('--state <name>', 'audit this versioned state: recompute every hash from its stored values (repeatable; blocks are then checked only with --source)', collectValues)
+    .option('--json', 'print { sources, blocks, bytes, bad: [{ source, key, reason }], states?: [{ state, ok, heights, records, problems }] }')
     .addOption(dirOption())
     .action(async (options: VerifyOptions) => {
-      const report = await withStore(
+      // --state alone audits only those states; blocks are checked without it or with --source.
+      const { blocks, states } = await withStore(
         options.dir,
-        async (store): Promise<VerifyReport> => {
-          const progress = startProgress({ label: 'verify', total: (await store.engine.stats()).extra['dataEntries'] ?? 0 });
-          try {
-            return await verifyStore(store, {
-              ...(options.source === undefined ? {} : { sources: options.source }),
-              onBlock: (blocks) => {
-                progress.update(blocks);
-              },
-            });
-          } finally {
-            progress.stop();
-          }
-        },
+        // States first: a missing one fails before a long block check.
+        async (store) => ({
+          states: options.state === undefined ? undefined : await auditStates(store, options.state),
+          blocks: options.state === undefined || options.source !== undefined ? await checkBlocks(store, options.source) : undefined,
+        }),
         true,
       );
       if (options.json === true) {
-        await printJSON(report);
+        await printJSON({ ...blocks, ...(states === undefined ? {} : { states }) });
       } else {
-        const lines = report.bad.map((b) => `BAD\t${b.source}\t${b.key}\t${b.reason}\n`).join('');
-        await writeStdout(`${lines}verified ${report.blocks} blocks in ${report.sources} sources: ${report.bad.length === 0 ? 'all good' : `${report.bad.length} bad`}\n`);
+        let text = '';
+        if (blocks !== undefined) {
+          text += blocks.bad.map((b) => `BAD\t${b.source}\t${b.key}\t${b.reason}\n`).join('');
+          text += `verified ${blocks.blocks} blocks in ${blocks.sources} sources: ${blocks.bad.length === 0 ? 'all good' : `${blocks.bad.length} bad`}\n`;
+        }
+        if (states !== undefined) text += stateLines(states);
+        await writeStdout(text);
       }
-      if (report.bad.length > 0) {
-        throw new KeeprError('STORE_CORRUPT', `${report.bad.length} block(s) failed verification`, { details: { bad: report.bad.length } });
+      if (blocks !== undefined && blocks.bad.length > 0) {
+        throw new KeeprError('STORE_CORRUPT', `${blocks.bad.length} block(s) failed verification`, { details: { bad: blocks.bad.length } });
+      }
+      const tampered = states?.filter((s) => !s.ok) ?? [];
+      if (tampered.length > 0) {
+        throw new KeeprError('STATE_CORRUPT', `the audit found problems in ${tampered.map((s) => s.state).join(', ')}`, { details: { states: tampered.map((s) => s.state) } });
       }
     });
 }
