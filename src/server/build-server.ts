@@ -12,6 +12,7 @@ import { installRequestHooks } from './request-hooks.js';
 import { allowedMethods } from './route-methods.js';
 import { resolveServerOptions, type ServerConfig, type ServerLogLevel, type ServerOptions } from './options.js';
 import { registerSourceRoutes } from './source-routes.js';
+import { registerStateRoutes } from './state-routes.js';
 import { registerVolatileRoutes } from './volatile-routes.js';
 import { registerWebRoutes } from './web-routes.js';
 
@@ -53,6 +54,7 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
     registerBlockRoutes(api, store, config);
     registerBatchRoutes(api, store, config);
     registerVolatileRoutes(api, store, config);
+    registerStateRoutes(api, store, config);
     if (web !== undefined) registerWebRoutes(api, store, { ...config, webSource: web });
     done();
   });

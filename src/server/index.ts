@@ -32,6 +32,20 @@ export { ServerMetrics, RequestStats, METRIC_NAMES, LATENCY_BUCKETS } from './me
 export { blockPath, registerBlockRoutes, sendBlock, sendFile } from './block-routes.js';
 export { blockFromBody, type BlockEncoding, type FileAttributes } from './bodies.js';
 export { VOLATILE_OPS } from './volatile-routes.js';
+export { registerStateRoutes } from './state-routes.js';
+export { renderKey, renderStateValue, parseCommit, parsePrune, type StateValueJson } from './state-bodies.js';
+export {
+  KEY_ENCODINGS,
+  decodeKeyText,
+  encodeKeyText,
+  fromBase64Url,
+  keyEncodingOf,
+  parseHeightText,
+  statePath,
+  toBase64Url,
+  treePath,
+  type KeyEncoding,
+} from './state-wire.js';
 export { webKey } from './web-routes.js';
 export { KEEPR_VERSION } from './openapi.js';
 export {

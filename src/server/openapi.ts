@@ -50,6 +50,7 @@ export function registerOpenApi(app: FastifyInstance): void {
         { name: 'sources', description: 'Sources and store statistics' },
         { name: 'blocks', description: 'Blocks and batches' },
         { name: 'volatiles', description: 'RAM-only containers' },
+        { name: 'states', description: 'Versioned states: heights, keys with proofs, commits' },
         { name: 'web', description: 'Web resources from the web source' },
         { name: 'operations', description: 'Health, metrics, this document' },
       ],

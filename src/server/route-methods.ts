@@ -14,6 +14,11 @@ const ROUTE_METHODS: readonly (readonly [RegExp, readonly string[]])[] = [
   [/^\/v1\/volatiles$/, GET],
   [/^\/v1\/volatiles\/[^/]+$/, ['DELETE']],
   [/^\/v1\/volatiles\/(?:map|deque|queue|tree)\/[^/]+\/[^/]+$/, ['POST']],
+  [/^\/v1\/states$/, GET],
+  [/^\/v1\/states\/[^/]+$/, [...GET, 'PUT', 'DELETE']],
+  [/^\/v1\/states\/[^/]+\/(?:commit|prune|audit)$/, ['POST']],
+  [/^\/v1\/states\/[^/]+\/heights(?:\/[^/]+)?$/, GET],
+  [/^\/v1\/states\/[^/]+\/heights\/[^/]+\/trees\/[^/]+\/(?:entries|keys\/.*)$/, GET],
   [/^\/(?:healthz|metrics|openapi\.json)$/, GET],
 ];
 

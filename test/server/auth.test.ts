@@ -35,6 +35,17 @@ const REQUESTS: readonly { readonly what: string; readonly method: 'GET' | 'HEAD
   { what: 'create a source by PUT of a block', method: 'PUT', url: '/v1/sources/fresh/blocks/k', needs: 'admin', body: '1', type: 'application/json' },
   { what: 'create a source', method: 'PUT', url: '/v1/sources/other', needs: 'admin' },
   { what: 'drop a source', method: 'DELETE', url: '/v1/sources/s', needs: 'admin' },
+  { what: 'list states', method: 'GET', url: '/v1/states', needs: 'read' },
+  { what: 'describe a state', method: 'GET', url: '/v1/states/st', needs: 'read' },
+  { what: 'list heights', method: 'GET', url: '/v1/states/st/heights', needs: 'read' },
+  { what: 'read a height', method: 'GET', url: '/v1/states/st/heights/0', needs: 'read' },
+  { what: 'read a state key with its proof', method: 'GET', url: '/v1/states/st/heights/latest/trees/t/keys/k?proof=true', needs: 'read' },
+  { what: 'range a tree', method: 'GET', url: '/v1/states/st/heights/0/trees/t/entries', needs: 'read' },
+  { what: 'commit a change set', method: 'POST', url: '/v1/states/st/commit', needs: 'write', body: { changes: [{ op: 'put', tree: 't', key: 'k2', bytes: 'AQ==' }] } },
+  { what: 'create a state', method: 'PUT', url: '/v1/states/other', needs: 'admin' },
+  { what: 'prune a state', method: 'POST', url: '/v1/states/st/prune', needs: 'admin', body: { keepLast: 1 } },
+  { what: 'audit a state', method: 'POST', url: '/v1/states/st/audit', needs: 'admin' },
+  { what: 'drop a state', method: 'DELETE', url: '/v1/states/st', needs: 'admin' },
 ];
 
 describe('access control', () => {
@@ -42,6 +53,8 @@ describe('access control', () => {
     for (const request of REQUESTS) {
       const { store, app } = await serverFixture({ tokens: TOKENS, metrics: 'no-defaults' }, 'memory');
       await (await store.source('s')).put('k', Block.from(1));
+      const state = await store.state('st');
+      await state.apply([{ op: 'put', tree: 't', key: 'k', value: Uint8Array.of(1) }]);
       let answered = false;
       // Least rights first: every refusal must leave the store as it was for the next try.
       for (const role of ['none', 'bad', 'metrics', 'read', 'write', 'admin']) {
@@ -63,6 +76,8 @@ describe('access control', () => {
           expect.soft(await store.sources(), label).toEqual(['s']);
           expect.soft((await (await store.source('s')).list()).items.map((i) => i.key), label).toEqual(['k']);
           expect.soft(store.volatiles.names(), label).toEqual([]);
+          expect.soft(await store.states(), label).toEqual(['st']);
+          expect.soft((await state.heights()).map((h) => h.height), label).toEqual([0]);
         }
       }
     }

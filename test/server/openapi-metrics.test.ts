@@ -38,6 +38,17 @@ describe('OpenAPI document', () => {
         'POST /v1/volatiles/deque/{name}/{op}',
         'POST /v1/volatiles/queue/{name}/{op}',
         'POST /v1/volatiles/tree/{name}/{op}',
+        'GET /v1/states',
+        'PUT /v1/states/{state}',
+        'GET /v1/states/{state}',
+        'DELETE /v1/states/{state}',
+        'POST /v1/states/{state}/commit',
+        'POST /v1/states/{state}/prune',
+        'POST /v1/states/{state}/audit',
+        'GET /v1/states/{state}/heights',
+        'GET /v1/states/{state}/heights/{height}',
+        'GET /v1/states/{state}/heights/{height}/trees/{tree}/entries',
+        'GET /v1/states/{state}/heights/{height}/trees/{tree}/keys/{key}',
         'GET /{path}',
       ].sort(),
     );
@@ -53,6 +64,8 @@ describe('OpenAPI document', () => {
     }
     const put = doc.paths['/v1/sources/{source}/blocks/{key}']!.put!;
     expect(Object.keys((put.requestBody as OpenAPIV3.RequestBodyObject).content)).toContain('application/vnd.keepr.block');
+    const commit = doc.paths['/v1/states/{state}/commit']!.post!;
+    expect(Object.keys((commit.requestBody as OpenAPIV3.RequestBodyObject).content)).toEqual(['application/json']);
   });
 });
 

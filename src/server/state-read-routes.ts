@@ -1,0 +1,198 @@
+/**
+ * Reads of a versioned state over HTTP: its heights page by page, one height's record, one key
+ * at a height (with its proof on request, also for an absent key), and a tree's entries at a
+ * height. A height in a path may be `latest`; answers name the height they read and its root.
+ */
+import type { FastifyInstance } from 'fastify';
+import { KeeprError } from '../errors.js';
+import { assertName, type Store } from '../keepr/index.js';
+import type { StateView, VersionedState } from '../state/index.js';
+import { checkTree } from '../state/state-working.js';
+import { compareBytes, concatBytes, prefixUpperBound } from '../util/bytes.js';
+import { encodingOf } from './bodies.js';
+import { DEFAULT_ENTRIES_PAGE, ENTRIES_PAGE_BYTES } from './options.js';
+import { errorResponses } from './schemas.js';
+import { renderKey, renderStateValue } from './state-bodies.js';
+import {
+  entriesQuerySchema,
+  entriesSchema,
+  heightParamsSchema,
+  heightRecordSchema,
+  heightsQuerySchema,
+  heightsSchema,
+  keyAnswerSchema,
+  keyParamsSchema,
+  keyQuerySchema,
+  stateParamsSchema,
+  treeParamsSchema,
+} from './state-schemas.js';
+import { decodeKeyText, keyEncodingOf, parseHeightText, toBase64Url, toHex, type KeyEncoding } from './state-wire.js';
+
+const TAGS = ['states'];
+
+interface HeightParams {
+  readonly state: string;
+  readonly height: string;
+}
+
+interface TreeParams extends HeightParams {
+  readonly tree: string;
+}
+
+interface KeyParams extends TreeParams {
+  readonly '*': string;
+}
+
+interface EntriesQuery {
+  readonly prefix?: string;
+  readonly gte?: string;
+  readonly lt?: string;
+  readonly after?: string;
+  readonly reverse?: boolean;
+  readonly limit?: number;
+  readonly keyEncoding?: string;
+  readonly encoding?: string;
+}
+
+/** The state `name`, its meta re-read; `STATE_NOT_FOUND` when it does not exist. */
+export async function existingState(store: Store, name: string): Promise<VersionedState> {
+  const state = await store.state(name, { create: false });
+  await state.refresh();
+  return state;
+}
+
+/** Hex of every tree root in a map. */
+export function hexRoots(trees: ReadonlyMap<string, Uint8Array>): Record<string, string> {
+  return Object.fromEntries([...trees].map(([name, root]) => [name, toHex(root)]));
+}
+
+/** A view at a checked height (`latest` resolved): `STATE_HEIGHT_UNKNOWN` / `STATE_HEIGHT_PRUNED` here, not halfway through an answer. */
+async function viewAt(store: Store, name: string, heightText: string): Promise<StateView> {
+  const wanted = parseHeightText(heightText);
+  const state = await existingState(store, name);
+  const height = wanted === 'latest' ? state.latest : wanted;
+  if (height === undefined) throw new KeeprError('STATE_HEIGHT_UNKNOWN', `state ${JSON.stringify(name)} has no committed height yet`, { details: { height: 'latest' } });
+  const view = state.at(height);
+  await view.record();
+  return view;
+}
+
+const larger = (a: Uint8Array | undefined, b: Uint8Array | undefined): Uint8Array | undefined => (a === undefined ? b : b === undefined || compareBytes(a, b) >= 0 ? a : b);
+const smaller = (a: Uint8Array | undefined, b: Uint8Array | undefined): Uint8Array | undefined => (a === undefined ? b : b === undefined || compareBytes(a, b) <= 0 ? a : b);
+
+/**
+ * The key bounds of an entries page as one `[gte, lt)` interval (undefined when empty): the
+ * prefix, gte and lt all apply, and `after` continues past the last key of a page (the key
+ * itself followed by a 00 byte is the first key after it).
+ */
+function rangeBounds(query: EntriesQuery, encoding: KeyEncoding): { gte?: Uint8Array; lt?: Uint8Array } | undefined {
+  const read = (name: 'prefix' | 'gte' | 'lt' | 'after'): Uint8Array | undefined => (query[name] === undefined ? undefined : decodeKeyText(query[name], encoding, name));
+  const prefix = read('prefix');
+  const after = read('after');
+  let lower = larger(prefix, read('gte'));
+  let upper = smaller(prefix === undefined ? undefined : prefixUpperBound(prefix), read('lt'));
+  if (after !== undefined) {
+    if (query.reverse === true) upper = smaller(upper, after);
+    else lower = larger(lower, concatBytes(after, Uint8Array.of(0)));
+  }
+  if (lower !== undefined && upper !== undefined && compareBytes(lower, upper) >= 0) return undefined;
+  return { ...(lower === undefined ? {} : { gte: lower }), ...(upper === undefined ? {} : { lt: upper }) };
+}
+
+/** Registers the read routes of states. */
+export function registerStateReadRoutes(app: FastifyInstance, store: Store): void {
+  app.get<{ Params: { state: string }; Querystring: { from?: number; limit?: number; reverse?: boolean } }>(
+    '/v1/states/:state/heights',
+    {
+      config: { role: 'read' },
+      schema: { summary: 'One page of committed heights and their roots', tags: TAGS, params: stateParamsSchema, querystring: heightsQuerySchema, response: { 200: heightsSchema, ...errorResponses } },
+    },
+    async (request) => {
+      const { from, limit = DEFAULT_ENTRIES_PAGE, reverse = false } = request.query;
+      const state = await existingState(store, request.params.state);
+      // One height beyond the page tells whether another follows.
+      const heights = await state.heights({ ...(from === undefined ? {} : { from }), limit: limit + 1, reverse });
+      return { heights: heights.slice(0, limit), more: heights.length > limit };
+    },
+  );
+
+  app.get<{ Params: HeightParams }>(
+    '/v1/states/:state/heights/:height',
+    {
+      config: { role: 'read' },
+      schema: { summary: 'One height: state root, tree roots, number of changed keys', tags: TAGS, params: heightParamsSchema, response: { 200: heightRecordSchema, ...errorResponses } },
+    },
+    async (request) => {
+      const view = await viewAt(store, request.params.state, request.params.height);
+      const record = await view.record();
+      return { height: view.height, root: toHex(record.root), changes: record.changes, trees: hexRoots(await view.trees()) };
+    },
+  );
+
+  app.get<{ Params: KeyParams; Querystring: { proof?: boolean; keyEncoding?: string; encoding?: string } }>(
+    '/v1/states/:state/heights/:height/trees/:tree/keys/*',
+    {
+      config: { role: 'read' },
+      schema: {
+        summary: 'A key at a height: its value (found: false when absent) and, with ?proof=true, its inclusion or exclusion proof',
+        tags: TAGS,
+        params: keyParamsSchema,
+        querystring: keyQuerySchema,
+        response: { 200: keyAnswerSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { state: name, height, tree, '*': keyText } = request.params;
+      const { proof = false, keyEncoding, encoding } = request.query;
+      // Everything about the request is checked before the store is read.
+      assertName(name, 'state');
+      checkTree(tree);
+      const key = decodeKeyText(keyText, keyEncodingOf(keyEncoding, 'HTTP_REQUEST_INVALID'));
+      const blocks = encodingOf(encoding, 'HTTP_REQUEST_INVALID');
+      const view = await viewAt(store, name, height);
+      const value = await view.get(tree, key);
+      const root = toHex(await view.root());
+      const found = value === undefined ? { found: false } : { found: true, ...renderStateValue(value, blocks) };
+      return { height: view.height, root, tree, ...found, ...(proof ? { proof: toBase64Url(await view.prove(tree, key)) } : {}) };
+    },
+  );
+
+  app.get<{ Params: TreeParams; Querystring: EntriesQuery }>(
+    '/v1/states/:state/heights/:height/trees/:tree/entries',
+    {
+      config: { role: 'read' },
+      schema: {
+        summary: 'One page of a tree\'s keys and values at a height, in key byte order; continue with after = the last key',
+        tags: TAGS,
+        params: treeParamsSchema,
+        querystring: entriesQuerySchema,
+        response: { 200: entriesSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { state: name, height, tree } = request.params;
+      const { limit = DEFAULT_ENTRIES_PAGE, reverse = false } = request.query;
+      assertName(name, 'state');
+      checkTree(tree);
+      const keyEncoding = keyEncodingOf(request.query.keyEncoding, 'HTTP_REQUEST_INVALID');
+      const blocks = encodingOf(request.query.encoding, 'HTTP_REQUEST_INVALID');
+      const bounds = rangeBounds(request.query, keyEncoding);
+      const view = await viewAt(store, name, height);
+      const root = toHex(await view.root());
+      const found = bounds === undefined ? [] : await view.range(tree, { ...bounds, reverse, limit: limit + 1 });
+      const entries: Record<string, unknown>[] = [];
+      let bytes = 0;
+      let more = false;
+      // One entry beyond the page tells whether another follows; a byte budget keeps pages of big values small.
+      for (const [key, value] of found) {
+        if (entries.length === limit || bytes >= ENTRIES_PAGE_BYTES) {
+          more = true;
+          break;
+        }
+        entries.push({ ...renderKey(key, keyEncoding), ...renderStateValue(value, blocks) });
+        bytes += value.byteLength;
+      }
+      return { height: view.height, root, entries, more };
+    },
+  );
+}
