@@ -18,6 +18,9 @@ import type {
   VolatilePriorityQueue,
   VolatileTree,
 } from '../keepr/index.js';
+import type { StateOptions } from '../state/open-state.js';
+import type { StateView } from '../state/state-view.js';
+import type { VersionedState } from '../state/versioned-state.js';
 
 /** A value, or a promise of it: the embedded API answers some calls synchronously. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -70,6 +73,15 @@ export interface VolatilesApi {
   drop(name: string): MaybePromise<boolean>;
 }
 
+/** A read-only view of a versioned state at one committed height, embedded or remote. */
+export type StateViewApi = Pick<StateView, 'height' | 'root' | 'trees' | 'get' | 'range' | 'prove' | 'proof'>;
+
+/** A versioned state, embedded or remote (pruning and audit are `pruneState`/`auditState` embedded, methods remotely). */
+export interface StateApi extends Pick<VersionedState, 'name' | 'latest' | 'prunedBefore' | 'treeNames' | 'heights' | 'apply' | 'refresh'> {
+  /** A read-only view at a committed height. */
+  at(height: number): StateViewApi;
+}
+
 /** A store, embedded or remote. */
 export interface StoreApi {
   /** A source by name, created on first use unless `create: false`. */
@@ -82,6 +94,14 @@ export interface StoreApi {
   sources(): Promise<string[]>;
   /** Drops a source and its blocks; false when it did not exist. */
   dropSource(name: string): Promise<boolean>;
+  /** A versioned state by name, created on first use unless `create: false` (`STATE_NOT_FOUND`). */
+  state(name: string, options?: StateOptions): Promise<StateApi>;
+  /** True when the state exists. */
+  hasState(name: string): Promise<boolean>;
+  /** Names of all versioned states, sorted. */
+  states(): Promise<string[]>;
+  /** Drops a state with all its heights; false when it did not exist. */
+  dropState(name: string): Promise<boolean>;
   /** Numbers about the store. */
   stats(): Promise<StoreStats>;
   /** RAM-only containers. */

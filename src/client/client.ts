@@ -6,9 +6,12 @@
 import { KeeprError } from '../errors.js';
 import type { SourceOptions, StoreStats } from '../keepr/index.js';
 import { assertName } from '../keepr/names.js';
+import { statePath } from '../server/state-wire.js';
+import type { StateOptions } from '../state/open-state.js';
 import type { StoreApi } from './api.js';
 import { hasCode, Transport } from './http.js';
 import { RemoteSource, sourcePath } from './remote-source.js';
+import { RemoteState } from './remote-state.js';
 import { RemoteVolatiles } from './remote-volatiles.js';
 
 /** Options of {@link connect}. */
@@ -27,6 +30,7 @@ export class KeeprClient implements StoreApi, AsyncDisposable {
   readonly volatiles: RemoteVolatiles;
   readonly #http: Transport;
   readonly #sources = new Map<string, RemoteSource>();
+  readonly #states = new Map<string, RemoteState>();
 
   /** @internal Use {@link connect}. */
   constructor(http: Transport) {
@@ -103,6 +107,64 @@ export class KeeprClient implements StoreApi, AsyncDisposable {
     }
   }
 
+  #stateHandle(name: string, summary: unknown): RemoteState {
+    const state: RemoteState = new RemoteState(this.#http, name, summary, () => {
+      if (this.#states.get(name) === state) this.#states.delete(name);
+    });
+    this.#states.set(name, state);
+    return state;
+  }
+
+  /**
+   * The versioned state `name`, created on first use unless `create: false` (then
+   * `STATE_NOT_FOUND`); creating needs the admin role. One handle per name, as embedded.
+   */
+  async state(name: string, options: StateOptions = {}): Promise<RemoteState> {
+    assertName(name, 'state');
+    this.#http.assertOpen();
+    const cached = this.#states.get(name);
+    if (cached !== undefined) return cached;
+    let summary: unknown;
+    try {
+      summary = await this.#http.json('GET', statePath(name));
+    } catch (err) {
+      if (!hasCode(err, 'STATE_NOT_FOUND') || options.create === false) throw err;
+      // PUT answers the summary whether it created the state or someone else did meanwhile.
+      summary = await this.#http.json('PUT', statePath(name));
+    }
+    return this.#states.get(name) ?? this.#stateHandle(name, summary);
+  }
+
+  /** True when the state exists. */
+  async hasState(name: string): Promise<boolean> {
+    assertName(name, 'state');
+    try {
+      await this.#http.send('GET', statePath(name));
+      return true;
+    } catch (err) {
+      if (hasCode(err, 'STATE_NOT_FOUND')) return false;
+      throw err;
+    }
+  }
+
+  /** Names of all versioned states, sorted. */
+  async states(): Promise<string[]> {
+    return ((await this.#http.json('GET', '/v1/states')) as { states: string[] }).states;
+  }
+
+  /** Drops a state with all its heights (admin role); false when it did not exist. */
+  async dropState(name: string): Promise<boolean> {
+    assertName(name, 'state');
+    this.#states.delete(name);
+    try {
+      await this.#http.send('DELETE', statePath(name));
+      return true;
+    } catch (err) {
+      if (hasCode(err, 'STATE_NOT_FOUND')) return false;
+      throw err;
+    }
+  }
+
   /** Numbers about the server's store. */
   async stats(): Promise<StoreStats> {
     return (await this.#http.json('GET', '/v1/stats')) as StoreStats;
@@ -111,6 +173,7 @@ export class KeeprClient implements StoreApi, AsyncDisposable {
   /** Closes the client (not the server's store); later calls fail with `STORE_CLOSED`. Idempotent. */
   async close(): Promise<void> {
     this.#sources.clear();
+    this.#states.clear();
     this.#http.close();
   }
 

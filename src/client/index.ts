@@ -5,11 +5,23 @@
 export { connect, KeeprClient, type ConnectOptions } from './client.js';
 export { RemoteSource, RemoteBatch } from './remote-source.js';
 export { RemoteVolatiles, RemoteVolatileMap, RemoteVolatileDeque, RemoteVolatilePriorityQueue, RemoteVolatileTree } from './remote-volatiles.js';
+export { RemoteState, RemoteStateView } from './remote-state.js';
 export { errorFromResponse } from './http.js';
+// Proofs are checked on the client's side, against a root it trusts, without trusting the server.
+export { verifyProof, decodeProof, encodeProof, type StateProof, type ProvenValue } from '../state/state-proof.js';
+export type { CommitResult } from '../state/state-commit.js';
+export type { StateChange } from '../state/state-working.js';
+export type { StateRangeOptions, StateValue } from '../state/state-view.js';
+export type { ApplyOptions, HeightsOptions } from '../state/versioned-state.js';
+export type { StateOptions } from '../state/open-state.js';
+export type { PruneOptions, PruneReport } from '../state/state-prune.js';
+export type { AuditProblem, AuditReport } from '../state/state-audit.js';
 export type {
   BatchApi,
   MaybePromise,
   SourceApi,
+  StateApi,
+  StateViewApi,
   StoreApi,
   VolatileDequeApi,
   VolatileMapApi,

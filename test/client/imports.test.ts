@@ -29,7 +29,12 @@ describe('keepr/client', () => {
   it('imports neither the engines, the server nor Fastify', () => {
     const [files, packages] = graph('client/index.ts');
     expect(files).toContain('client/remote-source.ts');
-    expect(files.filter((f) => f.startsWith('engine/') || (f.startsWith('server/') && f !== 'server/batch-wire.ts') || f === 'keepr/store.ts')).toEqual([]);
+    expect(files).toContain('client/remote-state.ts');
+    // The two wire modules the server shares with the client import nothing from Fastify.
+    const wire = new Set(['server/batch-wire.ts', 'server/state-wire.ts']);
+    expect(files.filter((f) => f.startsWith('engine/') || (f.startsWith('server/') && !wire.has(f)) || f === 'keepr/store.ts')).toEqual([]);
+    // Versioned state: only the pure parts (hashing, proofs, key checks), never the views or the store.
+    expect(files.filter((f) => f.startsWith('state/')).sort()).toEqual(['state/state-hash.ts', 'state/state-proof.ts', 'state/state-records.ts', 'state/state-working.ts']);
     expect(packages.filter((p) => !p.startsWith('node:'))).toEqual([]);
   });
 });
