@@ -6,7 +6,7 @@
 import { Block } from '../block/block.js';
 import type { Engine, EngineEntry, RangeOptions } from '../engine/engine.js';
 import { KeeprError } from '../errors.js';
-import { prefixUpperBound } from '../util/bytes.js';
+import { compareBytes, prefixUpperBound } from '../util/bytes.js';
 import { GROUP_BITS, GROUP_SIZE } from './merkle-tree.js';
 import { BUCKET_BITS, ZERO, bucketHash, bucketOf, keyPath, nodeHash, sameHash, type BucketEntry } from './state-hash.js';
 import { encodeProof, type StateProof } from './state-proof.js';
@@ -163,9 +163,13 @@ export class StateView {
     };
     // The key index lists every key that ever had a value, in key order; each is then read at
     // this height (absent ones are skipped).
-    const lower = options.gte !== undefined ? withBase(options.gte, true) : options.prefix !== undefined ? withBase(options.prefix, false) : base;
-    const upperOf = options.prefix !== undefined ? prefixUpperBound(withBase(options.prefix, false)) : prefixUpperBound(base);
-    const upper = options.lt !== undefined ? withBase(options.lt, true) : upperOf;
+    // All given bounds apply: the tighter of the prefix's bounds and gte / lt.
+    const prefixLower = options.prefix !== undefined ? withBase(options.prefix, false) : base;
+    const prefixUpper = prefixUpperBound(prefixLower);
+    const gte = options.gte !== undefined ? withBase(options.gte, true) : undefined;
+    const lt = options.lt !== undefined ? withBase(options.lt, true) : undefined;
+    const lower = gte !== undefined && compareBytes(gte, prefixLower) > 0 ? gte : prefixLower;
+    const upper = lt !== undefined && (prefixUpper === undefined || compareBytes(lt, prefixUpper) < 0) ? lt : prefixUpper;
     const out: [Uint8Array, StateValue][] = [];
     const reverse = options.reverse === true;
     let from: RangeOptions = { gte: lower, ...(upper === undefined ? {} : { lt: upper }) };

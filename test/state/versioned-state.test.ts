@@ -117,6 +117,12 @@ describe('versioned state', () => {
     expect(await keys(1, { prefix: 'c/' })).toEqual(['c/2', 'c/3']);
     expect(await keys(0, { gte: 'b', lt: 'd' })).toEqual(['b', 'c/1', 'c/2']);
     expect(await keys(1, { reverse: true, limit: 2 })).toEqual(['d', 'c/3']);
+    // Every bound applies: a prefix with gte or lt never widens the range.
+    expect(await keys(1, { prefix: 'c/', lt: 'z' })).toEqual(['c/2', 'c/3']);
+    expect(await keys(1, { prefix: 'c/', gte: 'a' })).toEqual(['c/2', 'c/3']);
+    expect(await keys(1, { prefix: 'c/', gte: 'c/3' })).toEqual(['c/3']);
+    expect(await keys(1, { prefix: 'c/', lt: 'c/3' })).toEqual(['c/2']);
+    expect(await keys(1, { gte: 'c', lt: 'b' })).toEqual([]);
   });
 
   it('ranges over more keys than one index chunk, with deletions, limits and reverse', async () => {
