@@ -61,6 +61,7 @@ export const ERROR_CODES = {
 
   // Versioned state
   STATE_NOT_FOUND: { status: 404, description: 'No versioned state with this name exists (and it was not to be created).' },
+  STATE_KEY_NOT_FOUND: { status: 404, description: 'The key has no value in the tree at that height (a proof of its absence is still available).' },
   STATE_HEIGHT_EXISTS: { status: 409, description: 'A different change set was committed at this height already (re-applying the same one is fine).' },
   STATE_HEIGHT_PRUNED: { status: 410, description: 'The height was pruned: its values, nodes and proofs are gone.' },
   STATE_HEIGHT_UNKNOWN: { status: 404, description: 'No height with this number was committed.' },

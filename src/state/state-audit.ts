@@ -5,7 +5,7 @@
  * records shows up as a problem naming the height and the key or node it belongs to.
  */
 import { GROUP_BITS, GROUP_SIZE, MerkleTree, changedGroups, isGroupLevel, nodeId, type PathChange } from './merkle-tree.js';
-import { ZERO, keyPath, sameHash, stateRoot, valueHash, type BucketEntry } from './state-hash.js';
+import { BUCKET_BITS, ZERO, bucketOf, keyPath, sameHash, stateRoot, valueHash, type BucketEntry } from './state-hash.js';
 import { TAG, decodeEntry, heightKey, decodeHeight, decodeGroup, heightOfKey, keyOfIndexRecord, keyPathOfEntry, versionOf, type HeightRecord } from './state-records.js';
 import { readMeta, type StateMeta } from './state-meta.js';
 import type { StateContext } from './state-view.js';
@@ -22,6 +22,12 @@ export interface AuditProblem {
   /** The key path (hex) for value problems. */
   readonly keyPath?: string;
   readonly node?: { readonly level: number; readonly index: number };
+  /**
+   * For a level-8 group record that disagrees: the entries in force at that height (written at
+   * it, after the first retained height) below each level-12 node whose hash disagrees. One of
+   * them, or the record itself, was changed; with a single suspect that is usually the key.
+   */
+  readonly suspects?: readonly { readonly keyPath: string; readonly key?: string }[];
   readonly record?: string;
 }
 
@@ -113,7 +119,8 @@ export async function auditState(ctx: StateContext): Promise<AuditReport> {
   if (latest === undefined ? heightList.length > 0 : heightList.at(-1) !== latest || heightList[0] !== from) {
     problems.push({ problem: 'meta heights do not match the height records', record: 'meta' });
   }
-  for (const [id] of names) replayTree(id, treeName(id), entries, nodes, heights, heightList, problems);
+  const keyOf = (tree: number, kh: Uint8Array): Uint8Array | undefined => keys.get(`${tree}:${hex(kh)}`);
+  for (const [id] of names) replayTree(id, treeName(id), entries, nodes, heights, heightList, keyOf, problems);
   // State roots: recomputed from the tree roots each height record lists, under the meta's names;
   // change counts: the entries written at each height.
   const counts = new Map<number, number>();
@@ -140,6 +147,7 @@ function replayTree(
   nodes: Map<string, Versioned<Uint8Array[]>>,
   heights: Map<number, HeightRecord>,
   heightList: number[],
+  keyOf: (tree: number, kh: Uint8Array) => Uint8Array | undefined,
   problems: AuditProblem[],
 ): void {
   if (heightList.length === 0) return;
@@ -184,9 +192,25 @@ function replayTree(
     const level = n.level - GROUP_BITS;
     if (level >= 0 && isGroupLevel(level)) groups.add(nodeId(level, n.index >>> GROUP_BITS));
   }
+  const mismatch = (height: number, level: number, index: number, stored: readonly Uint8Array[], computed: readonly Uint8Array[], candidates: readonly PathChange[]): AuditProblem => {
+    const problem: AuditProblem = { problem: 'node mismatch', height, tree: name, node: { level, index } };
+    if (level !== BUCKET_BITS - 2 * GROUP_BITS) return problem;
+    // The level-12 children that disagree narrow it down to the entries below them.
+    const bad = new Set<number>();
+    for (let j = 0; j < GROUP_SIZE; j++) if (!sameHash(stored[j] ?? ZERO, computed[j]!)) bad.add(index * GROUP_SIZE + j);
+    const suspects = candidates
+      .filter((c) => bad.has(bucketOf(c.kh) >>> GROUP_BITS))
+      .map((c) => {
+        const key = keyOf(tree, c.kh);
+        return { keyPath: hex(c.kh), ...(key === undefined ? {} : { key: hex(key) }) };
+      });
+    return { ...problem, suspects };
+  };
   for (const id of groups) {
     const { level, index } = at(id);
-    if (!sameGroup(inForce(id, first), state.groupHashes(level, index))) problems.push({ problem: 'node mismatch', height: first, tree: name, node: { level, index } });
+    const computed = state.groupHashes(level, index);
+    const stored = inForce(id, first);
+    if (!sameGroup(stored, computed)) problems.push(mismatch(first, level, index, stored, computed, initial));
   }
   checkRoot(heights.get(first), tree, name, state.root, first, problems);
   for (const height of heightList.slice(1)) {
@@ -196,7 +220,7 @@ function replayTree(
       const id = nodeId(level, index);
       changed.add(id);
       const record = nodes.get(nodeKey(tree, level, index, height));
-      if (record === undefined || !sameGroup(record.item, hashes)) problems.push({ problem: 'node mismatch', height, tree: name, node: { level, index } });
+      if (record === undefined || !sameGroup(record.item, hashes)) problems.push(mismatch(height, level, index, record?.item ?? EMPTY_GROUP, hashes, byHeight.get(height) ?? []));
     }
     for (const [id, versions] of stored) {
       if (!changed.has(id) && versions.some((v) => v.version === height)) problems.push({ problem: 'node record without change', height, tree: name, node: at(id) });

@@ -96,8 +96,8 @@ describe('keepr state commit, ls and get', () => {
     const cases: [string[], number, string][] = [
       [['state', 'get', 'ghost', 'apps', 'k1'], 2, 'STATE_NOT_FOUND'],
       [['state', 'ls', 'ghost'], 2, 'STATE_NOT_FOUND'],
-      [['state', 'get', 'chain', 'apps', 'relay'], 2, 'BLOCK_NOT_FOUND'],
-      [['state', 'get', 'chain', 'nope', 'k1'], 2, 'BLOCK_NOT_FOUND'],
+      [['state', 'get', 'chain', 'apps', 'relay'], 2, 'STATE_KEY_NOT_FOUND'],
+      [['state', 'get', 'chain', 'nope', 'k1'], 2, 'STATE_KEY_NOT_FOUND'],
       [['state', 'get', 'chain', 'apps', 'k1', '--height', '9'], 2, 'STATE_HEIGHT_UNKNOWN'],
       [['state', 'prove', 'chain', 'apps', 'k1', '--height', '9'], 2, 'STATE_HEIGHT_UNKNOWN'],
       [['state', 'get', 'chain', 'apps', 'k1', '--height', '-1'], 1, 'ARGUMENT_INVALID'],

@@ -68,6 +68,12 @@ describe('state audit', () => {
       // Located: each problem names a height, or the record it could not decode.
       for (const problem of report.problems) expect(problem.height !== undefined || problem.record !== undefined, where).toBe(true);
       expect(report.problems.some((p) => p.key !== undefined || p.keyPath !== undefined || p.node !== undefined || p.record !== undefined || p.problem.includes('root'))).toBe(true);
+      if (onValue && key[0] === 0x45) {
+        // A changed value is located to its key path, directly or as a suspect of the node above.
+        const kh = Buffer.from(key.subarray(3, 35)).toString('hex');
+        const located = report.problems.some((p) => p.keyPath === kh || p.record !== undefined || (p.suspects ?? []).some((x) => x.keyPath === kh));
+        expect(located, `${where}: ${JSON.stringify(report.problems)}`).toBe(true);
+      }
       await restore();
       flips++;
     }

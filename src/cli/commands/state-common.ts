@@ -60,7 +60,7 @@ export function hex(bytes: Uint8Array): string {
  * so it is BLOCK_NOT_FOUND (exit 2), the code `keepr get` uses for a missing key.
  */
 export function keyNotFound(name: string, tree: string, key: string, height: number): KeeprError {
-  return new KeeprError('BLOCK_NOT_FOUND', `no value under key ${JSON.stringify(key)} in tree ${JSON.stringify(tree)} of state ${JSON.stringify(name)} at height ${height}`, {
+  return new KeeprError('STATE_KEY_NOT_FOUND', `no value under key ${JSON.stringify(key)} in tree ${JSON.stringify(tree)} of state ${JSON.stringify(name)} at height ${height}`, {
     details: { state: name, tree, key, height },
   });
 }

@@ -82,7 +82,7 @@ export async function auditStates(store: Store, names: readonly string[]): Promi
   return reports;
 }
 
-/** One audit problem as a `BAD` line: `BAD <tab> state:<name> <tab> height=… tree=… key=… <tab> problem`. */
+/** One audit problem as a `BAD` line: `BAD <tab> state:<name> <tab> height=… tree=… key=… suspects=… <tab> problem`. */
 export function formatProblem(state: string, p: AuditProblem): string {
   const where = [
     p.height === undefined ? undefined : `height=${p.height}`,
@@ -91,6 +91,7 @@ export function formatProblem(state: string, p: AuditProblem): string {
     p.keyPath === undefined ? undefined : `keyPath=${p.keyPath}`,
     p.node === undefined ? undefined : `node=${p.node.level}/${p.node.index}`,
     p.record === undefined ? undefined : `record=${p.record}`,
+    p.suspects === undefined || p.suspects.length === 0 ? undefined : `suspects=${p.suspects.map((x) => x.key ?? `keyPath:${x.keyPath}`).join(',')}`,
   ].filter((part) => part !== undefined);
   return `BAD\tstate:${state}\t${where.length === 0 ? '-' : where.join(' ')}\t${p.problem}`;
 }
