@@ -208,6 +208,10 @@ export const auditAnswerSchema = {
           keyPath: { type: 'string' },
           node: { type: 'object', properties: { level: { type: 'integer' }, index: { type: 'integer' } } },
           record: { type: 'string' },
+          suspects: {
+            type: 'array',
+            items: { type: 'object', properties: { keyPath: { type: 'string' }, key: { type: 'string' } }, required: ['keyPath'] },
+          },
         },
         required: ['problem'],
       },

@@ -223,7 +223,11 @@ function replayTree(
       if (record === undefined || !sameGroup(record.item, hashes)) problems.push(mismatch(height, level, index, record?.item ?? EMPTY_GROUP, hashes, byHeight.get(height) ?? []));
     }
     for (const [id, versions] of stored) {
-      if (!changed.has(id) && versions.some((v) => v.version === height)) problems.push({ problem: 'node record without change', height, tree: name, node: at(id) });
+      const written = changed.has(id) ? undefined : versions.find((v) => v.version === height);
+      if (written !== undefined) {
+        const { level, index } = at(id);
+        problems.push({ ...mismatch(height, level, index, written.item, state.groupHashes(level, index), byHeight.get(height) ?? []), problem: 'node record without change' });
+      }
     }
     state.apply(delta);
     checkRoot(heights.get(height), tree, name, state.root, height, problems);

@@ -198,11 +198,20 @@ describe('states over HTTP', () => {
     expect(await code('/v1/states/missing/heights/0')).toEqual([404, 'STATE_NOT_FOUND']);
   });
 
-  it('audits a state', async () => {
-    const { app } = await chainServer();
+  it('audits a state, naming the key of a changed value', async () => {
+    const { app, store } = await chainServer();
     const res = await app.inject({ method: 'POST', url: '/v1/states/chain/audit' });
     expect(res.json()).toMatchObject({ ok: true, heights: 2, problems: [] });
     expect(res.json<{ records: number }>().records).toBeGreaterThan(0);
+    // One byte of bob's value at height 1 changed: the report names bob as the suspect.
+    const ns = 'state:chain';
+    const bob = [...store.engine.rangeSync(ns, { prefix: Uint8Array.of(0x45) })].find((e) => e.value.length > 1 && Buffer.from(e.value).toString().endsWith('b1'))!;
+    const bad = new Uint8Array(bob.value);
+    bad[bad.length - 1]! ^= 1;
+    await store.engine.put(ns, bob.key, bad);
+    const tampered = (await app.inject({ method: 'POST', url: '/v1/states/chain/audit' })).json<{ ok: boolean; problems: { height?: number; suspects?: { key?: string }[] }[] }>();
+    expect(tampered.ok).toBe(false);
+    expect(tampered.problems.some((p) => p.height === 1 && (p.suspects ?? []).some((x) => x.key === Buffer.from('bob').toString('hex')))).toBe(true);
   });
 
   it('seals concurrent commits on consecutive heights', async () => {
