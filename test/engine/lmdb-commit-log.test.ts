@@ -38,6 +38,18 @@ describe('commit log records', () => {
     );
   });
 
+  it('writes a put or delete prefix in place: it decodes as part of the key', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 8 }), fc.uint8Array({ maxLength: 20 }), fc.uint8Array({ maxLength: 20 }), (prefix, key, value) => {
+        const [record] = decodeRecords(encodeRecord(7, [{ type: 'put', prefix, key, value }, { type: 'delete', prefix, key }]));
+        const joined = hex(Buffer.concat([prefix, key]));
+        expect(record!.ops.map((op) => hex(op.key))).toEqual([joined, joined]);
+        expect(record!.ops.every((op) => !('prefix' in op))).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('the portable CRC-32 matches zlib', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2000 }), (data) => {

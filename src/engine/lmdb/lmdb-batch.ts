@@ -84,10 +84,10 @@ export class LmdbBatch {
       const keys = resolved.get(op.namespace)!;
       if (op.type === 'put') {
         db.putSync(keys.key(op.key), op.value);
-        logged.push({ type: 'put', key: keys.fresh(op.key), value: op.value });
+        logged.push({ type: 'put', prefix: keys.start, key: op.key, value: op.value });
       } else {
         db.removeSync(keys.key(op.key));
-        logged.push({ type: 'delete', key: keys.fresh(op.key) });
+        logged.push({ type: 'delete', prefix: keys.start, key: op.key });
       }
     }
     return logged;

@@ -46,9 +46,9 @@ export function syncEnv(db: KeeprLmdb): Promise<void> {
 /** Applies one logged operation inside a write transaction. */
 export function applyLogged(db: KeeprLmdb, op: LoggedOp): void {
   if (op.type === 'put') {
-    db.putSync(op.key, op.value);
+    db.putSync(op.prefix === undefined ? op.key : Buffer.concat([op.prefix, op.key]), op.value);
   } else if (op.type === 'delete') {
-    db.removeSync(op.key);
+    db.removeSync(op.prefix === undefined ? op.key : Buffer.concat([op.prefix, op.key]));
   } else {
     // Collect in chunks before removing: never delete under a live cursor.
     for (;;) {

@@ -14,8 +14,9 @@ import * as zlib from 'node:zlib';
 
 /** A raw LMDB operation as logged (keys include the namespace prefix). */
 export type LoggedOp =
-  | { readonly type: 'put'; readonly key: Uint8Array; readonly value: Uint8Array }
-  | { readonly type: 'delete'; readonly key: Uint8Array }
+  /** `prefix` (the namespace id), when given, comes before `key` in the logged key. */
+  | { readonly type: 'put'; readonly prefix?: Uint8Array; readonly key: Uint8Array; readonly value: Uint8Array }
+  | { readonly type: 'delete'; readonly prefix?: Uint8Array; readonly key: Uint8Array }
   /** Every key from `key` (inclusive) to `end` (exclusive): a dropped namespace. */
   | { readonly type: 'deleteRange'; readonly key: Uint8Array; readonly end: Uint8Array };
 
@@ -50,10 +51,15 @@ export function crc32Portable(data: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
+/** The logged key's length, prefix included. */
+function keyLength(op: LoggedOp): number {
+  return op.type !== 'deleteRange' && op.prefix !== undefined ? op.prefix.length + op.key.length : op.key.length;
+}
+
 /** Encodes one record as a frame. */
 export function encodeRecord(seq: number, ops: readonly LoggedOp[]): Buffer {
   let size = 12;
-  for (const op of ops) size += 5 + op.key.length + (op.type === 'put' ? 4 + op.value.length : op.type === 'deleteRange' ? 4 + op.end.length : 0);
+  for (const op of ops) size += 5 + keyLength(op) + (op.type === 'put' ? 4 + op.value.length : op.type === 'deleteRange' ? 4 + op.end.length : 0);
   const frame = Buffer.allocUnsafe(FRAME_HEADER + size);
   frame.writeUInt32LE(size, 0);
   let at = FRAME_HEADER;
@@ -62,9 +68,15 @@ export function encodeRecord(seq: number, ops: readonly LoggedOp[]): Buffer {
   at += 12;
   for (const op of ops) {
     frame[at] = op.type === 'put' ? PUT : op.type === 'delete' ? DELETE : DELETE_RANGE;
-    frame.writeUInt32LE(op.key.length, at + 1);
-    frame.set(op.key, at + 5);
-    at += 5 + op.key.length;
+    frame.writeUInt32LE(keyLength(op), at + 1);
+    at += 5;
+    // The prefix is written in place: no joined key is built per op.
+    if (op.type !== 'deleteRange' && op.prefix !== undefined) {
+      frame.set(op.prefix, at);
+      at += op.prefix.length;
+    }
+    frame.set(op.key, at);
+    at += op.key.length;
     if (op.type !== 'delete') {
       const tail = op.type === 'put' ? op.value : op.end;
       frame.writeUInt32LE(tail.length, at);
