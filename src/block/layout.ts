@@ -11,7 +11,7 @@
  * All integers are little-endian. Sections start 8-aligned relative to the block start, so a
  * block placed at an 8-aligned address gives aligned typed-array views of its cells.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** The four magic bytes "KPBK". */
 export const MAGIC = Uint8Array.of(0x4b, 0x50, 0x42, 0x4b);
@@ -138,8 +138,23 @@ export function writeHeader(out: Uint8Array, h: Header): void {
   view.setUint32(OFF.reserved, 0, true);
 }
 
+// Blocks up to this size are hashed in one call over a copy: Node's one-shot hash with a latin1
+// result costs a fraction of a streaming Hash object (measured ~0.35 µs against ~1.3 µs of
+// fixed cost), and the copy is cheaper than the difference.
+const ONE_SHOT_MAX = 64 * 1024;
+let scratch = Buffer.allocUnsafe(4096);
+
 /** SHA-256 over the header fields and the body, skipping the hash field itself. */
 export function computeHash(block: Uint8Array): Uint8Array {
+  const size = block.length - (HEADER_BYTES - HASH_OFFSET);
+  if (size <= ONE_SHOT_MAX) {
+    if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
+    scratch.set(block.subarray(0, HASH_OFFSET), 0);
+    scratch.set(block.subarray(HEADER_BYTES), HASH_OFFSET);
+    const out = new Uint8Array(HASH_BYTES);
+    Buffer.from(out.buffer).write(hash('sha256', scratch.subarray(0, size), 'binary'), 0, 'latin1');
+    return out;
+  }
   const h = createHash('sha256');
   h.update(block.subarray(0, HASH_OFFSET));
   h.update(block.subarray(HEADER_BYTES));
