@@ -40,6 +40,11 @@ function result(height: number, root: Uint8Array, names: ReadonlyMap<string, Uin
   return { height, root, rootHex: hex(root), trees: Object.fromEntries([...names].map(([n, r]) => [n, hex(r)])), changes };
 }
 
+/** The first four bytes of a key path as an unsigned number (an order good enough for sorting writes). */
+function prefix32(kh: Uint8Array): number {
+  return ((kh[0]! << 24) | (kh[1]! << 16) | (kh[2]! << 8) | kh[3]!) >>> 0;
+}
+
 /** Plans the commit of `working` as the next height. */
 export async function planCommit(ctx: StateContext, meta: StateMeta, working: Working, height: number, treeOf: (id: number) => Promise<MerkleTree>): Promise<CommitPlan> {
   const ns = ctx.namespace;
@@ -56,7 +61,9 @@ export async function planCommit(ctx: StateContext, meta: StateMeta, working: Wo
     }
     const tree = await treeOf(id);
     const paths: PathChange[] = [];
-    for (const { key, kh, vh, record } of treeChanges.values()) {
+    // Entries go to the engine in key order: neighbouring writes touch the same pages.
+    const sorted = [...treeChanges.values()].sort((a, b) => prefix32(a.kh) - prefix32(b.kh));
+    for (const { key, kh, vh, record } of sorted) {
       const current = tree.valueHash(kh);
       // Only effective changes are stored: a put of the value already there writes nothing.
       if (vh === undefined ? current === undefined : current !== undefined && sameHash(current, vh)) continue;
