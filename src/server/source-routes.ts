@@ -5,12 +5,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Block } from '../block/index.js';
 import { KeeprError } from '../errors.js';
-import { LIST_MAX_LIMIT, type EntriesOptions, type Source, type Store } from '../keepr/index.js';
+import { LIST_MAX_LIMIT, type EntriesOptions, type Store } from '../keepr/index.js';
 import { encodeEntries, BATCH_MEDIA_TYPE } from './batch-wire.js';
 import { encodingOf, renderBlock } from './bodies.js';
 import { acceptsExactly } from './content-types.js';
 import { DEFAULT_ENTRIES_PAGE, ENTRIES_PAGE_BYTES } from './options.js';
 import { binarySchema, blockValueSchema, errorResponses, sourceParamsSchema } from './schemas.js';
+import { sourceStats } from '../keepr/source-stats.js';
 
 const TAGS = ['sources'];
 
@@ -46,19 +47,6 @@ const sourceStatSchema = {
   required: ['source', 'blocks', 'bytes'],
 } as const;
 
-/** Counts a source's blocks and their bytes, one listing page at a time (headers only). */
-async function sourceStats(source: Source): Promise<{ source: string; blocks: number; bytes: number }> {
-  let blocks = 0;
-  let bytes = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await source.list({ limit: LIST_MAX_LIMIT, ...(cursor === undefined ? {} : { cursor }) });
-    blocks += page.items.length;
-    for (const item of page.items) bytes += item.byteLength;
-    cursor = page.cursor;
-  } while (cursor !== undefined);
-  return { source: source.name, blocks, bytes };
-}
 
 /** Registers the source routes and `/v1/stats`. */
 export function registerSourceRoutes(app: FastifyInstance, store: Store): void {

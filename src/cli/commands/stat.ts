@@ -1,24 +1,10 @@
 /** `keepr stat [source]`: store statistics, or a source's block count and bytes. */
 import type { Command } from 'commander';
-import { LIST_MAX_LIMIT, type Source } from '../../keepr/index.js';
+import { sourceStats } from '../../keepr/source-stats.js';
 import { dirOption, printJSON, withStore, writeStdout, type DirOptions } from './common.js';
 
 interface StatOptions extends DirOptions {
   readonly json?: boolean;
-}
-
-/** Counts a source's blocks and their bytes, one listing page at a time (headers only, no data). */
-async function sourceStats(source: Source): Promise<{ source: string; blocks: number; bytes: number }> {
-  let blocks = 0;
-  let bytes = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await source.list({ limit: LIST_MAX_LIMIT, ...(cursor === undefined ? {} : { cursor }) });
-    blocks += page.items.length;
-    for (const item of page.items) bytes += item.byteLength;
-    cursor = page.cursor;
-  } while (cursor !== undefined);
-  return { source: source.name, blocks, bytes };
 }
 
 /** Registers `stat` on the program. */
