@@ -11,9 +11,9 @@ import { sameHash } from './state-hash.js';
 import { MAX_HEIGHT, META_KEY, TAG, decodeEntry, entryHash, heightOfKey, keyPathOfEntry, treePrefix } from './state-records.js';
 import { planCommit, recommit, type CommitResult } from './state-commit.js';
 
-import { StateView, keyBytes, toStateValue, type StateContext, type StateValue } from './state-view.js';
+import { StateView, keyBytes, toStateValue, type StateContext, type StateRangeOptions, type StateValue } from './state-view.js';
 import { readMeta, type StateMeta } from './state-meta.js';
-import { addChange, checkKey, checkTree, copyWorking, makeChange, mapKey, workingOf, type StateChange, type Working } from './state-working.js';
+import { addChange, changesInRange, checkKey, checkTree, copyWorking, makeChange, mapKey, overlayRange, workingOf, type StateChange, type Working } from './state-working.js';
 import { keyPath } from './state-hash.js';
 
 /** Options of {@link VersionedState.heights}. */
@@ -120,6 +120,17 @@ export class VersionedState {
     if (change !== undefined) return change.kind === 'deleted' ? undefined : toStateValue(change.kind, decodeEntry(change.record).value!);
     const height = this.workingHeight;
     return height === 0 ? undefined : this.at(height - 1).get(tree, k);
+  }
+
+  /** Keys and values of `tree` at the working height (its uncommitted writes over the height before), in key order. */
+  async range(tree: string, options: StateRangeOptions = {}): Promise<[Uint8Array, StateValue][]> {
+    checkTree(tree);
+    const limit = options.limit;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new KeeprError('ARGUMENT_INVALID', 'limit must be a non-negative integer');
+    const changes = changesInRange(this.#working, tree, options);
+    const height = this.workingHeight;
+    const committed = height === 0 ? [] : await this.at(height - 1).range(tree, { ...options, ...(limit === undefined ? {} : { limit: limit + changes.length }) });
+    return overlayRange(committed, changes, options);
   }
 
   /** Marks the working changes so far; `rollback(savepoint)` returns to them. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import { open } from '../../src/keepr/index.js';
@@ -142,6 +143,41 @@ describe('versioned state', () => {
     expect(await keys(1, { gte: name(100), lt: name(600) })).toEqual(kept.filter((k) => k >= name(100) && k < name(600)));
     expect(await keys(1, { limit: 0 })).toEqual([]);
     expect(await codeOfAsync(state.at(1).range('t', { limit: -1 }))).toBe('ARGUMENT_INVALID');
+  });
+
+  it('ranges over the working height: its uncommitted writes over the height before, as a model says', async () => {
+    const { state } = await freshState();
+    const keyArb = fc.uint8Array({ minLength: 1, maxLength: 3 }).map((k) => k.map((b) => b % 4));
+    const hex = (k: Uint8Array): string => Buffer.from(k).toString('hex');
+    // The model: key (hex) -> value byte; hex order is byte order.
+    const model = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(keyArb, fc.option(fc.nat(255), { nil: undefined })), { maxLength: 12 }),
+        fc.boolean(),
+        fc.record({ prefix: keyArb, gte: keyArb, lt: keyArb, reverse: fc.boolean(), limit: fc.nat(8) }, { requiredKeys: [] }),
+        async (writes, commitAfter, options) => {
+          for (const [key, value] of writes) {
+            if (value === undefined) {
+              await state.delete('t', key);
+              model.delete(hex(key));
+            } else {
+              await state.put('t', key, Uint8Array.of(value));
+              model.set(hex(key), value);
+            }
+          }
+          const within = (k: string): boolean =>
+            (options.prefix === undefined || k.startsWith(hex(options.prefix))) && (options.gte === undefined || k >= hex(options.gte)) && (options.lt === undefined || k < hex(options.lt));
+          const expected = [...model].filter(([k]) => within(k)).sort(([a], [b]) => (a < b ? -1 : 1));
+          if (options.reverse === true) expected.reverse();
+          const got = await state.range('t', options);
+          expect(got.map(([k, v]) => [hex(k), (v as Uint8Array)[0]])).toEqual(expected.slice(0, options.limit ?? expected.length));
+          if (commitAfter) await state.commit();
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect(await codeOfAsync(state.range('t', { limit: 1.5 }))).toBe('ARGUMENT_INVALID');
   });
 
   it('keeps keys with zero bytes and byte keys apart and in order', async () => {
