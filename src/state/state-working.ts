@@ -4,10 +4,9 @@
  */
 import { Block } from '../block/block.js';
 import { KeeprError } from '../errors.js';
-import { compareBytes } from '../util/bytes.js';
 import { keyPath, valueHash, type ValueKind } from './state-hash.js';
-import { MAX_STATE_KEY_BYTES, decodeEntry, encodeEntry } from './state-records.js';
-import { keyBytes, toStateValue, type StateRangeOptions, type StateValue } from './state-view.js';
+import { MAX_STATE_KEY_BYTES, encodeEntry } from './state-records.js';
+import type { StateValue } from './state-view.js';
 
 /** One change of a change set given to `state.apply()`. */
 export type StateChange =
@@ -101,39 +100,4 @@ export function workingOf(changes: unknown): Working {
 /** A deep copy of a working set (for savepoints). */
 export function copyWorking(working: Working): Working {
   return new Map([...working].map(([t, m]) => [t, new Map(m)]));
-}
-
-/** Whether `key` lies within a range's prefix, gte and lt bounds (all that are given apply). */
-function inBounds(key: Uint8Array, options: StateRangeOptions): boolean {
-  if (options.prefix !== undefined) {
-    const prefix = keyBytes(options.prefix);
-    if (key.length < prefix.length || compareBytes(key.subarray(0, prefix.length), prefix) !== 0) return false;
-  }
-  if (options.gte !== undefined && compareBytes(key, keyBytes(options.gte)) < 0) return false;
-  return options.lt === undefined || compareBytes(key, keyBytes(options.lt)) < 0;
-}
-
-/**
- * A working-height range: `committed` (the height before, read with the same bounds and at least
- * `limit` plus the number of in-bounds changes, so no deletion can pull in an unread key) with
- * the working changes laid over it, in key order (or reverse), at most `limit` entries.
- */
-export function overlayRange(committed: readonly [Uint8Array, StateValue][], changes: readonly Change[], options: StateRangeOptions): [Uint8Array, StateValue][] {
-  const merged = new Map<string, [Uint8Array, StateValue]>();
-  for (const entry of committed) merged.set(Buffer.from(entry[0]).toString('latin1'), entry);
-  for (const change of changes) {
-    const name = Buffer.from(change.key).toString('latin1');
-    if (change.kind === 'deleted') merged.delete(name);
-    else merged.set(name, [new Uint8Array(change.key), toStateValue(change.kind, decodeEntry(change.record).value!)]);
-  }
-  const out = [...merged.values()].sort((a, b) => compareBytes(a[0], b[0]));
-  if (options.reverse === true) out.reverse();
-  return out.slice(0, options.limit ?? out.length);
-}
-
-/** The working changes of `tree` whose keys lie within the range's bounds. */
-export function changesInRange(working: Working, tree: string, options: StateRangeOptions): Change[] {
-  const out: Change[] = [];
-  for (const change of working.get(tree)?.values() ?? []) if (inBounds(change.key, options)) out.push(change);
-  return out;
 }

@@ -13,7 +13,8 @@ import { planCommit, recommit, type CommitResult } from './state-commit.js';
 
 import { StateView, keyBytes, toStateValue, type StateContext, type StateRangeOptions, type StateValue } from './state-view.js';
 import { readMeta, type StateMeta } from './state-meta.js';
-import { addChange, changesInRange, checkKey, checkTree, copyWorking, makeChange, mapKey, overlayRange, workingOf, type StateChange, type Working } from './state-working.js';
+import { addChange, checkKey, checkTree, copyWorking, makeChange, mapKey, workingOf, type StateChange, type Working } from './state-working.js';
+import { changesInRange, overlayRange } from './working-range.js';
 import { keyPath } from './state-hash.js';
 
 /** Options of {@link VersionedState.heights}. */
