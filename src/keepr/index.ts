@@ -17,6 +17,7 @@ export {
   type TransactResult,
   type WriteMode,
 } from './source.js';
+export { sourceStats, type SourceStats } from './source-stats.js';
 export { NAME_RULE, MAX_KEY_BYTES, assertKey, assertName } from './names.js';
 export { Volatiles, type QueueOptions, type Volatile, type VolatileKind } from './volatiles.js';
 export { VolatileMap, type VolatileKeysOptions } from './volatile-map.js';

@@ -5,13 +5,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Block } from '../block/index.js';
 import { KeeprError } from '../errors.js';
-import { LIST_MAX_LIMIT, type EntriesOptions, type Store } from '../keepr/index.js';
+import { LIST_MAX_LIMIT, sourceStats, type EntriesOptions, type Store } from '../keepr/index.js';
 import { encodeEntries, BATCH_MEDIA_TYPE } from './batch-wire.js';
 import { encodingOf, renderBlock } from './bodies.js';
 import { acceptsExactly } from './content-types.js';
 import { DEFAULT_ENTRIES_PAGE, ENTRIES_PAGE_BYTES } from './options.js';
 import { binarySchema, blockValueSchema, errorResponses, sourceParamsSchema } from './schemas.js';
-import { sourceStats } from '../keepr/source-stats.js';
 
 const TAGS = ['sources'];
 
@@ -46,7 +45,6 @@ const sourceStatSchema = {
   properties: { source: { type: 'string' }, blocks: { type: 'integer' }, bytes: { type: 'integer' } },
   required: ['source', 'blocks', 'bytes'],
 } as const;
-
 
 /** Registers the source routes and `/v1/stats`. */
 export function registerSourceRoutes(app: FastifyInstance, store: Store): void {

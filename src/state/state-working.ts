@@ -46,9 +46,9 @@ export function checkKey(key: unknown): Uint8Array {
   return bytes;
 }
 
-/** The key of a working map: the latin1 string of a key path. */
-export function mapKey(kh: Uint8Array): string {
-  return Buffer.from(kh.buffer, kh.byteOffset, kh.byteLength).toString('latin1');
+/** A Map key for bytes (a key path or a key): their latin1 string, read without a copy. */
+export function mapKey(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /** Encodes a put (value given) or a delete (value undefined) of `key`. */

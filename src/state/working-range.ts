@@ -1,17 +1,20 @@
 /** Ranges at the working height: the working changes laid over the height before. */
-import { compareBytes } from '../util/bytes.js';
+import { compareBytes, copyBytes, hasPrefix } from '../util/bytes.js';
 import { decodeEntry } from './state-records.js';
 import { keyBytes, toStateValue, type StateRangeOptions, type StateValue } from './state-view.js';
-import type { Change, Working } from './state-working.js';
+import { mapKey, type Change, type Working } from './state-working.js';
 
-/** Whether `key` lies within a range's prefix, gte and lt bounds (all that are given apply). */
-function inBounds(key: Uint8Array, options: StateRangeOptions): boolean {
-  if (options.prefix !== undefined) {
-    const prefix = keyBytes(options.prefix);
-    if (key.length < prefix.length || compareBytes(key.subarray(0, prefix.length), prefix) !== 0) return false;
+/** The working changes of `tree` whose keys lie within every bound the range gives. */
+export function changesInRange(working: Working, tree: string, options: StateRangeOptions): Change[] {
+  const prefix = options.prefix === undefined ? undefined : keyBytes(options.prefix);
+  const gte = options.gte === undefined ? undefined : keyBytes(options.gte);
+  const lt = options.lt === undefined ? undefined : keyBytes(options.lt);
+  const out: Change[] = [];
+  for (const change of working.get(tree)?.values() ?? []) {
+    const { key } = change;
+    if ((prefix === undefined || hasPrefix(key, prefix)) && (gte === undefined || compareBytes(key, gte) >= 0) && (lt === undefined || compareBytes(key, lt) < 0)) out.push(change);
   }
-  if (options.gte !== undefined && compareBytes(key, keyBytes(options.gte)) < 0) return false;
-  return options.lt === undefined || compareBytes(key, keyBytes(options.lt)) < 0;
+  return out;
 }
 
 /**
@@ -21,20 +24,13 @@ function inBounds(key: Uint8Array, options: StateRangeOptions): boolean {
  */
 export function overlayRange(committed: readonly [Uint8Array, StateValue][], changes: readonly Change[], options: StateRangeOptions): [Uint8Array, StateValue][] {
   const merged = new Map<string, [Uint8Array, StateValue]>();
-  for (const entry of committed) merged.set(Buffer.from(entry[0]).toString('latin1'), entry);
+  for (const entry of committed) merged.set(mapKey(entry[0]), entry);
   for (const change of changes) {
-    const name = Buffer.from(change.key).toString('latin1');
+    const name = mapKey(change.key);
     if (change.kind === 'deleted') merged.delete(name);
-    else merged.set(name, [new Uint8Array(change.key), toStateValue(change.kind, decodeEntry(change.record).value!)]);
+    else merged.set(name, [copyBytes(change.key), toStateValue(change.kind, decodeEntry(change.record).value!)]);
   }
   const out = [...merged.values()].sort((a, b) => compareBytes(a[0], b[0]));
   if (options.reverse === true) out.reverse();
   return out.slice(0, options.limit ?? out.length);
-}
-
-/** The working changes of `tree` whose keys lie within the range's bounds. */
-export function changesInRange(working: Working, tree: string, options: StateRangeOptions): Change[] {
-  const out: Change[] = [];
-  for (const change of working.get(tree)?.values() ?? []) if (inBounds(change.key, options)) out.push(change);
-  return out;
 }

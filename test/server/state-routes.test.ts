@@ -262,7 +262,7 @@ describe('states over HTTP', () => {
       // Under a writer that never pauses a commit may still lose every retry: then it is a 409 and wrote nothing.
       const landed = answers.map((a) => a.statusCode === 200);
       for (const a of answers) if (a.statusCode !== 200) expect(a.json<{ code: string }>().code).toBe('STATE_HEIGHT_EXISTS');
-      expect(landed.filter(Boolean).length).toBeGreaterThan(0);
+      expect(landed.filter(Boolean).length).toBeGreaterThan(10);
       await theirs.refresh();
       const latest = 2 + 20 + landed.filter(Boolean).length;
       expect(theirs.latest).toBe(latest);

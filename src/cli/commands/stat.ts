@@ -1,6 +1,6 @@
 /** `keepr stat [source]`: store statistics, or a source's block count and bytes. */
 import type { Command } from 'commander';
-import { sourceStats } from '../../keepr/source-stats.js';
+import { sourceStats } from '../../keepr/index.js';
 import { dirOption, printJSON, withStore, writeStdout, type DirOptions } from './common.js';
 
 interface StatOptions extends DirOptions {
