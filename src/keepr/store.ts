@@ -34,8 +34,8 @@ export interface OpenOptions {
   readonly cache?: false | CacheOptions;
   /** LMDB only: compress values of at least `threshold` bytes (off by default; see docs/operations.md). */
   readonly compression?: false | { readonly threshold: number };
-  /** LMDB only: durability through keepr's commit log (default) or LMDB's own per-commit sync. */
-  readonly commitLog?: boolean;
+  /** LMDB only: replay a damaged commit log up to the damage instead of refusing to open (see docs/operations.md). */
+  readonly salvage?: boolean;
   /** LMDB only: initial map size in bytes (it grows on demand). */
   readonly mapSize?: number;
   /** LMDB only: how often LMDB is synced and covered commit-log segments deleted (default 1,000 ms). */
@@ -63,7 +63,7 @@ export interface StoreStats {
 /** Engine namespace that holds a source's blocks. */
 const SOURCE_NS = 'src:';
 
-const LMDB_ONLY = ['flushDelayMs', 'compression', 'commitLog', 'mapSize', 'checkpointMs', 'segmentBytes'] as const;
+const LMDB_ONLY = ['flushDelayMs', 'compression', 'salvage', 'mapSize', 'checkpointMs', 'segmentBytes'] as const;
 const OPTION_KEYS = new Set<string>(['engine', 'durability', 'cache', ...LMDB_ONLY]);
 
 function invalid(option: string, message: string): KeeprError {
@@ -81,7 +81,7 @@ function engineFor(path: string | undefined, options: OpenOptions, durability: D
   if (typeof path !== 'string' || path.length === 0) throw invalid('path', 'the lmdb engine needs a directory path');
   // Pass on only what was given, so the engine's defaults apply to the rest.
   const given = Object.fromEntries(LMDB_ONLY.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]));
-  return new LmdbEngine({ path: resolve(path), durability: durability === 'transient' ? 'none' : durability, ...given });
+  return new LmdbEngine({ path: resolve(path), durability: durability === 'write-cache' ? 'write-cache' : 'sync', ...given });
 }
 
 function cacheFor(engine: Engine, options: OpenOptions, durability: Durability): StoreCache | undefined {

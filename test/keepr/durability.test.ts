@@ -69,7 +69,7 @@ async function presentBatches(source: Source): Promise<Set<number>> {
 const MODES: readonly [string, OpenOptions][] = [
   ['sync (commit log)', { checkpointMs: 30, segmentBytes: 64 * 1024 }],
   ['write-cache', { durability: 'write-cache', flushDelayMs: FLUSH_DELAY_MS }],
-  ['sync (LMDB own sync, no commit log)', { commitLog: false }],
+  ['sync (defaults: recovery restores the last checkpoint and replays the log)', {}],
 ];
 
 describe('durability under SIGKILL', () => {

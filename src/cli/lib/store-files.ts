@@ -3,10 +3,11 @@
  * through the engine, and replacing a store's data file with a checked copy. Replacing is only
  * safe when no other process has the store open (LMDB maps the file), so it is refused then.
  */
-import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { open as openLmdb } from 'lmdb';
 import { LMDB_FILE_NAME, LOG_DIR_NAME } from '../../engine/lmdb/lmdb-engine-config.js';
+import { isLive, listWriters } from '../../engine/lmdb/writer-registry.js';
 import { KeeprError } from '../../errors.js';
 import { copyStore, open, type DumpSummary, type Store } from '../../keepr/index.js';
 import { verifyStore, type VerifyReport } from './verify-store.js';
@@ -36,16 +37,13 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Ids of other live processes that have the store open, from two traces: the commit-log folders
- * (`wal/<pid>-<random>`) keepr processes keep while open, and LMDB's reader table (any process
+ * Ids of other live processes that have the store open, from two traces: the writer folders
+ * (`wal/<pid>.<start>.<boot>.<nonce>`) keepr processes keep while open, and LMDB's reader table (any process
  * that has read the store, keepr or not, while it still has it open).
  */
 export async function storeUsers(dir: string): Promise<number[]> {
   const pids = new Set<number>();
-  for (const name of await readdir(join(dir, LOG_DIR_NAME)).catch(() => [] as string[])) {
-    const pid = Number(/^(\d+)-[0-9a-f]+$/.exec(name)?.[1] ?? NaN);
-    if (Number.isInteger(pid)) pids.add(pid);
-  }
+  for (const writer of listWriters(join(dir, LOG_DIR_NAME))) if (isLive(writer)) pids.add(writer.pid);
   if ((await storeFileSize(dir)) !== undefined) {
     const db = openLmdb({ path: storeFile(dir), readOnly: true });
     try {

@@ -1,213 +1,173 @@
 /**
- * The commit log: an append-only, group-committed file per writer process. A transaction
- * commits to LMDB (which runs without its own per-commit sync) and appends a record here; in
- * `sync` mode the write is acknowledged once the record is on disk. Every record that arrives
- * while a flush is in flight joins the next one, so concurrent writers share one fdatasync.
- * LMDB is synced at checkpoints, after which older segments are deleted; on open, records
- * newer than LMDB's sequence number are replayed (see lmdb-recovery.ts).
+ * One writer's commit log: segment files of frames (log-record.ts) in `wal/<writer>/`.
+ *
+ * A group of writes is one LMDB transaction and one frame. The frame is written inside that
+ * transaction, before LMDB commits it, into space the segment already owns; in `sync` mode it
+ * is also synced there. So a write that fails (a full disk, an I/O error) rolls the transaction
+ * back and nothing of it is stored; a frame whose transaction then fails to commit is erased
+ * again ({@link CommitLog.discard}). Frames are never appended past what a checkpoint covers
+ * without their group's `synced` mark, which lets recovery tell damage from a torn write.
  */
-import { randomBytes } from 'node:crypto';
-import { fdatasyncSync, writevSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { KeeprError } from '../../errors.js';
+import { closeSync, fdatasyncSync, rmSync, writeSync, writevSync } from 'node:fs';
+import { END_MARKER, sealFrame } from './log-record.js';
 import { SegmentFiles, syncDir, type Segment } from './log-segments.js';
-
-export { listSegments } from './log-segments.js';
-
-/** When an append is acknowledged: once on disk (`sync`) or once in memory (`write-cache`). */
-export type LogDurability = 'sync' | 'write-cache';
 
 /** Options of {@link CommitLog.create}. */
 export interface CommitLogOptions {
-  /** The log root, `<store>/wal`; each writer process gets its own folder inside. */
-  readonly root: string;
-  readonly durability: LogDurability;
-  /** `write-cache`: longest time an acknowledged record waits before its flush starts. */
-  readonly flushDelayMs: number;
+  /** This writer's folder (it exists). */
+  readonly dir: string;
   /** Size of a segment file (the first one of a log is smaller). */
   readonly segmentBytes: number;
 }
 
-interface Waiter {
+/** A frame written but not yet committed or discarded. */
+interface Pending {
+  readonly segment: Segment;
+  readonly at: number;
+  readonly length: number;
   readonly seq: number;
-  readonly resolve: () => void;
-  readonly reject: (err: unknown) => void;
+  synced: boolean;
 }
 
 /** One writer's commit log. */
 export class CommitLog {
   /** This writer's folder. */
   readonly dir: string;
-  readonly #options: CommitLogOptions;
   readonly #files: SegmentFiles;
   readonly #sealed: Segment[] = [];
   #current: Segment;
-  #pending: Buffer[] = [];
-  #waiters: Waiter[] = [];
-  #appendedSeq = 0;
-  #durableSeq = 0;
-  #flushing = false;
-  #timer: NodeJS.Timeout | undefined;
-  #queued = false;
-  #failure: KeeprError | undefined;
+  #pending: Pending | undefined;
+  #appendedSeq: number;
+  #durableSeq: number;
   #closed = false;
 
-  private constructor(options: CommitLogOptions, dir: string, files: SegmentFiles, segment: Segment) {
-    this.#options = options;
+  private constructor(dir: string, files: SegmentFiles, segment: Segment, seq: number) {
     this.dir = dir;
     this.#files = files;
     this.#current = segment;
+    this.#appendedSeq = seq;
+    this.#durableSeq = seq;
   }
 
-  /** Creates this process's writer folder and its first segment, starting after `seq`. */
-  static async create(options: CommitLogOptions, seq: number): Promise<CommitLog> {
-    const dir = join(options.root, `${process.pid}-${randomBytes(4).toString('hex')}`);
-    await mkdir(dir, { recursive: true });
-    await syncDir(options.root);
-    const files = new SegmentFiles(dir, options.segmentBytes);
-    const log = new CommitLog(options, dir, files, await files.first(seq));
-    log.#appendedSeq = seq;
-    log.#durableSeq = seq;
-    return log;
+  /** Creates the log's first segment, for records after `seq` (synchronously). */
+  static create(options: CommitLogOptions, seq: number): CommitLog {
+    const files = new SegmentFiles(options.dir, options.segmentBytes);
+    return new CommitLog(options.dir, files, files.first(seq), seq);
   }
 
-  /** Highest sequence number appended, and highest known to be on disk. */
+  /** Highest sequence number committed to the log. */
   get appendedSeq(): number {
     return this.#appendedSeq;
   }
 
+  /** Highest sequence number known to be on disk. */
   get durableSeq(): number {
     return this.#durableSeq;
   }
 
-  /**
-   * Queues a record. In `sync` mode the promise resolves once it is on disk; in `write-cache`
-   * mode it resolves at once and the flush starts within `flushDelayMs`.
-   */
-  append(frame: Buffer, seq: number): Promise<void> {
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    if (this.#closed) return Promise.reject(new KeeprError('STORE_CLOSED', 'the commit log is closed'));
-    this.#pending.push(frame);
-    this.#appendedSeq = seq;
-    if (this.#options.durability === 'write-cache') {
-      this.#schedule(this.#options.flushDelayMs);
-      return Promise.resolve();
-    }
-    const done = this.#wait(seq);
-    this.#schedule(0);
-    return done;
-  }
-
-  /** Resolves once everything appended so far is on disk (flushing now if need be). */
-  flushed(): Promise<void> {
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    if (this.#durableSeq >= this.#appendedSeq) return Promise.resolve();
-    const done = this.#wait(this.#appendedSeq);
-    this.#schedule(0);
-    return done;
+  /** True when the log has committed frames not yet synced. */
+  get dirty(): boolean {
+    return this.#durableSeq < this.#appendedSeq;
   }
 
   /**
-   * Called after LMDB was synced up to `seq`: seals the current segment when all its records
-   * are covered, and deletes every sealed segment LMDB now holds durably.
+   * Makes room for a frame of `bytes`: true when it fits the current segment, or a ready spare
+   * became the next segment (the current one is synced and sealed first). False when no spare
+   * is ready: call {@link prepare} and try again.
    */
-  async release(seq: number): Promise<void> {
-    if (this.#closed || this.#failure !== undefined) return;
-    let removed = false;
-    while (this.#sealed.length > 0 && this.#sealed[0]!.lastSeq <= seq) {
-      await this.#files.retire(this.#sealed.shift()!);
-      removed = true;
+  reserve(bytes: number): boolean {
+    const need = bytes + END_MARKER.length;
+    if (this.#current.offset + need <= this.#current.size) {
+      // Zero-fill (or recycle) the next segment early, in the background.
+      if (this.#current.offset * 2 > this.#current.size) void this.#files.prepare(need).catch(() => undefined);
+      return true;
     }
-    if (removed) await syncDir(this.dir);
-  }
-
-  /** Flushes, closes the file and, when `remove` is set (LMDB is synced), deletes the folder. */
-  async close(remove: boolean): Promise<void> {
-    if (this.#closed) return;
-    await this.flushed().catch(() => undefined);
-    this.#closed = true;
-    clearTimeout(this.#timer);
-    await this.#files.close();
-    await Promise.all([this.#current, ...this.#sealed.splice(0)].map((segment) => segment.file.close()));
-    if (remove && this.#failure === undefined) await rm(this.dir, { recursive: true, force: true });
-  }
-
-  #wait(seq: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.#waiters.push({ seq, resolve, reject });
-    });
-  }
-
-  /** Starts a flush after `delay` ms (0: on the next turn, so this turn's appends join it). */
-  #schedule(delay: number): void {
-    if (this.#flushing) return; // the running flush loops until nothing is pending
-    if (delay === 0) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-      if (this.#queued) return;
-      // A microtask runs after every continuation already queued, so writers woken by the last
-      // flush append their next records first and share this one.
-      this.#queued = true;
-      queueMicrotask(() => {
-        this.#queued = false;
-        void this.#flush();
-      });
-    } else if (this.#timer === undefined && !this.#queued) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        void this.#flush();
-      }, delay);
-    }
-  }
-
-  async #flush(): Promise<void> {
-    if (this.#flushing || this.#closed) return;
-    this.#flushing = true;
-    try {
-      while (this.#pending.length > 0 && this.#failure === undefined) {
-        const buffers = this.#pending;
-        const upTo = this.#appendedSeq;
-        this.#pending = [];
-        try {
-          const bytes = buffers.reduce((n, b) => n + b.length, 0);
-          if (this.#current.offset + bytes > this.#current.size) await this.#rotate(bytes);
-          // Synchronous on purpose: no thread-pool round trips between the records and their
-          // sync. Every append made while this runs joins the next flush.
-          writevSync(this.#current.file.fd, buffers, this.#current.offset);
-          fdatasyncSync(this.#current.file.fd);
-          this.#current.offset += bytes;
-          // Zero-fill (or recycle) the next segment early, in the background.
-          if (this.#current.offset * 2 > this.#current.size) this.#files.prepareSpare();
-          this.#current.lastSeq = upTo;
-          this.#durableSeq = upTo;
-        } catch (err) {
-          // A log that failed to write cannot promise anything any more: fail every waiter now and
-          // every later write, rather than acknowledging writes that may not be on disk.
-          this.#failure = new KeeprError('ENGINE_FAILURE', `commit log write failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-        }
-        this.#settle();
-      }
-    } finally {
-      this.#flushing = false;
-    }
-    this.#settle();
-  }
-
-  #settle(): void {
-    const keep: Waiter[] = [];
-    for (const w of this.#waiters) {
-      if (this.#failure !== undefined) w.reject(this.#failure);
-      else if (w.seq <= this.#durableSeq) w.resolve();
-      else keep.push(w);
-    }
-    this.#waiters = keep;
-  }
-
-  /** Seals the current segment and continues in the next, large enough for `bytes`. */
-  async #rotate(bytes: number): Promise<void> {
-    const next = await this.#files.next(this.#current.lastSeq + 1, this.#current.lastSeq, bytes);
+    if (!this.#files.ready(need)) return false;
+    // Everything in a sealed segment is on disk: recovery treats any bad frame there as damage.
+    this.sync();
+    const next = this.#files.take(this.#current.lastSeq, need);
+    if (next === undefined) return false;
     this.#sealed.push(this.#current);
     this.#current = next;
+    return true;
+  }
+
+  /** Prepares a spare segment of at least `bytes` off the main thread (rejects on a full disk). */
+  prepare(bytes: number): Promise<void> {
+    return this.#files.prepare(bytes + END_MARKER.length);
+  }
+
+  /**
+   * Writes a frame (and the end marker after it) at the end of the current segment, which must
+   * have room ({@link reserve}). Throws on any write error; until {@link commit} or
+   * {@link discard}, the frame does not count as written.
+   */
+  write(frame: Buffer, seq: number): void {
+    const segment = this.#current;
+    sealFrame(frame, segment.synced);
+    this.#pending = { segment, at: segment.offset, length: frame.length, seq, synced: false };
+    const written = writevSync(segment.fd, [frame, END_MARKER], segment.offset);
+    if (written !== frame.length + END_MARKER.length) throw Object.assign(new Error('short write to the commit log'), { code: 'EIO' });
+  }
+
+  /** The pending frame's transaction committed: it is now part of the log. */
+  commit(): void {
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    this.#pending = undefined;
+    pending.segment.offset = pending.at + pending.length;
+    pending.segment.lastSeq = pending.seq;
+    this.#appendedSeq = pending.seq;
+    if (pending.synced) this.#durableSeq = pending.seq;
+  }
+
+  /**
+   * The pending frame's transaction did not commit: zero its header and sync, so recovery
+   * never replays a write that was refused (its sequence number goes to the next commit).
+   */
+  discard(): void {
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    this.#pending = undefined;
+    writeSync(pending.segment.fd, Buffer.alloc(16), 0, 16, pending.at);
+    fdatasyncSync(pending.segment.fd);
+    pending.segment.synced = Math.min(pending.segment.synced, pending.at);
+  }
+
+  /** Syncs every frame written so far (committed, and a pending one) to disk. */
+  sync(): void {
+    const segment = this.#current;
+    fdatasyncSync(segment.fd);
+    const pending = this.#pending;
+    if (pending?.segment === segment) {
+      pending.synced = true;
+      segment.synced = pending.at + pending.length;
+    } else {
+      segment.synced = segment.offset;
+    }
+    this.#durableSeq = this.#appendedSeq;
+  }
+
+  /** Retires (recycles or deletes) every sealed segment whose records are all at most `seq`. */
+  release(seq: number): void {
+    if (this.#closed) return;
+    let removed = false;
+    while (this.#sealed.length > 0 && this.#sealed[0]!.lastSeq <= seq) {
+      this.#files.retire(this.#sealed.shift()!);
+      removed = true;
+    }
+    if (removed) syncDir(this.dir);
+  }
+
+  /** Closes the files and deletes every segment (a checkpoint must cover all of them). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#files.close();
+    for (const segment of [...this.#sealed.splice(0), this.#current]) {
+      closeSync(segment.fd);
+      rmSync(segment.path, { force: true });
+    }
+    syncDir(this.dir);
   }
 }

@@ -49,6 +49,10 @@ export class LmdbBatch {
   /** Transaction body; returns ABORT to roll back, else the raw operations for the commit log. */
   run(db: KeeprLmdb, remember: RememberNamespace): LoggedOp[] | typeof ABORT {
     const ops = this.#ops;
+    // A group that found no room in the log runs again: start from a clean slate.
+    this.#missing = undefined;
+    this.#failedCheck = -1;
+    this.#thrown = undefined;
     // Namespaces are resolved inside the transaction: the registry may have changed since the
     // cache was filled (drops and creates by this or another process).
     const resolved = new Map<string, NamespaceKeys>();

@@ -1,27 +1,37 @@
 /**
- * The LMDB write path. Every write transaction bumps a sequence number stored in LMDB, so
- * LMDB always says how far it got and this process can tell when another one committed.
+ * The LMDB write path. Writes submitted in one event-loop turn run, from a macrotask, as one
+ * synchronous LMDB transaction (checks, writes, a sequence-number bump) under LMDB's
+ * cross-process write lock, with LMDB's own sync off. Inside that transaction, before LMDB
+ * commits, the group's frame goes into this writer's commit log, and in `sync` mode it is synced
+ * there: a write that fails on the way (a full disk, an I/O error) is rolled back whole.
  *
- * With the commit log (the default), each write runs as one synchronous LMDB transaction
- * (checks, writes, sequence bump): ordered and checked under LMDB's cross-process write lock
- * and visible to every reader at once, while LMDB itself does not sync at commit. Durability
- * comes from the log (`sync`: acknowledged after the record's fdatasync, shared by every
- * writer waiting at that moment) and from checkpoints that sync LMDB and drop covered segments.
- * Without the log, writes are lmdb-js child transactions and LMDB syncs each commit itself.
+ * Checkpoints (every `checkpointMs`, and whenever a commit followed another process's) sync
+ * LMDB's file and record the synced transaction's meta page in the writer's checkpoint file,
+ * keeping a read transaction on it so LMDB never writes over its pages: after a power cut,
+ * recovery sets LMDB back to that checkpoint and replays the logs (lmdb-recovery.ts).
+ * Acknowledgements go out in commit order, each once its group is as durable as the mode says.
  */
+import { fdatasyncSync } from 'node:fs';
 import { ABORT, type TransactionFlags } from 'lmdb';
-import { CommitLog, type LogDurability } from './commit-log.js';
-import { encodeRecord, type LoggedOp } from './log-record.js';
-import { readSeq, recover, syncEnv, writeSeq, type RecoveryReport } from './lmdb-recovery.js';
+import { KeeprError, type ErrorCode } from '../../errors.js';
+import { CheckpointFile } from './checkpoint-file.js';
+import { CommitLog } from './commit-log.js';
+import { latestMeta, type MetaPage } from './lmdb-meta.js';
+import { readSeq, syncEnv, writeSeq } from './lmdb-seq.js';
+import { engineFailure, hasFreeSpace } from './io-errors.js';
 import type { KeeprLmdb } from './lmdb-snapshot.js';
+import { encodeRecord, type LoggedOp } from './log-record.js';
+import { currentBootId } from './writer-registry.js';
 
 /** Options of {@link LmdbCommitter.open}. */
 export interface CommitterOptions {
-  /** `none`: no log and no sync until close or `flushed()` (bulk loads). */
-  readonly durability: LogDurability | 'none';
-  /** Use the commit log (else LMDB's own per-commit sync). */
-  readonly log: boolean;
-  readonly root: string;
+  readonly durability: 'sync' | 'write-cache';
+  /** This writer's folder (log segments and checkpoint file). */
+  readonly dir: string;
+  /** The store directory (for free-space checks). */
+  readonly storeDir: string;
+  /** An open descriptor of LMDB's data file (meta pages are read through it). */
+  readonly dataFd: number;
   readonly flushDelayMs: number;
   readonly checkpointMs: number;
   readonly segmentBytes: number;
@@ -30,52 +40,124 @@ export interface CommitterOptions {
 /** The body of a write transaction: the operations it made (for the log), or ABORT. */
 export type CommitBody = () => readonly LoggedOp[] | typeof ABORT;
 
+/** Whether the store can take writes now, and if not, why. */
+export interface WriteHealth {
+  readonly writable: boolean;
+  readonly code?: ErrorCode;
+  readonly message?: string;
+}
+
 // Abortable, committed before returning, never waiting for a flush (LMDB runs without sync).
 // (lmdb declares TransactionFlags as an ambient enum it does not export at run time.)
 // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment
 const TXN_FLAGS: TransactionFlags = 0x10000 | 2 | 1;
-
 // A transaction this large (operations, or bytes written) is followed by a tiny one: see #release.
 const RELEASE_AFTER_OPS = 128;
 const RELEASE_AFTER_BYTES = 256 * 1024;
+// Checkpoint at once when the data file grew this much since the last checkpoint: the pages
+// freed since then are pinned (not reusable) until the next one, so the file would keep growing.
+const CHECKPOINT_AFTER_GROWTH = 1024 * 1024;
 
-interface Sequenced {
-  logged?: readonly LoggedOp[];
+interface Waiting {
+  readonly body: CommitBody;
+  readonly resolve: (committed: boolean) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** What a group's transaction did. */
+interface GroupRun {
+  readonly committed: boolean[];
+  readonly logged: LoggedOp[];
   seq: number;
   foreign: boolean;
+  bytes: number;
+  needRoom: number;
+}
+
+/** A committed group on its way to being acknowledged or made durable. */
+interface Group {
+  readonly seq: number;
+  /** Another process committed just before: durable only once a checkpoint covers `seq`. */
+  readonly needsCheckpoint: boolean;
+  members: Waiting[] | undefined;
+  readonly committed: readonly boolean[];
+}
+
+/** A read transaction that pins a checkpointed LMDB state. */
+interface Pin {
+  done(): void;
 }
 
 /** Commits transactions to LMDB and makes them as durable as configured. */
 export class LmdbCommitter {
-  /** What recovery did when the store was opened. */
-  readonly recovery: RecoveryReport;
   readonly #db: KeeprLmdb;
   readonly #options: CommitterOptions;
-  readonly #log: CommitLog | undefined;
-  // Sequence number of this process's last commit: another value in LMDB before our next
-  // commit means another process committed in between.
+  readonly #log: CommitLog;
+  readonly #checkpoints: CheckpointFile;
+  #pin: Pin | undefined;
+  // Sequence number of this writer's last commit: another value in LMDB before our next
+  // commit means another process (or engine) committed in between.
   #lastSeq: number;
   #observedSeq: number;
   #foreignCommits = 0;
-  #checkpointTimer: NodeJS.Timeout | undefined;
+  #checkpointSeq = 0;
+  #queue: Waiting[] = [];
+  #scheduled = false;
+  readonly #groups: Group[] = [];
+  #idle: (() => void)[] = [];
   #checkpointing: Promise<void> | undefined;
-  #unsynced = false;
-  #queue: { readonly body: CommitBody; readonly resolve: (committed: boolean) => void; readonly reject: (err: unknown) => void }[] = [];
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  #flushTimer: NodeJS.Timeout | undefined;
+  #checkpointPage = 0;
+  #failure: KeeprError | undefined;
+  #full: KeeprError | undefined;
+  #checkpointError: KeeprError | undefined;
+  #closed = false;
 
-  private constructor(db: KeeprLmdb, options: CommitterOptions, log: CommitLog | undefined, recovery: RecoveryReport) {
+  private constructor(db: KeeprLmdb, options: CommitterOptions, log: CommitLog, checkpoints: CheckpointFile) {
     this.#db = db;
     this.#options = options;
     this.#log = log;
-    this.recovery = recovery;
+    this.#checkpoints = checkpoints;
     this.#lastSeq = readSeq(db);
     this.#observedSeq = this.#lastSeq;
   }
 
-  /** Replays the logs of earlier runs, then starts this process's log (when configured). */
-  static async open(db: KeeprLmdb, options: CommitterOptions): Promise<LmdbCommitter> {
-    const recovery = await recover(db, options.root);
-    const log = options.log && options.durability !== 'none' ? await CommitLog.create({ ...options, durability: options.durability }, readSeq(db)) : undefined;
-    return new LmdbCommitter(db, options, log, recovery);
+  /**
+   * Starts this writer: a checkpoint of the current state (so its writes never go to pages
+   * recovery may need) and its commit log. Synchronous: called under the store's open lock.
+   */
+  static open(db: KeeprLmdb, options: CommitterOptions, checkpoints: CheckpointFile): LmdbCommitter {
+    const capture = LmdbCommitter.#capture(db, options.dataFd);
+    fdatasyncSync(options.dataFd);
+    checkpoints.write({ txnId: capture.meta.txnId, seq: capture.seq, boot: currentBootId(), writtenAt: Date.now(), meta: capture.meta });
+    const log = CommitLog.create({ dir: options.dir, segmentBytes: options.segmentBytes }, capture.seq);
+    const committer = new LmdbCommitter(db, options, log, checkpoints);
+    committer.#pin = capture.pin;
+    committer.#checkpointSeq = capture.seq;
+    committer.#checkpointPage = capture.meta.lastPage;
+    return committer;
+  }
+
+  /** Pins the newest state, then reads its meta page and sequence number under the write lock. */
+  static #capture(db: KeeprLmdb, fd: number): { pin: Pin; meta: MetaPage; seq: number } {
+    db.resetReadTxn();
+    const pin: Pin = db.useReadTransaction();
+    try {
+      let found: { meta: MetaPage; seq: number } | undefined;
+      // Holding the write lock, the newest meta page on file is the newest commit's (the pin
+      // is at most that old, which protects it too).
+      db.transactionSync(() => {
+        const meta = latestMeta(fd);
+        if (meta !== undefined) found = { meta, seq: readSeq(db) };
+        return ABORT;
+      }, TXN_FLAGS);
+      if (found === undefined) throw new KeeprError('STORE_CORRUPT', 'the LMDB data file has no valid meta page');
+      return { pin, ...found };
+    } catch (err) {
+      pin.done();
+      throw err;
+    }
   }
 
   /** Grows whenever another process (or engine) is known to have committed: caches compare it. */
@@ -89,79 +171,186 @@ export class LmdbCommitter {
     this.#observedSeq = seq;
   }
 
+  /** Whether writes can be taken now (a full disk or a failed sync says no). */
+  health(): WriteHealth {
+    if (this.#failure !== undefined) return { writable: false, code: this.#failure.code, message: this.#failure.message };
+    if (this.#full !== undefined && !hasFreeSpace(this.#options.storeDir)) return { writable: false, code: 'STORE_FULL', message: this.#full.message };
+    const cp = this.#checkpointError;
+    if (cp?.code === 'STORE_FULL' && !hasFreeSpace(this.#options.storeDir)) return { writable: false, code: 'STORE_FULL', message: cp.message };
+    return { writable: true };
+  }
+
   /**
    * Resolves true once `body` committed as durably as the mode promises; false when it aborted.
-   * Bodies submitted in the same turn share one LMDB transaction, one log record and one sync
-   * (group commit); each runs its checks before its own writes, so an aborting body leaves no
-   * trace while the others commit, exactly as if each had its own transaction in turn.
+   * Bodies submitted in the same turn share one transaction, one log frame and one sync (group
+   * commit); each runs its checks before its own writes, so an aborting body leaves no trace
+   * while the others commit, exactly as if each had its own transaction in turn.
    */
   commit(body: CommitBody): Promise<boolean> {
-    if (!this.#options.log && this.#options.durability !== 'none') return this.#commitNative(body);
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.#closed) return Promise.reject(new KeeprError('STORE_CLOSED', 'the store is closed'));
     return new Promise<boolean>((resolve, reject) => {
       this.#queue.push({ body, resolve, reject });
-      if (this.#queue.length === 1) queueMicrotask(this.#drain);
+      this.#schedule();
     });
   }
 
-  // Runs every queued body in one transaction. A microtask runs after the continuations already
-  // queued, so writers woken together by the last flush all get into this group.
+  // A macrotask, not a microtask: a loop of awaited writes must let timers and I/O run.
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(this.#drain);
+  }
+
   readonly #drain = (): void => {
+    this.#scheduled = false;
     const group = this.#queue;
     this.#queue = [];
-    const committed: boolean[] = [];
-    const logged: LoggedOp[] = [];
-    const txn: Sequenced = { seq: 0, foreign: false };
-    let bytes = 0;
-    try {
-      this.#db.transactionSync(
-        () =>
-          this.#run(() => {
-            for (const { body } of group) {
-              const result = body();
-              const ok = Array.isArray(result);
-              committed.push(ok);
-              if (ok) {
-                for (const op of result as readonly LoggedOp[]) {
-                  logged.push(op);
-                  if (op.type === 'put') bytes += op.value.length;
-                }
-              }
-            }
-            return committed.includes(true) ? logged : ABORT;
-          }, txn),
-        TXN_FLAGS,
-      );
-    } catch (err) {
-      for (const { reject } of group) reject(err);
+    if (group.length === 0) return;
+    if (this.#failure !== undefined) {
+      for (const w of group) w.reject(this.#failure);
       return;
     }
-    if (txn.logged !== undefined && (logged.length >= RELEASE_AFTER_OPS || bytes >= RELEASE_AFTER_BYTES)) this.#release();
-    void this.#afterCommit(txn).then(
-      () => {
-        group.forEach(({ resolve }, i) => {
-          resolve(committed[i] === true);
-        });
-      },
-      (err: unknown) => {
-        for (const { reject } of group) reject(err);
-      },
-    );
+    const run: GroupRun = { committed: [], logged: [], seq: 0, foreign: false, bytes: 0, needRoom: 0 };
+    try {
+      this.#db.transactionSync(() => this.#runGroup(group, run), TXN_FLAGS);
+    } catch (err) {
+      this.#refuse(group, err);
+      return;
+    }
+    if (run.needRoom > 0) {
+      this.#waitForRoom(group, run.needRoom);
+      return;
+    }
+    const { committed, logged, seq, foreign, bytes } = run;
+    if (!committed.includes(true)) {
+      group.forEach((w) => {
+        w.resolve(false);
+      });
+      return;
+    }
+    this.#log.commit();
+    this.#lastSeq = seq;
+    this.#full = undefined;
+    if (foreign) this.#foreignCommits++;
+    const large = logged.length >= RELEASE_AFTER_OPS || bytes >= RELEASE_AFTER_BYTES;
+    if (large) this.#release();
+    this.#groups.push({ seq, needsCheckpoint: foreign, members: group, committed });
+    if (this.#options.durability === 'write-cache') {
+      // Acknowledged now; made durable within flushDelayMs.
+      this.#acknowledge(this.#groups.at(-1)!);
+      this.#flushTimer ??= setTimeout(this.#flush, this.#options.flushDelayMs);
+    }
+    if (foreign || (large && this.#grown())) this.#requestCheckpoint(0);
+    else this.#requestCheckpoint(this.#options.checkpointMs);
+    this.#settle();
   };
 
-  /** Makes a committed group as durable as the mode promises. */
-  async #afterCommit(txn: Sequenced): Promise<void> {
-    const { logged, seq, foreign } = txn;
-    if (logged === undefined) return;
-    this.#unsynced = true;
-    this.#scheduleCheckpoint();
-    if (this.#log === undefined) return;
-    const appended = this.#log.append(encodeRecord(seq, logged), seq);
-    if (this.#options.durability === 'sync') {
-      await appended;
-      // A commit of another process came just before ours and may only sit in its own log, not
-      // yet on disk: sync LMDB so that ours never survives a crash without it.
-      if (foreign) await syncEnv(this.#db);
+  /** The body of a group's transaction: every member's body, the sequence bump, the log frame. */
+  #runGroup(group: readonly Waiting[], run: GroupRun): typeof ABORT | undefined {
+    for (const { body } of group) {
+      const result = body();
+      const ok = Array.isArray(result);
+      run.committed.push(ok);
+      if (!ok) continue;
+      for (const op of result as readonly LoggedOp[]) {
+        run.logged.push(op);
+        if (op.type === 'put') run.bytes += op.value.length;
+      }
     }
+    if (!run.committed.includes(true)) return ABORT;
+    const previous = readSeq(this.#db);
+    run.foreign = previous !== this.#lastSeq;
+    run.seq = previous + 1;
+    writeSeq(this.#db, run.seq);
+    const frame = encodeRecord(run.seq, run.logged);
+    if (!this.#log.reserve(frame.length)) {
+      run.needRoom = frame.length;
+      return ABORT;
+    }
+    this.#log.write(frame, run.seq);
+    if (this.#options.durability === 'sync') this.#log.sync();
+    return undefined;
+  }
+
+  /** A group failed before LMDB committed: nothing of it is stored; erase its frame if written. */
+  #refuse(group: readonly Waiting[], err: unknown): void {
+    let error = engineFailure(err, 'write', this.#options.storeDir);
+    try {
+      this.#log.discard();
+    } catch (discardErr) {
+      // The refused frame may still be replayed one day: stop taking writes.
+      this.#failure = engineFailure(discardErr, 'commit log erase');
+      error = this.#failure;
+    }
+    if (error.code === 'STORE_FULL') this.#full = error;
+    for (const w of group) w.reject(error);
+  }
+
+  /** The log had no ready segment: make one off the main thread, then run the group again. */
+  #waitForRoom(group: Waiting[], bytes: number): void {
+    this.#queue = [...group, ...this.#queue];
+    this.#log.prepare(bytes).then(
+      () => {
+        this.#schedule();
+      },
+      (err: unknown) => {
+        const waiting = this.#queue;
+        this.#queue = [];
+        this.#refuse(waiting, err);
+      },
+    );
+  }
+
+  #acknowledge(group: Group): void {
+    const members = group.members;
+    if (members === undefined) return;
+    group.members = undefined;
+    members.forEach((w, i) => {
+      w.resolve(group.committed[i] === true);
+    });
+  }
+
+  /** Acknowledges, in commit order, every group that is now durable. */
+  #settle(): void {
+    const groups = this.#groups;
+    while (groups.length > 0) {
+      const g = groups[0]!;
+      // A checkpoint at or past the group makes it durable through LMDB itself.
+      const covered = this.#checkpointSeq >= g.seq;
+      if (!covered && (this.#log.durableSeq < g.seq || g.needsCheckpoint)) break;
+      groups.shift();
+      this.#acknowledge(g);
+    }
+    if (groups.length === 0 && this.#idle.length > 0) {
+      const idle = this.#idle;
+      this.#idle = [];
+      for (const resolve of idle) resolve();
+    }
+  }
+
+  /** `write-cache`: syncs the log, and checkpoints when a group needs it. */
+  readonly #flush = (): void => {
+    this.#flushTimer = undefined;
+    if (this.#failure !== undefined || this.#closed) return;
+    try {
+      if (this.#log.dirty) this.#log.sync();
+    } catch (err) {
+      this.#fail(err, 'commit log sync');
+      return;
+    }
+    if (this.#groups.some((g) => g.needsCheckpoint && this.#checkpointSeq < g.seq)) this.#requestCheckpoint(0);
+    this.#settle();
+  };
+
+  /** A sync failed: acknowledged writes may not be on disk, so refuse every write from now on. */
+  #fail(err: unknown, what: string): void {
+    this.#failure = engineFailure(err, what, this.#options.storeDir);
+    const failure = this.#failure;
+    for (const g of this.#groups.splice(0)) {
+      for (const w of g.members ?? []) w.reject(failure);
+    }
+    for (const w of this.#queue.splice(0)) w.reject(failure);
   }
 
   /**
@@ -169,7 +358,6 @@ export class LmdbCommitter {
    * LMDB reuses a page freed by transaction T only from T + 2 on (until T + 1 commits, the
    * older meta page still points at it), so back-to-back large commits each leave the pages
    * of the one before stranded and the file grows by about twice what one commit dirties.
-   * After this, the next commit can reuse what the large one freed: W5's file 60.7 -> 52.1 MiB.
    */
   #release(): void {
     try {
@@ -181,77 +369,93 @@ export class LmdbCommitter {
     }
   }
 
-  /** LMDB's own durability: a child transaction of lmdb-js's next batch, then its flush. */
-  async #commitNative(body: CommitBody): Promise<boolean> {
-    const txn: Sequenced = { seq: 0, foreign: false };
-    // A plain `transaction()` would commit writes made before a throw; a child one rolls back.
-    await this.#db.childTransaction(() => this.#run(body, txn));
-    if (txn.logged === undefined) return false;
-    if (this.#options.durability === 'sync') await this.#db.flushed;
-    return true;
+  /** True when the data file grew by {@link CHECKPOINT_AFTER_GROWTH} since the last checkpoint. */
+  #grown(): boolean {
+    const meta = latestMeta(this.#options.dataFd);
+    return meta !== undefined && (meta.lastPage - this.#checkpointPage) * meta.pageSize >= CHECKPOINT_AFTER_GROWTH;
   }
 
-  /** Transaction body wrapper: runs `body`, then bumps the sequence number. */
-  #run(body: CommitBody, txn: Sequenced): unknown {
-    const result = body();
-    // lmdb types ABORT as `{}`, so test for the array the body returns when it commits.
-    if (!Array.isArray(result)) return ABORT;
-    const previous = readSeq(this.#db);
-    txn.foreign = previous !== this.#lastSeq;
-    if (txn.foreign) this.#foreignCommits++;
-    txn.seq = previous + 1;
-    writeSeq(this.#db, txn.seq);
-    this.#lastSeq = txn.seq;
-    txn.logged = result as readonly LoggedOp[];
-    return undefined;
-  }
-
-  /** Resolves once every acknowledged commit is on disk. */
+  /** Resolves once every acknowledged write is on disk. */
   async flushed(): Promise<void> {
-    if (this.#log !== undefined) await this.#log.flushed();
-    else if (this.#options.durability === 'none') await this.#checkpoint();
-    else await this.#db.flushed;
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#groups.length === 0 && this.#queue.length === 0) return;
+    const idle = new Promise<void>((resolve) => this.#idle.push(resolve));
+    if (this.#flushTimer !== undefined) {
+      clearTimeout(this.#flushTimer);
+      this.#flush();
+    }
+    await idle;
+    this.#throwIfFailed();
   }
 
-  /** Syncs LMDB and deletes what the logs no longer need, then closes this process's log. */
-  async close(): Promise<void> {
+  #throwIfFailed(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  #requestCheckpoint(delay: number): void {
+    if (this.#closed) return;
+    if (delay > 0 && this.#checkpointTimer !== undefined) return;
     clearTimeout(this.#checkpointTimer);
-    this.#checkpointTimer = undefined;
-    await this.#checkpointing;
-    await this.#log?.flushed();
-    await syncEnv(this.#db);
-    await this.#log?.close(true);
-  }
-
-  #scheduleCheckpoint(): void {
-    if (this.#checkpointTimer !== undefined) return;
     this.#checkpointTimer = setTimeout(() => {
       this.#checkpointTimer = undefined;
-      this.#checkpointing = this.#checkpoint().finally(() => {
-        this.#checkpointing = undefined;
-      });
-    }, this.#options.checkpointMs);
-    this.#checkpointTimer.unref();
+      void this.checkpoint();
+    }, delay);
+    if (delay > 0) this.#checkpointTimer.unref();
   }
 
-  /** Syncs LMDB now and retires the log segments it covers (normally done every `checkpointMs`). */
+  /** Syncs LMDB now, records the checkpoint and retires the log segments it covers. */
   async checkpoint(): Promise<void> {
+    while (this.#checkpointing !== undefined) await this.#checkpointing;
+    if (this.#failure !== undefined) return;
+    this.#checkpointing = this.#checkpoint().finally(() => {
+      this.#checkpointing = undefined;
+    });
     await this.#checkpointing;
-    this.#unsynced = true;
-    await this.#checkpoint();
   }
 
   async #checkpoint(): Promise<void> {
-    if (!this.#unsynced) return;
-    const seq = readSeq(this.#db);
-    this.#unsynced = false;
+    let capture: { pin: Pin; meta: MetaPage; seq: number };
+    try {
+      capture = LmdbCommitter.#capture(this.#db, this.#options.dataFd);
+    } catch {
+      this.#requestCheckpoint(this.#options.checkpointMs);
+      return;
+    }
     try {
       await syncEnv(this.#db);
-      await this.#log?.release(seq);
-    } catch {
-      // A failed checkpoint only keeps log segments longer; the next one tries again.
-      this.#unsynced = true;
-      this.#scheduleCheckpoint();
+      this.#checkpoints.write({ txnId: capture.meta.txnId, seq: capture.seq, boot: currentBootId(), writtenAt: Date.now(), meta: capture.meta });
+    } catch (err) {
+      capture.pin.done();
+      // LMDB's file or the checkpoint file could not be synced: the log still holds everything
+      // since the last checkpoint, so nothing is lost; try again later.
+      this.#checkpointError = engineFailure(err, 'checkpoint', this.#options.storeDir);
+      this.#requestCheckpoint(this.#options.checkpointMs);
+      return;
     }
+    this.#checkpointError = undefined;
+    this.#pin?.done();
+    this.#pin = capture.pin;
+    this.#checkpointSeq = capture.seq;
+    this.#checkpointPage = capture.meta.lastPage;
+    this.#log.release(capture.seq);
+    this.#settle();
+  }
+
+  /** Makes everything durable, checkpoints a last time and closes the log. */
+  async close(): Promise<void> {
+    while (this.#scheduled || this.#queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    clearTimeout(this.#checkpointTimer);
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (this.#failure === undefined) {
+      await this.checkpoint();
+      this.#settle();
+    }
+    this.#closed = true;
+    clearTimeout(this.#checkpointTimer);
+    this.#pin?.done();
+    this.#pin = undefined;
+    if (this.#failure === undefined) await this.#log.close();
+    this.#checkpoints.close();
   }
 }

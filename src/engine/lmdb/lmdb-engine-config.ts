@@ -8,9 +8,9 @@ export const LOG_DIR_NAME = 'wal';
 
 /**
  * When a write is acknowledged: `sync` once it is on disk, `write-cache` once it is committed
- * in memory (on disk within `flushDelayMs`), `none` never synced before close or `flushed()`.
+ * in memory (on disk within `flushDelayMs` plus one flush).
  */
-export type LmdbDurability = 'sync' | 'write-cache' | 'none';
+export type LmdbDurability = 'sync' | 'write-cache';
 
 /** Options of {@link LmdbEngine}. */
 export interface LmdbEngineConfig {
@@ -21,10 +21,11 @@ export interface LmdbEngineConfig {
   /** Default `sync`. */
   readonly durability?: LmdbDurability;
   /**
-   * True (default): durability comes from keepr's group-committed commit log and LMDB is synced
-   * at checkpoints. False: LMDB syncs every commit itself (two fsyncs per commit, no log).
+   * False (default): a damaged commit log stops the open with `STORE_CORRUPT`, changing nothing.
+   * True: recovery replays what comes before the damage, moves the damaged logs to
+   * `<path>/wal-salvaged/` and reports what it could not apply (`engine.recovery`).
    */
-  readonly commitLog?: boolean;
+  readonly salvage?: boolean;
   /** `write-cache`: longest delay before an acknowledged write starts its flush (default 100 ms). */
   readonly flushDelayMs?: number;
   /** How often LMDB is synced and covered log segments are deleted (default 1,000 ms). */
@@ -47,7 +48,7 @@ export interface ResolvedLmdbEngineConfig {
   readonly path: string;
   readonly mapSize: number | undefined;
   readonly durability: LmdbDurability;
-  readonly commitLog: boolean;
+  readonly salvage: boolean;
   readonly flushDelayMs: number;
   readonly checkpointMs: number;
   readonly segmentBytes: number;
@@ -55,7 +56,7 @@ export interface ResolvedLmdbEngineConfig {
   readonly compression: false | { readonly threshold: number };
 }
 
-const KNOWN_OPTIONS = new Set(['path', 'mapSize', 'durability', 'commitLog', 'flushDelayMs', 'checkpointMs', 'segmentBytes', 'compression']);
+const KNOWN_OPTIONS = new Set(['path', 'mapSize', 'durability', 'salvage', 'flushDelayMs', 'checkpointMs', 'segmentBytes', 'compression']);
 
 function compression(value: unknown): false | { readonly threshold: number } {
   if (value === undefined || value === false) return false;
@@ -84,19 +85,17 @@ export function resolveLmdbEngineConfig(config: LmdbEngineConfig): ResolvedLmdbE
   for (const key of Object.keys(config)) {
     if (!KNOWN_OPTIONS.has(key)) throw bad(key, `unknown lmdb engine option ${key}`);
   }
-  const { path, durability = 'sync', commitLog = true } = config;
+  const { path, durability = 'sync', salvage = false } = config;
   if (typeof path !== 'string' || path.length === 0) throw bad('path', 'path must be a non-empty string');
   const mapSize = config.mapSize === undefined ? undefined : positive(config.mapSize, 'mapSize', 0);
   const mode: unknown = durability;
-  if (mode !== 'sync' && mode !== 'write-cache' && mode !== 'none') {
-    throw bad('durability', 'durability must be sync, write-cache or none');
-  }
-  if (typeof commitLog !== 'boolean') throw bad('commitLog', 'commitLog must be a boolean');
+  if (mode !== 'sync' && mode !== 'write-cache') throw bad('durability', 'durability must be sync or write-cache');
+  if (typeof salvage !== 'boolean') throw bad('salvage', 'salvage must be a boolean');
   return {
     path,
     mapSize,
     durability,
-    commitLog,
+    salvage,
     flushDelayMs: positive(config.flushDelayMs, 'flushDelayMs', 100),
     checkpointMs: positive(config.checkpointMs, 'checkpointMs', 1000),
     segmentBytes: positive(config.segmentBytes, 'segmentBytes', 64 * 1024 * 1024),

@@ -2,6 +2,7 @@
  * The LMDB engine (the default): one LMDB database in `<path>/keepr.mdb`, namespaces as u32
  * key prefixes, writes as lmdb-js child transactions, snapshots as held read transactions.
  */
+import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ABORT, open } from 'lmdb';
@@ -18,8 +19,14 @@ import {
 import { KeeprError } from '../../errors.js';
 import { settle } from '../sync-adapters.js';
 import { LmdbBatch, type RememberNamespace } from './lmdb-batch.js';
-import { LmdbCommitter } from './lmdb-commit.js';
-import { applyLogged, readSeq, type RecoveryReport } from './lmdb-recovery.js';
+import { CHECKPOINT_FILE, CheckpointFile } from './checkpoint-file.js';
+import { LmdbCommitter, type WriteHealth } from './lmdb-commit.js';
+import { checkDataFile } from './lmdb-meta.js';
+import { planRecovery, replay, retireWriters, type RecoveryReport } from './lmdb-recovery.js';
+import { applyLogged, readSeq } from './lmdb-seq.js';
+import { syncDir } from './log-segments.js';
+import { OPEN_LOCK_FILE, OpenLock } from './open-lock.js';
+import { closeWriter, newWriterName } from './writer-registry.js';
 import type { LoggedOp } from './log-record.js';
 import { LMDB_FILE_NAME, LOG_DIR_NAME, resolveLmdbEngineConfig, type LmdbEngineConfig, type ResolvedLmdbEngineConfig } from './lmdb-engine-config.js';
 import {
@@ -58,8 +65,6 @@ function ownedCopy(shared: Uint8Array | undefined): Uint8Array | undefined {
   return copy;
 }
 
-/** Sync flags of the LMDB environments this process has open, by data file. */
-const OPEN_FLAGS = new Map<string, { readonly noSync: boolean; readonly engines: number }>();
 
 const LMDB_CAPABILITIES: EngineCapabilities = Object.freeze({
   persistent: true,
@@ -84,7 +89,10 @@ export class LmdbEngine extends Engine {
   readonly config: ResolvedLmdbEngineConfig;
   #db: KeeprLmdb | undefined;
   #committer: LmdbCommitter | undefined;
-  #registered = false;
+  #lock: OpenLock | undefined;
+  #writer: string | undefined;
+  #dataFd: number | undefined;
+  #recovery: RecoveryReport | undefined;
   // name -> prefixed-key helper; a miss re-reads the registry (another process may have created it).
   readonly #namespaces = new Map<string, NamespaceKeys>();
   // Registry generation the cache was filled under, and whether it was compared this turn.
@@ -107,71 +115,101 @@ export class LmdbEngine extends Engine {
 
   protected async _open(): Promise<void> {
     this.#generationChecked = false;
-    await mkdir(this.config.path, { recursive: true });
-    const { commitLog, durability } = this.config;
-    const noSync = commitLog || durability === 'none';
-    // Engines of one process on one directory share lmdb-js's environment, whose sync flags are
-    // fixed by the first open: refuse a second engine that would silently get the wrong ones.
-    const shared = OPEN_FLAGS.get(this.file);
-    if (shared !== undefined && shared.noSync !== noSync) {
-      throw new KeeprError('OPTION_INVALID', 'another engine of this process has this store open with a different commitLog/durability setting', {
-        details: { option: 'commitLog' },
-      });
+    const root = join(this.config.path, LOG_DIR_NAME);
+    await mkdir(root, { recursive: true });
+    const lock = OpenLock.open(join(root, OPEN_LOCK_FILE));
+    this.#lock = lock;
+    try {
+      const opened = lock.run(() => this.#openLocked(root));
+      this.#db = opened.db;
+      this.#committer = opened.committer;
+      this.#writer = opened.writer;
+      this.#dataFd = opened.dataFd;
+      this.#recovery = opened.recovery;
+    } catch (err) {
+      this.#lock = undefined;
+      await lock.close();
+      throw engineFailure(err, 'open', this.config.path);
     }
-    OPEN_FLAGS.set(this.file, { noSync, engines: (shared?.engines ?? 0) + 1 });
-    this.#registered = true;
-    const db = open<Uint8Array, Uint8Array>({
-      path: this.file,
-      keyEncoding: 'binary',
-      encoding: 'binary',
-      cache: false,
-      // With the commit log (or no durability at all) LMDB never syncs at commit; checkpoints
-      // sync it. Without the log lmdb-js keeps overlappingSync and writes wait for `flushed`.
-      noSync,
-      // Decompression stays on even when compressing is off (threshold never reached), so a store
-      // written with compression reads back under any setting. Blocks start with 'K' (0x4B), never
-      // with lmdb-js's compressed-value marker bytes (250 and up).
-      compression: { threshold: this.config.compression === false ? 0xffffffff : this.config.compression.threshold },
-      ...(this.config.mapSize === undefined ? {} : { mapSize: this.config.mapSize }),
-    });
-    this.#db = db;
-    {
-      try {
-        this.#committer = await LmdbCommitter.open(db, {
-          durability,
-          log: commitLog,
-          root: join(this.config.path, LOG_DIR_NAME),
+  }
+
+  /**
+   * Under the open lock: recovery (lmdb-recovery.ts), then LMDB, this writer's folder, its
+   * first checkpoint and log, and the removal of stopped writers' folders the checkpoint covers.
+   */
+  #openLocked(root: string): { db: KeeprLmdb; committer: LmdbCommitter; writer: string; dataFd: number; recovery: RecoveryReport } {
+    const self = newWriterName();
+    const plan = planRecovery(root, this.file, self, this.config.salvage);
+    const dir = join(root, self);
+    let db: KeeprLmdb | undefined;
+    let dataFd: number | undefined;
+    try {
+      if (existsSync(this.file)) checkDataFile(this.file);
+      mkdirSync(dir);
+      const checkpoints = CheckpointFile.open(join(dir, CHECKPOINT_FILE));
+      syncDir(root);
+      db = open<Uint8Array, Uint8Array>({
+        path: this.file,
+        keyEncoding: 'binary',
+        encoding: 'binary',
+        cache: false,
+        // LMDB never syncs at commit: the commit log makes writes durable, checkpoints sync LMDB.
+        noSync: true,
+        // Decompression stays on even when compressing is off (threshold never reached), so a
+        // store written with compression reads back under any setting. Blocks start with 'K'
+        // (0x4B), never with lmdb-js's compressed-value marker bytes (250 and up).
+        compression: { threshold: this.config.compression === false ? 0xffffffff : this.config.compression.threshold },
+        ...(this.config.mapSize === undefined ? {} : { mapSize: this.config.mapSize }),
+      });
+      const replayed = plan.live.length === 0 ? replay(db, plan) : { replayed: 0, dropped: 0 };
+      dataFd = openSync(this.file, 'r');
+      const committer = LmdbCommitter.open(
+        db,
+        {
+          durability: this.config.durability,
+          dir,
+          storeDir: this.config.path,
+          dataFd,
           flushDelayMs: this.config.flushDelayMs,
           checkpointMs: this.config.checkpointMs,
           segmentBytes: this.config.segmentBytes,
-        });
-      } catch (err) {
-        this.#db = undefined;
-        this.#unregister();
-        await db.close();
-        throw engineFailure(err, 'recovery');
-      }
+        },
+        checkpoints,
+      );
+      const damaged = retireWriters(root, plan, this.config.path);
+      const recovery: RecoveryReport = {
+        restored: plan.restoredTo !== undefined,
+        checkpointTxn: plan.restoredTo?.txnId,
+        replayed: replayed.replayed,
+        dropped: replayed.dropped,
+        torn: [...plan.logs.values()].filter((l) => l.torn !== undefined).length,
+        removed: plan.stopped.length,
+        damaged,
+      };
+      return { db, committer, writer: self, dataFd, recovery };
+    } catch (err) {
+      if (dataFd !== undefined) closeSync(dataFd);
+      rmSync(dir, { recursive: true, force: true });
+      void db?.close();
+      throw err;
     }
   }
 
-  #unregister(): void {
-    if (!this.#registered) return;
-    this.#registered = false;
-    const shared = OPEN_FLAGS.get(this.file);
-    if (shared === undefined) return;
-    if (shared.engines <= 1) OPEN_FLAGS.delete(this.file);
-    else OPEN_FLAGS.set(this.file, { ...shared, engines: shared.engines - 1 });
-  }
-
-  /** Syncs LMDB's data file now and drops the commit-log segments it covers. */
+  /** Syncs LMDB's data file now, records the checkpoint and drops the log segments it covers. */
   async checkpoint(): Promise<void> {
     this.assertReadable();
     await this.#track(this.#committer!.checkpoint());
   }
 
-  /** What log recovery did at open (records replayed, dead writers' logs removed). */
+  /** What recovery did at open (set back to a checkpoint, records replayed, folders removed). */
   get recovery(): RecoveryReport | undefined {
-    return this.#committer?.recovery;
+    return this.#recovery;
+  }
+
+  /** Whether the store takes writes now; `STORE_FULL` while its disk is full. */
+  health(): WriteHealth {
+    if (this.status !== 'open' || this.#committer === undefined) return { writable: false, code: 'STORE_CLOSED', message: 'the store is closed' };
+    return this.#committer.health();
   }
 
   protected async _close(): Promise<void> {
@@ -183,12 +221,24 @@ export class LmdbEngine extends Engine {
     this.#namespaces.clear();
     this.#db = undefined;
     try {
-      this.#unregister();
       await this.#committer?.close();
       this.#committer = undefined;
+      if (this.#dataFd !== undefined) closeSync(this.#dataFd);
+      this.#dataFd = undefined;
+      // Closed, this writer's folder keeps only its checkpoint until another writer's covers it.
+      const writer = this.#writer;
+      const root = join(this.config.path, LOG_DIR_NAME);
+      if (writer !== undefined) {
+        this.#lock?.run(() => {
+          closeWriter(root, writer);
+        });
+      }
       await db.close();
     } catch (err) {
       throw engineFailure(err, 'close');
+    } finally {
+      await this.#lock?.close();
+      this.#lock = undefined;
     }
   }
 

@@ -1,126 +1,170 @@
 /**
- * Sequence numbers and log replay. Every committed write transaction bumps a sequence number
- * stored in LMDB inside the same transaction, so LMDB always says how far it got. After a
- * machine crash LMDB may come back older than what the commit logs hold; on open, the records
- * that follow LMDB's sequence number without a gap are applied again, then LMDB is synced.
- * After a process crash (the page cache survives) there is nothing to replay.
+ * Recovery at open, run while the opener holds the store's open lock (so no other engine opens
+ * or recovers meanwhile).
+ *
+ * LMDB runs without a sync per commit; each writer checkpoints (syncs LMDB and records the
+ * synced transaction's meta page in its checkpoint file, keeping that transaction pinned so
+ * LMDB never overwrites its pages) and logs every commit. When no writer of the store is
+ * running, the newest meta may be one whose pages a power cut kept from the disk, so recovery
+ * writes back the newest checkpoint's meta (whose pages are intact) and replays every logged
+ * record after it, in sequence order, up to the first gap (records after a gap were never
+ * acknowledged). When some writer runs, LMDB's own state is current (no power cut can have
+ * happened since it opened) and nothing is replayed: records of live writers are never touched.
+ * A damaged log or checkpoint stops the open with `STORE_CORRUPT` before anything is changed,
+ * unless the engine was opened to salvage.
  */
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { KeeprError } from '../../errors.js';
+import { CHECKPOINT_FILE, readCheckpointFile, type Checkpoint } from './checkpoint-file.js';
+import { latestMeta, restoreMeta } from './lmdb-meta.js';
+import { applyLogged, readSeq, writeSeq } from './lmdb-seq.js';
 import type { KeeprLmdb } from './lmdb-snapshot.js';
-import { listSegments } from './commit-log.js';
-import { decodeRecords, type LogRecord, type LoggedOp } from './log-record.js';
+import { readWriterLog, type LogDamage, type WriterLog } from './log-reader.js';
+import { syncDir } from './log-segments.js';
+import type { LogRecord } from './log-record.js';
+import { isLive, listWriters, type WriterId } from './writer-registry.js';
 
-/** Registry key of the sequence number of the last committed write transaction. */
-export const REGISTRY_SEQ_KEY = Buffer.from([0, 0, 0, 0, 0, 3]);
-
-/** The sequence number LMDB holds (0 for a new store). */
-export function readSeq(db: KeeprLmdb): number {
-  // getBinaryFast: a shared buffer, read at once; this runs in every write transaction.
-  const raw = db.getBinaryFast(REGISTRY_SEQ_KEY);
-  if (raw === undefined || raw.length !== 8) return 0;
-  return (((raw[0]! << 24) | (raw[1]! << 16) | (raw[2]! << 8) | raw[3]!) >>> 0) * 2 ** 32 + (((raw[4]! << 24) | (raw[5]! << 16) | (raw[6]! << 8) | raw[7]!) >>> 0);
-}
-
-const seqScratch = Buffer.alloc(8);
-
-/** Writes the sequence number (inside a write transaction; lmdb copies the value at once). */
-export function writeSeq(db: KeeprLmdb, seq: number): void {
-  seqScratch.writeUInt32BE(Math.floor(seq / 2 ** 32), 0);
-  seqScratch.writeUInt32BE(seq >>> 0, 4);
-  db.putSync(REGISTRY_SEQ_KEY, seqScratch);
-}
-
-/** Syncs LMDB's data file (all committed transactions) to disk. */
-export function syncEnv(db: KeeprLmdb): Promise<void> {
-  // lmdb-js has env.sync (mdb_env_sync with force) on the database but not in its typings.
-  const env = db as unknown as { sync(callback: (err?: unknown) => void): void };
-  return new Promise<void>((resolve, reject) => {
-    env.sync((err?: unknown) => {
-      if (err === undefined || err === null) resolve();
-      else reject(err instanceof Error ? err : new Error(typeof err === 'string' ? err : 'lmdb env sync failed'));
-    });
-  });
-}
-
-/** Applies one logged operation inside a write transaction. */
-export function applyLogged(db: KeeprLmdb, op: LoggedOp): void {
-  if (op.type === 'put') {
-    db.putSync(op.prefix === undefined ? op.key : Buffer.concat([op.prefix, op.key]), op.value);
-  } else if (op.type === 'delete') {
-    db.removeSync(op.prefix === undefined ? op.key : Buffer.concat([op.prefix, op.key]));
-  } else {
-    // Collect in chunks before removing: never delete under a live cursor.
-    for (;;) {
-      const keys = Array.from(db.getKeys({ start: op.key, end: op.end, limit: 4096 }));
-      if (keys.length === 0) break;
-      for (const key of keys) db.removeSync(key);
-    }
-  }
-}
-
-/** True when a process with this id runs (EPERM means it runs under another user). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** A segment's bytes; empty when it vanished (checkpointed by its live owner). */
-async function readSegment(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
-    throw err;
-  }
-}
-
-/** What {@link recover} did. */
+/** What recovery did when the store was opened. */
 export interface RecoveryReport {
-  /** Records applied again. */
+  /** True when LMDB was set back to the newest checkpoint (no writer was running). */
+  readonly restored: boolean;
+  /** The LMDB transaction recovery started from (the checkpoint's), when it restored. */
+  readonly checkpointTxn: number | undefined;
+  /** Log records applied again. */
   readonly replayed: number;
-  /** Folders of dead writers removed. */
+  /** Records not applied: after a gap (never acknowledged), or after damage when salvaging. */
+  readonly dropped: number;
+  /** Logs that ended in a torn (unacknowledged) write. */
+  readonly torn: number;
+  /** Writer folders of stopped writers removed after the open's checkpoint covered them. */
   readonly removed: number;
+  /** Damage found and skipped (salvage only; otherwise damage stops the open). */
+  readonly damaged: readonly LogDamage[];
+}
+
+/** What recovery found before LMDB opened the file. */
+export interface RecoveryPlan {
+  /** Writers (other than the opener) that still run. */
+  readonly live: readonly WriterId[];
+  /** Writers that stopped or closed: their folders go once a checkpoint covers them. */
+  readonly stopped: readonly WriterId[];
+  /** Logs of stopped writers, read when no writer runs. */
+  readonly logs: ReadonlyMap<string, WriterLog>;
+  /** The checkpoint LMDB was set back to, if it was. */
+  readonly restoredTo: Checkpoint | undefined;
+}
+
+function corrupt(message: string, details: Record<string, unknown>): KeeprError {
+  return new KeeprError('STORE_CORRUPT', message, { details });
+}
+
+/** The newest checkpoint among the writers' checkpoint files. */
+function newestCheckpoint(root: string, writers: readonly WriterId[]): Checkpoint | undefined {
+  let best: Checkpoint | undefined;
+  for (const writer of writers) {
+    const { checkpoint } = readCheckpointFile(join(root, writer.name, CHECKPOINT_FILE));
+    if (checkpoint !== undefined && (best === undefined || checkpoint.txnId > best.txnId)) best = checkpoint;
+  }
+  return best;
 }
 
 /**
- * Replays every log record newer than LMDB's sequence number, in order and stopping at the
- * first gap (a later record may depend on the missing one), then syncs LMDB and removes the
- * folders of writers that no longer run. `own` is skipped (this process's fresh folder).
+ * Reads the writers' checkpoints and logs and, when no writer runs and LMDB's newest meta is
+ * newer than the newest checkpoint, writes that checkpoint's meta back into `file`.
+ * Throws `STORE_CORRUPT` (changing nothing) for a damaged log or a missing checkpoint.
  */
-export async function recover(db: KeeprLmdb, root: string): Promise<RecoveryReport> {
-  const dirs = await readdir(root).catch(() => [] as string[]);
+export function planRecovery(root: string, file: string, self: string, salvage: boolean): RecoveryPlan {
+  const writers = listWriters(root).filter((w) => w.name !== self);
+  const live = writers.filter((w) => isLive(w));
+  const stopped = writers.filter((w) => !live.includes(w));
+  if (live.length > 0) return { live, stopped, logs: new Map(), restoredTo: undefined };
+  const best = newestCheckpoint(root, writers);
+  const logs = new Map<string, WriterLog>();
+  for (const writer of stopped) {
+    const log = readWriterLog(join(root, writer.name));
+    if (log.damage !== undefined && !salvage) {
+      const { segment, offset, reason } = log.damage;
+      throw corrupt(`the commit log is damaged at ${segment} offset ${offset} (${reason}); acknowledged writes after it cannot be replayed. Nothing was changed: open the store with salvage (keepr salvage) to keep what comes before the damage`, { ...log.damage });
+    }
+    // Segments are deleted only once a checkpoint covers them: a log that starts after the newest
+    // checkpoint lost the checkpoint that allowed it.
+    if (log.firstSeq !== undefined && log.records.length > 0 && log.firstSeq - 1 > (best?.seq ?? 0) && !salvage) {
+      throw corrupt(`the checkpoint that covers the start of the commit log in ${join(root, writer.name)} is missing or damaged (its log starts at record ${log.firstSeq})`, { segment: join(root, writer.name) });
+    }
+    logs.set(writer.name, log);
+  }
+  let fd: number;
+  try {
+    fd = openSync(file, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { live, stopped, logs, restoredTo: undefined };
+    throw err;
+  }
+  try {
+    const latest = latestMeta(fd);
+    if (best === undefined || (latest !== undefined && latest.txnId <= best.txnId)) {
+      if (latest !== undefined && best !== undefined && latest.txnId < best.txnId) {
+        throw corrupt(`${file} holds transaction ${latest.txnId}, older than its checkpoint ${best.txnId}: the data file was replaced or rolled back behind keepr's back`, { file });
+      }
+      return { live, stopped, logs, restoredTo: undefined };
+    }
+    const needed = (best.meta.lastPage + 1) * best.meta.pageSize;
+    if (fstatSync(fd).size < needed) {
+      throw corrupt(`${file} is ${fstatSync(fd).size} bytes, shorter than its last checkpoint needs (${needed}): the file was truncated`, { file });
+    }
+    restoreMeta(fd, best.meta);
+    return { live, stopped, logs, restoredTo: best };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const REPLAY_CHUNK = 1000;
+
+/**
+ * Applies, after LMDB opened, every logged record newer than LMDB's sequence number, in order,
+ * up to the first gap. Only called when no other writer runs.
+ */
+export function replay(db: KeeprLmdb, plan: RecoveryPlan): { replayed: number; dropped: number } {
   const base = readSeq(db);
   const records = new Map<number, LogRecord>();
-  for (const name of dirs) {
-    for (const segment of await listSegments(join(root, name))) {
-      // A live writer may recycle or delete a segment meanwhile: its records are then in LMDB.
-      for (const record of decodeRecords(await readSegment(segment))) {
-        if (record.seq > base) records.set(record.seq, record);
-      }
-    }
-  }
+  for (const log of plan.logs.values()) for (const record of log.records) if (record.seq > base) records.set(record.seq, record);
   let next = base + 1;
-  if (records.has(next)) {
+  while (records.has(next)) {
     db.transactionSync(() => {
-      for (let r = records.get(next); r !== undefined; r = records.get(++next)) {
-        for (const op of r.ops) applyLogged(db, op);
+      for (let n = 0; n < REPLAY_CHUNK && records.has(next); n++, next++) {
+        for (const op of records.get(next)!.ops) applyLogged(db, op);
       }
       writeSeq(db, next - 1);
     });
   }
-  await syncEnv(db);
-  let removed = 0;
-  for (const name of dirs) {
-    const pid = Number(/^(\d+)-[0-9a-f]+$/.exec(name)?.[1] ?? NaN);
-    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) {
-      await rm(join(root, name), { recursive: true, force: true });
-      removed++;
+  const replayed = next - 1 - base;
+  return { replayed, dropped: records.size - replayed };
+}
+
+/** Folder (beside `wal/`) that salvage moves damaged logs into; nothing there is read again. */
+export const SALVAGE_DIR_NAME = 'wal-salvaged';
+
+/**
+ * Once the opener's own checkpoint covers everything, removes the folders of stopped writers;
+ * with salvage, a folder whose log was damaged is moved to `wal-salvaged/` instead. Returns the
+ * damage so moved.
+ */
+export function retireWriters(root: string, plan: RecoveryPlan, storeDir: string): LogDamage[] {
+  const damaged: LogDamage[] = [];
+  for (const writer of plan.stopped) {
+    const damage = plan.logs.get(writer.name)?.damage;
+    if (damage === undefined) {
+      rmSync(join(root, writer.name), { recursive: true, force: true });
+      continue;
     }
+    const aside = join(storeDir, SALVAGE_DIR_NAME);
+    mkdirSync(aside, { recursive: true });
+    renameSync(join(root, writer.name), join(aside, `${writer.name}.${Date.now()}`));
+    syncDir(aside);
+    damaged.push(damage);
   }
-  return { replayed: next - 1 - base, removed };
+  if (plan.stopped.length > 0) syncDir(root);
+  return damaged;
 }

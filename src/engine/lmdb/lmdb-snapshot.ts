@@ -13,6 +13,9 @@ import type { RangeOptions, RootDatabase, Transaction } from 'lmdb';
 import { EngineSnapshot, type EngineCapabilities, type EngineEntry, type NormalizedRange } from '../engine.js';
 import { KeeprError } from '../../errors.js';
 
+import { engineFailure } from './io-errors.js';
+
+export { engineFailure };
 /** The one LMDB database keepr uses: binary keys, binary values. */
 export type KeeprLmdb = RootDatabase<Uint8Array, Uint8Array>;
 
@@ -45,12 +48,6 @@ export function registryNameKey(name: string): Buffer {
   return Buffer.concat([REGISTRY_NAMES_START, Buffer.from(name, 'latin1')]);
 }
 
-/** Turns anything lmdb throws into `ENGINE_FAILURE`; keepr errors pass through. */
-export function engineFailure(err: unknown, what: string): KeeprError {
-  if (err instanceof KeeprError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new KeeprError('ENGINE_FAILURE', `lmdb ${what} failed: ${message}`, { cause: err });
-}
 
 /** The error for a namespace that does not exist. */
 export function namespaceNotFound(namespace: string): KeeprError {

@@ -1,22 +1,33 @@
 /**
  * Commit-log segment files. A segment is written in place inside a file whose blocks are
- * already allocated (filled with zeros, or an old segment recycled), because fdatasync on a
- * file that grows must also commit file-system metadata, and on ext4 that journal commit drags
- * along the LMDB file's newly written pages: a measured ~25 % fewer syncs per second. Zeroed
- * space ends the log (a frame length of 0); recycled space may still hold older frames, whose
- * sequence numbers are all below what LMDB had synced when the segment was recycled, so replay
- * ignores them.
+ * already allocated (filled with zeros, or an old segment recycled): fdatasync on a file that
+ * grows must also commit file-system metadata, and on ext4 that journal commit drags along the
+ * LMDB file's newly written pages (a measured ~25 % fewer syncs per second); and a write into
+ * allocated blocks cannot fail for lack of space, so a full disk shows up here, when a spare is
+ * made, before any commit depends on it. Zeroed space ends the log; recycled space may still
+ * hold older frames, whose sequence numbers are all covered by a checkpoint, so replay ignores
+ * them. A segment's name is the first sequence number it may hold, zero-padded so names sort.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, rename, rm, open, type FileHandle } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync, write as writeCb, fdatasync as fdatasyncCb, close as closeCb, open as openCb } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const writeAsync = promisify(writeCb);
+const fdatasyncAsync = promisify(fdatasyncCb);
+const closeAsync = promisify(closeCb);
+const openAsync = promisify(openCb);
 
 /** A segment in use: its file, where the next frame goes and the last sequence number in it. */
 export interface Segment {
   readonly path: string;
-  readonly file: FileHandle;
+  readonly fd: number;
   readonly size: number;
+  /** Bytes of frames written (the next frame goes here). */
   offset: number;
+  /** Bytes known to be on disk (fdatasync'ed). */
+  synced: number;
   lastSeq: number;
 }
 
@@ -25,44 +36,68 @@ export const FIRST_SEGMENT_BYTES = 1024 * 1024;
 const ZERO_CHUNK = Buffer.alloc(1024 * 1024);
 /** Covered segments kept for reuse instead of deleted. */
 const MAX_SPARES = 2;
+const SEGMENT = /^(\d{16})\.log$/;
 
-/** Name of a segment file: the first sequence number it may hold, zero-padded so names sort. */
+/** Name of a segment file: the first sequence number it may hold. */
 export function segmentName(seq: number): string {
   return `${String(seq).padStart(16, '0')}.log`;
 }
 
-/** Segment files of one writer folder, oldest first. */
-export async function listSegments(dir: string): Promise<string[]> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return names.filter((n) => /^\d{16}\.log$/.test(n)).sort().map((n) => join(dir, n));
+/** Segment files of one writer folder, oldest first, with the first sequence each may hold. */
+export function listSegments(dir: string): { readonly path: string; readonly firstSeq: number }[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => SEGMENT.test(n))
+    .sort()
+    .map((n) => ({ path: join(dir, n), firstSeq: Number(n.slice(0, 16)) }));
 }
 
 /** fsyncs a directory so that files created, renamed or removed in it survive a machine crash. */
-export async function syncDir(path: string): Promise<void> {
-  const dir = await open(path, 'r');
+export function syncDir(path: string): void {
+  const fd = openSync(path, 'r');
   try {
-    await dir.sync();
+    fsyncSync(fd);
   } finally {
-    await dir.close();
+    closeSync(fd);
   }
 }
 
-/** Creates a file of `size` zero bytes, all of them allocated and on disk. */
-async function zeroFilled(path: string, size: number): Promise<FileHandle> {
-  const file = await open(path, 'w+');
+/** Creates a file of `size` zero bytes, all of them allocated and on disk (synchronously). */
+function zeroFilledSync(path: string, size: number): number {
+  const fd = openSync(path, 'w+', 0o644);
   try {
-    for (let at = 0; at < size; at += ZERO_CHUNK.length) await file.write(ZERO_CHUNK, 0, Math.min(ZERO_CHUNK.length, size - at), at);
-    await file.datasync();
-    return file;
+    for (let at = 0; at < size; ) at += writeSync(fd, ZERO_CHUNK, 0, Math.min(ZERO_CHUNK.length, size - at), at);
+    fsyncSync(fd);
+    return fd;
   } catch (err) {
-    await file.close();
+    closeSync(fd);
+    rmSync(path, { force: true });
+    throw err;
+  }
+}
+
+/** The same, off the main thread. */
+async function zeroFilled(path: string, size: number): Promise<number> {
+  const fd = await openAsync(path, 'w+', 0o644);
+  try {
+    for (let at = 0; at < size; ) at += (await writeAsync(fd, ZERO_CHUNK, 0, Math.min(ZERO_CHUNK.length, size - at), at)).bytesWritten;
+    await fdatasyncAsync(fd);
+    return fd;
+  } catch (err) {
+    await closeAsync(fd);
+    await rm(path, { force: true });
     throw err;
   }
 }
 
 interface Spare {
   readonly path: string;
-  readonly file: FileHandle;
+  readonly fd: number;
   readonly size: number;
 }
 
@@ -82,66 +117,67 @@ export class SegmentFiles {
     this.#nextSize = Math.min(FIRST_SEGMENT_BYTES, segmentBytes);
   }
 
-  /** The first segment of a new log, for records after `seq`. */
-  async first(seq: number): Promise<Segment> {
+  /** The first segment of a new log, for records after `seq` (made synchronously). */
+  first(seq: number): Segment {
     const path = join(this.#dir, segmentName(seq + 1));
     const size = this.#nextSize;
     this.#grow();
-    const file = await zeroFilled(path, size);
-    await syncDir(this.#dir);
-    return { path, file, size, offset: 0, lastSeq: seq };
+    const fd = zeroFilledSync(path, size);
+    syncDir(this.#dir);
+    return { path, fd, size, offset: 0, synced: 0, lastSeq: seq };
   }
 
-  /** Starts preparing a spare in the background, so the next rotation does not wait for it. */
-  prepareSpare(): void {
-    if (this.#preparing !== undefined || this.#spares.length > 0) return;
-    this.#preparing = this.#makeSpare(this.#nextSize)
-      .catch(() => undefined)
-      .finally(() => {
-        this.#preparing = undefined;
-      });
+  /** True when a spare of at least `bytes` is ready for {@link take}. */
+  ready(bytes: number): boolean {
+    return this.#spares.some((s) => s.size >= bytes);
   }
 
-  /** The segment that follows: a spare renamed after `firstSeq`, large enough for `bytes`. */
-  async next(firstSeq: number, lastSeq: number, bytes: number): Promise<Segment> {
-    const path = join(this.#dir, segmentName(firstSeq));
-    if (bytes > Math.max(this.#segmentBytes, this.#nextSize)) {
-      // One oversized record: a file of its own, written once.
-      const file = await zeroFilled(path, bytes);
-      await syncDir(this.#dir);
-      return { path, file, size: bytes, offset: 0, lastSeq };
-    }
-    await this.#preparing;
-    if (!this.#spares.some((s) => s.size >= bytes)) await this.#makeSpare(Math.max(bytes, this.#nextSize));
-    const spare = this.#spares.splice(this.#spares.findIndex((s) => s.size >= bytes), 1)[0]!;
-    await rename(spare.path, path);
-    await syncDir(this.#dir);
-    return { path, file: spare.file, size: spare.size, offset: 0, lastSeq };
+  /** Starts preparing a spare in the background; the promise settles when it is ready or failed. */
+  prepare(bytes = 0): Promise<void> {
+    if (this.ready(bytes)) return Promise.resolve();
+    this.#preparing ??= this.#makeSpare(Math.max(bytes, this.#nextSize)).finally(() => {
+      this.#preparing = undefined;
+    });
+    return this.#preparing;
   }
 
-  /** Takes a segment LMDB now covers: kept as a spare when one is wanted, else deleted. */
-  async retire(segment: Segment): Promise<void> {
-    if (this.#spares.length < MAX_SPARES && segment.size >= this.#nextSize) {
+  /** The next segment, for records after `lastSeq`, from a ready spare (undefined if none is). */
+  take(lastSeq: number, bytes: number): Segment | undefined {
+    const index = this.#spares.findIndex((s) => s.size >= bytes);
+    if (index < 0) return undefined;
+    const spare = this.#spares.splice(index, 1)[0]!;
+    const path = join(this.#dir, segmentName(lastSeq + 1));
+    renameSync(spare.path, path);
+    syncDir(this.#dir);
+    return { path, fd: spare.fd, size: spare.size, offset: 0, synced: 0, lastSeq };
+  }
+
+  /** Takes a segment a checkpoint covers: kept as a spare when one is wanted, else deleted. */
+  retire(segment: Segment): void {
+    if (this.#spares.length < MAX_SPARES && segment.size >= this.#nextSize && segment.size <= this.#segmentBytes) {
       const path = join(this.#dir, `spare-${randomBytes(4).toString('hex')}.tmp`);
-      await rename(segment.path, path);
-      this.#spares.push({ path, file: segment.file, size: segment.size });
+      renameSync(segment.path, path);
+      this.#spares.push({ path, fd: segment.fd, size: segment.size });
     } else {
-      await segment.file.close();
-      await rm(segment.path, { force: true });
+      closeSync(segment.fd);
+      rmSync(segment.path, { force: true });
     }
   }
 
-  /** Closes the spare files (they are deleted with the folder). */
+  /** Closes and deletes the spare files. */
   async close(): Promise<void> {
-    await this.#preparing;
-    await Promise.all(this.#spares.splice(0).map((s) => s.file.close()));
+    await this.#preparing?.catch(() => undefined);
+    for (const spare of this.#spares.splice(0)) {
+      closeSync(spare.fd);
+      rmSync(spare.path, { force: true });
+    }
   }
 
-  async #makeSpare(size = this.#nextSize): Promise<void> {
-    this.#grow();
+  async #makeSpare(size: number): Promise<void> {
+    if (size <= this.#nextSize) this.#grow();
     const path = join(this.#dir, `spare-${randomBytes(4).toString('hex')}.tmp`);
-    const file = await zeroFilled(path, size);
-    this.#spares.push({ path, file, size });
+    const fd = await zeroFilled(path, size);
+    this.#spares.push({ path, fd, size });
   }
 
   #grow(): void {
