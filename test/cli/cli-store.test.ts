@@ -63,7 +63,7 @@ describe('keepr backup and restore', () => {
       // form an unbroken prefix that holds at least what was acknowledged before the backup.
       const copy = await open(backup);
       expect(copy.engine).toBeInstanceOf(LmdbEngine);
-      expect(copy.engine instanceof LmdbEngine ? copy.engine.recovery : undefined).toEqual({ replayed: 0, removed: 0 });
+      expect(copy.engine instanceof LmdbEngine ? copy.engine.recovery : undefined).toMatchObject({ restored: false, replayed: 0, removed: 0 });
       const report = await verifyStore(copy);
       expect(report.bad).toEqual([]);
       for (let w = 0; w < 4; w++) {

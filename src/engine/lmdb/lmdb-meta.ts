@@ -110,8 +110,11 @@ const P_INVALID = 0xffffffffffffffffn;
  * past the end crashes the process by a signal): both meta pages valid, and the trees' roots
  * inside the file. Returns a description of the damage, or undefined when the file may be opened.
  */
-export function metaDamage(fd: number, fileBytes: number): string | undefined {
+export function metaDamage(fd: number): string | undefined {
   const [a, b] = readMetas(fd);
+  // The size after the metas: LMDB writes a commit's pages before its meta and never shrinks the
+  // file, so a concurrent commit cannot make a sound file look short.
+  const fileBytes = fstatSync(fd).size;
   if (a === undefined) return 'meta page 0 is not a valid LMDB meta page (magic, version, flags or page size)';
   if (b === undefined) return 'meta page 1 is not a valid LMDB meta page (magic, version, flags or page size)';
   const latest = a.txnId >= b.txnId ? a : b;
@@ -129,9 +132,8 @@ export function metaDamage(fd: number, fileBytes: number): string | undefined {
 export function checkDataFile(file: string): void {
   const fd = openSync(file, 'r');
   try {
-    const size = fstatSync(fd).size;
-    if (size === 0) return;
-    const damage = metaDamage(fd, size);
+    if (fstatSync(fd).size === 0) return;
+    const damage = metaDamage(fd);
     if (damage !== undefined) throw new KeeprError('STORE_CORRUPT', `${file} is damaged: ${damage}; keepr verify checks the whole file`, { details: { file } });
   } finally {
     closeSync(fd);

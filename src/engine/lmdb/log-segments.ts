@@ -32,7 +32,7 @@ export interface Segment {
 }
 
 /** Size of the first segment of a log: small, so opening a store stays quick. */
-export const FIRST_SEGMENT_BYTES = 1024 * 1024;
+export const FIRST_SEGMENT_BYTES = 64 * 1024;
 const ZERO_CHUNK = Buffer.alloc(1024 * 1024);
 /** Covered segments kept for reuse instead of deleted. */
 const MAX_SPARES = 2;
