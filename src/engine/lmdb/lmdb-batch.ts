@@ -3,11 +3,16 @@ import { ABORT } from 'lmdb';
 import type { CheckOp, WriteOp, WriteOutcome } from '../engine.js';
 import { pooledCopy } from '../../util/bytes.js';
 import type { LoggedOp } from './log-record.js';
+import { RECORD_HEADER, recordValue, sealRecord, toRecord } from './lmdb-record.js';
 import { namespaceNotFound, readNamespaceId, type KeeprLmdb, type NamespaceKeys } from './lmdb-snapshot.js';
 
-/** A write op with its buffers copied, so the caller may reuse them before the batch runs. */
+/**
+ * A write op with its buffers copied, so the caller may reuse them before the batch runs. A
+ * put's `record` holds the value after room for the record header (written once the namespace
+ * id is known, inside the transaction); `value` is the caller's buffer when it was not copied.
+ */
 type QueuedOp =
-  | { readonly type: 'put'; readonly namespace: string; readonly key: Uint8Array; readonly value: Uint8Array }
+  | { readonly type: 'put'; readonly namespace: string; readonly key: Uint8Array; readonly value: Uint8Array; readonly record: Buffer | undefined }
   | { readonly type: 'delete'; readonly namespace: string; readonly key: Uint8Array }
   | { readonly type: 'check'; readonly namespace: string; readonly key: Uint8Array; readonly test: CheckOp['test'] };
 
@@ -17,8 +22,11 @@ export type RememberNamespace = (name: string, id: number | undefined) => Namesp
 /** Copies an op's buffers: the batch runs later, on lmdb-js's next write turn. */
 function copyOp(op: WriteOp): QueuedOp {
   switch (op.type) {
-    case 'put':
-      return { type: 'put', namespace: op.namespace, key: pooledCopy(op.key), value: pooledCopy(op.value) };
+    case 'put': {
+      const record = Buffer.allocUnsafe(RECORD_HEADER + op.value.length);
+      record.set(op.value, RECORD_HEADER);
+      return { type: 'put', namespace: op.namespace, key: pooledCopy(op.key), value: record.subarray(RECORD_HEADER), record };
+    }
     case 'delete':
       return { type: 'delete', namespace: op.namespace, key: pooledCopy(op.key) };
     case 'check':
@@ -43,7 +51,7 @@ export class LmdbBatch {
    * later (`copy`); a batch run at once in a synchronous transaction needs no copies.
    */
   constructor(ops: readonly WriteOp[], copy = true) {
-    this.#ops = copy ? ops.map(copyOp) : ops;
+    this.#ops = copy ? ops.map(copyOp) : ops.map((op) => (op.type === 'put' ? { ...op, record: undefined } : op));
   }
 
   /** Transaction body; returns ABORT to roll back, else the raw operations for the commit log. */
@@ -69,7 +77,9 @@ export class LmdbBatch {
       const op = ops[i]!;
       if (op.type !== 'check') continue;
       // Reads inside the callback see the write transaction, including earlier batches in it.
-      const current = db.getBinary(resolved.get(op.namespace)!.key(op.key));
+      const full = resolved.get(op.namespace)!.key(op.key);
+      const stored = db.getBinary(full);
+      const current = stored === undefined ? undefined : recordValue(full, stored);
       let passed: boolean;
       try {
         passed = op.test(current);
@@ -87,8 +97,10 @@ export class LmdbBatch {
       if (op.type === 'check') continue;
       const keys = resolved.get(op.namespace)!;
       if (op.type === 'put') {
-        db.putSync(keys.key(op.key), op.value);
-        logged.push({ type: 'put', prefix: keys.start, key: op.key, value: op.value });
+        const full = keys.key(op.key);
+        const record = op.record === undefined ? toRecord(full, op.value) : sealRecord(op.record, full);
+        db.putSync(full, record);
+        logged.push({ type: 'put', prefix: keys.start, key: op.key, value: record });
       } else {
         db.removeSync(keys.key(op.key));
         logged.push({ type: 'delete', prefix: keys.start, key: op.key });

@@ -22,6 +22,8 @@ import { LmdbBatch, type RememberNamespace } from './lmdb-batch.js';
 import { CHECKPOINT_FILE, CheckpointFile } from './checkpoint-file.js';
 import { LmdbCommitter, type WriteHealth } from './lmdb-commit.js';
 import { checkDataFile } from './lmdb-meta.js';
+import { checkRecords, type RecordCheckReport } from './lmdb-record-check.js';
+import { recordValue } from './lmdb-record.js';
 import { planRecovery, replay, retireWriters, type RecoveryReport } from './lmdb-recovery.js';
 import { applyLogged, readSeq } from './lmdb-seq.js';
 import { syncDir } from './log-segments.js';
@@ -56,12 +58,13 @@ import {
  * copies from Node's pre-allocated pool (8-byte aligned, so block views stay zero-copy), which
  * is cheaper than the fresh allocation behind lmdb-js's `getBinary`.
  */
-function ownedCopy(shared: Uint8Array | undefined): Uint8Array | undefined {
+function ownedCopy(key: Uint8Array, shared: Uint8Array | undefined): Uint8Array | undefined {
   if (shared === undefined) return undefined;
   // lmdb-js sets `length` on its shared buffer as a plain property; the array underneath is larger.
   const length = shared.length;
-  const copy = Buffer.allocUnsafe(length);
-  copy.set(length === shared.byteLength ? shared : shared.subarray(0, length));
+  const value = recordValue(key, length === shared.byteLength ? shared : shared.subarray(0, length));
+  const copy = Buffer.allocUnsafe(value.length);
+  copy.set(value);
   return copy;
 }
 
@@ -383,7 +386,8 @@ export class LmdbEngine extends Engine {
   protected override _getSync(namespace: string, key: Uint8Array): Uint8Array | undefined {
     const keys = this.#keysFor(namespace);
     try {
-      return ownedCopy(this.#db!.getBinaryFast(keys.key(key)));
+      const full = keys.key(key);
+      return ownedCopy(full, this.#db!.getBinaryFast(full));
     } catch (err) {
       throw engineFailure(err, 'get');
     }
@@ -459,6 +463,15 @@ export class LmdbEngine extends Engine {
   readonly #release = (snapshot: LmdbSnapshot): void => {
     this.#snapshots.delete(snapshot);
   };
+
+  /**
+   * Checks, from one snapshot, that every stored record belongs to its key and starts as
+   * written (lmdb-record.ts), listing each one that does not.
+   */
+  checkRecords(onRecord?: (records: number) => void): RecordCheckReport {
+    this.assertReadable();
+    return checkRecords(this.#db!, onRecord);
+  }
 
   protected override async _backup(path: string): Promise<void> {
     const db = this.#db!;

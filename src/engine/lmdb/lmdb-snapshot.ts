@@ -14,6 +14,7 @@ import { EngineSnapshot, type EngineCapabilities, type EngineEntry, type Normali
 import { KeeprError } from '../../errors.js';
 
 import { engineFailure } from './io-errors.js';
+import { recordValue } from './lmdb-record.js';
 
 export { engineFailure };
 /** The one LMDB database keepr uses: binary keys, binary values. */
@@ -189,7 +190,7 @@ class RangeCursor implements IterableIterator<EngineEntry> {
       this.return();
       return { done: true, value: undefined };
     }
-    return { done: false, value: { key: step.value.key.subarray(ID_BYTES), value: step.value.value } };
+    return { done: false, value: { key: step.value.key.subarray(ID_BYTES), value: recordValue(step.value.key, step.value.value) } };
   }
 
   return(): IteratorResult<EngineEntry> {
@@ -252,7 +253,9 @@ export class LmdbSnapshot extends EngineSnapshot {
   protected override _getSync(namespace: string, key: Uint8Array): Uint8Array | undefined {
     const keys = this.#namespace(namespace);
     try {
-      return this.#db.get(keys.key(key), this.#options);
+      const full = keys.key(key);
+      const stored = this.#db.get(full, this.#options);
+      return stored === undefined ? undefined : recordValue(full, stored);
     } catch (err) {
       throw engineFailure(err, 'get');
     }
