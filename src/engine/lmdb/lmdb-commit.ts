@@ -11,17 +11,15 @@
  * recovery sets LMDB back to that checkpoint and replays the logs (lmdb-recovery.ts).
  * Acknowledgements go out in commit order, each once its group is as durable as the mode says.
  */
-import { fdatasyncSync } from 'node:fs';
 import { ABORT, type TransactionFlags } from 'lmdb';
 import { KeeprError, type ErrorCode } from '../../errors.js';
-import { CheckpointFile } from './checkpoint-file.js';
+import type { CheckpointFile } from './checkpoint-file.js';
+import { Checkpointer } from './lmdb-checkpoint.js';
 import { CommitLog } from './commit-log.js';
-import { latestMeta, type MetaPage } from './lmdb-meta.js';
-import { readSeq, syncEnv, writeSeq } from './lmdb-seq.js';
+import { readSeq, writeSeq } from './lmdb-seq.js';
 import { engineFailure, hasFreeSpace } from './io-errors.js';
 import type { KeeprLmdb } from './lmdb-snapshot.js';
 import { encodeRecord, type LoggedOp } from './log-record.js';
-import { currentBootId } from './writer-registry.js';
 
 /** Options of {@link LmdbCommitter.open}. */
 export interface CommitterOptions {
@@ -83,24 +81,17 @@ interface Group {
   readonly committed: readonly boolean[];
 }
 
-/** A read transaction that pins a checkpointed LMDB state. */
-interface Pin {
-  done(): void;
-}
-
 /** Commits transactions to LMDB and makes them as durable as configured. */
 export class LmdbCommitter {
   readonly #db: KeeprLmdb;
   readonly #options: CommitterOptions;
   readonly #log: CommitLog;
-  readonly #checkpoints: CheckpointFile;
-  #pin: Pin | undefined;
+  readonly #checkpoints: Checkpointer;
   // Sequence number of this writer's last commit: another value in LMDB before our next
   // commit means another process (or engine) committed in between.
   #lastSeq: number;
   #observedSeq: number;
   #foreignCommits = 0;
-  #checkpointSeq = 0;
   #queue: Waiting[] = [];
   #scheduled = false;
   readonly #groups: Group[] = [];
@@ -108,13 +99,11 @@ export class LmdbCommitter {
   #checkpointing: Promise<void> | undefined;
   #checkpointTimer: NodeJS.Timeout | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
-  #checkpointPage = 0;
   #failure: KeeprError | undefined;
   #full: KeeprError | undefined;
-  #checkpointError: KeeprError | undefined;
   #closed = false;
 
-  private constructor(db: KeeprLmdb, options: CommitterOptions, log: CommitLog, checkpoints: CheckpointFile) {
+  private constructor(db: KeeprLmdb, options: CommitterOptions, log: CommitLog, checkpoints: Checkpointer) {
     this.#db = db;
     this.#options = options;
     this.#log = log;
@@ -127,35 +116,13 @@ export class LmdbCommitter {
    * Starts this writer: a checkpoint of the current state (so its writes never go to pages
    * recovery may need) and its commit log. Synchronous: called under the store's open lock.
    */
-  static open(db: KeeprLmdb, options: CommitterOptions, checkpoints: CheckpointFile): LmdbCommitter {
-    const capture = LmdbCommitter.#capture(db, options.dataFd);
-    fdatasyncSync(options.dataFd);
-    checkpoints.write({ txnId: capture.meta.txnId, seq: capture.seq, boot: currentBootId(), writtenAt: Date.now(), meta: capture.meta });
-    const log = CommitLog.create({ dir: options.dir, segmentBytes: options.segmentBytes }, capture.seq);
-    const committer = new LmdbCommitter(db, options, log, checkpoints);
-    committer.#pin = capture.pin;
-    committer.#checkpointSeq = capture.seq;
-    committer.#checkpointPage = capture.meta.lastPage;
-    return committer;
-  }
-
-  /** Pins the newest state, then reads its meta page and sequence number under the write lock. */
-  static #capture(db: KeeprLmdb, fd: number): { pin: Pin; meta: MetaPage; seq: number } {
-    db.resetReadTxn();
-    const pin: Pin = db.useReadTransaction();
+  static open(db: KeeprLmdb, options: CommitterOptions, file: CheckpointFile): LmdbCommitter {
+    const checkpoints = new Checkpointer(db, options.dataFd, file, options.storeDir);
     try {
-      let found: { meta: MetaPage; seq: number } | undefined;
-      // Holding the write lock, the newest meta page on file is the newest commit's (the pin
-      // is at most that old, which protects it too).
-      db.transactionSync(() => {
-        const meta = latestMeta(fd);
-        if (meta !== undefined) found = { meta, seq: readSeq(db) };
-        return ABORT;
-      }, TXN_FLAGS);
-      if (found === undefined) throw new KeeprError('STORE_CORRUPT', 'the LMDB data file has no valid meta page');
-      return { pin, ...found };
+      const log = CommitLog.create({ dir: options.dir, segmentBytes: options.segmentBytes }, checkpoints.seq);
+      return new LmdbCommitter(db, options, log, checkpoints);
     } catch (err) {
-      pin.done();
+      checkpoints.close();
       throw err;
     }
   }
@@ -175,7 +142,7 @@ export class LmdbCommitter {
   health(): WriteHealth {
     if (this.#failure !== undefined) return { writable: false, code: this.#failure.code, message: this.#failure.message };
     if (this.#full !== undefined && !hasFreeSpace(this.#options.storeDir)) return { writable: false, code: 'STORE_FULL', message: this.#full.message };
-    const cp = this.#checkpointError;
+    const cp = this.#checkpoints.error;
     if (cp?.code === 'STORE_FULL' && !hasFreeSpace(this.#options.storeDir)) return { writable: false, code: 'STORE_FULL', message: cp.message };
     return { writable: true };
   }
@@ -241,7 +208,7 @@ export class LmdbCommitter {
       this.#acknowledge(this.#groups.at(-1)!);
       this.#flushTimer ??= setTimeout(this.#flush, this.#options.flushDelayMs);
     }
-    if (foreign || (large && this.#grown())) this.#requestCheckpoint(0);
+    if (foreign || (large && this.#checkpoints.grownBy(CHECKPOINT_AFTER_GROWTH))) this.#requestCheckpoint(0);
     else this.#requestCheckpoint(this.#options.checkpointMs);
     this.#settle();
   };
@@ -317,7 +284,7 @@ export class LmdbCommitter {
     while (groups.length > 0) {
       const g = groups[0]!;
       // A checkpoint at or past the group makes it durable through LMDB itself.
-      const covered = this.#checkpointSeq >= g.seq;
+      const covered = this.#checkpoints.seq >= g.seq;
       if (!covered && (this.#log.durableSeq < g.seq || g.needsCheckpoint)) break;
       groups.shift();
       this.#acknowledge(g);
@@ -339,7 +306,7 @@ export class LmdbCommitter {
       this.#fail(err, 'commit log sync');
       return;
     }
-    if (this.#groups.some((g) => g.needsCheckpoint && this.#checkpointSeq < g.seq)) this.#requestCheckpoint(0);
+    if (this.#groups.some((g) => g.needsCheckpoint && this.#checkpoints.seq < g.seq)) this.#requestCheckpoint(0);
     this.#settle();
   };
 
@@ -367,12 +334,6 @@ export class LmdbCommitter {
     } catch {
       // Only an optimisation: without it the freed pages are reused one commit later.
     }
-  }
-
-  /** True when the data file grew by {@link CHECKPOINT_AFTER_GROWTH} since the last checkpoint. */
-  #grown(): boolean {
-    const meta = latestMeta(this.#options.dataFd);
-    return meta !== undefined && (meta.lastPage - this.#checkpointPage) * meta.pageSize >= CHECKPOINT_AFTER_GROWTH;
   }
 
   /** Resolves once every acknowledged write is on disk. */
@@ -414,30 +375,12 @@ export class LmdbCommitter {
   }
 
   async #checkpoint(): Promise<void> {
-    let capture: { pin: Pin; meta: MetaPage; seq: number };
-    try {
-      capture = LmdbCommitter.#capture(this.#db, this.#options.dataFd);
-    } catch {
+    if (!(await this.#checkpoints.take())) {
+      // The log still holds everything since the previous checkpoint: nothing is lost; retry.
       this.#requestCheckpoint(this.#options.checkpointMs);
       return;
     }
-    try {
-      await syncEnv(this.#db);
-      this.#checkpoints.write({ txnId: capture.meta.txnId, seq: capture.seq, boot: currentBootId(), writtenAt: Date.now(), meta: capture.meta });
-    } catch (err) {
-      capture.pin.done();
-      // LMDB's file or the checkpoint file could not be synced: the log still holds everything
-      // since the last checkpoint, so nothing is lost; try again later.
-      this.#checkpointError = engineFailure(err, 'checkpoint', this.#options.storeDir);
-      this.#requestCheckpoint(this.#options.checkpointMs);
-      return;
-    }
-    this.#checkpointError = undefined;
-    this.#pin?.done();
-    this.#pin = capture.pin;
-    this.#checkpointSeq = capture.seq;
-    this.#checkpointPage = capture.meta.lastPage;
-    this.#log.release(capture.seq);
+    this.#log.release(this.#checkpoints.seq);
     this.#settle();
   }
 
@@ -453,8 +396,6 @@ export class LmdbCommitter {
     }
     this.#closed = true;
     clearTimeout(this.#checkpointTimer);
-    this.#pin?.done();
-    this.#pin = undefined;
     if (this.#failure === undefined) await this.#log.close();
     this.#checkpoints.close();
   }

@@ -2,10 +2,10 @@
  * The LMDB engine (the default): one LMDB database in `<path>/keepr.mdb`, namespaces as u32
  * key prefixes, writes as lmdb-js child transactions, snapshots as held read transactions.
  */
-import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ABORT, open } from 'lmdb';
+import { ABORT } from 'lmdb';
 import {
   Engine,
   type EngineCapabilities,
@@ -19,16 +19,14 @@ import {
 import { KeeprError } from '../../errors.js';
 import { settle } from '../sync-adapters.js';
 import { LmdbBatch, type RememberNamespace } from './lmdb-batch.js';
-import { CHECKPOINT_FILE, CheckpointFile } from './checkpoint-file.js';
-import { LmdbCommitter, type WriteHealth } from './lmdb-commit.js';
-import { checkDataFile } from './lmdb-meta.js';
+import type { LmdbCommitter, WriteHealth } from './lmdb-commit.js';
+import { openLocked } from './lmdb-open.js';
+import type { RecoveryReport } from './lmdb-recovery.js';
+import { closeWriter } from './writer-registry.js';
 import { checkRecords, type RecordCheckReport } from './lmdb-record-check.js';
 import { recordValue } from './lmdb-record.js';
-import { planRecovery, replay, retireWriters, type RecoveryReport } from './lmdb-recovery.js';
 import { applyLogged, readSeq } from './lmdb-seq.js';
-import { syncDir } from './log-segments.js';
 import { OPEN_LOCK_FILE, OpenLock } from './open-lock.js';
-import { closeWriter, newWriterName } from './writer-registry.js';
 import type { LoggedOp } from './log-record.js';
 import { LMDB_FILE_NAME, LOG_DIR_NAME, resolveLmdbEngineConfig, type LmdbEngineConfig, type ResolvedLmdbEngineConfig } from './lmdb-engine-config.js';
 import {
@@ -123,7 +121,7 @@ export class LmdbEngine extends Engine {
     const lock = OpenLock.open(join(root, OPEN_LOCK_FILE));
     this.#lock = lock;
     try {
-      const opened = lock.run(() => this.#openLocked(root));
+      const opened = lock.run(() => openLocked(this.config, root));
       this.#db = opened.db;
       this.#committer = opened.committer;
       this.#writer = opened.writer;
@@ -133,68 +131,6 @@ export class LmdbEngine extends Engine {
       this.#lock = undefined;
       await lock.close();
       throw engineFailure(err, 'open', this.config.path);
-    }
-  }
-
-  /**
-   * Under the open lock: recovery (lmdb-recovery.ts), then LMDB, this writer's folder, its
-   * first checkpoint and log, and the removal of stopped writers' folders the checkpoint covers.
-   */
-  #openLocked(root: string): { db: KeeprLmdb; committer: LmdbCommitter; writer: string; dataFd: number; recovery: RecoveryReport } {
-    const self = newWriterName();
-    const plan = planRecovery(root, this.file, self, this.config.salvage);
-    const dir = join(root, self);
-    let db: KeeprLmdb | undefined;
-    let dataFd: number | undefined;
-    try {
-      if (existsSync(this.file)) checkDataFile(this.file);
-      mkdirSync(dir);
-      const checkpoints = CheckpointFile.open(join(dir, CHECKPOINT_FILE));
-      syncDir(root);
-      db = open<Uint8Array, Uint8Array>({
-        path: this.file,
-        keyEncoding: 'binary',
-        encoding: 'binary',
-        cache: false,
-        // LMDB never syncs at commit: the commit log makes writes durable, checkpoints sync LMDB.
-        noSync: true,
-        // Decompression stays on even when compressing is off (threshold never reached), so a
-        // store written with compression reads back under any setting. Blocks start with 'K'
-        // (0x4B), never with lmdb-js's compressed-value marker bytes (250 and up).
-        compression: { threshold: this.config.compression === false ? 0xffffffff : this.config.compression.threshold },
-        ...(this.config.mapSize === undefined ? {} : { mapSize: this.config.mapSize }),
-      });
-      const replayed = plan.live.length === 0 ? replay(db, plan) : { replayed: 0, dropped: 0 };
-      dataFd = openSync(this.file, 'r');
-      const committer = LmdbCommitter.open(
-        db,
-        {
-          durability: this.config.durability,
-          dir,
-          storeDir: this.config.path,
-          dataFd,
-          flushDelayMs: this.config.flushDelayMs,
-          checkpointMs: this.config.checkpointMs,
-          segmentBytes: this.config.segmentBytes,
-        },
-        checkpoints,
-      );
-      const damaged = retireWriters(root, plan, this.config.path);
-      const recovery: RecoveryReport = {
-        restored: plan.restoredTo !== undefined,
-        checkpointTxn: plan.restoredTo?.txnId,
-        replayed: replayed.replayed,
-        dropped: replayed.dropped,
-        torn: [...plan.logs.values()].filter((l) => l.torn !== undefined).length,
-        removed: plan.stopped.length,
-        damaged,
-      };
-      return { db, committer, writer: self, dataFd, recovery };
-    } catch (err) {
-      if (dataFd !== undefined) closeSync(dataFd);
-      rmSync(dir, { recursive: true, force: true });
-      void db?.close();
-      throw err;
     }
   }
 
