@@ -5,7 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -152,6 +152,33 @@ describe('LMDB recovery', () => {
     const error = await new LmdbEngine({ path: dir }).open().catch((err: unknown) => err);
     expect(isKeeprError(error, 'STORE_CORRUPT')).toBe(true);
     expect((error as KeeprError).details).toMatchObject({ offset: 0 });
+  }, 60_000);
+
+  it('rewrites a damaged meta page from the checkpoint, or refuses a file without one, never crashing', async () => {
+    const dir = makeTmpDir('keepr-meta-');
+    const engine = await openEngine({ path: dir });
+    await engine.createNamespace('n');
+    for (let n = 0; n < 50; n++) await engine.put('n', key(n), writerValue(n));
+    await engine.close();
+    engines.splice(0);
+    const file = join(dir, 'keepr.mdb');
+    const flipMagic = (): void => {
+      const fd = openSync(file, 'r+');
+      writeSync(fd, Buffer.from([0x00]), 0, 1, 24);
+      closeSync(fd);
+    };
+    flipMagic();
+    const repaired = await openEngine({ path: dir });
+    expect(repaired.recovery).toMatchObject({ restored: true });
+    expectAll(repaired, Array.from({ length: 50 }, (_, n) => n));
+    await repaired.close();
+    engines.splice(0);
+    // Without the log folder (a copy of keepr.mdb alone) there is nothing to repair from.
+    flipMagic();
+    rmSync(join(dir, 'wal'), { recursive: true });
+    const error = await new LmdbEngine({ path: dir }).open().catch((err: unknown) => err);
+    expect(isKeeprError(error, 'STORE_CORRUPT')).toBe(true);
+    expect((error as Error).message).toContain('meta page 0');
   }, 60_000);
 
   it('never replays a live writer: openers during steady writes see its state move only forward', async () => {

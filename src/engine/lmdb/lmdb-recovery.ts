@@ -17,7 +17,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync } from 'n
 import { join } from 'node:path';
 import { KeeprError } from '../../errors.js';
 import { CHECKPOINT_FILE, readCheckpointFile, type Checkpoint } from './checkpoint-file.js';
-import { latestMeta, restoreMeta } from './lmdb-meta.js';
+import { latestMeta, readMetas, restoreMeta } from './lmdb-meta.js';
 import { applyLogged, readSeq, writeSeq } from './lmdb-seq.js';
 import type { KeeprLmdb } from './lmdb-snapshot.js';
 import { readWriterLog, type LogDamage, type WriterLog } from './log-reader.js';
@@ -102,8 +102,11 @@ export function planRecovery(root: string, file: string, self: string, salvage: 
     throw err;
   }
   try {
+    const [a, b] = readMetas(fd);
     const latest = latestMeta(fd);
-    if (best === undefined || (latest !== undefined && latest.txnId <= best.txnId)) {
+    // A meta page that is not one is rewritten from the checkpoint too (LMDB cannot open it).
+    const whole = a !== undefined && b !== undefined;
+    if (best === undefined || (whole && latest !== undefined && latest.txnId <= best.txnId)) {
       if (latest !== undefined && best !== undefined && latest.txnId < best.txnId) {
         throw corrupt(`${file} holds transaction ${latest.txnId}, older than its checkpoint ${best.txnId}: the data file was replaced or rolled back behind keepr's back`, { file });
       }
