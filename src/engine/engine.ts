@@ -8,7 +8,7 @@
  * range options are normalised into {@link NormalizedRange}. An engine overrides hooks only,
  * never a public method.
  */
-import { KeeprError } from '../errors.js';
+import { KeeprError, type ErrorCode } from '../errors.js';
 import { compareBytes, prefixUpperBound } from '../util/bytes.js';
 import { isArray, isObject } from '../util/guards.js';
 import { settle, toAsync } from './sync-adapters.js';
@@ -29,6 +29,13 @@ export interface EngineCapabilities {
 
 /** Lifecycle state of an engine. */
 export type EngineStatus = 'new' | 'opening' | 'open' | 'closing' | 'closed';
+
+/** Whether an engine takes writes now; when not, the error code a write would get and why. */
+export interface EngineHealth {
+  readonly writable: boolean;
+  readonly code?: ErrorCode;
+  readonly message?: string;
+}
 
 /** Bounds of a range read; all given bounds apply together. */
 export interface RangeOptions {
@@ -357,6 +364,14 @@ export abstract class Engine extends Reader implements AsyncDisposable {
    */
   get externalVersion(): number {
     return 0;
+  }
+
+  /**
+   * Whether the engine takes writes now, and if not, why (`STORE_FULL` while its disk is full,
+   * `STORE_CLOSED` when closed). Engines with nothing to report answer from their status.
+   */
+  health(): EngineHealth {
+    return this.#status === 'open' ? { writable: true } : { writable: false, code: 'STORE_CLOSED', message: `engine is ${this.#status}` };
   }
 
   /** Current lifecycle state. */

@@ -3,7 +3,7 @@
  * namespace each) and the volatile containers, and closes everything together.
  */
 import { resolve } from 'node:path';
-import { Engine, type EngineStats } from '../engine/engine.js';
+import { Engine, type EngineHealth, type EngineStats } from '../engine/engine.js';
 import { LmdbEngine } from '../engine/lmdb/lmdb-engine.js';
 import { MemoryEngine } from '../engine/memory/memory-engine.js';
 import { KeeprError } from '../errors.js';
@@ -141,6 +141,11 @@ export class Store implements AsyncDisposable {
   /** Resolves once every write acknowledged so far is on disk (forces a write-cache flush). */
   async flushed(): Promise<void> {
     await this.engine.flushed();
+  }
+
+  /** Whether the store takes writes now, and if not, why (`STORE_FULL` while its disk is full). */
+  health(): EngineHealth {
+    return this.engine.health();
   }
 
   /** True until {@link close} is called. */

@@ -12,7 +12,8 @@
  * Acknowledgements go out in commit order, each once its group is as durable as the mode says.
  */
 import { ABORT, type TransactionFlags } from 'lmdb';
-import { KeeprError, type ErrorCode } from '../../errors.js';
+import { KeeprError } from '../../errors.js';
+import type { EngineHealth } from '../engine.js';
 import type { CheckpointFile } from './checkpoint-file.js';
 import { Checkpointer } from './lmdb-checkpoint.js';
 import { CommitLog } from './commit-log.js';
@@ -38,12 +39,6 @@ export interface CommitterOptions {
 /** The body of a write transaction: the operations it made (for the log), or ABORT. */
 export type CommitBody = () => readonly LoggedOp[] | typeof ABORT;
 
-/** Whether the store can take writes now, and if not, why. */
-export interface WriteHealth {
-  readonly writable: boolean;
-  readonly code?: ErrorCode;
-  readonly message?: string;
-}
 
 // Abortable, committed before returning, never waiting for a flush (LMDB runs without sync).
 // (lmdb declares TransactionFlags as an ambient enum it does not export at run time.)
@@ -139,7 +134,7 @@ export class LmdbCommitter {
   }
 
   /** Whether writes can be taken now (a full disk or a failed sync says no). */
-  health(): WriteHealth {
+  health(): EngineHealth {
     if (this.#failure !== undefined) return { writable: false, code: this.#failure.code, message: this.#failure.message };
     if (this.#full !== undefined && !hasFreeSpace(this.#options.storeDir)) return { writable: false, code: 'STORE_FULL', message: this.#full.message };
     const cp = this.#checkpoints.error;

@@ -9,6 +9,7 @@ import { ABORT } from 'lmdb';
 import {
   Engine,
   type EngineCapabilities,
+  type EngineHealth,
   type EngineEntry,
   type EngineSnapshot,
   type EngineStats,
@@ -19,7 +20,7 @@ import {
 import { KeeprError } from '../../errors.js';
 import { settle } from '../sync-adapters.js';
 import { LmdbBatch, type RememberNamespace } from './lmdb-batch.js';
-import type { LmdbCommitter, WriteHealth } from './lmdb-commit.js';
+import type { LmdbCommitter } from './lmdb-commit.js';
 import { openLocked } from './lmdb-open.js';
 import type { RecoveryReport } from './lmdb-recovery.js';
 import { closeWriter } from './writer-registry.js';
@@ -146,7 +147,7 @@ export class LmdbEngine extends Engine {
   }
 
   /** Whether the store takes writes now; `STORE_FULL` while its disk is full. */
-  health(): WriteHealth {
+  override health(): EngineHealth {
     if (this.status !== 'open' || this.#committer === undefined) return { writable: false, code: 'STORE_CLOSED', message: 'the store is closed' };
     return this.#committer.health();
   }
