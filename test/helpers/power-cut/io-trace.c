@@ -14,49 +14,7 @@
  * size when the call started; only records before the ticket are known to be covered.
  * No malloc on the recording path (stack buffers only), so a forked child cannot deadlock.
  */
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <pthread.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/types.h>
-#include <sys/uio.h>
-#include <time.h>
-#include <unistd.h>
-
-enum kind {
-  K_WRITE = 1, K_SYNC = 2, K_DATASYNC = 3, K_SYNC_RANGE = 4, K_SYNC_ALL = 5, K_TRUNCATE = 6,
-  K_FALLOCATE = 7, K_OPEN = 8, K_RENAME = 9, K_UNLINK = 10, K_MKDIR = 11, K_RMDIR = 12,
-  K_LINK = 13, K_SYMLINK = 14, K_MARKER = 15, K_UNSUPPORTED = 16,
-};
-
-/* Record header (little-endian, 80 bytes), followed by path, path2 and data. */
-struct rec {
-  uint32_t total;      /* bytes of the whole record */
-  uint8_t kind;
-  uint8_t dsync;       /* the write itself was synchronous (O_DSYNC, O_SYNC, RWF_DSYNC) */
-  uint16_t reserved;
-  uint32_t pid;
-  uint32_t tid;
-  uint64_t t_end;      /* CLOCK_MONOTONIC ns when the call returned */
-  uint64_t t_start;    /* ... when it started */
-  int64_t offset;
-  int64_t length;      /* truncate size, fallocate length */
-  int64_t aux;         /* open flags, fallocate mode, rename flags */
-  uint64_t ticket;     /* syncs: trace size when the call started */
-  uint32_t path_len;
-  uint32_t path2_len;
-  uint32_t data_len;
-  uint32_t pad;
-};
+#include "io-trace.h"
 
 static char root[PATH_MAX];
 static size_t root_len;
@@ -66,13 +24,7 @@ static int enabled;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-#define REAL(ret, name, ...) static ret (*real_##name)(__VA_ARGS__)
-REAL(int, open, const char *, int, ...);
-REAL(int, open64, const char *, int, ...);
-REAL(int, openat, int, const char *, int, ...);
-REAL(int, openat64, int, const char *, int, ...);
-REAL(int, creat, const char *, mode_t);
-REAL(int, creat64, const char *, mode_t);
+REAL(int, open64, const char *, int, ...); /* init opens the trace with it */
 REAL(ssize_t, write, int, const void *, size_t);
 REAL(ssize_t, pwrite, int, const void *, size_t, off_t);
 REAL(ssize_t, pwrite64, int, const void *, size_t, off_t);
@@ -92,26 +44,8 @@ REAL(int, fallocate, int, int, off_t, off_t);
 REAL(int, fallocate64, int, int, off_t, off_t);
 REAL(int, posix_fallocate, int, off_t, off_t);
 REAL(int, posix_fallocate64, int, off_t, off_t);
-REAL(int, rename, const char *, const char *);
-REAL(int, renameat, int, const char *, int, const char *);
-REAL(int, renameat2, int, const char *, int, const char *, unsigned int);
-REAL(int, unlink, const char *);
-REAL(int, unlinkat, int, const char *, int);
-REAL(int, mkdir, const char *, mode_t);
-REAL(int, mkdirat, int, const char *, mode_t);
-REAL(int, rmdir, const char *);
-REAL(int, link, const char *, const char *);
-REAL(int, linkat, int, const char *, int, const char *, int);
-REAL(int, symlink, const char *, const char *);
-REAL(int, symlinkat, const char *, int, const char *);
-REAL(ssize_t, copy_file_range, int, off_t *, int, off_t *, size_t, unsigned int);
-REAL(ssize_t, sendfile, int, int, off_t *, size_t);
-REAL(ssize_t, sendfile64, int, int, off_t *, size_t);
 
-static void resolve(void **slot, const char *name) { *slot = dlsym(RTLD_NEXT, name); }
-#define RESOLVE(name) (real_##name ? real_##name : (resolve((void **)&real_##name, #name), real_##name))
-
-static uint64_t now_ns(void) {
+HIDDEN uint64_t now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
@@ -136,7 +70,7 @@ static void init(void) {
   enabled = 1;
 }
 
-static int on(void) {
+HIDDEN int on(void) {
   pthread_once(&once, init);
   return enabled;
 }
@@ -162,7 +96,7 @@ static void proc_fd_link(int fd, char *link) {
 }
 
 /* The file a descriptor names; 0 when it is neither recorded nor a marker, or was unlinked. */
-static int fd_path(int fd, char *out) {
+HIDDEN int fd_path(int fd, char *out) {
   if (fd < 0 || fd == trace_fd) return 0;
   char link[64];
   proc_fd_link(fd, link);
@@ -177,7 +111,7 @@ static int fd_path(int fd, char *out) {
 }
 
 /* An absolute form of (dirfd, path) without touching the file system beyond the dirfd. */
-static int at_path(int dirfd, const char *path, char *out) {
+HIDDEN int at_path(int dirfd, const char *path, char *out) {
   if (path == NULL) return 0;
   size_t plen = strlen(path);
   if (path[0] == '/') {
@@ -207,7 +141,7 @@ static int at_path(int dirfd, const char *path, char *out) {
 }
 
 /* Appends one record; `iov`/`iovcnt` is the data (at most `data_len` bytes of it). */
-static void emit(struct rec *h, const char *path, const char *path2, const struct iovec *iov, int iovcnt, size_t data_len) {
+HIDDEN void emit(struct rec *h, const char *path, const char *path2, const struct iovec *iov, int iovcnt, size_t data_len) {
   struct iovec parts[1027];
   int n = 0;
   h->pid = (uint32_t)getpid();
@@ -260,7 +194,7 @@ static uint64_t ticket(void) {
   return size < 0 ? 0 : (uint64_t)size;
 }
 
-static void rec_init(struct rec *h, int kind, uint64_t t0) {
+HIDDEN void rec_init(struct rec *h, int kind, uint64_t t0) {
   memset(h, 0, sizeof *h);
   h->kind = (uint8_t)kind;
   h->t_start = t0;
@@ -459,165 +393,3 @@ static int do_posix_fallocate(int (*fn)(int, off_t, off_t), int fd, off_t offset
 }
 int posix_fallocate(int fd, off_t offset, off_t len) { return do_posix_fallocate(RESOLVE(posix_fallocate), fd, offset, len); }
 int posix_fallocate64(int fd, off_t offset, off_t len) { return do_posix_fallocate(RESOLVE(posix_fallocate64), fd, offset, len); }
-
-/* ---- opens: only creating or truncating ones change anything ---- */
-
-static void record_open(int fd, int flags, uint64_t t0) {
-  if (fd < 0 || !(flags & (O_CREAT | O_TRUNC))) return;
-  char path[PATH_MAX];
-  if (fd_path(fd, path) != 1) return;
-  struct rec h;
-  rec_init(&h, K_OPEN, t0);
-  h.aux = flags;
-  emit(&h, path, NULL, NULL, 0, 0);
-}
-
-#define MODE_ARG(flags) \
-  mode_t mode = 0; \
-  if ((flags) & (O_CREAT | __O_TMPFILE)) { va_list ap; va_start(ap, flags); mode = (mode_t)va_arg(ap, int); va_end(ap); }
-
-int open(const char *p, int flags, ...) {
-  MODE_ARG(flags);
-  int use = on();
-  uint64_t t0 = now_ns();
-  int fd = RESOLVE(open)(p, flags, mode);
-  if (use) record_open(fd, flags, t0);
-  return fd;
-}
-int open64(const char *p, int flags, ...) {
-  MODE_ARG(flags);
-  int use = on();
-  uint64_t t0 = now_ns();
-  int fd = RESOLVE(open64)(p, flags, mode);
-  if (use) record_open(fd, flags, t0);
-  return fd;
-}
-int openat(int dirfd, const char *p, int flags, ...) {
-  MODE_ARG(flags);
-  int use = on();
-  uint64_t t0 = now_ns();
-  int fd = RESOLVE(openat)(dirfd, p, flags, mode);
-  if (use) record_open(fd, flags, t0);
-  return fd;
-}
-int openat64(int dirfd, const char *p, int flags, ...) {
-  MODE_ARG(flags);
-  int use = on();
-  uint64_t t0 = now_ns();
-  int fd = RESOLVE(openat64)(dirfd, p, flags, mode);
-  if (use) record_open(fd, flags, t0);
-  return fd;
-}
-int creat(const char *p, mode_t mode) {
-  int use = on();
-  uint64_t t0 = now_ns();
-  int fd = RESOLVE(creat)(p, mode);
-  if (use) record_open(fd, O_CREAT | O_WRONLY | O_TRUNC, t0);
-  return fd;
-}
-int creat64(const char *p, mode_t mode) {
-  int use = on();
-  uint64_t t0 = now_ns();
-  int fd = RESOLVE(creat64)(p, mode);
-  if (use) record_open(fd, O_CREAT | O_WRONLY | O_TRUNC, t0);
-  return fd;
-}
-
-/* ---- namespace ---- */
-
-static void record_names(int kind, const char *a, const char *b, int64_t aux, uint64_t t0) {
-  struct rec h;
-  rec_init(&h, kind, t0);
-  h.aux = aux;
-  emit(&h, a, b, NULL, 0, 0);
-}
-
-static int do_rename(int olddirfd, const char *oldp, int newdirfd, const char *newp, unsigned int flags, int how) {
-  char a[PATH_MAX], b[PATH_MAX];
-  int use = on();
-  int ca = use ? at_path(olddirfd, oldp, a) : 0;
-  int cb = use ? at_path(newdirfd, newp, b) : 0;
-  uint64_t t0 = now_ns();
-  int r = how == 0 ? RESOLVE(rename)(oldp, newp) : how == 1 ? RESOLVE(renameat)(olddirfd, oldp, newdirfd, newp) : RESOLVE(renameat2)(olddirfd, oldp, newdirfd, newp, flags);
-  if (r == 0 && (ca == 1 || cb == 1)) record_names(K_RENAME, a, b, flags, t0);
-  return r;
-}
-int rename(const char *o, const char *n) { return do_rename(AT_FDCWD, o, AT_FDCWD, n, 0, 0); }
-int renameat(int od, const char *o, int nd, const char *n) { return do_rename(od, o, nd, n, 0, 1); }
-int renameat2(int od, const char *o, int nd, const char *n, unsigned int flags) { return do_rename(od, o, nd, n, flags, 2); }
-
-static int do_remove(int dirfd, const char *p, int dir, int how) {
-  char a[PATH_MAX];
-  int cls = on() ? at_path(dirfd, p, a) : 0;
-  uint64_t t0 = now_ns();
-  int r = how == 0 ? RESOLVE(unlink)(p) : how == 1 ? RESOLVE(rmdir)(p) : RESOLVE(unlinkat)(dirfd, p, dir ? AT_REMOVEDIR : 0);
-  if (r == 0 && cls == 1) record_names(dir ? K_RMDIR : K_UNLINK, a, NULL, 0, t0);
-  return r;
-}
-int unlink(const char *p) { return do_remove(AT_FDCWD, p, 0, 0); }
-int rmdir(const char *p) { return do_remove(AT_FDCWD, p, 1, 1); }
-int unlinkat(int dirfd, const char *p, int flags) { return do_remove(dirfd, p, (flags & AT_REMOVEDIR) != 0, 2); }
-
-static int do_mkdir(int dirfd, const char *p, mode_t mode, int how) {
-  char a[PATH_MAX];
-  int cls = on() ? at_path(dirfd, p, a) : 0;
-  uint64_t t0 = now_ns();
-  int r = how == 0 ? RESOLVE(mkdir)(p, mode) : RESOLVE(mkdirat)(dirfd, p, mode);
-  if (r == 0 && cls == 1) record_names(K_MKDIR, a, NULL, mode, t0);
-  return r;
-}
-int mkdir(const char *p, mode_t mode) { return do_mkdir(AT_FDCWD, p, mode, 0); }
-int mkdirat(int dirfd, const char *p, mode_t mode) { return do_mkdir(dirfd, p, mode, 1); }
-
-static int do_link(int od, const char *o, int nd, const char *n, int flags, int how) {
-  char a[PATH_MAX], b[PATH_MAX];
-  int use = on();
-  int ca = use ? at_path(od, o, a) : 0;
-  int cb = use ? at_path(nd, n, b) : 0;
-  uint64_t t0 = now_ns();
-  int r = how == 0 ? RESOLVE(link)(o, n) : RESOLVE(linkat)(od, o, nd, n, flags);
-  if (r == 0 && (ca == 1 || cb == 1)) record_names(K_LINK, a, b, 0, t0);
-  return r;
-}
-int link(const char *o, const char *n) { return do_link(AT_FDCWD, o, AT_FDCWD, n, 0, 0); }
-int linkat(int od, const char *o, int nd, const char *n, int flags) { return do_link(od, o, nd, n, flags, 1); }
-
-static int do_symlink(const char *target, int nd, const char *n, int how) {
-  char b[PATH_MAX];
-  int cls = on() ? at_path(nd, n, b) : 0;
-  uint64_t t0 = now_ns();
-  int r = how == 0 ? RESOLVE(symlink)(target, n) : RESOLVE(symlinkat)(target, nd, n);
-  if (r == 0 && cls == 1) {
-    struct rec h;
-    rec_init(&h, K_SYMLINK, t0);
-    struct iovec v = {(void *)target, strlen(target)};
-    emit(&h, b, NULL, &v, 1, v.iov_len);
-  }
-  return r;
-}
-int symlink(const char *t, const char *n) { return do_symlink(t, AT_FDCWD, n, 0); }
-int symlinkat(const char *t, int nd, const char *n) { return do_symlink(t, nd, n, 1); }
-
-/* ---- writes the model cannot follow: recorded so the harness fails loudly ---- */
-
-static void unsupported(int fd, const char *what) {
-  char path[PATH_MAX];
-  if (fd_path(fd, path) != 1) return;
-  struct rec h;
-  rec_init(&h, K_UNSUPPORTED, now_ns());
-  struct iovec v = {(void *)what, strlen(what)};
-  emit(&h, path, NULL, &v, 1, v.iov_len);
-}
-
-ssize_t copy_file_range(int in, off_t *oin, int out, off_t *oout, size_t len, unsigned int flags) {
-  if (on()) unsupported(out, "copy_file_range");
-  return RESOLVE(copy_file_range)(in, oin, out, oout, len, flags);
-}
-ssize_t sendfile(int out, int in, off_t *off, size_t count) {
-  if (on()) unsupported(out, "sendfile");
-  return RESOLVE(sendfile)(out, in, off, count);
-}
-ssize_t sendfile64(int out, int in, off_t *off, size_t count) {
-  if (on()) unsupported(out, "sendfile");
-  return RESOLVE(sendfile64)(out, in, off, count);
-}
