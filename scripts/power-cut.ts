@@ -3,7 +3,8 @@
  * each reopened and checked (see test/helpers/power-cut/). Prints the totals; exits 1 when a
  * state is not OK.
  * Usage: npm run power-cut -- [--states N] [--seed S] [--writers W] [--mode sync|write-cache]
- *        [--duration MS] [--ops N per writer] [--tight-loop] [--keep DIR] [--quiet]
+ *        [--duration MS] [--ops N per writer] [--tight-loop] [--no-commit-log]
+ *        [--precreate] [--keep DIR] [--quiet]
  */
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     keep: { type: 'string' },
     quiet: { type: 'boolean', default: false },
     'tight-loop': { type: 'boolean', default: false },
+    'no-commit-log': { type: 'boolean', default: false },
+    precreate: { type: 'boolean', default: false },
   },
 });
 const mode = values.mode;
@@ -35,6 +38,8 @@ const report = await runScenario({
   durationMs: Number(values.duration),
   ops: Number(values.ops),
   tightLoop: values['tight-loop'],
+  ...(values['no-commit-log'] ? { commitLog: false } : {}),
+  precreate: values.precreate,
   ...(values.keep === undefined ? {} : { keepFailuresIn: values.keep }),
   ...(values.quiet ? {} : { log: (line: string) => { console.log(line); } }),
 });

@@ -5,6 +5,7 @@
  *   IOTRACE_ROOT     canonical directory whose files are recorded (nothing else is)
  *   IOTRACE_OUT      trace file; records are appended, several processes may share it
  *   IOTRACE_MARKERS  optional file whose writes are recorded as markers (acks of the writer)
+ *   IOTRACE_BOOT_ID  optional file opened instead of /proc/sys/kernel/random/boot_id (a "reboot")
  *
  * The shim is stateless about descriptors: each write, sync or truncate asks the kernel which
  * file the descriptor names (readlink /proc/self/fd/N) and how it was opened (F_GETFL), so
@@ -58,7 +59,7 @@ static void init(void) {
   const char *r = getenv("IOTRACE_ROOT");
   const char *out = getenv("IOTRACE_OUT");
   const char *m = getenv("IOTRACE_MARKERS");
-  if (r == NULL || out == NULL || strlen(r) >= PATH_MAX || strlen(out) >= PATH_MAX) return;
+  if (r == NULL || out == NULL || r[0] == 0 || out[0] == 0 || strlen(r) >= PATH_MAX || strlen(out) >= PATH_MAX) return;
   strcpy(root, r);
   root_len = strlen(root);
   while (root_len > 1 && root[root_len - 1] == '/') root[--root_len] = 0;

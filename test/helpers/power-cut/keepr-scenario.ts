@@ -9,7 +9,7 @@ import type { OpenOptions } from '../../../src/keepr/index.js';
 import { drawStates, materialize, type CutState, type CutSummary } from './cut-state.js';
 import { StateChecker } from './state-checker.js';
 import { longestSyncMs } from './trace.js';
-import { makeWork, runTraced, replayDifferences, type TracedRun } from './traced-run.js';
+import { makeWork, runTraced, runUntraced, replayDifferences, type TracedRun } from './traced-run.js';
 import { VERDICT_KINDS, judge, type Verdict, type VerdictKind, type WriterExpectation } from './verdict.js';
 import { planOps, type PlannedOp } from './writer-plan.js';
 import type { WriterConfig } from './writer.js';
@@ -32,6 +32,10 @@ export interface ScenarioOptions {
   readonly segmentBytes?: number;
   /** write-cache: allowance beyond flushDelayMs + the longest traced sync (default 50 ms). */
   readonly slackMs?: number;
+  /** false: LMDB syncs every commit itself, no commit log (keepr's `commitLog` option). */
+  readonly commitLog?: boolean;
+  /** Create the store (untraced) before the traced run: its files start out durable. */
+  readonly precreate?: boolean;
   /** Writers never yield to the event loop between ops (default false; see writer.ts). */
   readonly tightLoop?: boolean;
   /** Stop checking new states after this long (the report says how many were checked). */
@@ -84,16 +88,21 @@ export interface ScenarioReport {
 export async function recordScenario(options: ScenarioOptions): Promise<TracedRun> {
   const storeOptions = openOptions(options, true);
   const place = makeWork();
-  const children = Array.from({ length: options.writers }, (_, writer) => {
-    const config: WriterConfig = { dir: place.root, markers: place.markers, writer, seed: options.seed, ops: options.ops ?? 100_000, durationMs: options.durationMs ?? 1500, options: storeOptions, tightLoop: options.tightLoop ?? false };
+  const writer = (id: number, ops: number): { script: string; args: string[] } => {
+    const config: WriterConfig = { dir: place.root, markers: place.markers, writer: id, seed: options.seed, ops, durationMs: options.durationMs ?? 1500, options: storeOptions, tightLoop: options.tightLoop ?? false };
     return { script: WRITER, args: [JSON.stringify(config)] };
-  });
-  return runTraced(children, place);
+  };
+  if (options.precreate === true) await runUntraced([writer(0, 0)]);
+  return runTraced(
+    Array.from({ length: options.writers }, (_, id) => writer(id, options.ops ?? 100_000)),
+    place,
+  );
 }
 
 function openOptions(options: ScenarioOptions, writer: boolean): OpenOptions {
-  if (options.mode === 'sync') return writer ? { checkpointMs: options.checkpointMs ?? 40, segmentBytes: options.segmentBytes ?? 32 * 1024 } : {};
-  return { durability: 'write-cache', flushDelayMs: options.flushDelayMs ?? 20, ...(writer ? { checkpointMs: options.checkpointMs ?? 40, segmentBytes: options.segmentBytes ?? 32 * 1024 } : {}) };
+  const log = options.commitLog === false ? { commitLog: false } : writer ? { checkpointMs: options.checkpointMs ?? 40, segmentBytes: options.segmentBytes ?? 32 * 1024 } : {};
+  if (options.mode === 'sync') return log;
+  return { durability: 'write-cache', flushDelayMs: options.flushDelayMs ?? 20, ...log };
 }
 
 /** What each writer must and may hold after a cut at `cut`. */

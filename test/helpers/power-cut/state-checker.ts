@@ -4,9 +4,14 @@
  * to a spare child, started in advance so a death costs no start-up time.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OpenOptions } from '../../../src/keepr/index.js';
 import type { CheckAnswer, CheckRequest } from './check-child.js';
+import { buildShim } from './shim-build.js';
 import type { CheckResult } from './verdict.js';
 
 const CHILD = fileURLToPath(new URL('./check-child.ts', import.meta.url));
@@ -31,6 +36,7 @@ export class StateChecker {
   #active: Worker | undefined;
   #spare: Worker | undefined;
   #next = 0;
+  #bootDir: string | undefined;
   /** Children started so far. */
   started = 0;
 
@@ -40,8 +46,19 @@ export class StateChecker {
     this.#timeoutMs = timeoutMs;
   }
 
+  /**
+   * The children run "after a reboot": the shim (recording nothing here) shows them a boot id of
+   * their own, as LMDB keys its trust in an unsynced meta page to the boot id.
+   */
+  #env(): NodeJS.ProcessEnv {
+    this.#bootDir ??= mkdtempSync(join(tmpdir(), 'keepr-power-cut-boot-'));
+    const bootId = join(this.#bootDir, 'boot_id');
+    writeFileSync(bootId, `${randomUUID()}\n`);
+    return { ...process.env, LD_PRELOAD: buildShim(), IOTRACE_BOOT_ID: bootId, IOTRACE_ROOT: '', IOTRACE_OUT: '', IOTRACE_MARKERS: '' };
+  }
+
   #spawn(): Worker {
-    const child = fork(CHILD, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, LD_PRELOAD: '' } });
+    const child = fork(CHILD, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: this.#env() });
     this.started++;
     const ready = new Promise<void>((resolve, reject) => {
       child.once('message', () => {
@@ -110,6 +127,8 @@ export class StateChecker {
 
   /** Stops the children. */
   async close(): Promise<void> {
+    if (this.#bootDir !== undefined) rmSync(this.#bootDir, { recursive: true, force: true });
+    this.#bootDir = undefined;
     const workers = [this.#active, this.#spare].filter((w): w is Worker => w !== undefined && !w.exited);
     this.#active = undefined;
     this.#spare = undefined;

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { buildHistory, type FsHistory } from './fs-history.js';
+import { buildHistory, type FsHistory, type InitialEntry } from './fs-history.js';
 import { buildShim } from './shim-build.js';
 import { acksOf, readTrace, type Ack, type TraceRecord } from './trace.js';
 import { materialize } from './cut-state.js';
@@ -46,11 +46,44 @@ export function makeWork(prefix = 'keepr-power-cut-'): { work: string; root: str
   return { work, root, markers, trace: join(work, 'trace.bin') };
 }
 
-/** Runs the children at once under the shim; rejects when one fails. */
+/** Runs the children at once, without the shim (to prepare a store); rejects when one fails. */
+export async function runUntraced(children: readonly TracedChild[]): Promise<void> {
+  await runChildren(children, { ...process.env, LD_PRELOAD: '' });
+}
+
+/**
+ * Runs the children at once under the shim; rejects when one fails. Files already in the store
+ * directory are the durable starting state.
+ */
 export async function runTraced(children: readonly TracedChild[], place = makeWork()): Promise<TracedRun> {
   const shim = buildShim();
+  const initial = readInitial(place.root);
   const started = performance.now();
-  const env = { ...process.env, LD_PRELOAD: shim, IOTRACE_ROOT: place.root, IOTRACE_OUT: place.trace, IOTRACE_MARKERS: place.markers, UV_USE_IO_URING: '0' };
+  await runChildren(children, { ...process.env, LD_PRELOAD: shim, IOTRACE_ROOT: place.root, IOTRACE_OUT: place.trace, IOTRACE_MARKERS: place.markers, UV_USE_IO_URING: '0' });
+  const elapsedMs = performance.now() - started;
+  const records = readTrace(place.trace, place.root);
+  return {
+    work: place.work,
+    root: place.root,
+    markers: place.markers,
+    traceBytes: statSync(place.trace).size,
+    records,
+    acks: acksOf(records),
+    history: buildHistory(records, initial, isLockFile),
+    elapsedMs,
+  };
+}
+
+/** The files under `root` as a durable starting state (LMDB lock files left out). */
+function readInitial(root: string): InitialEntry[] {
+  return [...snapshotTree(root)].map(([path, value]): InitialEntry => {
+    if (value === 'dir') return { path, type: 'dir' };
+    if (value.startsWith('symlink ')) return { path, type: 'symlink', target: value.slice('symlink '.length) };
+    return { path, type: 'file', content: Buffer.from(value, 'base64') };
+  });
+}
+
+async function runChildren(children: readonly TracedChild[], env: NodeJS.ProcessEnv): Promise<void> {
   await Promise.all(
     children.map(
       (child) =>
@@ -68,18 +101,6 @@ export async function runTraced(children: readonly TracedChild[], place = makeWo
         }),
     ),
   );
-  const elapsedMs = performance.now() - started;
-  const records = readTrace(place.trace, place.root);
-  return {
-    work: place.work,
-    root: place.root,
-    markers: place.markers,
-    traceBytes: statSync(place.trace).size,
-    records,
-    acks: acksOf(records),
-    history: buildHistory(records, [], isLockFile),
-    elapsedMs,
-  };
 }
 
 /** Every file and directory under `dir` (relative paths; files by content, links by target). */
