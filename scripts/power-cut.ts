@@ -3,7 +3,7 @@
  * each reopened and checked (see test/helpers/power-cut/). Prints the totals; exits 1 when a
  * state is not OK.
  * Usage: npm run power-cut -- [--states N] [--seed S] [--writers W] [--mode sync|write-cache]
- *        [--duration MS] [--ops N per writer] [--tight-loop] [--no-commit-log]
+ *        [--duration MS] [--ops N per writer] [--tight-loop]
  *        [--precreate] [--keep DIR] [--quiet]
  */
 import { mkdirSync } from 'node:fs';
@@ -21,7 +21,6 @@ const { values } = parseArgs({
     keep: { type: 'string' },
     quiet: { type: 'boolean', default: false },
     'tight-loop': { type: 'boolean', default: false },
-    'no-commit-log': { type: 'boolean', default: false },
     precreate: { type: 'boolean', default: false },
   },
 });
@@ -38,7 +37,6 @@ const report = await runScenario({
   durationMs: Number(values.duration),
   ops: Number(values.ops),
   tightLoop: values['tight-loop'],
-  ...(values['no-commit-log'] ? { commitLog: false } : {}),
   precreate: values.precreate,
   ...(values.keep === undefined ? {} : { keepFailuresIn: values.keep }),
   ...(values.quiet ? {} : { log: (line: string) => { console.log(line); } }),

@@ -67,13 +67,6 @@ describe('power-cut harness: checks of the harness itself', () => {
     const report = await runRawScenario('nodirsync', 60, 200, SEED);
     expect(report.statesLosing, `seed ${SEED}`).toBeGreaterThan(5);
   }, 60_000);
-
-  // The control: LMDB syncing every commit itself (data fdatasync, then the meta page) is
-  // crash-safe by design, so the drop model must not break it. (The store is created before the
-  // traced run: keepr never fsyncs the directory that holds keepr.mdb.)
-  it('keepr with commitLog: false (LMDB syncs each commit) survives every cut state', async () => {
-    expectAllOk(await runScenario({ seed: SEED, writers: 2, mode: 'sync', states: 150, durationMs: 1000, ops: 100, commitLog: false, precreate: true, budgetMs: 15_000 }));
-  }, 90_000);
 });
 
 // Few enough states to finish in about a minute even when every state crashes the checker;

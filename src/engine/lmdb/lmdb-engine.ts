@@ -2,9 +2,9 @@
  * The LMDB engine (the default): one LMDB database in `<path>/keepr.mdb`, namespaces as u32
  * key prefixes, writes as lmdb-js child transactions, snapshots as held read transactions.
  */
-import { closeSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ABORT } from 'lmdb';
 import {
   Engine,
@@ -23,6 +23,7 @@ import { LmdbBatch, type RememberNamespace } from './lmdb-batch.js';
 import type { LmdbCommitter } from './lmdb-commit.js';
 import { openLocked } from './lmdb-open.js';
 import type { RecoveryReport } from './lmdb-recovery.js';
+import { syncDir } from './log-segments.js';
 import { closeWriter } from './writer-registry.js';
 import { checkRecords, type RecordCheckReport } from './lmdb-record-check.js';
 import { recordValue } from './lmdb-record.js';
@@ -118,7 +119,10 @@ export class LmdbEngine extends Engine {
   protected async _open(): Promise<void> {
     this.#generationChecked = false;
     const root = join(this.config.path, LOG_DIR_NAME);
+    const created = !existsSync(this.config.path);
     await mkdir(root, { recursive: true });
+    // A new store's directory entry must survive a power cut too.
+    if (created) syncDir(dirname(this.config.path));
     const lock = OpenLock.open(join(root, OPEN_LOCK_FILE));
     this.#lock = lock;
     try {

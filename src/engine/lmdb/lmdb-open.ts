@@ -52,6 +52,8 @@ export function openLocked(config: ResolvedLmdbEngineConfig, root: string): Open
       compression: { threshold: config.compression === false ? 0xffffffff : config.compression.threshold },
       ...(config.mapSize === undefined ? {} : { mapSize: config.mapSize }),
     });
+    // The data file, its lock file and wal/ are entries of the store directory.
+    syncDir(config.path);
     const replayed = plan.live.length === 0 ? replay(db, plan) : { replayed: 0, dropped: 0 };
     dataFd = openSync(file, 'r');
     const committer = LmdbCommitter.open(

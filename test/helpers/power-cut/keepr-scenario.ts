@@ -32,8 +32,6 @@ export interface ScenarioOptions {
   readonly segmentBytes?: number;
   /** write-cache: allowance beyond flushDelayMs + the longest traced sync (default 50 ms). */
   readonly slackMs?: number;
-  /** false: LMDB syncs every commit itself, no commit log (keepr's `commitLog` option). */
-  readonly commitLog?: boolean;
   /** Create the store (untraced) before the traced run: its files start out durable. */
   readonly precreate?: boolean;
   /** Writers never yield to the event loop between ops (default false; see writer.ts). */
@@ -100,7 +98,7 @@ export async function recordScenario(options: ScenarioOptions): Promise<TracedRu
 }
 
 function openOptions(options: ScenarioOptions, writer: boolean): OpenOptions {
-  const log = options.commitLog === false ? { commitLog: false } : writer ? { checkpointMs: options.checkpointMs ?? 40, segmentBytes: options.segmentBytes ?? 32 * 1024 } : {};
+  const log = writer ? { checkpointMs: options.checkpointMs ?? 40, segmentBytes: options.segmentBytes ?? 32 * 1024 } : {};
   if (options.mode === 'sync') return log;
   return { durability: 'write-cache', flushDelayMs: options.flushDelayMs ?? 20, ...log };
 }
