@@ -80,7 +80,7 @@ describe('commit log reader', () => {
     const { bytes, offsets, groupStarts } = segment([2, 2, 4], 1);
     // The last group (records 5-8) was being written when the power went: its first frame is
     // torn, two of its later frames reached the disk.
-    bytes.fill(0xaa, offsets[4]!, offsets[5]!);
+    bytes.fill(0xaa, offsets[4], offsets[5]);
     const log = readWriterLog(writerDir({ firstSeq: 1, bytes }));
     expect(log.records.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
     expect(log.damage).toBeUndefined();

@@ -185,11 +185,11 @@ describe('LMDB recovery', () => {
     const dir = makeTmpDir('keepr-live-');
     const writer = await openEngine({ path: dir });
     await writer.createNamespace('n');
-    let running = true;
+    const state = { running: true };
     let last = -1;
     let backwards = 0;
     const loop = (async () => {
-      for (let n = 0; running && writer.status === 'open'; n++) {
+      for (let n = 0; state.running && writer.status === 'open'; n++) {
         await writer.put('n', Buffer.from('counter'), Buffer.from(String(n)));
         const seen = Number(Buffer.from(writer.getSync('n', Buffer.from('counter'))!).toString());
         if (seen < last) backwards++;
@@ -215,7 +215,7 @@ describe('LMDB recovery', () => {
       reports.push(childReport);
       await kill(child);
     }
-    running = false;
+    state.running = false;
     await loop;
     expect(backwards).toBe(0);
     for (const report of reports) expect(report).toMatchObject({ restored: false, replayed: 0 });
