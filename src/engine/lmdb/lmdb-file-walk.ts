@@ -130,7 +130,8 @@ export async function walkTree(ctx: WalkContext, which: 'main' | 'free', db: Lmd
 function pageInBounds(ctx: WalkContext, pgno: number, count: number, where: string): boolean {
   if (pgno < 2 || count < 1 || pgno + count - 1 > ctx.lastPage) {
     const what = count > 1 ? `pages ${pgno}..${pgno + count - 1}` : `page ${pgno}`;
-    ctx.problems.add('page-bounds', pgno, `${where}: ${what} ${pgno < 2 ? 'overlaps the meta pages' : `is past the last page ${ctx.lastPage}`}`);
+    const is = count > 1 ? 'are' : 'is';
+    ctx.problems.add('page-bounds', pgno, `${where}: ${what} ${pgno < 2 ? `${is} a meta page or before one` : `${is} past the last page ${ctx.lastPage}`}`);
     return false;
   }
   const end = pgno + count;
