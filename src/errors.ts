@@ -44,7 +44,7 @@ export const ERROR_CODES = {
   WRITE_KEY_ABSENT: { status: 412, description: 'Write mode if-exists: no block is stored under this key.' },
   WRITE_HASH_MISMATCH: { status: 412, description: 'Conditional write: the stored block does not have the expected hash.' },
   CURSOR_INVALID: { status: 400, description: 'A listing cursor is not one this store issued.' },
-  STORE_CORRUPT: { status: 500, description: 'A stored block fails its integrity check (bad bytes or a hash that does not match); keepr verify names every such block.' },
+  STORE_CORRUPT: { status: 500, description: 'A stored block fails its integrity check (bad bytes or a hash that does not match), or the LMDB data file is structurally damaged; keepr verify names every such block and page.' },
   DUMP_MALFORMED: { status: 400, description: 'A dump stream is not a valid keepr dump (bad magic or version, a bad record, a corrupt block, or a trailer whose counts or checksum do not match).' },
   DUMP_TRUNCATED: { status: 400, description: 'A dump stream ends before its trailer: it was cut short.' },
   STORE_NOT_EMPTY: { status: 409, description: 'The target store already holds sources; restoring over it needs --force.' },

@@ -205,6 +205,18 @@ describe('checkLmdbFile on damaged files', () => {
     expect(below.full.problems[0]!.message).toMatch(/expected a branch page/);
   });
 
+  it("a zeroed root page of the older meta's snapshot (which LMDB may roll back to): both modes", async () => {
+    const { bytes, tree } = await clean();
+    const older = [metaOffset(bytes, 0), metaOffset(bytes, 1)].sort((a, b) => Number(bytes.readBigUInt64LE(a + 128) - bytes.readBigUInt64LE(b + 128)))[0]!;
+    const root = Number(bytes.readBigUInt64LE(older + 24 + 48 + 40));
+    expect(root).not.toBe(tree.root);
+    const { quick, full } = await changed((b, t) => {
+      zeroPage(b, t, root);
+    });
+    expect(kinds(quick)).toEqual([['page-type', root]]);
+    expect(kinds(full)).toEqual([['page-type', root]]);
+  });
+
   it('a flipped page-flags byte (MDB_PAGE_NOTFOUND while verify said ok)', async () => {
     const leaf = someLeaf((await clean()).tree);
     const { full } = await changed((b, t) => { flipPageFlags(b, t, leaf); });

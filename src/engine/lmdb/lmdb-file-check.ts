@@ -53,6 +53,8 @@ export interface LmdbMetaInfo {
   readonly magic: number;
   readonly version: number;
   readonly pageSize: number;
+  /** `mm_mapsize`: the map size it was written with (LMDB grows the map to at least the last page). */
+  readonly mapSize: number;
   readonly lastPage: number;
   readonly txnId: number;
   readonly main: LmdbDbRecord;
@@ -125,7 +127,7 @@ async function checkOpenFile(fd: number, full: boolean, problems: ProblemList): 
   if (chosen === null) {
     return { ...base, ok: false, pageSize: null, lastPage: null, txnId: null, meta: null, pagesVisited: 0, entries: null, main: null, free: null, freePages: null, unaccountedPages: null, stable: stableMetas(file, metas), problems: problems.items, problemsCapped: problems.full };
   }
-  const result = full ? await fullWalk(file, chosen, problems) : await quickRoots(file, metas, chosen, problems);
+  const result = full ? await fullWalk(file, metas, chosen, problems) : await quickRoots(file, metas, chosen, problems);
   return {
     ...base,
     ...result,
@@ -168,7 +170,7 @@ function readMeta(file: PageFile, slot: 'meta0' | 'meta1', offset: number): Read
   const empty: LmdbDbRecord = { flags: 0, depth: 0, branchPages: 0, leafPages: 0, overflowPages: 0, entries: 0, root: null };
   if (buf.length < PAGE_HEADER_BYTES + META_BYTES) {
     const faults = [`the file (${file.fileBytes} bytes) ends before this meta page`];
-    return { slot, offset: offset + PAGE_HEADER_BYTES, usable: false, magic: 0, version: 0, pageSize: 0, lastPage: 0, txnId: 0, main: empty, free: empty, faults, short: true };
+    return { slot, offset: offset + PAGE_HEADER_BYTES, usable: false, magic: 0, version: 0, pageSize: 0, mapSize: 0, lastPage: 0, txnId: 0, main: empty, free: empty, faults, short: true };
   }
   const header = decodePageHeader(buf);
   const meta = decodeMeta(buf, PAGE_HEADER_BYTES);
@@ -259,18 +261,27 @@ function reportBeyondEnd(ctx: WalkContext, what: string): void {
   ctx.problems.add('file-truncated', ctx.beyondEnd.first, `the file has ${file.fileBytes} bytes (pages 0..${file.filePages - 1}) but ${ctx.beyondEnd.count} ${what} lie past its end (the first is page ${ctx.beyondEnd.first})`);
 }
 
-/** Quick: the root pages of both trees of each usable meta, and for a short file, the free DB. */
-async function quickRoots(file: PageFile, metas: readonly ReadMeta[], chosen: ReadMeta, problems: ProblemList): Promise<WalkResult> {
+/**
+ * The root pages of both trees of each usable meta in `metas` (LMDB may open either snapshot),
+ * skipping pages in `skip` (already walked). Gives the number of pages read.
+ */
+async function checkRoots(file: PageFile, metas: readonly ReadMeta[], problems: ProblemList, skip?: PageMarks): Promise<number> {
   const seen = new PageSet();
   for (const meta of metas) {
     if (!meta.usable) continue;
     const ctx = context(file, meta, problems, seen);
     for (const which of ['main', 'free'] as const) {
       const db = meta[which];
-      if (db.root !== null && !seen.has(db.root)) await walkTree(ctx, which, db, true);
+      if (db.root !== null && !seen.has(db.root) && skip?.has(db.root) !== true) await walkTree(ctx, which, db, true);
     }
     reportBeyondEnd(ctx, `root pages of ${meta.slot}`);
   }
+  return seen.size;
+}
+
+/** Quick: the root pages of both trees of each usable meta, and for a short file, the free DB. */
+async function quickRoots(file: PageFile, metas: readonly ReadMeta[], chosen: ReadMeta, problems: ProblemList): Promise<WalkResult> {
+  const pagesVisited = await checkRoots(file, metas, problems);
   const missing = chosen.lastPage + 1 - file.filePages;
   if (missing > 0 && missing < TAIL_LIMIT && !problems.full) {
     // Pages LMDB allocated and freed in one commit are never written, so a file may end before
@@ -283,11 +294,14 @@ async function quickRoots(file: PageFile, metas: readonly ReadMeta[], chosen: Re
     const notFree = missing - tail.count();
     if (notFree > 0) problems.add('file-truncated', file.filePages, `the file has ${file.fileBytes} bytes (pages 0..${file.filePages - 1}) but its last page is ${chosen.lastPage}, and ${notFree} of the pages past its end are not free`);
   }
-  return { pagesVisited: seen.size, entries: chosen.main.entries, main: null, free: null, freePages: null, unaccountedPages: null };
+  return { pagesVisited, entries: chosen.main.entries, main: null, free: null, freePages: null, unaccountedPages: null };
 }
 
-/** Full: every page of the main DB and the free DB from the chosen meta, then the free lists against the pages in use. */
-async function fullWalk(file: PageFile, chosen: ReadMeta, problems: ProblemList): Promise<WalkResult> {
+/**
+ * Full: every page of the main DB and the free DB from the chosen meta, then the free lists
+ * against the pages in use, and the root pages of the other meta's snapshot.
+ */
+async function fullWalk(file: PageFile, metas: readonly ReadMeta[], chosen: ReadMeta, problems: ProblemList): Promise<WalkResult> {
   const size = Math.max(2, Math.min(chosen.lastPage + 1, file.filePages));
   const visited = new PageBitmap(size);
   const freeMap = new PageBitmap(size);
@@ -326,6 +340,7 @@ async function fullWalk(file: PageFile, chosen: ReadMeta, problems: ProblemList)
     neither += 8 - popcount(used | listed);
   }
   neither -= visited.bits.length * 8 - size; // the bits past the last page
+  if (!problems.full) await checkRoots(file, metas.filter((m) => m !== chosen), problems, visited);
   if (both > 0) problems.add('free-list', first, `${both} pages are both in use and listed free (the first is page ${first}): LMDB would hand them out again and overwrite live data`);
   return { pagesVisited: visited.count() - 2, entries: main?.entries ?? 0, main, free, freePages: freeMap.count(), unaccountedPages: neither };
 }

@@ -63,7 +63,9 @@ export class ProblemList {
 
   /** Records a problem (dropped once the limit is reached). */
   add(kind: LmdbProblemKind, page: number | undefined, message: string): void {
-    if (this.items.length < this.max) this.items.push(page === undefined ? { kind, message } : { kind, page, message });
+    // The same finding can come from two looks at one page (a root, then the walk): keep one.
+    if (this.items.length >= this.max || this.items.some((p) => p.kind === kind && p.page === page && p.message === message)) return;
+    this.items.push(page === undefined ? { kind, message } : { kind, page, message });
   }
 
   /** True when no more problems are kept: the checker stops. */
