@@ -22,11 +22,12 @@ import {
   decodePageHeader,
   readU64,
   type LmdbDbRecord,
+  type LmdbMetaRecord,
 } from './lmdb-file-layout.js';
 import { PageBitmap, PageFile, PageSet, ProblemList, type LmdbFileProblem, type PageMarks } from './lmdb-file-pages.js';
 import { walkTree, type LmdbTreeCounts, type WalkContext } from './lmdb-file-walk.js';
 
-export type { LmdbDbRecord } from './lmdb-file-layout.js';
+export type { LmdbDbRecord, LmdbMetaRecord } from './lmdb-file-layout.js';
 export type { LmdbFileProblem, LmdbProblemKind } from './lmdb-file-pages.js';
 export type { LmdbTreeCounts } from './lmdb-file-walk.js';
 
@@ -41,8 +42,8 @@ export interface LmdbFileCheckOptions {
 /** Which meta record: the two meta pages, or lmdb-js's "flushed" meta (overlappingSync) at half of page 0. */
 export type LmdbMetaSlot = 'meta0' | 'meta1' | 'flushed';
 
-/** One meta record as found in the file. */
-export interface LmdbMetaInfo {
+/** One meta record as found in the file (its fields as decoded, even when they are garbage). */
+export interface LmdbMetaInfo extends LmdbMetaRecord {
   readonly slot: LmdbMetaSlot;
   /** Byte offset of the record in the file. */
   readonly offset: number;
@@ -50,15 +51,6 @@ export interface LmdbMetaInfo {
   readonly usable: boolean;
   /** Why it is not usable (empty when it is). */
   readonly faults: readonly string[];
-  readonly magic: number;
-  readonly version: number;
-  readonly pageSize: number;
-  /** `mm_mapsize`: the map size it was written with (LMDB grows the map to at least the last page). */
-  readonly mapSize: number;
-  readonly lastPage: number;
-  readonly txnId: number;
-  readonly main: LmdbDbRecord;
-  readonly free: LmdbDbRecord;
 }
 
 /** What {@link checkLmdbFile} found. */

@@ -96,6 +96,7 @@ export interface LmdbMetaRecord {
   readonly version: number;
   /** `mm_psize` (the free DB's `md_pad`). */
   readonly pageSize: number;
+  /** `mm_mapsize`: the map size it was written with (LMDB grows the map to at least the last page). */
   readonly mapSize: number;
   readonly lastPage: number;
   readonly txnId: number;
