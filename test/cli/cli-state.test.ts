@@ -236,7 +236,7 @@ describe('keepr state prune and verify --state', () => {
     // Height 3: a value of 1 KiB or more, which is stored with its hash.
     ok(['state', 'commit', 'chain', '--dir', dir], { input: JSON.stringify([{ op: 'put', tree: 'big', key: 'blob', value: { base64: Buffer.alloc(1500, 7).toString('base64') } }]) });
     const report = JSON.parse(ok(['verify', '--state', 'chain', '--json', '--dir', dir]).toString()) as Record<string, unknown>;
-    expect(report).toEqual({ states: [{ state: 'chain', ok: true, heights: 4, records: expect.any(Number) as number, problems: [] }] });
+    expect(report).toEqual({ file: expect.objectContaining({ ok: true, problems: [] }) as unknown, states: [{ state: 'chain', ok: true, heights: 4, records: expect.any(Number) as number, problems: [] }] });
     // Without --source only the states are audited; with it the blocks are checked too.
     ok(['put', 'files', 'a', '--dir', dir], { input: 'x' });
     expect(JSON.parse(ok(['verify', '--state', 'chain', '--source', 'files', '--json', '--dir', dir]).toString())).toMatchObject({ blocks: 1, bad: [], states: [{ ok: true }] });

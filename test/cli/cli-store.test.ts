@@ -73,7 +73,7 @@ describe('keepr backup and restore', () => {
         expect(keys.length).toBeLessThanOrEqual(during[w]!);
       }
       await copy.close();
-      expect(ok(['verify', '--dir', backup]).toString()).toMatch(/^verified \d+ blocks in 4 sources: all good\n$/);
+      expect(ok(['verify', '--dir', backup]).toString()).toMatch(/^checked keepr\.mdb: \d+ pages, \d+ entries: all good\nverified \d+ blocks in 4 sources: all good\n$/);
 
       // Restoring over the live store is refused; into a new directory it works.
       fails(['restore', backup, '--dir', dir], 5, 'STORE_BUSY');
@@ -137,20 +137,20 @@ describe('keepr verify', () => {
     const tmp = makeTmpDir();
     const dir = join(tmp, 'db');
     await makeStore(dir, 30);
-    expect(ok(['verify', '--dir', dir]).toString()).toBe('verified 31 blocks in 3 sources: all good\n');
+    expect(ok(['verify', '--dir', dir]).toString()).toMatch(/^checked keepr\.mdb: \d+ pages, \d+ entries: all good\nverified 31 blocks in 3 sources: all good\n$/);
     const copy = join(tmp, 'copy');
     ok(['backup', copy, '--dir', dir]);
     flipAfter(join(copy, 'keepr.mdb'), await blockHash(dir, 'nums', 'n/017'));
     flipAfter(join(copy, 'keepr.mdb'), await blockHash(dir, 'files', 'a.txt'));
 
     const res = fails(['verify', '--dir', copy], 4, 'STORE_CORRUPT');
-    expect(res.stdout.toString()).toMatch(/^BAD\tfiles\ta\.txt\t.*hash.*\nBAD\tnums\tn\/017\t.*hash.*\nverified 31 blocks in 3 sources: 2 bad\n$/);
+    expect(res.stdout.toString()).toMatch(/^checked keepr\.mdb: .*: all good\nBAD\tfiles\ta\.txt\t.*hash.*\nBAD\tnums\tn\/017\t.*hash.*\nverified 31 blocks in 3 sources: 2 bad\n$/);
     const json = keepr(['verify', '--json', '--dir', copy]);
     expect(json.code).toBe(4);
     expect(JSON.parse(json.stdout.toString())).toMatchObject({ sources: 3, blocks: 31, bad: [{ source: 'files', key: 'a.txt' }, { source: 'nums', key: 'n/017' }] });
     expect(JSON.parse(json.stderr)).toMatchObject({ code: 'STORE_CORRUPT' });
     // Only the source asked for; the original is untouched.
-    expect(ok(['verify', '--source', 'files', '--source', 'empty', '--dir', dir]).toString()).toBe('verified 1 blocks in 2 sources: all good\n');
+    expect(ok(['verify', '--source', 'files', '--source', 'empty', '--dir', dir]).toString()).toMatch(/^checked keepr\.mdb: \d+ pages, \d+ entries: all good\nverified 1 blocks in 2 sources: all good\n$/);
     fails(['verify', '--source', 'nums', '--dir', copy], 4, 'STORE_CORRUPT');
     fails(['verify', '--source', 'ghost', '--dir', dir], 2, 'SOURCE_NOT_FOUND');
   }, 30_000);
@@ -210,7 +210,7 @@ describe('keepr compact', () => {
     expect(report.blocks).toBe(50);
     expect(report.after).toBeLessThan(report.before / 4);
     expect(ok(['ls', 'big', '--long', '--dir', dir]).toString()).toBe(kept);
-    expect(ok(['verify', '--dir', dir]).toString()).toBe('verified 50 blocks in 1 sources: all good\n');
+    expect(ok(['verify', '--dir', dir]).toString()).toMatch(/^checked keepr\.mdb: \d+ pages, \d+ entries: all good\nverified 50 blocks in 1 sources: all good\n$/);
     expect(ok(['compact', '--dir', dir]).toString()).toMatch(/^compacted .*: [\d.]+ KiB -> [\d.]+ KiB \(1 sources, 50 blocks\)\n$/);
 
     const server = await startServer(dir);

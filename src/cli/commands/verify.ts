@@ -1,9 +1,12 @@
-/** `keepr verify`: checks every block's bytes and integrity hash, and audits versioned states; names what is bad (exit 4). */
+/**
+ * `keepr verify`: checks the structure of keepr.mdb (before LMDB opens it), every block's bytes
+ * and integrity hash, and audits versioned states; names what is bad (exit 4).
+ */
 import type { Command } from 'commander';
 import { KeeprError } from '../../errors.js';
 import type { Store } from '../../keepr/index.js';
 import { startProgress } from '../lib/progress.js';
-import { auditStates, formatProblem, verifyStore, type StateAuditReport, type VerifyReport } from '../lib/verify-store.js';
+import { auditStates, checkDataFile, damagedFileError, fileLines, formatProblem, verifyStore, type StateAuditReport, type VerifyReport } from '../lib/verify-store.js';
 import { collectValues, dirOption, printJSON, withStore, writeStdout, type DirOptions } from './common.js';
 
 interface VerifyOptions extends DirOptions {
@@ -40,12 +43,18 @@ function stateLines(reports: readonly StateAuditReport[]): string {
 export function registerVerify(program: Command): void {
   program
     .command('verify')
-    .description('check every block (layout and SHA-256 integrity hash) from one snapshot, or audit versioned states; lists what is bad and exits 4 when anything is')
+    .description('check the structure of keepr.mdb (every page, before LMDB opens it), then every block (layout and SHA-256 integrity hash) from one snapshot, or audit versioned states; lists what is bad and exits 4 when anything is')
     .option('-s, --source <name>', 'only this source (repeatable)', collectValues)
     .option('--state <name>', 'audit this versioned state: recompute every hash from its stored values (repeatable; blocks are then checked only with --source)', collectValues)
-    .option('--json', 'print { sources, blocks, bytes, bad: [{ source, key, reason }], states?: [{ state, ok, heights, records, problems }] }')
+    .option('--json', 'print { file: { ok, pageSize, pagesVisited, entries, problems: [{ kind, page?, message }], ... }, sources, blocks, bytes, bad: [{ source, key, reason }], states?: [{ state, ok, heights, records, problems }] } (only file when the file is damaged)')
     .addOption(dirOption())
     .action(async (options: VerifyOptions) => {
+      // LMDB trusts its file and can die by a signal on a damaged one: look at it first, by preads.
+      const file = await checkDataFile(options.dir);
+      if (file !== undefined && !file.ok) {
+        await (options.json === true ? printJSON({ file }) : writeStdout(fileLines(file)));
+        throw damagedFileError(file);
+      }
       // --state alone audits only those states; blocks are checked without it or with --source.
       const { blocks, states } = await withStore(
         options.dir,
@@ -57,9 +66,9 @@ export function registerVerify(program: Command): void {
         true,
       );
       if (options.json === true) {
-        await printJSON({ ...blocks, ...(states === undefined ? {} : { states }) });
+        await printJSON({ ...(file === undefined ? {} : { file }), ...blocks, ...(states === undefined ? {} : { states }) });
       } else {
-        let text = '';
+        let text = file === undefined ? '' : fileLines(file);
         if (blocks !== undefined) {
           text += blocks.bad.map((b) => `BAD\t${b.source}\t${b.key}\t${b.reason}\n`).join('');
           text += `verified ${blocks.blocks} blocks in ${blocks.sources} sources: ${blocks.bad.length === 0 ? 'all good' : `${blocks.bad.length} bad`}\n`;

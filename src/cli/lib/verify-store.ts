@@ -1,12 +1,51 @@
 /**
- * `keepr verify`: checks every stored block's bytes and integrity hash and names the bad ones,
- * and audits versioned states (every hash recomputed from the stored nodes and values).
+ * `keepr verify`: checks the structure of the LMDB data file before anything opens it, checks
+ * every stored block's bytes and integrity hash and names the bad ones, and audits versioned
+ * states (every hash recomputed from the stored nodes and values).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Block } from '../../block/index.js';
+import { LMDB_FILE_NAME } from '../../engine/lmdb/lmdb-engine-config.js';
+import { checkLmdbFile, formatLmdbProblem, type LmdbFileReport } from '../../engine/lmdb/lmdb-file-check.js';
 import { KeeprError } from '../../errors.js';
 import { storeItems, type Store } from '../../keepr/index.js';
 import { STATE_NS, auditState, type AuditProblem, type AuditReport } from '../../state/index.js';
 import type { StateContext } from '../../state/state-view.js';
+
+/** Full checks of a data file that another process was writing, before giving up on a quiet read. */
+const FILE_CHECK_TRIES = 3;
+
+/**
+ * The full structural check of the store's `keepr.mdb` (undefined when there is none). It reads
+ * the file with preads, so a damaged file is reported, never crashed on. Problems seen while
+ * another process committed (the metas changed during the read) may be spurious: such a check is
+ * repeated a few times.
+ */
+export async function checkDataFile(dir: string): Promise<LmdbFileReport | undefined> {
+  const path = join(dir, LMDB_FILE_NAME);
+  if (!existsSync(path)) return undefined;
+  let report = await checkLmdbFile(path, { full: true });
+  for (let i = 1; i < FILE_CHECK_TRIES && !report.ok && !report.stable; i++) report = await checkLmdbFile(path, { full: true });
+  return report;
+}
+
+/** The text lines of a file check: `BAD <tab> keepr.mdb <tab> page N: kind: message`, then a summary. */
+export function fileLines(report: LmdbFileReport): string {
+  if (report.ok) return `checked ${LMDB_FILE_NAME}: ${report.pagesVisited} pages, ${report.entries ?? 0} entries: all good\n`;
+  const bad = report.problems.map((p) => `BAD\t${LMDB_FILE_NAME}\t${formatLmdbProblem(p)}\n`).join('');
+  const count = `${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}${report.problemsCapped ? ' (the check stopped there)' : ''}`;
+  return `${bad}checked ${LMDB_FILE_NAME}: ${count}; blocks not checked\n`;
+}
+
+/** The error for a damaged data file, naming its first problem. */
+export function damagedFileError(report: LmdbFileReport): KeeprError {
+  const first = report.problems[0]!;
+  const moving = report.stable ? '' : '; the file changed while it was read (another process writes it), so verify again when it is idle';
+  return new KeeprError('STORE_CORRUPT', `${LMDB_FILE_NAME} is damaged (${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}; the first: ${formatLmdbProblem(first)}): the store was not opened${moving}`, {
+    details: { file: LMDB_FILE_NAME, problems: report.problems.length, kind: first.kind, ...(first.page === undefined ? {} : { page: first.page }) },
+  });
+}
 
 /** A block that failed its check. */
 export interface BadBlock {

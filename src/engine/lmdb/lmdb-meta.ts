@@ -12,21 +12,17 @@
  * `MDB_db` records (free pages, main; the first's u32 pad is the page size), u64 last page,
  * u64 txnid, i64 boot id: 168 bytes in all. Meta 0 is page 0, meta 1 is page 1.
  */
-import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { fdatasyncSync, readSync, writeSync } from 'node:fs';
 import { KeeprError } from '../../errors.js';
+import { checkLmdbFileSync, formatLmdbProblem, type LmdbFileReport } from './lmdb-file-check.js';
+import { MAX_PAGE_SIZE, MDB_DATA_VERSION, MDB_MAGIC, META_BYTES as MDB_META_BYTES, MIN_PAGE_SIZE, P_META, PAGE_HEADER_BYTES, decodeMeta } from './lmdb-file-layout.js';
 
-/** Bytes of a meta page that LMDB reads (header and `MDB_meta`). */
-export const META_BYTES = 168;
-const MAGIC = 0xbeefc0de;
-const VERSION = 2;
-const P_META = 0x08;
+/** Bytes of a meta page that LMDB reads (the page header and `MDB_meta`): 168. */
+export const META_BYTES = PAGE_HEADER_BYTES + MDB_META_BYTES;
 const OFF_PGNO = 0;
 const OFF_FLAGS = 18;
-const OFF_MAGIC = 24;
-const OFF_VERSION = 28;
-const OFF_PSIZE = 48;
-const OFF_LAST_PG = 144;
-const OFF_TXNID = 152;
+// mm_txnid, after magic, version, address, map size, two MDB_db of 48 bytes and the last page.
+const OFF_TXNID = PAGE_HEADER_BYTES + 128;
 
 /** One meta page as read. */
 export interface MetaPage {
@@ -42,17 +38,12 @@ export interface MetaPage {
 /** A meta page's fields, or undefined when it is not a valid meta page. */
 export function parseMeta(bytes: Buffer, slot: number): MetaPage | undefined {
   if (bytes.length < META_BYTES) return undefined;
-  if (bytes.readUInt32LE(OFF_MAGIC) !== MAGIC || bytes.readUInt32LE(OFF_VERSION) !== VERSION) return undefined;
   if ((bytes.readUInt16LE(OFF_FLAGS) & P_META) === 0 || Number(bytes.readBigUInt64LE(OFF_PGNO)) !== slot) return undefined;
-  const pageSize = bytes.readUInt32LE(OFF_PSIZE);
-  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return undefined;
-  return {
-    slot,
-    txnId: Number(bytes.readBigUInt64LE(OFF_TXNID)),
-    pageSize,
-    lastPage: Number(bytes.readBigUInt64LE(OFF_LAST_PG)),
-    bytes: Buffer.from(bytes.subarray(0, META_BYTES)),
-  };
+  const meta = decodeMeta(bytes, PAGE_HEADER_BYTES);
+  if (meta.magic !== MDB_MAGIC || meta.version !== MDB_DATA_VERSION) return undefined;
+  const { pageSize } = meta;
+  if (pageSize < MIN_PAGE_SIZE || pageSize > MAX_PAGE_SIZE || (pageSize & (pageSize - 1)) !== 0) return undefined;
+  return { slot, txnId: meta.txnId, pageSize, lastPage: meta.lastPage, bytes: Buffer.from(bytes.subarray(0, META_BYTES)) };
 }
 
 function readAt(fd: number, length: number, position: number): Buffer {
@@ -101,41 +92,21 @@ export function restoreMeta(fd: number, meta: MetaPage): void {
   fdatasyncSync(fd);
 }
 
-const OFF_FREE_ROOT = 88;
-const OFF_MAIN_ROOT = 136;
-const P_INVALID = 0xffffffffffffffffn;
-
 /**
- * The quick check before LMDB maps a file (LMDB trusts the file; a bad meta page or a root page
- * past the end crashes the process by a signal): both meta pages valid, and the trees' roots
- * inside the file. Returns a description of the damage, or undefined when the file may be opened.
+ * The quick structural check (lmdb-file-check.ts: both meta pages, the file length, the root
+ * pages) before LMDB maps `file`: LMDB trusts the file, and a damaged one can crash the process
+ * by a signal. Throws `STORE_CORRUPT` naming the first problem. A check that saw the file change
+ * (another process committed) is repeated; after three such tries the file is taken as sound,
+ * since a process is writing it successfully.
  */
-export function metaDamage(fd: number): string | undefined {
-  const [a, b] = readMetas(fd);
-  // The size after the metas: LMDB writes a commit's pages before its meta and never shrinks the
-  // file, so a concurrent commit cannot make a sound file look short.
-  const fileBytes = fstatSync(fd).size;
-  if (a === undefined) return 'meta page 0 is not a valid LMDB meta page (magic, version, flags or page size)';
-  if (b === undefined) return 'meta page 1 is not a valid LMDB meta page (magic, version, flags or page size)';
-  const latest = a.txnId >= b.txnId ? a : b;
-  const pages = Math.floor(fileBytes / latest.pageSize);
-  for (const [name, offset] of [['free-page', OFF_FREE_ROOT], ['main', OFF_MAIN_ROOT]] as const) {
-    const root = latest.bytes.readBigUInt64LE(offset);
-    if (root !== P_INVALID && root >= BigInt(pages)) {
-      return `the ${name} tree's root page ${root} of meta page ${latest.slot} lies past the end of the file (${pages} pages): the file was truncated`;
-    }
-  }
-  return undefined;
-}
-
-/** Throws `STORE_CORRUPT` naming the damage when {@link metaDamage} finds any in `file`. */
 export function checkDataFile(file: string): void {
-  const fd = openSync(file, 'r');
-  try {
-    if (fstatSync(fd).size === 0) return;
-    const damage = metaDamage(fd);
-    if (damage !== undefined) throw new KeeprError('STORE_CORRUPT', `${file} is damaged: ${damage}; keepr verify checks the whole file`, { details: { file } });
-  } finally {
-    closeSync(fd);
+  let report: LmdbFileReport | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    report = checkLmdbFileSync(file, { maxProblems: 10 });
+    if (report.ok || report.stable) break;
   }
+  if (report === undefined || report.ok || !report.stable || report.fileBytes === 0) return;
+  const first = report.problems[0];
+  const where = first === undefined ? 'no usable meta page' : formatLmdbProblem(first);
+  throw new KeeprError('STORE_CORRUPT', `${file} is damaged: ${where}; keepr verify checks the whole file`, { details: { file, problems: report.problems } });
 }
