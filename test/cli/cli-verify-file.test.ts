@@ -73,6 +73,21 @@ describe('keepr verify on a damaged data file', () => {
     }
   }, 120_000);
 
+  it('names a block silently renamed by a flipped key byte that keeps the key order (the record check)', async () => {
+    const dir = join(makeTmpDir(), 'db');
+    await makeStore(dir);
+    const file = join(dir, 'keepr.mdb');
+    // The very last key of the tree, k/0399, becomes k/039: (still the largest: order holds).
+    writeFileSync(file, damage(readFileSync(file), (b, t) => {
+      const [, at, size] = t.keys.at(-1)!;
+      b[at + size - 1] = 0x3a;
+    }));
+    const res = fails(['verify', '--dir', dir], 4, 'STORE_CORRUPT');
+    expect(res.stdout.toString()).toMatch(/^checked keepr\.mdb: \d+ pages, \d+ entries: all good$/m);
+    expect(res.stdout.toString()).toContain('BAD\ts\tk/039:\tthe record does not belong to this key');
+    expect(res.stdout.toString()).toMatch(/^verified \d+ blocks in 1 sources: 1 bad$/m);
+  });
+
   it('reports the file section in --json on a sound store', async () => {
     const dir = join(makeTmpDir(), 'db');
     await makeStore(dir);

@@ -7,8 +7,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Block } from '../../block/index.js';
 import { LMDB_FILE_NAME } from '../../engine/lmdb/lmdb-engine-config.js';
+import { LmdbEngine } from '../../engine/lmdb/lmdb-engine.js';
 import { checkLmdbFile, formatLmdbProblem, type LmdbFileReport } from '../../engine/lmdb/lmdb-file-check.js';
-import { KeeprError } from '../../errors.js';
+import { KeeprError, isKeeprError } from '../../errors.js';
+import { SOURCE_NAMESPACE_PREFIX } from '../../keepr/dump-format.js';
 import { storeItems, type Store } from '../../keepr/index.js';
 import { STATE_NS, auditState, type AuditProblem, type AuditReport } from '../../state/index.js';
 import type { StateContext } from '../../state/state-view.js';
@@ -79,22 +81,44 @@ export async function verifyStore(store: Store, options: VerifyOptions = {}): Pr
   let sources = 0;
   let blocks = 0;
   let bytes = 0;
-  const bad: BadBlock[] = [];
-  for await (const item of storeItems(store, options.sources === undefined ? { namespaces: false } : { sources: options.sources })) {
-    if (item.kind === 'source') sources++;
-    if (item.kind !== 'bytes') continue;
-    blocks++;
-    bytes += item.bytes.length;
-    try {
-      Block.decode(item.bytes);
-    } catch (err) {
-      const details = (err as { details?: { reason?: unknown } }).details;
-      const reason = typeof details?.reason === 'string' ? details.reason : err instanceof Error ? err.message : String(err);
-      bad.push({ source: item.source, key: item.key, reason });
+  const bad: BadBlock[] = [...badRecords(store, options.sources)];
+  try {
+    for await (const item of storeItems(store, options.sources === undefined ? { namespaces: false } : { sources: options.sources })) {
+      if (item.kind === 'source') sources++;
+      if (item.kind !== 'bytes') continue;
+      blocks++;
+      bytes += item.bytes.length;
+      try {
+        Block.decode(item.bytes);
+      } catch (err) {
+        const details = (err as { details?: { reason?: unknown } }).details;
+        const reason = typeof details?.reason === 'string' ? details.reason : err instanceof Error ? err.message : String(err);
+        bad.push({ source: item.source, key: item.key, reason });
+      }
+      options.onBlock?.(blocks, bytes);
     }
-    options.onBlock?.(blocks, bytes);
+  } catch (err) {
+    // A record without its header cannot be read at all: the record check named it already.
+    if (!(isKeeprError(err, 'STORE_CORRUPT') && bad.length > 0)) throw err;
   }
   return { sources, blocks, bytes, bad };
+}
+
+/**
+ * Records of the chosen sources (all namespaces when none are chosen) whose key and value no
+ * longer belong together, from the LMDB engine's record check.
+ */
+function badRecords(store: Store, only: readonly string[] | undefined): BadBlock[] {
+  if (!(store.engine instanceof LmdbEngine)) return [];
+  const wanted = only === undefined ? undefined : new Set(only.map((name) => SOURCE_NAMESPACE_PREFIX + name));
+  return store.engine
+    .checkRecords()
+    .bad.filter((r) => wanted === undefined || (r.namespace !== undefined && wanted.has(r.namespace)))
+    .map((r) => ({
+      source: r.namespace === undefined ? '(no namespace)' : r.namespace.startsWith(SOURCE_NAMESPACE_PREFIX) ? r.namespace.slice(SOURCE_NAMESPACE_PREFIX.length) : `(${r.namespace})`,
+      key: Buffer.from(r.key).toString('utf8'),
+      reason: r.reason,
+    }));
 }
 
 /** What the audit of one state found. */
