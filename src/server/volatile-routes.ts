@@ -18,7 +18,6 @@ import {
   type TreeNode,
   type VolatileKind,
 } from '../keepr/index.js';
-import { requireRole } from './auth.js';
 import { blockFromField, checkBlockSize, encodingOf, fieldsOf, header, parseJsonBody, renderBlock, type BlockEncoding } from './bodies.js';
 import { JSON_MEDIA_TYPE, mediaTypeEssence } from './content-types.js';
 import type { ServerConfig } from './options.js';
@@ -268,6 +267,8 @@ export function registerVolatileRoutes(app: FastifyInstance, store: Store, confi
       {
         config: {
           role: 'read',
+          // Known from the URL, so a method that writes is refused before its body is read.
+          roleOf: (request) => (ops[(request.params as { op: string }).op]?.writes === true ? 'write' : 'read'),
           docBody: {
             description: 'Named arguments (none for size, length, roots, peeks and pops)',
             content: {
@@ -309,7 +310,6 @@ export function registerVolatileRoutes(app: FastifyInstance, store: Store, confi
             throw new KeeprError('ARGUMENT_INVALID', `${kind}.${op} takes no ${field}`, { details: { argument: field } });
           }
         }
-        if (spec.writes) requireRole(request, 'write', `${kind}.${op}`);
         const encoding = encodingOf(raw['encoding'], 'ARGUMENT_INVALID');
         const args = new Args(raw);
         // Every argument is checked before the container is touched, so a bad call changes nothing.
