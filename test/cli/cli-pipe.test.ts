@@ -12,20 +12,24 @@ beforeAll(() => {
 
 /**
  * Runs `keepr args` with a stdout reader that goes away after the first bytes, as `| head -c 1`
- * does, and gives the exit code and stderr.
+ * does (or, with `start`, that is gone before the command starts), and gives the exit code and stderr.
  */
-function runIntoClosedPipe(args: readonly string[]): Promise<{ code: number | null; signal: string | null; stderr: string; read: number }> {
+function runIntoClosedPipe(args: readonly string[], closeAt: 'first bytes' | 'start' = 'first bytes'): Promise<{ code: number | null; signal: string | null; stderr: string; read: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let read = 0;
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    if (closeAt === 'start') child.stdout.destroy();
     child.stdout.once('data', (chunk: Buffer) => {
       read = chunk.length;
       child.stdout.destroy();
     });
+    // A run that hangs is killed, so a failing test leaves no process behind.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.once('error', reject);
     child.once('close', (code, signal) => {
+      clearTimeout(timer);
       resolve({ code, signal, stderr, read });
     });
   });
@@ -54,4 +58,10 @@ describe('keepr CLI with a closed stdout', () => {
       expect.soft([results[i]!.code, results[i]!.signal], label).toEqual([0, null]);
     });
   }, 60_000);
+
+  it('stops serve (server and store closed, exit 0) when stdout is closed before it can print its URL', async () => {
+    const dir = join(makeTmpDir(), 'db');
+    const res = await runIntoClosedPipe(['serve', '--port', '0', '--dir', dir], 'start');
+    expect([res.code, res.signal, res.stderr]).toEqual([0, null, '']);
+  }, 30_000);
 });

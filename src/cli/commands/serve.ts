@@ -64,8 +64,15 @@ export function registerServe(program: Command): void {
         throw new KeeprError('OPTION_INVALID', `cannot listen on ${options.host}:${options.port}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
       const transient = options.durability === 'transient';
-      if (options.json === true) await printJSON({ dir: options.dir, url: address, tokens: tokens.length, web: options.web, durability: options.durability });
-      else await writeStdout(`keepr serving ${transient ? 'a transient store (in memory only)' : options.dir} at ${address}${transient || options.durability === 'sync' ? '' : ` (durability ${options.durability})`}\n`);
+      try {
+        if (options.json === true) await printJSON({ dir: options.dir, url: address, tokens: tokens.length, web: options.web, durability: options.durability });
+        else await writeStdout(`keepr serving ${transient ? 'a transient store (in memory only)' : options.dir} at ${address}${transient || options.durability === 'sync' ? '' : ` (durability ${options.durability})`}\n`);
+      } catch (err) {
+        // A closed stdout ends the command: the server must not outlive it with the store open.
+        await app.close();
+        await store.close();
+        throw err;
+      }
       const notice = bindNotice(options.host, tokens);
       if (notice !== undefined && options.logLevel !== 'fatal' && options.logLevel !== 'error') process.stderr.write(`keepr: note: ${notice}\n`);
 
