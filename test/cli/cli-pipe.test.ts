@@ -40,12 +40,13 @@ describe('keepr CLI with a closed stdout', () => {
     const dir = join(makeTmpDir(), 'db');
     const store = await open(dir);
     try {
-      // Several MiB of output: far more than a pipe or socket buffer, so the writes must meet the closed end.
+      // 1 MiB and more of output: several times a pipe or socket buffer (64 KiB, ~200 KiB), so the
+      // writes must meet the closed end.
       const source = await store.source('SRC');
       const pad = 'x'.repeat(200);
-      await source.transact(Array.from({ length: 20_000 }, (_, i) => ({ op: 'put' as const, key: `${pad}/${String(i).padStart(6, '0')}`, block: Block.from(i) })));
+      await source.transact(Array.from({ length: 6000 }, (_, i) => ({ op: 'put' as const, key: `${pad}/${String(i).padStart(6, '0')}`, block: Block.from(i) })));
       const big = await store.source('BIG');
-      await big.transact(Array.from({ length: 8 }, (_, i) => ({ op: 'put' as const, key: `b${i}`, block: Block.file(Buffer.alloc(1 << 20, i), 'application/octet-stream') })));
+      await big.transact(Array.from({ length: 3 }, (_, i) => ({ op: 'put' as const, key: `b${i}`, block: Block.file(Buffer.alloc(1 << 20, i), 'application/octet-stream') })));
     } finally {
       await store.close();
     }
