@@ -33,6 +33,7 @@ Environment:
   KEEPR_DIR   default for --dir (else ./data)
   KEEPR_HOST  default for serve --host (else 127.0.0.1)
   KEEPR_PORT  default for serve --port (else 7070)
+  KEEPR_DURABILITY  default for serve --durability (else sync)
 
 Errors print "keepr: CODE: message" on stderr (a JSON line with --json); codes are listed
 in docs/errors.md. Progress bars appear on stderr only when it is a terminal. Docs: docs/cli.md.`;

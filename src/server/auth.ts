@@ -1,8 +1,10 @@
 /**
- * Access control: bearer tokens with roles, checked in one `onRequest` hook. Roles are ordered
- * (`metrics` < `read` < `write` < `admin`), each route names the least role it needs, and a
- * request's role is resolved once, from a hash of its token, so the lookup costs the same
- * whatever the token and leaks nothing about the stored ones through timing.
+ * Access control: bearer tokens with roles, checked in one `onRequest` hook, before the body is
+ * read: a refused request costs no body reading or parsing. Roles are ordered (`metrics` <
+ * `read` < `write` < `admin`), each route names the least role it needs (and, where that depends
+ * on the URL or the store, how to tell), and a request's role is resolved once, from a hash of
+ * its token, so the lookup costs the same whatever the token and leaks nothing about the stored
+ * ones through timing.
  */
 import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -123,6 +125,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Least role a route needs; routes without one are open (health, OpenAPI, web resources). */
     role?: Role;
+    /**
+     * The role one request of the route needs when it can be more than `role`, told from its URL,
+     * headers or the store (a volatile method that writes, a block PUT that creates its source).
+     */
+    roleOf?: (request: FastifyRequest) => Role | Promise<Role>;
   }
   interface FastifyRequest {
     /** The caller's role: from its token, or `admin` when the server has no tokens. */
@@ -141,15 +148,33 @@ export function requireRole(request: FastifyRequest, needed: Role, what: string)
   }
 }
 
+function forbidden(role: Role, needed: Role): KeeprError {
+  return new KeeprError('AUTH_FORBIDDEN', `this request needs the ${needed} role; this token has ${role}`, { details: { role, needed } });
+}
+
+/** The route's `roleOf` check, for a role that passed the route's least role; never rejects. */
+async function checkRoleOf(request: FastifyRequest, role: Role, roleOf: (request: FastifyRequest) => Role | Promise<Role>): Promise<Error | undefined> {
+  try {
+    const needed = await roleOf(request);
+    return roleAllows(role, needed) ? undefined : forbidden(role, needed);
+  } catch (err) {
+    // A store that cannot answer (closed) fails the request like any handler would.
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/** What a token check gives: the error to answer with, or undefined; a promise (that never rejects) when the route asks the store. */
+export type AuthResult = Error | undefined | Promise<Error | undefined>;
+
 /**
  * The token check of a server with `tokens` (undefined when it has none): for a request, the
  * error to answer with, or undefined after setting `request.keeprRole`.
  */
-export function authenticator(tokens: readonly TokenConfig[]): ((request: FastifyRequest) => KeeprError | undefined) | undefined {
+export function authenticator(tokens: readonly TokenConfig[]): ((request: FastifyRequest) => AuthResult) | undefined {
   if (tokens.length === 0) return undefined;
   const roles = new Map(checkTokens(tokens).map(({ token, role }) => [digest(token), role]));
   return (request) => {
-    const needed = request.routeOptions.config.role;
+    const { role: needed, roleOf } = request.routeOptions.config;
     // Open routes and unknown paths (answered 404 by the not-found handler) need no token.
     if (needed === undefined) return undefined;
     const header = request.headers.authorization;
@@ -160,7 +185,8 @@ export function authenticator(tokens: readonly TokenConfig[]): ((request: Fastif
       return new KeeprError('AUTH_TOKEN_INVALID', m === null ? 'the Authorization header must be Bearer <token>' : 'the token is not one this server knows');
     }
     request.keeprRole = role;
-    if (!roleAllows(role, needed)) return new KeeprError('AUTH_FORBIDDEN', `this request needs the ${needed} role; this token has ${role}`, { details: { role, needed } });
-    return undefined;
+    if (!roleAllows(role, needed)) return forbidden(role, needed);
+    // An admin may do anything: no need to ask (and maybe wait for) the route.
+    return roleOf === undefined || role === 'admin' ? undefined : checkRoleOf(request, role, roleOf);
   };
 }

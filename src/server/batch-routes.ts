@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Block } from '../block/index.js';
 import { KeeprError } from '../errors.js';
 import { assertKey, assertName, type Store, type TransactOp, type TransactResult, type WriteMode } from '../keepr/index.js';
-import { isArray } from '../util/guards.js';
+import { isArray, isObject } from '../util/guards.js';
 import { requireRole } from './auth.js';
 import { BATCH_MEDIA_TYPE, decodeBatchRequest, encodeBatchAnswer, tooManyOps, type WireOp } from './batch-wire.js';
 import { atIndex, blockFromField, checkWritable, encodingOf, fieldsOf, header, parseJsonBody, renderBlock, type BlockEncoding } from './bodies.js';
@@ -81,12 +81,21 @@ function wireOp(op: WireOp): TransactOp {
   return { op: 'put', key: op.key, block, ...(op.mode === undefined ? {} : { mode: op.mode }), ...(op.ifHash === undefined ? {} : { ifHash: op.ifHash }) };
 }
 
+/**
+ * `AUTH_FORBIDDEN` for a batch that writes from a token that may not. Only the body tells, so
+ * this runs as soon as the operation names are read, before any block is built from the body.
+ */
+function checkWrites(request: FastifyRequest, names: readonly unknown[]): void {
+  if (names.some((name) => name === 'put' || name === 'delete')) requireRole(request, 'write', 'a batch that writes');
+}
+
 /** Reads the operations of a batch request, by its Content-Type. */
 function readOps(request: FastifyRequest, maxOps: number): { ops: TransactOp[]; binary: boolean; encoding: BlockEncoding } {
   const essence = mediaTypeEssence(header(request, 'content-type'));
   const body = request.body as Buffer | undefined;
   if (essence === BATCH_MEDIA_TYPE) {
     const framed = decodeBatchRequest(body ?? Buffer.alloc(0), maxOps);
+    checkWrites(request, framed.map((op) => op.op));
     return { ops: framed.map((op, i) => indexed(i, () => wireOp(op))), binary: true, encoding: 'base64' };
   }
   if (essence !== JSON_MEDIA_TYPE) {
@@ -96,6 +105,7 @@ function readOps(request: FastifyRequest, maxOps: number): { ops: TransactOp[]; 
   const list = parsed['ops'];
   if (!isArray(list)) throw new KeeprError('BATCH_INVALID', 'ops must be an array of operations');
   if (list.length > maxOps) throw tooManyOps(list.length, maxOps);
+  checkWrites(request, list.map((op) => (isObject(op) ? (op as Record<string, unknown>)['op'] : undefined)));
   return { ops: list.map((value, i) => indexed(i, () => jsonOp(value, i))), binary: false, encoding: encodingOf(parsed['encoding'], 'BATCH_INVALID') };
 }
 
@@ -147,7 +157,6 @@ export function registerBatchRoutes(app: FastifyInstance, store: Store, config: 
           if (op.op === 'put') checkWritable(config, name, op.key, op.block);
         });
       });
-      if (ops.some((op) => op.op !== 'get')) requireRole(request, 'write', 'a batch that writes');
       const source = await store.source(name, { create: false });
       const results = await source.transact(ops);
       if (binary) return reply.type(BATCH_MEDIA_TYPE).send(encodeBatchAnswer(results.map((r) => (r instanceof Block ? r.bytes : r))));

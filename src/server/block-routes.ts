@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { blockToJSON, type Block } from '../block/index.js';
 import { KeeprError } from '../errors.js';
 import { assertKey, assertName, type Store } from '../keepr/index.js';
-import { requireRole } from './auth.js';
+import { requireRole, type Role } from './auth.js';
 import { blockFromBody, checkWritable, header } from './bodies.js';
 import { BLOCK_MEDIA_TYPE, DEFAULT_FILE_MEDIA_TYPE, etagOf, ifNoneMatchHits, negotiateBlock, writeConditions } from './content-types.js';
 import type { ServerConfig } from './options.js';
@@ -28,6 +28,20 @@ interface ListQuery {
 }
 
 const TAGS = ['blocks'];
+
+/** True when the source exists: one this process has open, else one in the store. */
+async function sourceExists(store: Store, name: string): Promise<boolean> {
+  return store.knownSource(name) !== undefined || (await store.hasSource(name));
+}
+
+/**
+ * The role a block PUT needs, told before its body is read: admin when it would create its
+ * source. A PUT with If-Match never creates one (on a missing source its condition fails).
+ */
+async function putRole(store: Store, request: FastifyRequest): Promise<Role> {
+  if (header(request, 'if-match') !== undefined) return 'write';
+  return (await sourceExists(store, (request.params as BlockParams).source)) ? 'write' : 'admin';
+}
 
 const blockQuerySchema = {
   type: 'object',
@@ -145,7 +159,7 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
   app.put<{ Params: BlockParams; Body: Buffer | undefined }>(
     '/v1/sources/:source/blocks/*',
     {
-      config: { role: 'write', docBody: blockBodyDoc },
+      config: { role: 'write', roleOf: (request) => putRole(store, request), docBody: blockBodyDoc },
       schema: {
         summary: 'Store a block (creates the source); If-None-Match: * / If-Match make it conditional',
         tags: TAGS,
@@ -163,7 +177,7 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
       const file = { ...(language ? { language } : {}), ...(name === config.webSource ? { url: `/${key}` } : {}) };
       const block = blockFromBody(request.body ?? Buffer.alloc(0), header(request, 'content-type'), request, file);
       checkWritable(config, name, key, block);
-      const exists = store.knownSource(name) !== undefined || (await store.hasSource(name));
+      const exists = await sourceExists(store, name);
       // A condition on a missing source fails without creating the source.
       if ((conditions.mode === 'if-exists' || conditions.ifHash !== undefined) && !exists) {
         const code = conditions.ifHash !== undefined ? 'WRITE_HASH_MISMATCH' : 'WRITE_KEY_ABSENT';
@@ -171,7 +185,8 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
           details: { source: name, key },
         });
       }
-      // Creating a source is an admin's right, also when a block PUT would do it on the way.
+      // Creating a source is an admin's right, also when a block PUT would do it on the way
+      // (checked before the body was read too; again here, for a source dropped meanwhile).
       if (!exists) requireRole(request, 'admin', `creating source ${JSON.stringify(name)}`);
       const source = await store.source(name);
       await source.put(key, block, conditions);

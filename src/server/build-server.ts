@@ -8,6 +8,7 @@ import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from 
 import { ServerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerOpsRoutes } from './ops-routes.js';
+import { installBodyParser } from './request-body.js';
 import { installRequestHooks } from './request-hooks.js';
 import { allowedMethods } from './route-methods.js';
 import { resolveServerOptions, type ServerConfig, type ServerLogLevel, type ServerOptions } from './options.js';
@@ -33,12 +34,7 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
     routerOptions: { maxParamLength: 256 },
   });
 
-  // Every body arrives as a Buffer; the route decides what it means from the Content-Type, so a
-  // bad body becomes a keepr error code rather than a parser's generic 400.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
-    done(null, body);
-  });
+  installBodyParser(app, config);
   // Answers are plain JSON.stringify: answer schemas document, they never filter or coerce.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 

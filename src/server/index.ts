@@ -3,6 +3,7 @@ export { allowedMethods, methodNotAllowed } from './route-methods.js';
 export {
   DEFAULT_BODY_LIMIT,
   DEFAULT_ENTRIES_PAGE,
+  DEFAULT_JSON_BODY_LIMIT,
   DEFAULT_MAX_BATCH_OPS,
   DEFAULT_MAX_BLOCK_BYTES,
   DEFAULT_WEB_SOURCE,

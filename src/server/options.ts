@@ -7,6 +7,8 @@ import { checkTokens, type TokenConfig } from './auth.js';
 
 /** Default largest request body: 64 MiB. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024 * 1024;
+/** Default largest JSON request body: 8 MiB (a JSON body takes about 13 times its size while parsed). */
+export const DEFAULT_JSON_BODY_LIMIT = 8 * 1024 * 1024;
 /** Default largest block accepted over HTTP (after a JSON body is turned into a block): 64 MiB. */
 export const DEFAULT_MAX_BLOCK_BYTES = 64 * 1024 * 1024;
 /** Default largest number of operations in one batch. */
@@ -35,6 +37,8 @@ export interface ServerOptions {
   readonly logger?: boolean | ServerLoggerOptions;
   /** Largest accepted request body in bytes; default {@link DEFAULT_BODY_LIMIT}. */
   readonly bodyLimit?: number;
+  /** Largest accepted JSON request body in bytes (at most `bodyLimit`); default {@link DEFAULT_JSON_BODY_LIMIT}. */
+  readonly jsonBodyLimit?: number;
   /** Largest block accepted in a PUT, batch or volatile operation; default {@link DEFAULT_MAX_BLOCK_BYTES}. */
   readonly maxBlockBytes?: number;
   /** Most operations in one batch; default {@link DEFAULT_MAX_BATCH_OPS}. */
@@ -52,6 +56,8 @@ export interface ServerOptions {
 /** Options after defaults and checks. */
 export interface ServerConfig {
   readonly bodyLimit: number;
+  /** The JSON limit in force: `jsonBodyLimit`, or `bodyLimit` when that is smaller. */
+  readonly jsonBodyLimit: number;
   readonly maxBlockBytes: number;
   readonly maxBatchOps: number;
   readonly tokens: readonly TokenConfig[];
@@ -60,9 +66,9 @@ export interface ServerConfig {
   readonly metrics: boolean | 'no-defaults';
 }
 
-const KNOWN = new Set(['logger', 'bodyLimit', 'maxBlockBytes', 'maxBatchOps', 'tokens', 'webSource', 'webPublic', 'metrics']);
+const KNOWN = new Set(['logger', 'bodyLimit', 'jsonBodyLimit', 'maxBlockBytes', 'maxBatchOps', 'tokens', 'webSource', 'webPublic', 'metrics']);
 
-function positive(options: ServerOptions, name: 'bodyLimit' | 'maxBlockBytes' | 'maxBatchOps', fallback: number): number {
+function positive(options: ServerOptions, name: 'bodyLimit' | 'jsonBodyLimit' | 'maxBlockBytes' | 'maxBatchOps', fallback: number): number {
   const value: unknown = options[name];
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
@@ -89,8 +95,10 @@ export function resolveServerOptions(options: ServerOptions): ServerConfig {
   if (metrics !== true && metrics !== false && metrics !== 'no-defaults') {
     throw new KeeprError('OPTION_INVALID', "metrics must be true, false or 'no-defaults'", { details: { option: 'metrics' } });
   }
+  const bodyLimit = positive(options, 'bodyLimit', DEFAULT_BODY_LIMIT);
   return {
-    bodyLimit: positive(options, 'bodyLimit', DEFAULT_BODY_LIMIT),
+    bodyLimit,
+    jsonBodyLimit: Math.min(bodyLimit, positive(options, 'jsonBodyLimit', DEFAULT_JSON_BODY_LIMIT)),
     maxBlockBytes: positive(options, 'maxBlockBytes', DEFAULT_MAX_BLOCK_BYTES),
     maxBatchOps: positive(options, 'maxBatchOps', DEFAULT_MAX_BATCH_OPS),
     tokens: checkTokens(options.tokens ?? []),

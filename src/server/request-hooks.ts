@@ -5,7 +5,7 @@
  * metrics no hook is installed at all.
  */
 import type { FastifyInstance } from 'fastify';
-import { authenticator, type TokenConfig } from './auth.js';
+import { authenticator, type AuthResult, type TokenConfig } from './auth.js';
 import type { ServerMetrics } from './metrics.js';
 
 declare module 'fastify' {
@@ -13,6 +13,12 @@ declare module 'fastify' {
     /** `performance.now()` when the request arrived (0 without metrics). */
     keeprStart: number;
   }
+}
+
+/** Ends the hook with a token check's result, waiting for it when the route asked the store. */
+function finish(result: AuthResult, done: (err?: Error) => void): void {
+  if (result instanceof Promise) void result.then(done);
+  else done(result);
 }
 
 /** Installs the hooks that `tokens` and `metrics` need. */
@@ -25,7 +31,7 @@ export function installRequestHooks(app: FastifyInstance, tokens: readonly Token
     const stats = metrics.requests;
     app.addHook('onRequest', (request, _reply, done) => {
       request.keeprStart = performance.now();
-      done(check?.(request));
+      finish(check?.(request), done);
     });
     // onSend runs for every answer, errors and 304s included, just before it is written.
     app.addHook('onSend', (request, reply, payload, done) => {
@@ -34,7 +40,7 @@ export function installRequestHooks(app: FastifyInstance, tokens: readonly Token
     });
   } else if (check !== undefined) {
     app.addHook('onRequest', (request, _reply, done) => {
-      done(check(request));
+      finish(check(request), done);
     });
   }
 }

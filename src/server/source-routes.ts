@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Block } from '../block/index.js';
 import { KeeprError } from '../errors.js';
 import { LIST_MAX_LIMIT, sourceStats, type EntriesOptions, type Store } from '../keepr/index.js';
+import { roleAllows } from './auth.js';
 import { encodeEntries, BATCH_MEDIA_TYPE } from './batch-wire.js';
 import { encodingOf, renderBlock } from './bodies.js';
 import { acceptsExactly } from './content-types.js';
@@ -150,8 +151,18 @@ export function registerSourceRoutes(app: FastifyInstance, store: Store): void {
     '/v1/stats',
     {
       config: { role: 'read' },
-      schema: { summary: 'Store statistics: engine, sources, volatiles, durability, block cache', tags: TAGS, response: { 200: { type: 'object', additionalProperties: true }, ...errorResponses } },
+      schema: {
+        summary: 'Store statistics: engine, sources, volatiles, durability, block cache (engine.path, the data directory, for admin tokens only)',
+        tags: TAGS,
+        response: { 200: { type: 'object', additionalProperties: true }, ...errorResponses },
+      },
     },
-    async () => store.stats(),
+    async (request) => {
+      const stats = await store.stats();
+      if (roleAllows(request.keeprRole, 'admin')) return stats;
+      // Where the data lives on the host is of use to its operator only, and a map for an attacker.
+      const { path: _path, ...engine } = stats.engine;
+      return { ...stats, engine };
+    },
   );
 }

@@ -18,7 +18,6 @@ import {
   type TreeNode,
   type VolatileKind,
 } from '../keepr/index.js';
-import { requireRole } from './auth.js';
 import { blockFromField, checkBlockSize, encodingOf, fieldsOf, header, parseJsonBody, renderBlock, type BlockEncoding } from './bodies.js';
 import { JSON_MEDIA_TYPE, mediaTypeEssence } from './content-types.js';
 import type { ServerConfig } from './options.js';
@@ -26,48 +25,94 @@ import { blockJsonSchema, errorResponses } from './schemas.js';
 
 type Arg = 'key' | 'block' | 'priority' | 'parent' | 'index' | 'prefix' | 'limit';
 
-/** One method: the arguments it takes (`?` optional) and whether it changes the container. */
-interface OpSpec {
-  readonly args: readonly `${Arg}${'' | '?'}`[];
-  readonly writes: boolean;
+/** The container class of each kind. */
+interface Containers {
+  readonly map: VolatileMap;
+  readonly deque: VolatileDeque;
+  readonly queue: VolatilePriorityQueue;
+  readonly tree: VolatileTree;
 }
 
-const R = (...args: OpSpec['args']): OpSpec => ({ args, writes: false });
-const W = (...args: OpSpec['args']): OpSpec => ({ args, writes: true });
+/** One method: the arguments it takes (`?` optional), whether it changes the container, and the call itself. */
+interface OpSpec<C> {
+  readonly args: readonly `${Arg}${'' | '?'}`[];
+  readonly writes: boolean;
+  readonly call: (container: C, args: VolatileArgs) => Promise<unknown>;
+}
 
-/** Every method of every kind, with the embedded API's names. */
-export const VOLATILE_OPS: Readonly<Record<VolatileKind, Readonly<Record<string, OpSpec>>>> = {
-  map: { get: R('key'), has: R('key'), put: W('key', 'block'), delete: W('key'), size: R(), keys: R('prefix?', 'limit?'), clear: W() },
+type OpTable<C> = Readonly<Record<string, OpSpec<C>>>;
+
+const R = <C>(call: OpSpec<C>['call'], ...args: OpSpec<C>['args']): OpSpec<C> => ({ args, writes: false, call });
+const W = <C>(call: OpSpec<C>['call'], ...args: OpSpec<C>['args']): OpSpec<C> => ({ args, writes: true, call });
+
+/** Every method of every kind, with the embedded API's names: the one table the routes and the dispatch read. */
+export const VOLATILE_OPS: { readonly [K in VolatileKind]: OpTable<Containers[K]> } = {
+  map: {
+    get: R((m, a) => m.get(a.key()), 'key'),
+    has: R((m, a) => m.has(a.key()), 'key'),
+    put: W((m, a) => m.put(a.key(), a.block()), 'key', 'block'),
+    delete: W((m, a) => m.delete(a.key()), 'key'),
+    size: R((m) => m.size()),
+    keys: R((m, a) => {
+      const prefix = a.optionalString('prefix');
+      const limit = a.optionalNumber('limit');
+      return m.keys({ ...(prefix === undefined ? {} : { prefix }), ...(limit === undefined ? {} : { limit }) });
+    }, 'prefix?', 'limit?'),
+    clear: W((m) => m.clear()),
+  },
   deque: {
-    pushFirst: W('block'),
-    pushLast: W('block'),
-    popFirst: W(),
-    popLast: W(),
-    peekFirst: R(),
-    peekLast: R(),
-    at: R('index'),
-    length: R(),
-    clear: W(),
+    pushFirst: W((d, a) => d.pushFirst(a.block()), 'block'),
+    pushLast: W((d, a) => d.pushLast(a.block()), 'block'),
+    popFirst: W((d) => d.popFirst()),
+    popLast: W((d) => d.popLast()),
+    peekFirst: R((d) => d.peekFirst()),
+    peekLast: R((d) => d.peekLast()),
+    at: R((d, a) => d.at(a.number('index')), 'index'),
+    length: R((d) => d.length()),
+    clear: W((d) => d.clear()),
   },
   queue: {
-    put: W('key', 'block', 'priority'),
-    get: R('key'),
-    delete: W('key'),
-    peekHighest: R(),
-    peekLowest: R(),
-    popHighest: W(),
-    popLowest: W(),
-    entries: R('limit?'),
-    size: R(),
-    clear: W(),
+    put: W((q, a) => q.put(a.key(), a.block(), a.number('priority')), 'key', 'block', 'priority'),
+    get: R((q, a) => q.get(a.key()), 'key'),
+    delete: W((q, a) => q.delete(a.key()), 'key'),
+    peekHighest: R((q) => q.peekHighest()),
+    peekLowest: R((q) => q.peekLowest()),
+    popHighest: W((q) => q.popHighest()),
+    popLowest: W((q) => q.popLowest()),
+    entries: R((q, a) => q.entries(a.optionalNumber('limit')), 'limit?'),
+    size: R((q) => q.size()),
+    clear: W((q) => q.clear()),
   },
-  tree: { add: W('key', 'block', 'parent?'), set: W('key', 'block'), get: R('key'), children: R('key'), roots: R(), delete: W('key'), size: R(), clear: W() },
+  tree: {
+    add: W((t, a) => t.add(a.key(), a.block(), a.optionalKey('parent')), 'key', 'block', 'parent?'),
+    set: W((t, a) => t.set(a.key(), a.block()), 'key', 'block'),
+    get: R((t, a) => t.get(a.key()), 'key'),
+    children: R((t, a) => t.children(a.key()), 'key'),
+    roots: R((t) => t.roots()),
+    delete: W((t, a) => t.delete(a.key()), 'key'),
+    size: R((t) => t.size()),
+    clear: W((t) => t.clear()),
+  },
 };
 
 const KINDS = Object.keys(VOLATILE_OPS) as VolatileKind[];
 
+/**
+ * The method `op` of `kind`, the one dispatch of every call. An unknown name is
+ * `HTTP_REQUEST_INVALID`, the code the route's parameter check gives for it, never a stand-in
+ * method; only the table's own entries count, so `toString` or `__proto__` are unknown too.
+ */
+export function volatileOp<K extends VolatileKind>(kind: K, op: string): OpSpec<Containers[K]> {
+  const ops: OpTable<Containers[K]> = VOLATILE_OPS[kind];
+  const spec = Object.hasOwn(ops, op) ? ops[op] : undefined;
+  if (spec === undefined) {
+    throw new KeeprError('HTTP_REQUEST_INVALID', `a ${kind} has no method ${JSON.stringify(op)}: it has ${Object.keys(ops).join(', ')}`, { details: { kind, op } });
+  }
+  return spec;
+}
+
 /** Named arguments of one call, checked on read (`ARGUMENT_INVALID`). */
-class Args {
+export class VolatileArgs {
   readonly #raw: Readonly<Record<string, unknown>>;
   #block: Block | undefined;
 
@@ -75,21 +120,25 @@ class Args {
     this.#raw = raw;
   }
 
+  /** A key argument (`key`, or a tree node's `parent`). */
   key(name: 'key' | 'parent' = 'key'): string {
     const value = this.#raw[name];
     assertKey(value);
     return value;
   }
 
+  /** An optional key argument. */
   optionalKey(name: 'parent'): string | undefined {
     return this.#raw[name] === undefined ? undefined : this.key(name);
   }
 
+  /** The block, from `block` (JSON view) or `blockBase64`; built once. */
   block(): Block {
     this.#block ??= blockFromField(this.#raw, 'ARGUMENT_INVALID');
     return this.#block;
   }
 
+  /** A number argument: finite, an integer but for `priority`, not negative for `limit`. */
   number(name: 'priority' | 'index' | 'limit' | 'capacity'): number {
     const value = this.#raw[name];
     if (typeof value !== 'number' || !Number.isFinite(value)) throw new KeeprError('ARGUMENT_INVALID', `${name} must be a finite number`, { details: { argument: name } });
@@ -98,12 +147,13 @@ class Args {
     return value;
   }
 
+  /** An optional number argument. */
   optionalNumber(name: 'limit' | 'capacity'): number | undefined {
     return this.#raw[name] === undefined ? undefined : this.number(name);
   }
 
   /** Reads every argument `spec` takes, so each is checked. */
-  check(spec: OpSpec): void {
+  check(spec: Pick<OpSpec<unknown>, 'args'>): void {
     for (const arg of spec.args) {
       const optional = arg.endsWith('?');
       const name = arg.replace('?', '') as Arg;
@@ -116,78 +166,12 @@ class Args {
     }
   }
 
+  /** An optional string argument. */
   optionalString(name: 'prefix'): string | undefined {
     const value = this.#raw[name];
     if (value !== undefined && typeof value !== 'string') throw new KeeprError('ARGUMENT_INVALID', `${name} must be a string`, { details: { argument: name } });
     return value;
   }
-}
-
-type Container = VolatileMap | VolatileDeque | VolatilePriorityQueue | VolatileTree;
-
-async function callMap(m: VolatileMap, op: string, a: Args): Promise<unknown> {
-  switch (op) {
-    case 'get': return m.get(a.key());
-    case 'has': return m.has(a.key());
-    case 'put': return m.put(a.key(), a.block());
-    case 'delete': return m.delete(a.key());
-    case 'size': return m.size();
-    case 'keys': {
-      const prefix = a.optionalString('prefix');
-      const limit = a.optionalNumber('limit');
-      return m.keys({ ...(prefix === undefined ? {} : { prefix }), ...(limit === undefined ? {} : { limit }) });
-    }
-    default: return m.clear();
-  }
-}
-
-async function callDeque(d: VolatileDeque, op: string, a: Args): Promise<unknown> {
-  switch (op) {
-    case 'pushFirst': return d.pushFirst(a.block());
-    case 'pushLast': return d.pushLast(a.block());
-    case 'popFirst': return d.popFirst();
-    case 'popLast': return d.popLast();
-    case 'peekFirst': return d.peekFirst();
-    case 'peekLast': return d.peekLast();
-    case 'at': return d.at(a.number('index'));
-    case 'length': return d.length();
-    default: return d.clear();
-  }
-}
-
-async function callQueue(q: VolatilePriorityQueue, op: string, a: Args): Promise<unknown> {
-  switch (op) {
-    case 'put': return q.put(a.key(), a.block(), a.number('priority'));
-    case 'get': return q.get(a.key());
-    case 'delete': return q.delete(a.key());
-    case 'peekHighest': return q.peekHighest();
-    case 'peekLowest': return q.peekLowest();
-    case 'popHighest': return q.popHighest();
-    case 'popLowest': return q.popLowest();
-    case 'entries': return q.entries(a.optionalNumber('limit'));
-    case 'size': return q.size();
-    default: return q.clear();
-  }
-}
-
-async function callTree(t: VolatileTree, op: string, a: Args): Promise<unknown> {
-  switch (op) {
-    case 'add': return t.add(a.key(), a.block(), a.optionalKey('parent'));
-    case 'set': return t.set(a.key(), a.block());
-    case 'get': return t.get(a.key());
-    case 'children': return t.children(a.key());
-    case 'roots': return t.roots();
-    case 'delete': return t.delete(a.key());
-    case 'size': return t.size();
-    default: return t.clear();
-  }
-}
-
-function call(container: Container, op: string, args: Args): Promise<unknown> {
-  if (container instanceof VolatileMap) return callMap(container, op, args);
-  if (container instanceof VolatileDeque) return callDeque(container, op, args);
-  if (container instanceof VolatilePriorityQueue) return callQueue(container, op, args);
-  return callTree(container, op, args);
 }
 
 /** A result as JSON: blocks rendered, entries and nodes with their blocks, undefined as null. */
@@ -209,19 +193,23 @@ function render(value: unknown, encoding: BlockEncoding): unknown {
   return value;
 }
 
-function container(store: Store, kind: VolatileKind, name: string, creating: boolean, capacity: number | undefined): Container {
-  const existing = store.volatiles.kind(name);
+/** Where a call finds its container: an empty one outside the store, or the store's (created on first use). */
+interface ContainerSource<C> {
+  readonly empty: (name: string, capacity?: number) => C;
+  readonly open: (store: Store, name: string, capacity?: number) => C;
+}
+
+const CONTAINERS: { readonly [K in VolatileKind]: ContainerSource<Containers[K]> } = {
+  map: { empty: (name) => new VolatileMap(name), open: (store, name) => store.volatiles.map(name) },
+  deque: { empty: (name) => new VolatileDeque(name), open: (store, name) => store.volatiles.deque(name) },
+  queue: { empty: (name, capacity) => new VolatilePriorityQueue(name, capacity), open: (store, name, capacity) => store.volatiles.queue(name, capacity === undefined ? {} : { capacity }) },
+  tree: { empty: (name) => new VolatileTree(name), open: (store, name) => store.volatiles.tree(name) },
+};
+
+function container<K extends VolatileKind>(store: Store, kind: K, name: string, creating: boolean, capacity: number | undefined): Containers[K] {
   // A read of a container that is not there must not create it (read tokens allocate nothing).
-  if (existing === undefined && !creating) {
-    if (kind === 'map') return new VolatileMap(name);
-    if (kind === 'deque') return new VolatileDeque(name);
-    if (kind === 'queue') return new VolatilePriorityQueue(name, capacity);
-    return new VolatileTree(name);
-  }
-  if (kind === 'map') return store.volatiles.map(name);
-  if (kind === 'deque') return store.volatiles.deque(name);
-  if (kind === 'queue') return store.volatiles.queue(name, capacity === undefined ? {} : { capacity });
-  return store.volatiles.tree(name);
+  if (store.volatiles.kind(name) === undefined && !creating) return CONTAINERS[kind].empty(name, capacity);
+  return CONTAINERS[kind].open(store, name, capacity);
 }
 
 function bodyOf(request: FastifyRequest): Readonly<Record<string, unknown>> {
@@ -268,6 +256,8 @@ export function registerVolatileRoutes(app: FastifyInstance, store: Store, confi
       {
         config: {
           role: 'read',
+          // Known from the URL, so a method that writes is refused before its body is read.
+          roleOf: (request) => (volatileOp(kind, (request.params as { op: string }).op).writes ? 'write' : 'read'),
           docBody: {
             description: 'Named arguments (none for size, length, roots, peeks and pops)',
             content: {
@@ -300,7 +290,7 @@ export function registerVolatileRoutes(app: FastifyInstance, store: Store, confi
       },
       async (request) => {
         const { name, op } = request.params;
-        const spec = ops[op]!;
+        const spec = volatileOp(kind, op);
         const raw = bodyOf(request);
         const takes = new Set(spec.args.map((a) => a.replace('?', '')));
         for (const field of Object.keys(raw)) {
@@ -309,16 +299,15 @@ export function registerVolatileRoutes(app: FastifyInstance, store: Store, confi
             throw new KeeprError('ARGUMENT_INVALID', `${kind}.${op} takes no ${field}`, { details: { argument: field } });
           }
         }
-        if (spec.writes) requireRole(request, 'write', `${kind}.${op}`);
         const encoding = encodingOf(raw['encoding'], 'ARGUMENT_INVALID');
-        const args = new Args(raw);
+        const args = new VolatileArgs(raw);
         // Every argument is checked before the container is touched, so a bad call changes nothing.
         args.check(spec);
         const capacity = args.optionalNumber('capacity');
         if (takes.has('block')) checkBlockSize(config, args.block());
         const existed = store.volatiles.kind(name) !== undefined;
         try {
-          return { result: render(await call(container(store, kind, name, spec.writes, capacity), op, args), encoding) };
+          return { result: render(await spec.call(container(store, kind, name, spec.writes, capacity), args), encoding) };
         } catch (err) {
           // A call that fails (a missing tree parent) leaves no container it created behind.
           if (!existed) store.volatiles.drop(name);

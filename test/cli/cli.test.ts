@@ -149,7 +149,7 @@ describe('keepr CLI', () => {
     }
     const fromEnv = await startServer(dir, ['--json'], { KEEPR_TOKENS: `read:${token}` });
     try {
-      expect(JSON.parse(fromEnv.stdout())).toEqual({ dir, url: fromEnv.url, tokens: 1, web: 'www' });
+      expect(JSON.parse(fromEnv.stdout())).toEqual({ dir, url: fromEnv.url, tokens: 1, web: 'www', durability: 'sync' });
       const res = await fetch(`${fromEnv.url}/v1/sources`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
       const denied = await fetch(`${fromEnv.url}/v1/sources/s/blocks/k`, { method: 'PUT', body: 'x', headers: { authorization: `Bearer ${token}` } });
@@ -170,6 +170,38 @@ describe('keepr CLI', () => {
     // A refused start opens no store.
     expect(keepr(['ls', '--dir', join(tmp, 'open')]).code).toBe(1);
   }, 40_000);
+
+  it('serves with the durability of --durability or KEEPR_DURABILITY (default sync), and refuses an unknown one', async () => {
+    const tmp = makeTmpDir();
+    const dir = join(tmp, 'db');
+    const stats = async (url: string): Promise<{ durability: string; engine: { engine: string } }> => (await fetch(`${url}/v1/stats`)).json() as Promise<{ durability: string; engine: { engine: string } }>;
+    const runs: [string[], Record<string, string>, string, string][] = [
+      [[], {}, 'sync', 'lmdb'],
+      [['--durability', 'write-cache', '--json'], {}, 'write-cache', 'lmdb'],
+      [[], { KEEPR_DURABILITY: 'write-cache' }, 'write-cache', 'lmdb'],
+      // The flag wins over the variable; transient keeps nothing on disk (the memory engine).
+      [['--durability', 'transient'], { KEEPR_DURABILITY: 'sync' }, 'transient', 'memory'],
+    ];
+    for (const [args, env, durability, engine] of runs) {
+      const server = await startServer(dir, args, env);
+      try {
+        expect(await stats(server.url), args.join(' ') || JSON.stringify(env)).toMatchObject({ durability, engine: { engine } });
+        if (args.includes('--json')) expect(JSON.parse(server.stdout())).toMatchObject({ dir, durability });
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
+    }
+    const refused = await Promise.all([
+      keeprAsync(['serve', '--durability', 'fast', '--port', '0', '--dir', join(tmp, 'bad')]),
+      keeprAsync(['serve', '--port', '0', '--dir', join(tmp, 'bad')], { env: { KEEPR_DURABILITY: 'none' } }),
+    ]);
+    for (const res of refused) {
+      expect(res.code).toBe(1);
+      expect(res.stderr).toMatch(/^keepr: ARGUMENT_INVALID: .*durability.*(fast|none).*sync, write-cache, transient/);
+    }
+    // A refused start opens no store.
+    expect(keepr(['ls', '--dir', join(tmp, 'bad')]).code).toBe(1);
+  }, 60_000);
 
   it('puts .npy files as typed blocks and gets them back as .npy', () => {
     const tmp = makeTmpDir();

@@ -102,6 +102,24 @@ describe('access control', () => {
     }
   });
 
+  it('shows the data directory in /v1/stats to admin tokens only', async () => {
+    const { store, app } = await serverFixture({ tokens: TOKENS });
+    const dir = (await store.stats()).engine.path!;
+    expect(dir).toMatch(/keepr-test-/);
+    for (const role of ['read', 'write', 'admin']) {
+      const res = await app.inject({ method: 'GET', url: '/v1/stats', headers: bearer(role) });
+      expect(res.statusCode, role).toBe(200);
+      const stats = res.json<{ engine: Record<string, unknown>; durability: string }>();
+      expect(stats, role).toMatchObject({ engine: { engine: 'lmdb' }, durability: 'sync' });
+      // Not only the field: the path must appear nowhere in the answer a non-admin gets.
+      expect(res.body.includes(dir), role).toBe(role === 'admin');
+      expect('path' in stats.engine, role).toBe(role === 'admin');
+    }
+    // Without tokens every local client is an admin and sees it.
+    const open = await serverFixture();
+    expect((await open.app.inject({ method: 'GET', url: '/v1/stats' })).json<{ engine: { path: unknown } }>().engine.path).toBe((await open.store.stats()).engine.path);
+  });
+
   it('lets everything through without tokens', async () => {
     const { app } = await serverFixture();
     const res = await app.inject({ method: 'PUT', url: '/v1/sources/s/blocks/k', headers: { 'content-type': BLOCK }, payload: Buffer.from(Block.from(1).bytes) });

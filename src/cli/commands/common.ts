@@ -85,11 +85,34 @@ export async function withStore<R>(dir: string, fn: (store: Store) => Promise<R>
   }
 }
 
+/** The error that destroyed stdout, if one did (set by {@link watchStdout}). */
+let stdoutFailure: NodeJS.ErrnoException | undefined;
+
+/**
+ * Catches stdout's `error` event, so a reader that went away (`keepr ls | head`) does not crash
+ * the process with an unhandled EPIPE; the write that meets it then ends the command. Called
+ * once by the executable.
+ */
+export function watchStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    stdoutFailure ??= err;
+  });
+}
+
+/**
+ * A failed stdout write as the command's outcome: a closed pipe (EPIPE, or any later write to
+ * the stdout it destroyed) is a normal end, as for any Unix tool, so exit 0 without a message.
+ */
+function stdoutWriteError(err: NodeJS.ErrnoException): Error {
+  const closed = err.code === 'EPIPE' || (err.code === 'ERR_STREAM_DESTROYED' && stdoutFailure?.code === 'EPIPE');
+  return closed ? new CommandExit(EXIT.OK, 'stdout was closed by its reader') : err;
+}
+
 /** Writes to stdout and waits until the data is handed off (so large binary output is not cut). */
 export function writeStdout(data: string | Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     process.stdout.write(data, (err) => {
-      if (err) reject(err);
+      if (err) reject(stdoutWriteError(err));
       else resolve();
     });
   });
@@ -122,7 +145,8 @@ export function inputStream(path: string | undefined): AsyncIterable<Uint8Array>
  */
 export async function writeChunks(path: string | undefined, chunks: AsyncIterable<Uint8Array>): Promise<void> {
   if (path === undefined || path === '-') {
-    for await (const chunk of chunks) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+    // Each chunk awaited: a write into a closed pipe then ends the loop (and the snapshot) at once.
+    for await (const chunk of chunks) await writeStdout(chunk);
     return;
   }
   const partial = `${path}.partial-${process.pid}`;

@@ -1,7 +1,7 @@
 /** `keepr serve`: opens the store, serves the HTTP API, and shuts down cleanly on SIGINT/SIGTERM. */
 import { Option, type Command } from 'commander';
 import { KeeprError } from '../../errors.js';
-import { open } from '../../keepr/index.js';
+import { open, type Durability } from '../../keepr/index.js';
 import type { ServerLogLevel } from '../../server/index.js';
 import { DEFAULT_WEB_SOURCE } from '../lib/www-files.js';
 import { dirOption, printJSON, writeStdout, type DirOptions } from './common.js';
@@ -10,6 +10,7 @@ interface ServeOptions extends DirOptions {
   readonly host: string;
   readonly port: number;
   readonly logLevel: ServerLogLevel;
+  readonly durability: Durability;
   readonly tokens?: string;
   /** A source name, or false for `--no-web`. */
   readonly web: string | false;
@@ -17,6 +18,7 @@ interface ServeOptions extends DirOptions {
 }
 
 const LOG_LEVELS: readonly ServerLogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+const DURABILITIES: readonly Durability[] = ['sync', 'write-cache', 'transient'];
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -34,6 +36,12 @@ export function registerServe(program: Command): void {
     .option('--tokens <file>', 'access tokens: a JSON file of [{ "token", "role" }] (else KEEPR_TOKENS="role:token,...")')
     .option('--web <source>', 'source published as web resources at their url attributes', DEFAULT_WEB_SOURCE)
     .option('--no-web', 'publish no web source')
+    .addOption(
+      new Option('--durability <mode>', 'when a write is acknowledged: on disk (sync), committed in memory and on disk soon after (write-cache), or never on disk (transient)')
+        .choices(DURABILITIES)
+        .env('KEEPR_DURABILITY')
+        .default('sync'),
+    )
     .addOption(new Option('--log-level <level>', 'server log level (logs go to stderr)').choices(LOG_LEVELS).default('warn'))
     .option('--json', 'print { dir, url, tokens } as JSON once listening')
     .addOption(dirOption())
@@ -43,7 +51,7 @@ export function registerServe(program: Command): void {
       // Tokens and the bind rule are checked before the store is opened: a refused start touches nothing.
       const tokens = loadTokens(options.tokens);
       assertBindAllowed(options.host, tokens);
-      const store = await open(options.dir);
+      const store = await open(options.dir, { durability: options.durability });
       let app: ReturnType<typeof buildServer> | undefined;
       let address: string;
       try {
@@ -55,8 +63,16 @@ export function registerServe(program: Command): void {
         if (err instanceof KeeprError) throw err;
         throw new KeeprError('OPTION_INVALID', `cannot listen on ${options.host}:${options.port}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
-      if (options.json === true) await printJSON({ dir: options.dir, url: address, tokens: tokens.length, web: options.web });
-      else await writeStdout(`keepr serving ${options.dir} at ${address}\n`);
+      const transient = options.durability === 'transient';
+      try {
+        if (options.json === true) await printJSON({ dir: options.dir, url: address, tokens: tokens.length, web: options.web, durability: options.durability });
+        else await writeStdout(`keepr serving ${transient ? 'a transient store (in memory only)' : options.dir} at ${address}${transient || options.durability === 'sync' ? '' : ` (durability ${options.durability})`}\n`);
+      } catch (err) {
+        // A closed stdout ends the command: the server must not outlive it with the store open.
+        await app.close();
+        await store.close();
+        throw err;
+      }
       const notice = bindNotice(options.host, tokens);
       if (notice !== undefined && options.logLevel !== 'fatal' && options.logLevel !== 'error') process.stderr.write(`keepr: note: ${notice}\n`);
 
