@@ -12,6 +12,7 @@ import { registerLoadWww } from './commands/load-www.js';
 import { registerLs } from './commands/ls.js';
 import { registerPut } from './commands/put.js';
 import { registerRm } from './commands/rm.js';
+import { registerSalvage } from './commands/salvage.js';
 import { registerServe } from './commands/serve.js';
 import { registerState } from './commands/state.js';
 import { registerStat } from './commands/stat.js';
@@ -73,6 +74,7 @@ export function createProgram(): Command {
   registerDump(program);
   registerLoad(program);
   registerVerify(program);
+  registerSalvage(program);
   registerCompact(program);
   registerLoadWww(program);
   registerState(program);

@@ -3,7 +3,7 @@
  * names and types (see api.ts for what is shared and what cannot be). Source handles are cached
  * like the embedded store caches them, and forgotten when the server says the source is gone.
  */
-import { KeeprError } from '../errors.js';
+import { KeeprError, isKeeprError } from '../errors.js';
 import type { SourceOptions, StoreStats } from '../keepr/index.js';
 import { assertName } from '../keepr/names.js';
 import { statePath } from '../server/state-wire.js';
@@ -205,6 +205,11 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     throw new KeeprError('OPTION_INVALID', 'the token must be b64token text (A-Z a-z 0-9 . _ ~ + / = -)', { details: { option: 'token' } });
   }
   const http = new Transport(base.href.replace(/\/+$/, ''), token, timeoutMs);
-  await http.send('GET', '/healthz');
+  try {
+    await http.send('GET', '/healthz');
+  } catch (err) {
+    // A server whose disk is full still answers reads: it is reachable, just not writable.
+    if (!isKeeprError(err, 'STORE_FULL')) throw err;
+  }
   return new KeeprClient(http);
 }

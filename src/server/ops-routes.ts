@@ -14,13 +14,16 @@ export function registerOpsRoutes(app: FastifyInstance, store: Store, metrics: S
     '/healthz',
     {
       schema: {
-        summary: 'Liveness: 200 while the store is open (no token needed)',
+        summary: 'Health: 200 while the store is open and takes writes; else the error a write would get (503 STORE_CLOSED, 507 STORE_FULL) (no token needed)',
         tags: TAGS,
         response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] }, version: { type: 'string' } } }, ...errorResponses },
       },
     },
     () => {
       if (!store.isOpen) throw new KeeprError('STORE_CLOSED', 'the store is closed');
+      // A store that cannot write (a full disk) is not healthy, though reads still answer.
+      const health = store.health();
+      if (!health.writable) throw new KeeprError(health.code ?? 'ENGINE_FAILURE', `the store cannot take writes: ${health.message ?? 'unknown reason'}`);
       return { status: 'ok', version: KEEPR_VERSION };
     },
   );
