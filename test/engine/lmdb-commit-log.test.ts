@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LmdbEngine, type LmdbEngineConfig } from '../../src/engine/lmdb/index.js';
+import { CommitLog } from '../../src/engine/lmdb/commit-log.js';
 import { readWriterLog } from '../../src/engine/lmdb/log-reader.js';
+import { listSegments } from '../../src/engine/lmdb/log-segments.js';
 import { crc32, crc32Portable, decodeRecords, encodeRecord, type LoggedOp } from '../../src/engine/lmdb/log-record.js';
 import { listWriters } from '../../src/engine/lmdb/writer-registry.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
@@ -82,6 +84,25 @@ describe('commit log records', () => {
   });
 });
 
+describe('commit log segments', () => {
+  it('replaces an empty segment a frame does not fit, so a checkpoint never retires the segment in use', async () => {
+    const dir = makeTmpDir('keepr-segments-');
+    const log = CommitLog.create({ dir, segmentBytes: 4096 }, 10);
+    const frame = encodeRecord(11, [{ type: 'put', key: bytes('big'), value: Buffer.alloc(20_000, 1) }]);
+    expect(log.reserve(frame.length)).toBe(false);
+    await log.prepare(frame.length);
+    expect(log.reserve(frame.length)).toBe(true);
+    log.write(frame, 11);
+    log.sync();
+    log.commit();
+    // Everything up to 11 is checkpointed: nothing sealed may take the live segment's name with it.
+    log.release(11);
+    expect(listSegments(dir).map((s) => s.firstSeq)).toEqual([11]);
+    expect(readWriterLog(dir).records.map((r) => r.seq)).toEqual([11]);
+    await log.close();
+  });
+});
+
 describe('LMDB group commit', () => {
   const engines: LmdbEngine[] = [];
   const openEngine = async (config: LmdbEngineConfig): Promise<LmdbEngine> => {
@@ -130,6 +151,30 @@ describe('LMDB group commit', () => {
     expect(records.reduce((n, r) => n + r.ops.length, 0)).toBeGreaterThanOrEqual(200);
     expect(records.length).toBeLessThan(100);
     expect([...engine.rangeSync('n')]).toHaveLength(200);
+  });
+
+  it('replaces an empty segment that a first large write does not fit (it never seals two segments of one name)', async () => {
+    const path = makeTmpDir('keepr-rotate-');
+    const first = await openEngine({ path });
+    await first.createNamespace('n');
+    await first.close();
+    const engine = await openEngine({ path, segmentBytes: 4096, checkpointMs: 3_600_000 });
+    // The first write of this writer is larger than its empty first segment: a new, larger
+    // segment replaces that one under its name.
+    await engine.put('n', bytes('big'), Buffer.alloc(20_000, 7));
+    // Enough to seal that segment and the next ones, and to retire them at checkpoints.
+    for (let i = 0; i < 400; i++) {
+      await engine.put('n', bytes(`k${i}`), Buffer.alloc(300, i));
+      if (i % 100 === 99) await engine.checkpoint();
+    }
+    for (let i = 400; i < 420; i++) await engine.put('n', bytes(`k${i}`), Buffer.alloc(300, i));
+    // What the last checkpoint does not cover is in the log, under names a crash would leave.
+    const records = loggedRecords(path);
+    const seqs = records.map((r) => r.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    const logged = new Set(records.flatMap((r) => r.ops.map((op) => Buffer.from(op.key).subarray(4).toString())));
+    for (let i = 400; i < 420; i++) expect(logged.has(`k${i}`), `k${i}`).toBe(true);
+    expect([...engine.rangeSync('n')]).toHaveLength(421);
   });
 
   it('rotates through preallocated and recycled segments, keeping every record readable', async () => {

@@ -83,11 +83,20 @@ export class CommitLog {
       return true;
     }
     if (!this.#files.ready(need)) return false;
+    const current = this.#current;
+    if (current.offset === 0) {
+      // An empty segment is replaced, not sealed: the next one would take its very name.
+      const next = this.#files.take(current.lastSeq, need);
+      if (next === undefined) return false;
+      closeSync(current.fd);
+      this.#current = next;
+      return true;
+    }
     // Everything in a sealed segment is on disk: recovery treats any bad frame there as damage.
     this.sync();
-    const next = this.#files.take(this.#current.lastSeq, need);
+    const next = this.#files.take(current.lastSeq, need);
     if (next === undefined) return false;
-    this.#sealed.push(this.#current);
+    this.#sealed.push(current);
     this.#current = next;
     return true;
   }
