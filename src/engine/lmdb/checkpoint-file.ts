@@ -11,10 +11,14 @@
  *
  * All integers little-endian. The slot with the higher generation whose CRC holds wins.
  */
-import { closeSync, fdatasyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, openSync, readSync, write, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { KeeprError } from '../../errors.js';
 import { crc32 } from './log-record.js';
 import { META_BYTES, parseMeta, type MetaPage } from './lmdb-meta.js';
+
+const writeAsync = promisify(write);
+const fdatasyncAsync = promisify(fdatasync);
 
 /** File name of the checkpoint file inside a writer folder. */
 export const CHECKPOINT_FILE = 'checkpoint';
@@ -123,13 +127,24 @@ export class CheckpointFile {
     return new CheckpointFile(path, fd, checkpoint?.generation ?? 0);
   }
 
-  /** Writes the next checkpoint into the older slot and syncs it. */
+  /** Writes the next checkpoint into the older slot and syncs it (synchronously: at open). */
   write(cp: Omit<Checkpoint, 'generation'>): Checkpoint {
     const full: Checkpoint = { ...cp, generation: this.#generation + 1 };
     const slot = encodeCheckpoint(full);
     const written = writeSync(this.#fd, slot, 0, slot.length, (full.generation % 2) * SLOT);
     if (written !== slot.length) throw new KeeprError('ENGINE_FAILURE', `short write to ${this.path}`);
     fdatasyncSync(this.#fd);
+    this.#generation = full.generation;
+    return full;
+  }
+
+  /** The same, off the main thread (the file is only ever written by one writer at a time). */
+  async writeAsync(cp: Omit<Checkpoint, 'generation'>): Promise<Checkpoint> {
+    const full: Checkpoint = { ...cp, generation: this.#generation + 1 };
+    const slot = encodeCheckpoint(full);
+    const { bytesWritten } = await writeAsync(this.#fd, slot, 0, slot.length, (full.generation % 2) * SLOT);
+    if (bytesWritten !== slot.length) throw new KeeprError('ENGINE_FAILURE', `short write to ${this.path}`);
+    await fdatasyncAsync(this.#fd);
     this.#generation = full.generation;
     return full;
   }

@@ -10,7 +10,7 @@
  */
 import { closeSync, fdatasyncSync, rmSync, writeSync, writevSync } from 'node:fs';
 import { END_MARKER, sealFrame } from './log-record.js';
-import { SegmentFiles, syncDir, type Segment } from './log-segments.js';
+import { SegmentFiles, syncDir, syncDirAsync, type Segment } from './log-segments.js';
 
 /** Options of {@link CommitLog.create}. */
 export interface CommitLogOptions {
@@ -157,15 +157,16 @@ export class CommitLog {
     this.#durableSeq = this.#appendedSeq;
   }
 
-  /** Retires (recycles or deletes) every sealed segment whose records are all at most `seq`. */
-  release(seq: number): void {
-    if (this.#closed) return;
-    let removed = false;
-    while (this.#sealed.length > 0 && this.#sealed[0]!.lastSeq <= seq) {
-      this.#files.retire(this.#sealed.shift()!);
-      removed = true;
-    }
-    if (removed) syncDir(this.dir);
+  /**
+   * Retires (recycles or deletes) every sealed segment whose records are all at most `seq`, off
+   * the main thread: the renames, deletions and directory sync are file-system metadata work.
+   */
+  async release(seq: number): Promise<void> {
+    const done: Segment[] = [];
+    while (this.#sealed.length > 0 && this.#sealed[0]!.lastSeq <= seq) done.push(this.#sealed.shift()!);
+    if (done.length === 0 || this.#closed) return;
+    for (const segment of done) await this.#files.retire(segment);
+    await syncDirAsync(this.dir);
   }
 
   /** Closes the files and deletes every segment (a checkpoint must cover all of them). */

@@ -8,7 +8,7 @@
 import { fdatasyncSync } from 'node:fs';
 import { ABORT, type TransactionFlags } from 'lmdb';
 import { KeeprError } from '../../errors.js';
-import type { CheckpointFile } from './checkpoint-file.js';
+import type { Checkpoint, CheckpointFile } from './checkpoint-file.js';
 import { engineFailure } from './io-errors.js';
 import { latestMeta, type MetaPage } from './lmdb-meta.js';
 import { readSeq, syncEnv } from './lmdb-seq.js';
@@ -87,10 +87,16 @@ export class Checkpointer {
     return this.#error;
   }
 
-  /** True when the data file grew by `bytes` or more since the newest checkpoint. */
-  grownBy(bytes: number): boolean {
+  /**
+   * True when the data file grew since the newest checkpoint by `bytes` and by `fraction` of its
+   * size then (pages freed since the checkpoint are pinned, so rewrites grow the file; plain
+   * inserts grow it too, and need no checkpoint for that).
+   */
+  grown(bytes: number, fraction: number): boolean {
     const meta = latestMeta(this.#dataFd);
-    return meta !== undefined && (meta.lastPage - this.#page) * meta.pageSize >= bytes;
+    if (meta === undefined) return false;
+    const grown = (meta.lastPage - this.#page) * meta.pageSize;
+    return grown >= bytes && grown >= fraction * this.#page * meta.pageSize;
   }
 
   /**
@@ -107,7 +113,8 @@ export class Checkpointer {
     }
     try {
       await syncEnv(this.#db);
-      this.#record(next);
+      await this.#file.writeAsync(this.#entry(next));
+      this.#adopt(next);
     } catch (err) {
       next.pin.done();
       this.#error = engineFailure(err, 'checkpoint', this.#storeDir);
@@ -117,7 +124,16 @@ export class Checkpointer {
   }
 
   #record(next: Capture): void {
-    this.#file.write({ txnId: next.meta.txnId, seq: next.seq, boot: currentBootId(), writtenAt: Date.now(), meta: next.meta });
+    this.#file.write(this.#entry(next));
+    this.#adopt(next);
+  }
+
+  #entry(next: Capture): Omit<Checkpoint, 'generation'> {
+    return { txnId: next.meta.txnId, seq: next.seq, boot: currentBootId(), writtenAt: Date.now(), meta: next.meta };
+  }
+
+  /** The recorded capture becomes the checkpoint: its pin replaces the previous one. */
+  #adopt(next: Capture): void {
     this.#pin?.done();
     this.#pin = next.pin;
     this.#seq = next.seq;

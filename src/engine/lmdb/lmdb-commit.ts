@@ -47,9 +47,10 @@ const TXN_FLAGS: TransactionFlags = 0x10000 | 2 | 1;
 // A transaction this large (operations, or bytes written) is followed by a tiny one: see #release.
 const RELEASE_AFTER_OPS = 128;
 const RELEASE_AFTER_BYTES = 256 * 1024;
-// Checkpoint at once when the data file grew this much since the last checkpoint: the pages
-// freed since then are pinned (not reusable) until the next one, so the file would keep growing.
-const CHECKPOINT_AFTER_GROWTH = 1024 * 1024;
+// Checkpoint at once when the data file grew this much (and by this share of its size) since the
+// last checkpoint: the pages freed since then are pinned (not reusable) until the next one.
+const CHECKPOINT_AFTER_GROWTH = 4 * 1024 * 1024;
+const CHECKPOINT_AFTER_SHARE = 0.125;
 
 interface Waiting {
   readonly body: CommitBody;
@@ -203,7 +204,7 @@ export class LmdbCommitter {
       this.#acknowledge(this.#groups.at(-1)!);
       this.#flushTimer ??= setTimeout(this.#flush, this.#options.flushDelayMs);
     }
-    if (foreign || (large && this.#checkpoints.grownBy(CHECKPOINT_AFTER_GROWTH))) this.#requestCheckpoint(0);
+    if (foreign || (large && this.#checkpoints.grown(CHECKPOINT_AFTER_GROWTH, CHECKPOINT_AFTER_SHARE))) this.#requestCheckpoint(0);
     else this.#requestCheckpoint(this.#options.checkpointMs);
     this.#settle();
   };
@@ -375,7 +376,7 @@ export class LmdbCommitter {
       this.#requestCheckpoint(this.#options.checkpointMs);
       return;
     }
-    this.#log.release(this.#checkpoints.seq);
+    await this.#log.release(this.#checkpoints.seq);
     this.#settle();
   }
 

@@ -9,14 +9,15 @@
  * them. A segment's name is the first sequence number it may hold, zero-padded so names sort.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync, write as writeCb, fdatasync as fdatasyncCb, close as closeCb, open as openCb } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync, write as writeCb, fdatasync as fdatasyncCb, fsync as fsyncCb, close as closeCb, open as openCb } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const writeAsync = promisify(writeCb);
 const fdatasyncAsync = promisify(fdatasyncCb);
 const closeAsync = promisify(closeCb);
+const fsyncAsync = promisify(fsyncCb);
 const openAsync = promisify(openCb);
 
 /** A segment in use: its file, where the next frame goes and the last sequence number in it. */
@@ -64,6 +65,16 @@ export function syncDir(path: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The same, off the main thread. */
+export async function syncDirAsync(path: string): Promise<void> {
+  const fd = await openAsync(path, 'r');
+  try {
+    await fsyncAsync(fd);
+  } finally {
+    await closeAsync(fd);
   }
 }
 
@@ -153,14 +164,14 @@ export class SegmentFiles {
   }
 
   /** Takes a segment a checkpoint covers: kept as a spare when one is wanted, else deleted. */
-  retire(segment: Segment): void {
+  async retire(segment: Segment): Promise<void> {
     if (this.#spares.length < MAX_SPARES && segment.size >= this.#nextSize && segment.size <= this.#segmentBytes) {
       const path = join(this.#dir, `spare-${randomBytes(4).toString('hex')}.tmp`);
-      renameSync(segment.path, path);
+      await rename(segment.path, path);
       this.#spares.push({ path, fd: segment.fd, size: segment.size });
     } else {
-      closeSync(segment.fd);
-      rmSync(segment.path, { force: true });
+      await closeAsync(segment.fd);
+      await rm(segment.path, { force: true });
     }
   }
 
