@@ -129,6 +129,7 @@ client.close();
 const totals = {
   requests: rows.reduce((n, r) => n + r.requests, 0),
   kills,
+  killsDuringSoak: killTimes.length,
   restarts: restarts.length,
   crashes: crashed,
   acknowledgedWrites: ledger.acknowledgedWrites,
@@ -154,6 +155,7 @@ const report = {
   measured: { seconds: options.measureSeconds, clients: options.clients, requests: measured.requests, perSec: round(measured.perSec), p50Ms: measuredRow.p50Ms, p99Ms: measuredRow.p99Ms, errors: measureRecorder.errorCount },
   offeredPerSec: perSec,
   minutes: rows,
+  p99By10s: recorder.windows(),
   totals,
   killTimes,
   restarts,

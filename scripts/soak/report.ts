@@ -1,4 +1,5 @@
 /** Per-minute figures of a soak run, its problems, and the table printed at the end. */
+import { loadavg } from 'node:os';
 import { Latencies, round } from '../../bench/lib/stats.js';
 import type { MemorySample } from './server.js';
 
@@ -31,6 +32,16 @@ export interface MinuteRow {
   readonly rssMaxMiB: number | null;
   readonly rssLastMiB: number | null;
   readonly anonMaxMiB: number | null;
+  readonly pssMaxMiB: number | null;
+  /** The machine's 1-minute load average at the minute's last memory sample. */
+  readonly load1: number | null;
+}
+
+/** Requests answered and p99 latency in one 10-second window. */
+export interface Window {
+  readonly fromSec: number;
+  readonly requests: number;
+  readonly p99Ms: number | null;
 }
 
 /** An error or lost write, as reported. */
@@ -51,6 +62,8 @@ class Minute {
   rssMax = 0;
   rssLast = 0;
   anonMax = 0;
+  pssMax = 0;
+  load: number | null = null;
   readonly all = new Latencies(4096);
   readonly gets = new Latencies(4096);
   readonly writes = new Latencies(1024);
@@ -62,6 +75,7 @@ const mib = (kib: number): number => round(kib / 1024, 1);
 /** Collects operations, memory samples, outages and problems into minute buckets. */
 export class Recorder {
   readonly #minutes: Minute[] = [];
+  readonly #windows: Latencies[] = [];
   readonly errors: Problem[] = [];
   readonly lost: Problem[] = [];
   errorCount = 0;
@@ -73,6 +87,7 @@ export class Recorder {
     readonly offeredPerSec: number,
   ) {
     for (let i = 0; i < Math.ceil(durationMs / 60_000); i++) this.#minutes.push(new Minute());
+    for (let i = 0; i < Math.ceil(durationMs / 10_000); i++) this.#windows.push(new Latencies(1024));
   }
 
   #at(t: number): Minute {
@@ -95,6 +110,7 @@ export class Recorder {
     m.requests++;
     if (outcome === 'error') return;
     m.all.add(latencyUs);
+    this.#windows[Math.max(0, Math.min(this.#windows.length - 1, Math.floor((t - this.startMs) / 10_000)))]!.add(latencyUs);
     (kind === 'get' ? m.gets : m.writes).add(latencyUs);
   }
 
@@ -139,6 +155,13 @@ export class Recorder {
     m.rssMax = Math.max(m.rssMax, sample.rssKiB);
     m.rssLast = sample.rssKiB;
     m.anonMax = Math.max(m.anonMax, sample.anonKiB);
+    m.pssMax = Math.max(m.pssMax, sample.pssKiB);
+    m.load = round(loadavg()[0] ?? 0, 2);
+  }
+
+  /** p99 latency per 10 seconds (to see whether spikes follow restarts). */
+  windows(): Window[] {
+    return this.#windows.map((w, i) => ({ fromSec: i * 10, requests: w.length, p99Ms: ms(w.percentile(99)) }));
   }
 
   /** The minute rows. */
@@ -165,6 +188,8 @@ export class Recorder {
         rssMaxMiB: sampled ? mib(m.rssMax) : null,
         rssLastMiB: sampled ? mib(m.rssLast) : null,
         anonMaxMiB: sampled ? mib(m.anonMax) : null,
+        pssMaxMiB: sampled ? mib(m.pssMax) : null,
+        load1: m.load,
       };
     });
   }
@@ -187,6 +212,8 @@ const COLUMNS: [string, (r: MinuteRow) => string | number | null][] = [
   ['rss max', (r) => r.rssMaxMiB],
   ['rss last', (r) => r.rssLastMiB],
   ['anon max', (r) => r.anonMaxMiB],
+  ['pss max', (r) => r.pssMaxMiB],
+  ['load', (r) => r.load1],
 ];
 
 /** The minute rows as a text table (memory in MiB). */

@@ -4,10 +4,14 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { HttpClient } from './http.js';
 
-/** Resident memory of a process in KiB, from /proc/<pid>/status. */
+/** Memory of a process in KiB, from /proc/<pid>/status and smaps_rollup. */
 export interface MemorySample {
+  /** VmRSS: counts a file page once per mapping that holds it. */
   readonly rssKiB: number;
+  /** RssAnon: heap, stacks, buffers. */
   readonly anonKiB: number;
+  /** Pss: each resident page once (lmdb-js keeps superseded maps of the data file, which VmRSS counts again). */
+  readonly pssKiB: number;
 }
 
 function statusField(status: string, field: string): number | undefined {
@@ -116,7 +120,7 @@ export class ServerProcess {
     return this.#exited;
   }
 
-  /** VmRSS and RssAnon of the running server once it answered /healthz, else undefined. */
+  /** VmRSS, RssAnon and Pss of the running server once it answered /healthz, else undefined. */
   memory(): MemorySample | undefined {
     const pid = this.pid;
     if (pid === undefined || !this.#ready) return undefined;
@@ -124,7 +128,8 @@ export class ServerProcess {
       const status = readFileSync(`/proc/${pid}/status`, 'latin1');
       const rssKiB = statusField(status, 'VmRSS');
       if (rssKiB === undefined) return undefined;
-      return { rssKiB, anonKiB: statusField(status, 'RssAnon') ?? rssKiB };
+      const pssKiB = statusField(readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1'), 'Pss') ?? rssKiB;
+      return { rssKiB, anonKiB: statusField(status, 'RssAnon') ?? rssKiB, pssKiB };
     } catch {
       return undefined;
     }
