@@ -16,7 +16,7 @@ export type LmdbDurability = 'sync' | 'write-cache';
 export interface LmdbEngineConfig {
   /** Store directory; created when missing. It holds `keepr.mdb`, LMDB's lock file and `wal/`. */
   readonly path: string;
-  /** Initial map size in bytes; lmdb-js grows the map on demand. */
+  /** Initial map size in bytes (default 64 GiB of address space on 64-bit machines); lmdb-js grows the map on demand. */
   readonly mapSize?: number;
   /** Default `sync`. */
   readonly durability?: LmdbDurability;

@@ -4,6 +4,7 @@
  * stopped writers that the checkpoint now covers.
  */
 import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { arch } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { CHECKPOINT_FILE, CheckpointFile } from './checkpoint-file.js';
@@ -14,6 +15,9 @@ import { planRecovery, replay, retireWriters, type RecoveryReport } from './lmdb
 import type { KeeprLmdb } from './lmdb-snapshot.js';
 import { syncDir } from './log-segments.js';
 import { newWriterName } from './writer-registry.js';
+
+/** Initial LMDB map size on 64-bit machines (address space, not disk): 64 GiB. */
+export const DEFAULT_MAP_SIZE = 2 ** 36;
 
 /** An opened store: LMDB, this writer's committer and folder, and what recovery did. */
 export interface OpenedStore {
@@ -50,7 +54,10 @@ export function openLocked(config: ResolvedLmdbEngineConfig, root: string): Open
       // store written with compression reads back under any setting. Blocks start with 'K'
       // (0x4B), never with lmdb-js's compressed-value marker bytes (250 and up).
       compression: { threshold: config.compression === false ? 0xffffffff : config.compression.threshold },
-      ...(config.mapSize === undefined ? {} : { mapSize: config.mapSize }),
+      // A large map from the start: lmdb-js keeps every outgrown map of the file until close, so
+      // growing from its 128 KiB default maps the same pages many times over (RSS counts each).
+      // It is address space only: the file grows with the data.
+      ...(config.mapSize === undefined ? (arch().endsWith('64') ? { mapSize: DEFAULT_MAP_SIZE } : {}) : { mapSize: config.mapSize }),
     });
     // The data file, its lock file and wal/ are entries of the store directory.
     syncDir(config.path);
