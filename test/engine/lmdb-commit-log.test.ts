@@ -4,13 +4,13 @@
  */
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import { LmdbEngine, type LmdbEngineConfig } from '../../src/engine/lmdb/index.js';
+import { describe, expect, it } from 'vitest';
 import { CommitLog } from '../../src/engine/lmdb/commit-log.js';
 import { readWriterLog } from '../../src/engine/lmdb/log-reader.js';
 import { listSegments } from '../../src/engine/lmdb/log-segments.js';
 import { crc32, crc32Portable, decodeRecords, encodeRecord, type LoggedOp } from '../../src/engine/lmdb/log-record.js';
 import { listWriters } from '../../src/engine/lmdb/writer-registry.js';
+import { lmdbEngines } from '../helpers/lmdb-engines.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
 const bytes = (text: string): Uint8Array => Buffer.from(text);
@@ -104,16 +104,7 @@ describe('commit log segments', () => {
 });
 
 describe('LMDB group commit', () => {
-  const engines: LmdbEngine[] = [];
-  const openEngine = async (config: LmdbEngineConfig): Promise<LmdbEngine> => {
-    const engine = new LmdbEngine(config);
-    engines.push(engine);
-    await engine.open();
-    return engine;
-  };
-  afterEach(async () => {
-    await Promise.all(engines.splice(0).map((e) => e.close()));
-  });
+  const openEngine = lmdbEngines();
 
   it('runs writes of one turn as one group, each still all-or-nothing and in order', async () => {
     const engine = await openEngine({ path: makeTmpDir('keepr-group-') });

@@ -8,13 +8,14 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LmdbEngine, type LmdbEngineConfig } from '../../src/engine/lmdb/index.js';
 import { CHECKPOINT_FILE, readCheckpointFile } from '../../src/engine/lmdb/checkpoint-file.js';
 import { readWriterLog } from '../../src/engine/lmdb/log-reader.js';
 import { listSegments } from '../../src/engine/lmdb/log-segments.js';
 import { listWriters } from '../../src/engine/lmdb/writer-registry.js';
 import { isKeeprError, type KeeprError } from '../../src/errors.js';
+import { lmdbEngines } from '../helpers/lmdb-engines.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { writerValue } from './fixtures/lmdb-writer-data.js';
 
@@ -62,16 +63,7 @@ function stoppedWriter(dir: string): string {
 }
 
 describe('LMDB recovery', () => {
-  const engines: LmdbEngine[] = [];
-  const openEngine = async (config: LmdbEngineConfig): Promise<LmdbEngine> => {
-    const engine = new LmdbEngine(config);
-    engines.push(engine);
-    await engine.open();
-    return engine;
-  };
-  afterEach(async () => {
-    await Promise.all(engines.splice(0).map((e) => e.close()));
-  });
+  const openEngine = lmdbEngines();
 
   function expectAll(engine: LmdbEngine, acks: readonly number[]): void {
     for (const n of acks) expect(Buffer.from(engine.getSync('n', key(n)) ?? []).equals(writerValue(n)), `k${n}`).toBe(true);
@@ -160,7 +152,6 @@ describe('LMDB recovery', () => {
     await engine.createNamespace('n');
     for (let n = 0; n < 50; n++) await engine.put('n', key(n), writerValue(n));
     await engine.close();
-    engines.splice(0);
     const file = join(dir, 'keepr.mdb');
     const flipMagic = (): void => {
       const fd = openSync(file, 'r+');
@@ -172,7 +163,6 @@ describe('LMDB recovery', () => {
     expect(repaired.recovery).toMatchObject({ restored: true });
     expectAll(repaired, Array.from({ length: 50 }, (_, n) => n));
     await repaired.close();
-    engines.splice(0);
     // Without the log folder (a copy of keepr.mdb alone) there is nothing to repair from.
     flipMagic();
     rmSync(join(dir, 'wal'), { recursive: true });

@@ -94,32 +94,32 @@ const isPowerOfTwo = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
  * EACCES, EIO...) when the file cannot be opened or read.
  */
 export async function checkLmdbFile(path: string, options: LmdbFileCheckOptions = {}): Promise<LmdbFileReport> {
-  const fd = openSync(path, 'r');
+  const { steps, close } = startCheck(path, options);
   try {
-    const steps = checkOpenFile(fd, options.full === true, new ProblemList(options.maxProblems ?? 100));
     // The check yields every 1,024 pages: let other work run between.
-    for (;;) {
-      const step = steps.next();
+    for (let step = steps.next(); ; step = steps.next()) {
       if (step.done === true) return step.value;
       await nextTurn();
     }
   } finally {
-    closeSync(fd);
+    close();
   }
 }
 
 /** The same check without yielding to the event loop (for the engine's open, under its lock). */
 export function checkLmdbFileSync(path: string, options: LmdbFileCheckOptions = {}): LmdbFileReport {
-  const fd = openSync(path, 'r');
+  const { steps, close } = startCheck(path, options);
   try {
-    const steps = checkOpenFile(fd, options.full === true, new ProblemList(options.maxProblems ?? 100));
-    for (;;) {
-      const step = steps.next();
-      if (step.done === true) return step.value;
-    }
+    for (let step = steps.next(); ; step = steps.next()) if (step.done === true) return step.value;
   } finally {
-    closeSync(fd);
+    close();
   }
+}
+
+/** Opens the file and sets up the check as steps (a generator that pauses every 1,024 pages). */
+function startCheck(path: string, options: LmdbFileCheckOptions): { steps: Generator<void, LmdbFileReport>; close: () => void } {
+  const fd = openSync(path, 'r');
+  return { steps: checkOpenFile(fd, options.full === true, new ProblemList(options.maxProblems ?? 100)), close: () => { closeSync(fd); } };
 }
 
 /** One problem as a line: `page N: kind: message`. */
