@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open as openLmdb, type RootDatabase } from 'lmdb';
 import { describe, expect, it } from 'vitest';
@@ -124,6 +124,18 @@ describe('checkLmdbFile on files lmdb-js wrote', () => {
       expect(report.metas.every((m) => m.usable)).toBe(true);
     });
   }
+
+  it('is not stable when the file grew while it was read (a commit between reading its length and its metas)', async () => {
+    const path = join(makeTmpDir('keepr-lmdb-file-'), 'data.mdb');
+    // Over 1,024 tree pages: the check reads the length and the metas at once, then yields every 1,024.
+    await makeFile(path, (db) => db.transaction(() => {
+      for (let i = 0; i < 100_000; i++) void db.put(key(5, i), Buffer.alloc(40, i % 200));
+    }));
+    const checking = checkLmdbFile(path, { full: true });
+    appendFileSync(path, Buffer.alloc(4096));
+    expect(await checking).toMatchObject({ stable: false });
+    expect(await checkLmdbFile(path)).toMatchObject({ ok: true, stable: true });
+  });
 
   it('throws the fs error for a file that is not there', async () => {
     await expect(checkLmdbFile(join(makeTmpDir(), 'none.mdb'))).rejects.toMatchObject({ code: 'ENOENT' });

@@ -3,17 +3,7 @@
  * sampled cache's hit rate against the policy it approximates.
  */
 
-/** mulberry32: a small seedable PRNG giving floats in [0, 1), independent of the cache's own. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
-}
+import { mulberry32 } from '../helpers/mulberry32.js';
 
 /** Options of {@link zipfTrace}. */
 export interface TraceOptions {

@@ -77,7 +77,7 @@ export interface LmdbFileReport {
   /** Full check: pages the free DB lists, and pages up to the last one that are neither in use nor free. */
   readonly freePages: number | null;
   readonly unaccountedPages: number | null;
-  /** False when the metas changed while the file was read (another process writes it): problems may be spurious. */
+  /** False when the metas or the file's length changed while the file was read (another process writes it): problems may be spurious. */
   readonly stable: boolean;
   readonly problems: readonly LmdbFileProblem[];
   /** True when the check stopped at `maxProblems`: there may be more. */
@@ -374,8 +374,13 @@ function popcount(byte: number): number {
   return n;
 }
 
-/** Re-reads the txnids of both meta pages: unchanged means no commit landed during the check. */
+/**
+ * Re-reads the txnids of both meta pages and the file's length: unchanged means no commit landed
+ * during the check. The length counts too: it was read before the metas, so a commit that grew
+ * the file between the two reads shows a meta whose pages lie past that length.
+ */
 function stableMetas(file: PageFile, metas: readonly ReadMeta[]): boolean {
+  if (fstatSync(file.fd).size !== file.fileBytes) return false;
   return metas.every((m) => {
     const buf = file.readAt(m.offset + 128, 8);
     return buf.length < 8 ? m.txnId === 0 : readU64(buf, 0) === m.txnId;

@@ -13,6 +13,7 @@
  */
 import { linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mulberry32 } from '../mulberry32.js';
 import { PAGE, applyNsOp, type FileNode, type FsHistory, type PageVersion, type SizeVersion } from './fs-history.js';
 
 /** How a state is drawn: everything kept (like SIGKILL), only what was synced, or a mix. */
@@ -37,18 +38,6 @@ export interface CutSummary {
   readonly nsUncovered: number;
   /** Files whose size ended below their latest size. */
   readonly sizesDropped: number;
-}
-
-/** A small, fast, seedable PRNG (mulberry32): deterministic states per seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Number of items with `index < cut` in a list sorted by index. */
@@ -139,7 +128,7 @@ function fileContent(history: FsHistory, node: FileNode, state: CutState, random
 
 /** Writes the state's files under `dir` (which must not exist yet); returns what was dropped. */
 export function materialize(history: FsHistory, state: CutState, dir: string): CutSummary {
-  const random = rng(state.seed);
+  const random = mulberry32(state.seed);
   const keepLatest = 0.05 + random() * 0.9;
   const nsCount = countBefore(history.nsOps, state.cut);
   const nsFloor = coveredNsOps(history, state.cut);
@@ -165,7 +154,7 @@ export function materialize(history: FsHistory, state: CutState, dir: string): C
 
 /** Draws `count` cut states over a trace of `records` records (deterministic per seed). */
 export function drawStates(records: number, count: number, seed: number): CutState[] {
-  const random = rng(seed ^ 0x9e3779b9);
+  const random = mulberry32(seed ^ 0x9e3779b9);
   const states: CutState[] = [];
   for (let i = 0; i < count; i++) {
     const r = random();

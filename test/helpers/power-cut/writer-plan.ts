@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Block } from '../../../src/block/index.js';
-import { rng } from './cut-state.js';
+import { mulberry32 } from '../mulberry32.js';
 
 /** One key change: a block's bytes, or undefined for a delete. */
 export interface PlannedChange {
@@ -39,7 +39,7 @@ export function writerOfSource(source: string): number | undefined {
 
 /** The block change `j` of op `n` of writer `w` puts: 100 B to 14 KiB that encode (w, n, j). */
 export function plannedBlock(seed: number, writer: number, n: number, j: number): Block {
-  const random = rng((seed * 31 + writer * 1_000_003 + n * 97 + j) >>> 0);
+  const random = mulberry32((seed * 31 + writer * 1_000_003 + n * 97 + j) >>> 0);
   const size = 100 + Math.floor(random() ** 2 * 14_000);
   const data = new Uint8Array(size);
   let x = (random() * 2 ** 32) >>> 0;
@@ -67,7 +67,7 @@ export function planOps(seed: number, writer: number, count: number): PlannedOp[
 
 /** Writer `w`'s ops, endless and lazy. Every ~60 ops it moves on to a new source. */
 export function* planSequence(seed: number, writer: number): Generator<PlannedOp, never, undefined> {
-  const random = rng((seed ^ (writer * 0x85ebca6b)) >>> 0);
+  const random = mulberry32((seed ^ (writer * 0x85ebca6b)) >>> 0);
   let source = sourceName(writer, 0);
   let sources = 1;
   for (let n = 0; ; n++) {
