@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Block } from '../src/block/index.js';
-import { open } from '../src/keepr/index.js';
+import { open } from '../src/store/index.js';
 import { bucketHash, keyPath, nodeHash, stateRoot, valueHash } from '../src/state/index.js';
 
 const writes = [

@@ -1,6 +1,8 @@
 /**
- * keepr: an embedded, transactional store for typed data blocks. This is the one public entry;
- * every export is listed here by name.
+ * keepr: an embedded, transactional store for typed data blocks. The core entry (`keepr`):
+ * open, Store, Source, Block, versioned state, errors and the engine contract. It loads no
+ * engine and no server: `keepr/lmdb`, `keepr/memory`, `keepr/server` and `keepr/client` are
+ * their own entries (`open(dir)` loads the LMDB engine when it is first called).
  */
 export { KeeprError, ERROR_CODES, isKeeprError, isErrorCode, type ErrorCode, type ErrorCodeInfo, type KeeprErrorOptions } from './errors.js';
 
@@ -26,7 +28,6 @@ export {
   NA_INT64,
   NA_INT8,
   TIME_UNIT,
-  HEADER_BYTES,
   MAX_BLOCK_BYTES,
   cellType,
   cellTypeByCode,
@@ -55,6 +56,7 @@ export {
 export {
   Engine,
   EngineSnapshot,
+  type Durability,
   NAMESPACE_NAME_RULE,
   type CheckOp,
   type DeleteOp,
@@ -68,12 +70,10 @@ export {
   type WriteOp,
   type WriteOutcome,
 } from './engine/engine.js';
-export { LmdbEngine, SUGGESTED_COMPRESSION_THRESHOLD, type LmdbDurability, type LmdbEngineConfig } from './engine/lmdb/index.js';
-export { MemoryEngine, type MemoryEngineConfig } from './engine/memory/index.js';
+export { open, Store, type OpenEngineOptions, type OpenOptions } from './store/index.js';
 
 export {
-  open,
-  Store,
+  BlockStore,
   BlockCache,
   DEFAULT_CACHE_LIMITS,
   DEFAULT_CACHE_POLICY,
@@ -94,14 +94,13 @@ export {
   type BlockCacheStats,
   type CacheOptions,
   type CachePolicy,
+  type BlockStoreOptions,
   type DeleteOptions,
-  type Durability,
   type EntriesOptions,
   type EvictReason,
   type ListOptions,
   type ListPage,
   type ListedBlock,
-  type OpenOptions,
   type PutOptions,
   type QueueEntry,
   type QueueOptions,
@@ -140,40 +139,11 @@ export {
 } from './keepr/index.js';
 
 export {
-  buildServer,
-  DEFAULT_BODY_LIMIT,
-  DEFAULT_JSON_BODY_LIMIT,
-  DEFAULT_MAX_BATCH_OPS,
-  DEFAULT_MAX_BLOCK_BYTES,
-  DEFAULT_WEB_SOURCE,
-  BATCH_MEDIA_TYPE,
-  BLOCK_MEDIA_TYPE,
-  JSON_MEDIA_TYPE,
-  ROLES,
-  assertBindAllowed,
-  bindNotice,
-  loadTokens,
-  serveUntilSignal,
-  shutdown,
-  type Role,
-  type ServeUntilSignalOptions,
-  type ServerLogLevel,
-  type ServerLoggerOptions,
-  type ServerOptions,
-  type TokenConfig,
-} from './server/index.js';
-
-export {
   VersionedState,
   StateView,
-  STATE_NS,
-  BUCKET_BITS,
   auditState,
-  bucketHash,
   decodeProof,
   encodeProof,
-  keyPath,
-  nodeHash,
   pruneState,
   stateRoot,
   valueHash,

@@ -10,7 +10,8 @@
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { fastify, type FastifyInstance } from 'fastify';
-import { buildServer, open, type Store } from '../../src/index.js';
+import { open, type Store } from '../../src/index.js';
+import { buildServer } from '../../src/server/index.js';
 import { SOURCE_NAME } from '../engines/keepr.js';
 import { blockOf, keyOf, sameBytes } from '../lib/data.js';
 import { resolvePeerFile } from '../lib/peers.js';

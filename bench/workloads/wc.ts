@@ -25,6 +25,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LMDB_FILE_NAME, LOG_DIR_NAME } from '../../src/engine/lmdb/lmdb-engine-config.js';
 import { Block, open } from '../../src/index.js';
+import { lmdbEngine } from '../../src/engine/lmdb/index.js';
 import { SOURCE_NAME } from '../engines/keepr.js';
 import { Rng, keyOf, mix32, sameBytes } from '../lib/data.js';
 import { int, micros, rate, ratio, table } from '../lib/format.js';
@@ -161,7 +162,7 @@ async function run(contender: string, ctx: CaseContext): Promise<CaseResult> {
   if (first.bytes.length !== blockBytes) throw new Error(`${contender}: a block encodes to ${first.bytes.length} bytes, expected ${blockBytes}`);
 
   const dir = join(ctx.dir, 'store');
-  const store = await open(dir, { compression: setting.compression });
+  const store = await open({ engine: lmdbEngine(dir, { compression: setting.compression }) });
   let isOpen = true;
   try {
     const source = await store.source(SOURCE_NAME);

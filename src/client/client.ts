@@ -6,7 +6,7 @@
 import { KeeprError, isKeeprError } from '../errors.js';
 import type { SourceOptions, StoreStats } from '../keepr/index.js';
 import { assertName } from '../keepr/names.js';
-import { statePath } from '../server/state-wire.js';
+import { statePath } from '../wire/state-wire.js';
 import type { StateOptions } from '../state/open-state.js';
 import type { StoreApi } from './api.js';
 import { hasCode, Transport } from './http.js';

@@ -20,7 +20,7 @@ import {
   type TransactOp,
   type TransactResult,
 } from '../keepr/source.js';
-import { BATCH_MEDIA_TYPE, decodeBatchAnswer, decodeEntries, encodeBatchRequest, type WireOp } from '../server/batch-wire.js';
+import { BATCH_MEDIA_TYPE, decodeBatchAnswer, decodeEntries, encodeBatchRequest, type WireOp } from '../wire/batch-wire.js';
 import type { BatchApi, SourceApi } from './api.js';
 import { isArray } from '../util/guards.js';
 import { hasCode, type Transport } from './http.js';

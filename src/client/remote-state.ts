@@ -6,7 +6,7 @@
  */
 import { Block } from '../block/index.js';
 import { KeeprError } from '../errors.js';
-import { fromBase64Url, hashFromHex, statePath, toBase64Url, treePath } from '../server/state-wire.js';
+import { fromBase64Url, hashFromHex, statePath, toBase64Url, treePath } from '../wire/state-wire.js';
 import type { AuditReport } from '../state/state-audit.js';
 import type { CommitResult } from '../state/state-commit.js';
 import { decodeProof, type StateProof } from '../state/state-proof.js';

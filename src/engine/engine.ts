@@ -213,6 +213,12 @@ export function inRange(key: Uint8Array, range: NormalizedRange): boolean {
   return true;
 }
 
+/**
+ * When a write is acknowledged: `sync` once it is on disk, `write-cache` once it is committed in
+ * memory (on disk within the engine's flush delay), `transient` never (nothing reaches a disk).
+ */
+export type Durability = 'sync' | 'write-cache' | 'transient';
+
 /** Shared read surface of engines and snapshots. */
 abstract class Reader {
   /** Capabilities of the engine behind this reader. */
@@ -353,6 +359,8 @@ export abstract class EngineSnapshot extends Reader implements AsyncDisposable {
 export abstract class Engine extends Reader implements AsyncDisposable {
   /** Short engine name: `lmdb`, `memory`, `level`, `postgres`. */
   abstract readonly name: string;
+  /** When this engine acknowledges a write (see {@link Durability}). */
+  abstract readonly durability: Durability;
   #status: EngineStatus = 'new';
   #opening: Promise<void> | undefined;
   #closing: Promise<void> | undefined;

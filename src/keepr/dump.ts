@@ -8,7 +8,7 @@ import type { EngineEntry, WriteOp } from '../engine/engine.js';
 import { KeeprError, isKeeprError } from '../errors.js';
 import { SOURCE_NAMESPACE_PREFIX, decodeDump, encodeDump, type DumpRecord, type DumpSummary } from './dump-format.js';
 import type { Source, SourceOp } from './source.js';
-import type { Store } from './store.js';
+import type { BlockStore as Store } from './store.js';
 
 export { DUMP_MAGIC, DUMP_VERSION, decodeDump, encodeDump, type DumpRecord, type DumpSummary } from './dump-format.js';
 

@@ -1,4 +1,4 @@
-export { open, Store, type Durability, type OpenOptions, type SourceOptions, type StoreStats } from './store.js';
+export { BlockStore, blockCacheFor, type BlockStoreOptions, type SourceOptions, type StoreStats } from './store.js';
 export { DEFAULT_CACHE_LIMITS, type CacheOptions, type StoreCacheStats } from './store-cache.js';
 export { BlockCache, DEFAULT_CACHE_POLICY, DEFAULT_CACHE_SAMPLES, type BlockCacheOptions, type BlockCacheStats, type CachePolicy, type EvictReason } from './block-cache.js';
 export {

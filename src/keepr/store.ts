@@ -1,50 +1,23 @@
 /**
- * The Store: an opened keepr database. It owns an engine, hands out Sources (one engine
- * namespace each) and the volatile containers, and closes everything together.
+ * The block layer of a store: it owns an engine, hands out Sources (one engine namespace each)
+ * and the volatile containers, and closes everything together. It never names an engine: the
+ * engine is handed in (see `open()` in src/store/, which also adds the data kinds on top).
  */
-import { resolve } from 'node:path';
-import { Engine, type EngineHealth, type EngineStats } from '../engine/engine.js';
-import { LmdbEngine } from '../engine/lmdb/lmdb-engine.js';
-import { MemoryEngine } from '../engine/memory/memory-engine.js';
+import type { Durability, Engine, EngineHealth, EngineStats } from '../engine/engine.js';
 import { KeeprError } from '../errors.js';
 import { isObject } from '../util/guards.js';
 import { assertName } from './names.js';
 import { Source } from './source.js';
 import { Volatiles } from './volatiles.js';
-import { STATE_NS, listStates, openState, stateNotFound, type StateOptions } from '../state/open-state.js';
-import type { VersionedState } from '../state/versioned-state.js';
 import { StoreCache, type CacheOptions, type StoreCacheStats } from './store-cache.js';
 
-/**
- * When a write is acknowledged: `sync` once it is on disk (default), `write-cache` once it is
- * committed in memory (on disk within `flushDelayMs`; `store.flushed()` says when), `transient`
- * never (nothing on disk; past the cache limits the least used blocks are evicted and lost).
- */
-export type Durability = 'sync' | 'write-cache' | 'transient';
-
-/** Options of {@link open}. */
-export interface OpenOptions {
-  /** `lmdb` (default, persisted in `path`), `memory` (nothing on disk), or an engine instance. */
-  readonly engine?: 'lmdb' | 'memory' | Engine;
-  /** Default `sync`. `transient` implies the memory engine. */
-  readonly durability?: Durability;
-  /** `write-cache`: longest delay before an acknowledged write starts its flush (default 100 ms). */
-  readonly flushDelayMs?: number;
-  /** Block cache limits, or `false` for none (the default for `lmdb`, see docs/operations.md). */
+/** Options of a store's block layer. */
+export interface BlockStoreOptions {
+  /** Block cache limits, or `false` for none (the default unless the engine is transient, see docs/operations.md). */
   readonly cache?: false | CacheOptions;
-  /** LMDB only: compress values of at least `threshold` bytes (off by default; see docs/operations.md). */
-  readonly compression?: false | { readonly threshold: number };
-  /** LMDB only: replay a damaged commit log up to the damage instead of refusing to open (see docs/operations.md). */
-  readonly salvage?: boolean;
-  /** LMDB only: initial map size in bytes (it grows on demand). */
-  readonly mapSize?: number;
-  /** LMDB only: how often LMDB is synced and covered commit-log segments deleted (default 1,000 ms). */
-  readonly checkpointMs?: number;
-  /** LMDB only: size at which a commit-log segment is sealed (default 64 MiB). */
-  readonly segmentBytes?: number;
 }
 
-/** Options of {@link Store.source}. */
+/** Options of {@link BlockStore.source}. */
 export interface SourceOptions {
   /** Create the source when it does not exist (default true); false gives `SOURCE_NOT_FOUND`. */
   readonly create?: boolean;
@@ -63,28 +36,13 @@ export interface StoreStats {
 /** Engine namespace that holds a source's blocks. */
 const SOURCE_NS = 'src:';
 
-const LMDB_ONLY = ['flushDelayMs', 'compression', 'salvage', 'mapSize', 'checkpointMs', 'segmentBytes'] as const;
-const OPTION_KEYS = new Set<string>(['engine', 'durability', 'cache', ...LMDB_ONLY]);
-
 function invalid(option: string, message: string): KeeprError {
   return new KeeprError('OPTION_INVALID', message, { details: { option } });
 }
 
-function engineFor(path: string | undefined, options: OpenOptions, durability: Durability): Engine {
-  const engine: unknown = options.engine ?? (durability === 'transient' ? 'memory' : 'lmdb');
-  if (durability === 'transient' && engine !== 'memory') throw invalid('durability', 'transient stores keep nothing on disk: use the memory engine');
-  const lmdbOnly = LMDB_ONLY.filter((key) => options[key] !== undefined);
-  if (engine !== 'lmdb' && lmdbOnly.length > 0) throw invalid(lmdbOnly[0]!, `${lmdbOnly[0]!} only applies to the lmdb engine`);
-  if (engine instanceof Engine) return engine;
-  if (engine === 'memory') return new MemoryEngine();
-  if (engine !== 'lmdb') throw invalid('engine', `unknown engine ${JSON.stringify(engine)}`);
-  if (typeof path !== 'string' || path.length === 0) throw invalid('path', 'the lmdb engine needs a directory path');
-  // Pass on only what was given, so the engine's defaults apply to the rest.
-  const given = Object.fromEntries(LMDB_ONLY.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]));
-  return new LmdbEngine({ path: resolve(path), durability: durability === 'write-cache' ? 'write-cache' : 'sync', ...given });
-}
-
-function cacheFor(engine: Engine, options: OpenOptions, durability: Durability): StoreCache | undefined {
+/** The block cache `options` ask for over `engine` (throws `OPTION_INVALID` for bad limits). */
+export function blockCacheFor(engine: Engine, options: BlockStoreOptions): StoreCache | undefined {
+  const durability = engine.durability;
   const cache: unknown = options.cache;
   if (cache === false) {
     if (durability === 'transient') throw invalid('cache', 'a transient store needs its cache limits');
@@ -102,25 +60,8 @@ function cacheFor(engine: Engine, options: OpenOptions, durability: Durability):
   return new StoreCache(engine, limits, durability === 'transient');
 }
 
-/**
- * Opens (creating if needed) a store. With the default `lmdb` engine, `path` is a directory;
- * other processes may open the same directory at the same time.
- */
-export async function open(path?: string, options: OpenOptions = {}): Promise<Store> {
-  if (!isObject(options)) throw new KeeprError('OPTION_INVALID', 'options must be an object');
-  for (const key of Object.keys(options)) if (!OPTION_KEYS.has(key)) throw invalid(key, `unknown option ${JSON.stringify(key)}`);
-  const durability: unknown = options.durability ?? 'sync';
-  if (durability !== 'sync' && durability !== 'write-cache' && durability !== 'transient') {
-    throw invalid('durability', 'durability must be sync, write-cache or transient');
-  }
-  const engine = engineFor(path, options, durability);
-  const cache = cacheFor(engine, options, durability);
-  await engine.open();
-  return new Store(engine, durability, cache);
-}
-
-/** An opened keepr database. */
-export class Store implements AsyncDisposable {
+/** The block layer of an opened store (the public `Store` adds the data kinds on top). */
+export class BlockStore implements AsyncDisposable {
   /** The engine underneath. */
   readonly engine: Engine;
   /** RAM-only containers (map, deque, priority queue, tree); lost on close. */
@@ -128,13 +69,12 @@ export class Store implements AsyncDisposable {
   /** How writes are acknowledged. */
   readonly durability: Durability;
   readonly #sources = new Map<string, Source>();
-  readonly #states = new Map<string, Promise<VersionedState>>();
   readonly #cache: StoreCache | undefined;
 
-  /** @internal Use {@link open}. */
-  constructor(engine: Engine, durability: Durability = 'sync', cache?: StoreCache) {
+  /** A store over `engine` (opened or not); `open()` is the usual way. */
+  constructor(engine: Engine, cache?: StoreCache) {
     this.engine = engine;
-    this.durability = durability;
+    this.durability = engine.durability;
     this.#cache = cache;
   }
 
@@ -208,46 +148,8 @@ export class Store implements AsyncDisposable {
     return dropped;
   }
 
-  /**
-   * The versioned state `name`, created on first use unless `create: false` (then
-   * `STATE_NOT_FOUND`). One instance per name and store, so its commits run in order.
-   */
-  async state(name: string, options: StateOptions = {}): Promise<VersionedState> {
-    assertName(name, 'state');
-    this.#assertOpen();
-    let opening = this.#states.get(name);
-    if (opening === undefined) {
-      opening = openState(this.engine, name, options);
-      this.#states.set(name, opening);
-      // A failed open is not remembered: the next call tries again.
-      opening.catch(() => {
-        if (this.#states.get(name) === opening) this.#states.delete(name);
-      });
-    } else if (options.create === false && !(await this.hasState(name))) {
-      throw stateNotFound(name);
-    }
-    return opening;
-  }
-
-  /** True when the state exists. */
-  async hasState(name: string): Promise<boolean> {
-    assertName(name, 'state');
-    return this.engine.hasNamespace(STATE_NS + name);
-  }
-
-  /** Names of all versioned states, sorted. */
-  async states(): Promise<string[]> {
-    return listStates(this.engine);
-  }
-
-  /** Deletes a state with all its heights; false when it did not exist. */
-  async dropState(name: string): Promise<boolean> {
-    assertName(name, 'state');
-    this.#states.delete(name);
-    return this.engine.dropNamespace(STATE_NS + name);
-  }
-
-  #assertOpen(): void {
+  /** Throws `STORE_CLOSED` once the store is closed. */
+  protected assertOpen(): void {
     if (!this.isOpen) throw new KeeprError('STORE_CLOSED', 'the store is closed');
   }
 
@@ -261,7 +163,6 @@ export class Store implements AsyncDisposable {
   async close(): Promise<void> {
     this.volatiles.clear();
     this.#sources.clear();
-    this.#states.clear();
     await this.engine.close();
   }
 

@@ -7,10 +7,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Block } from '../block/index.js';
 import { KeeprError } from '../errors.js';
-import { assertKey, assertName, type Store, type TransactOp, type TransactResult, type WriteMode } from '../keepr/index.js';
+import { assertKey, assertName, type TransactOp, type TransactResult, type WriteMode } from '../keepr/index.js';
+import { type Store } from '../store/index.js';
 import { isArray, isObject } from '../util/guards.js';
 import { requireRole } from './auth.js';
-import { BATCH_MEDIA_TYPE, decodeBatchRequest, encodeBatchAnswer, tooManyOps, type WireOp } from './batch-wire.js';
+import { BATCH_MEDIA_TYPE, decodeBatchRequest, encodeBatchAnswer, tooManyOps, type WireOp } from '../wire/batch-wire.js';
 import { atIndex, blockFromField, checkWritable, encodingOf, fieldsOf, header, parseJsonBody, renderBlock, type BlockEncoding } from './bodies.js';
 import { JSON_MEDIA_TYPE, mediaTypeEssence } from './content-types.js';
 import type { ServerConfig } from './options.js';

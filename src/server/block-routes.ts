@@ -6,7 +6,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { blockToJSON, type Block } from '../block/index.js';
 import { KeeprError } from '../errors.js';
-import { assertKey, assertName, type Store } from '../keepr/index.js';
+import { assertKey, assertName } from '../keepr/index.js';
+import { type Store } from '../store/index.js';
 import { requireRole, type Role } from './auth.js';
 import { blockFromBody, checkWritable, header } from './bodies.js';
 import { BLOCK_MEDIA_TYPE, DEFAULT_FILE_MEDIA_TYPE, etagOf, ifNoneMatchHits, negotiateBlock, writeConditions } from './content-types.js';

@@ -1,7 +1,7 @@
 /** Assembles the HTTP server: options, body parsing, error handling, access control, metrics, routes. */
 import type { Writable } from 'node:stream';
 import { fastify, type FastifyInstance } from 'fastify';
-import type { Store } from '../keepr/index.js';
+import type { Store } from '../store/index.js';
 import { registerBatchRoutes } from './batch-routes.js';
 import { registerBlockRoutes } from './block-routes.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './error-handler.js';

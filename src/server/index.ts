@@ -46,7 +46,7 @@ export {
   toBase64Url,
   treePath,
   type KeyEncoding,
-} from './state-wire.js';
+} from '../wire/state-wire.js';
 export { webKey } from './web-routes.js';
 export { KEEPR_VERSION } from './openapi.js';
 export {
@@ -59,7 +59,7 @@ export {
   encodeEntries,
   type WireOp,
   type WireResult,
-} from './batch-wire.js';
+} from '../wire/batch-wire.js';
 export {
   BLOCK_MEDIA_TYPE,
   DEFAULT_FILE_MEDIA_TYPE,

@@ -6,7 +6,7 @@
  * collectors expose them at scrape time, beside gauges read from `store.stats()`.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
-import type { Store } from '../keepr/index.js';
+import type { Store } from '../store/index.js';
 
 /** Metric names, all prefixed `keepr_`. */
 export const METRIC_NAMES = {

@@ -1,7 +1,7 @@
 /** Operations routes: `/healthz` (always open), Prometheus `/metrics`, and `/openapi.json`. */
 import type { FastifyInstance } from 'fastify';
 import { KeeprError } from '../errors.js';
-import type { Store } from '../keepr/index.js';
+import type { Store } from '../store/index.js';
 import type { ServerMetrics } from './metrics.js';
 import { KEEPR_VERSION } from './openapi.js';
 import { errorResponses } from './schemas.js';

@@ -4,7 +4,7 @@
  * the grace period cuts the remaining connections, and the store still closes.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Store } from '../keepr/index.js';
+import type { Store } from '../store/index.js';
 
 /** Options of {@link serveUntilSignal}. */
 export interface ServeUntilSignalOptions {

@@ -5,9 +5,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Block } from '../block/index.js';
 import { KeeprError } from '../errors.js';
-import { LIST_MAX_LIMIT, sourceStats, type EntriesOptions, type Store } from '../keepr/index.js';
+import { LIST_MAX_LIMIT, sourceStats, type EntriesOptions } from '../keepr/index.js';
+import { type Store } from '../store/index.js';
 import { roleAllows } from './auth.js';
-import { encodeEntries, BATCH_MEDIA_TYPE } from './batch-wire.js';
+import { encodeEntries, BATCH_MEDIA_TYPE } from '../wire/batch-wire.js';
 import { encodingOf, renderBlock } from './bodies.js';
 import { acceptsExactly } from './content-types.js';
 import { DEFAULT_ENTRIES_PAGE, ENTRIES_PAGE_BYTES } from './options.js';

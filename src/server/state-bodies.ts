@@ -8,10 +8,10 @@ import { KeeprError } from '../errors.js';
 import type { PruneOptions, StateChange, StateValue } from '../state/index.js';
 import { checkTree } from '../state/state-working.js';
 import { isArray } from '../util/guards.js';
-import { tooManyOps } from './batch-wire.js';
+import { tooManyOps } from '../wire/batch-wire.js';
 import { atIndex, blockFromField, checkBlockSize, fieldsOf, renderBlock, type BlockEncoding } from './bodies.js';
 import type { ServerConfig } from './options.js';
-import { decodeKeyText, encodeKeyText, keyEncodingOf, toHex, type KeyEncoding } from './state-wire.js';
+import { decodeKeyText, encodeKeyText, keyEncodingOf, toHex, type KeyEncoding } from '../wire/state-wire.js';
 
 /** A state value in JSON: exactly one of these fields. */
 export interface StateValueJson {

@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { KeeprError } from '../errors.js';
-import { assertName, type Store } from '../keepr/index.js';
+import { assertName } from '../keepr/index.js';
+import { type Store } from '../store/index.js';
 import type { StateView, VersionedState } from '../state/index.js';
 import { checkTree } from '../state/state-working.js';
 import { compareBytes, concatBytes, prefixUpperBound } from '../util/bytes.js';
@@ -26,7 +27,7 @@ import {
   stateParamsSchema,
   treeParamsSchema,
 } from './state-schemas.js';
-import { decodeKeyText, keyEncodingOf, parseHeightText, toBase64Url, toHex, type KeyEncoding } from './state-wire.js';
+import { decodeKeyText, keyEncodingOf, parseHeightText, toBase64Url, toHex, type KeyEncoding } from '../wire/state-wire.js';
 
 const TAGS = ['states'];
 

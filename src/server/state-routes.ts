@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KeeprError } from '../errors.js';
-import { assertName, type Store } from '../keepr/index.js';
+import { assertName } from '../keepr/index.js';
+import { type Store } from '../store/index.js';
 import { auditState, pruneState, type CommitResult, type StateChange, type VersionedState } from '../state/index.js';
 import { header, parseJsonBody } from './bodies.js';
 import { JSON_MEDIA_TYPE, mediaTypeEssence } from './content-types.js';
@@ -22,7 +23,7 @@ import {
   stateParamsSchema,
   summarySchema,
 } from './state-schemas.js';
-import { statePath, toHex } from './state-wire.js';
+import { statePath, toHex } from '../wire/state-wire.js';
 
 const TAGS = ['states'];
 

@@ -7,7 +7,7 @@ import { LIST_MAX_LIMIT } from '../keepr/index.js';
 import { MAX_HEIGHT } from '../state/state-records.js';
 import { DEFAULT_ENTRIES_PAGE } from './options.js';
 import { blockJsonSchema, type DocBody } from './schemas.js';
-import { KEY_ENCODINGS } from './state-wire.js';
+import { KEY_ENCODINGS } from '../wire/state-wire.js';
 
 const stateName = { type: 'string', description: 'State name: 1 to 64 of A-Z a-z 0-9 . _ -' } as const;
 const heightText = { type: 'string', description: 'A committed height (decimal) or latest' } as const;

@@ -7,17 +7,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Block } from '../block/index.js';
 import { KeeprError } from '../errors.js';
-import {
-  VolatileDeque,
-  VolatileMap,
-  VolatilePriorityQueue,
-  VolatileTree,
-  assertKey,
-  type QueueEntry,
-  type Store,
-  type TreeNode,
-  type VolatileKind,
-} from '../keepr/index.js';
+import { VolatileDeque, VolatileMap, VolatilePriorityQueue, VolatileTree, assertKey, type QueueEntry, type TreeNode, type VolatileKind } from '../keepr/index.js';
+import { type Store } from '../store/index.js';
 import { blockFromField, checkBlockSize, encodingOf, fieldsOf, header, parseJsonBody, renderBlock, type BlockEncoding } from './bodies.js';
 import { JSON_MEDIA_TYPE, mediaTypeEssence } from './content-types.js';
 import type { ServerConfig } from './options.js';

@@ -7,7 +7,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Block } from '../block/index.js';
 import { KeeprError, isKeeprError } from '../errors.js';
-import { assertKey, type Store } from '../keepr/index.js';
+import { assertKey } from '../keepr/index.js';
+import { type Store } from '../store/index.js';
 import { sendBlock, sendFile } from './block-routes.js';
 import type { ServerConfig } from './options.js';
 import { methodNotAllowed } from './route-methods.js';

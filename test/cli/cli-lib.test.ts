@@ -8,7 +8,7 @@ import { startProgress } from '../../src/cli/lib/progress.js';
 import { compactStore, restoreStore, storeUsers } from '../../src/cli/lib/store-files.js';
 import { verifyStore } from '../../src/cli/lib/verify-store.js';
 import { walkWebFolder, webBlock } from '../../src/cli/lib/www-files.js';
-import { open } from '../../src/keepr/index.js';
+import { open } from '../../src/store/index.js';
 import { codeOf, codeOfAsync } from '../helpers/error-code.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { ensureBuilt, startServer } from './helpers.js';

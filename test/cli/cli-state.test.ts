@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { open } from '../../src/keepr/index.js';
+import { open } from '../../src/store/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { ensureBuilt, fails, keepr, ok } from './helpers.js';
 

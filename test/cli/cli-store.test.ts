@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import { LmdbEngine } from '../../src/engine/lmdb/index.js';
-import { open } from '../../src/keepr/index.js';
+import { open } from '../../src/store/index.js';
 import { verifyStore } from '../../src/cli/lib/verify-store.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { ensureBuilt, fails, keepr, keeprAsync, ok, startServer } from './helpers.js';

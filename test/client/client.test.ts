@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import { connect, errorFromResponse, type SourceApi, type StoreApi } from '../../src/client/index.js';
-import type { Source, Store } from '../../src/keepr/index.js';
+import type { Source } from '../../src/keepr/index.js';
+import type { Store } from '../../src/store/index.js';
 import { codeOfAsync } from '../helpers/error-code.js';
 import { liveClient, liveServer } from './live-server.js';
 

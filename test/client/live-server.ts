@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { onTestFinished } from 'vitest';
 import { connect, type KeeprClient } from '../../src/client/index.js';
-import { open, type OpenOptions, type Store } from '../../src/keepr/index.js';
+import { open, type Store } from '../../src/store/index.js';
 import { buildServer, type ServerOptions } from '../../src/server/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
@@ -14,9 +14,9 @@ export interface LiveServer {
   readonly url: string;
 }
 
-/** Starts a server on a fresh store (lmdb in a temp dir unless `engine: 'memory'`) on a free port. */
-export async function liveServer(options: ServerOptions = {}, storeOptions: OpenOptions = {}): Promise<LiveServer> {
-  const store = storeOptions.engine === 'memory' ? await open(undefined, storeOptions) : await open(makeTmpDir(), storeOptions);
+/** Starts a server on a fresh LMDB store in a temp dir, on a free port. */
+export async function liveServer(options: ServerOptions = {}): Promise<LiveServer> {
+  const store = await open(makeTmpDir());
   const app = buildServer(store, options);
   await app.listen({ host: '127.0.0.1', port: 0 });
   // Server first, then store: the server must not answer from a closed store.

@@ -4,7 +4,7 @@ import { open as openLmdb, type RootDatabase } from 'lmdb';
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import { checkLmdbFile, formatLmdbProblem, type LmdbFileReport, type LmdbProblemKind } from '../../src/engine/lmdb/lmdb-file-check.js';
-import { open, type OpenOptions } from '../../src/keepr/index.js';
+import { openStore, type StoreOptions as OpenOptions } from '../helpers/open-store.js';
 import { damage, flipPageFlags, metaOffset, rawTree, someLeaf, zeroPage, type RawTree } from '../helpers/lmdb-damage.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
@@ -112,7 +112,7 @@ describe('checkLmdbFile on files lmdb-js wrote', () => {
   for (const [name, config] of variants) {
     it(`finds nothing wrong in a keepr store: ${name}`, async () => {
       const dir = makeTmpDir('keepr-lmdb-file-');
-      const store = await open(dir, config);
+      const store = await openStore(dir, config);
       const s = await store.source('s');
       for (let i = 0; i < 60; i++) await s.put(`k/${i}`, Block.from(Array.from({ length: (i % 6) * 700 + 1 }, (_, j) => i + j)));
       for (let i = 0; i < 60; i += 4) await s.delete(`k/${i}`);

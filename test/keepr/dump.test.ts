@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import { isKeeprError } from '../../src/errors.js';
-import { copyStore, decodeDump, dumpStore, encodeDump, loadDump, open, storeRecords, verifyDump, type DumpRecord, type Store } from '../../src/keepr/index.js';
+import { copyStore, decodeDump, dumpStore, encodeDump, loadDump, storeRecords, verifyDump, type DumpRecord } from '../../src/keepr/index.js';
+import { memoryEngine } from '../../src/engine/memory/index.js';
+import { open, type Store } from '../../src/store/index.js';
 import { codeOfAsync } from '../helpers/error-code.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
@@ -27,7 +29,7 @@ async function* chunked(bytes: Uint8Array, size = 7): AsyncGenerator<Uint8Array>
 }
 
 async function memoryStore(): Promise<Store> {
-  return open(undefined, { engine: 'memory' });
+  return open({ engine: memoryEngine() });
 }
 
 async function filled(): Promise<Store> {

@@ -8,7 +8,9 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { open, type OpenOptions, type Source } from '../../src/keepr/index.js';
+import { type Source } from '../../src/keepr/index.js';
+import { open } from '../../src/store/index.js';
+import type { StoreOptions as OpenOptions } from '../helpers/open-store.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { batchSize, expectedBlock } from './fixtures/crash-data.js';
 

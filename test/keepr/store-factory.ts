@@ -1,6 +1,7 @@
 /** Fresh stores for keepr tests, one per engine, closed when the test ends. */
 import { onTestFinished } from 'vitest';
-import { open, type Store } from '../../src/keepr/index.js';
+import { memoryEngine } from '../../src/engine/memory/index.js';
+import { open, type Store } from '../../src/store/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
 /** Engines every keepr-level test runs over. */
@@ -8,7 +9,7 @@ export const STORE_ENGINES = ['lmdb', 'memory'] as const;
 
 /** Opens a fresh store on `engine`; it is closed after the test. */
 export async function freshStore(engine: (typeof STORE_ENGINES)[number]): Promise<Store> {
-  const store = engine === 'lmdb' ? await open(makeTmpDir(), { engine }) : await open(undefined, { engine });
+  const store = engine === 'lmdb' ? await open(makeTmpDir()) : await open({ engine: memoryEngine() });
   onTestFinished(() => store.close());
   return store;
 }

@@ -2,12 +2,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { open, type OpenOptions, type Store } from '../../src/keepr/index.js';
+import { memoryEngine } from '../../src/engine/memory/index.js';
+import { open, type Store } from '../../src/store/index.js';
+import { openStore, type StoreOptions } from '../helpers/open-store.js';
 import { codeOfAsync } from '../helpers/error-code.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
-async function withStore<T>(path: string | undefined, options: OpenOptions, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await open(path, options);
+/** An LMDB store in `path` (engine and cache options together), or a transient one (`path` undefined). */
+async function withStore<T>(path: string | undefined, options: StoreOptions, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = path === undefined ? await open({ engine: memoryEngine(), ...(options.cache === undefined ? {} : { cache: options.cache }) }) : await openStore(path, options);
   try {
     return await fn(store);
   } finally {
@@ -32,9 +35,11 @@ describe('durability modes', () => {
 
   it('rejects bad combinations of options', async () => {
     expect(await codeOfAsync(open(makeTmpDir(), { durability: 'eventually' as 'sync' }))).toBe('OPTION_INVALID');
-    expect(await codeOfAsync(open(makeTmpDir(), { durability: 'transient', engine: 'lmdb' }))).toBe('OPTION_INVALID');
-    expect(await codeOfAsync(open(undefined, { durability: 'transient', cache: false }))).toBe('OPTION_INVALID');
-    expect(await codeOfAsync(open(undefined, { engine: 'memory', compression: false }))).toBe('OPTION_INVALID');
+    expect(await codeOfAsync(open(makeTmpDir(), { durability: 'transient' as 'sync' }))).toBe('OPTION_INVALID');
+    expect(await codeOfAsync(open({ engine: memoryEngine(), cache: false }))).toBe('OPTION_INVALID');
+    // Engine options belong to the engine: open(dir) takes only durability and cache.
+    expect(await codeOfAsync(open(makeTmpDir(), { compression: false } as never))).toBe('OPTION_INVALID');
+    expect(await codeOfAsync(open({ engine: memoryEngine(), durability: 'sync' } as never))).toBe('OPTION_INVALID');
     expect(await codeOfAsync(open(makeTmpDir(), { cache: { maxEntries: 0 } }))).toBe('OPTION_INVALID');
     expect(await codeOfAsync(open(makeTmpDir(), { cache: { size: 1 } as never }))).toBe('OPTION_INVALID');
   });
@@ -103,7 +108,7 @@ describe('block cache on a persistent store', () => {
 
 describe('transient mode', () => {
   it('holds at most the cache limits; evicted blocks are gone and counted', async () => {
-    await withStore(undefined, { durability: 'transient', cache: { maxEntries: 10 } }, async (store) => {
+    await withStore(undefined, { cache: { maxEntries: 10 } }, async (store) => {
       expect(store.engine.name).toBe('memory');
       const src = await store.source('t');
       for (let i = 0; i < 10; i++) await src.put(`hot${i}`, Block.from(i));
@@ -123,7 +128,7 @@ describe('transient mode', () => {
   });
 
   it('refuses a block larger than the whole store', async () => {
-    await withStore(undefined, { durability: 'transient', cache: { maxBytes: 1000 } }, async (store) => {
+    await withStore(undefined, { cache: { maxBytes: 1000 } }, async (store) => {
       const src = await store.source('t');
       expect(await codeOfAsync(src.put('big', Block.from(new Float64Array(500))))).toBe('BLOCK_TOO_LARGE');
       expect(await src.has('big')).toBe(false);

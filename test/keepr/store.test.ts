@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { open } from '../../src/keepr/index.js';
+import { memoryEngine } from '../../src/engine/memory/index.js';
+import { open } from '../../src/store/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { codeOfAsync } from '../helpers/error-code.js';
 
@@ -23,17 +24,18 @@ describe('open()', () => {
   });
 
   it('keeps nothing across reopen on memory', async () => {
-    const store = await open(undefined, { engine: 'memory' });
+    const store = await open({ engine: memoryEngine() });
     await (await store.source('s')).put('k', Block.from(1));
     await store.close();
-    const again = await open(undefined, { engine: 'memory' });
+    const again = await open({ engine: memoryEngine() });
     expect(await again.sources()).toEqual([]);
     await again.close();
   });
 
   it('rejects bad options with OPTION_INVALID', async () => {
-    expect(await codeOfAsync(open(undefined))).toBe('OPTION_INVALID');
-    expect(await codeOfAsync(open('x', { engine: 'rocks' as 'lmdb' }))).toBe('OPTION_INVALID');
+    expect(await codeOfAsync(open(undefined as never))).toBe('OPTION_INVALID');
+    expect(await codeOfAsync(open(''))).toBe('OPTION_INVALID');
+    expect(await codeOfAsync(open({ engine: 'rocks' } as never))).toBe('OPTION_INVALID');
     expect(await codeOfAsync(open('x', { engin: 'lmdb' } as never))).toBe('OPTION_INVALID');
   });
 

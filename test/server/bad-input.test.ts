@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { open, type Store } from '../../src/keepr/index.js';
+import { open, type Store } from '../../src/store/index.js';
 import { BATCH_MEDIA_TYPE, buildServer, encodeBatchRequest, type ServerOptions, type TokenConfig } from '../../src/server/index.js';
 import { blockArb } from '../block/arbitraries.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Block, blockToJSON } from '../../src/block/index.js';
-import { open, type Store } from '../../src/keepr/index.js';
+import { open, type Store } from '../../src/store/index.js';
 import { buildServer, negotiateBlock, type ServerOptions } from '../../src/server/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 

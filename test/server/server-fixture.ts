@@ -2,7 +2,8 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { onTestFinished } from 'vitest';
 import type { Block } from '../../src/block/index.js';
-import { open, type Store } from '../../src/keepr/index.js';
+import { memoryEngine } from '../../src/engine/memory/index.js';
+import { open, type Store } from '../../src/store/index.js';
 import { buildServer, type ServerOptions } from '../../src/server/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
@@ -11,7 +12,7 @@ export const BLOCK = 'application/vnd.keepr.block';
 
 /** Opens a store (lmdb in a temp dir, or `memory`) and builds a server on it. */
 export async function serverFixture(options: ServerOptions = {}, engine: 'lmdb' | 'memory' = 'lmdb'): Promise<{ store: Store; app: FastifyInstance }> {
-  const store = engine === 'memory' ? await open(undefined, { engine }) : await open(makeTmpDir());
+  const store = engine === 'memory' ? await open({ engine: memoryEngine() }) : await open(makeTmpDir());
   const app = buildServer(store, options);
   // Server first, then store: the server must not answer from a closed store.
   onTestFinished(async () => {

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
-import { open } from '../../src/keepr/index.js';
+import { open } from '../../src/store/index.js';
 import { buildServer, shutdown } from '../../src/server/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 

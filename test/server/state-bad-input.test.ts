@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import type { Store } from '../../src/keepr/index.js';
+import type { Store } from '../../src/store/index.js';
 import { serverFixture } from './server-fixture.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };

@@ -1,7 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { onTestFinished, describe, expect, it } from 'vitest';
 import { Block, blockInitFromJSON } from '../../src/block/index.js';
-import { open, type Store } from '../../src/keepr/index.js';
+import { open, type Store } from '../../src/store/index.js';
 import { buildServer, fromBase64Url } from '../../src/server/index.js';
 import { auditState, verifyProof } from '../../src/state/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';

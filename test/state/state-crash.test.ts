@@ -6,7 +6,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { open } from '../../src/keepr/index.js';
+import { open } from '../../src/store/index.js';
 import { auditState } from '../../src/state/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { heightWrites } from './fixtures/state-data.js';

@@ -1,6 +1,6 @@
 /** Fresh stores and states for state tests, closed when the test ends. */
 import { onTestFinished } from 'vitest';
-import { open, type Store } from '../../src/keepr/index.js';
+import { open, type Store } from '../../src/store/index.js';
 import type { VersionedState } from '../../src/state/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 

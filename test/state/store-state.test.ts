@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { open } from '../../src/keepr/index.js';
+import { open } from '../../src/store/index.js';
 import { codeOfAsync } from '../helpers/error-code.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { freshState } from './state-factory.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { open } from '../../src/keepr/index.js';
+import { open } from '../../src/store/index.js';
 import { codeOf, codeOfAsync } from '../helpers/error-code.js';
 import { freshState } from './state-factory.js';
 

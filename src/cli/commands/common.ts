@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Option } from 'commander';
 import { LMDB_FILE_NAME } from '../../engine/lmdb/lmdb-engine-config.js';
 import { ERROR_CODES, KeeprError, type ErrorCode } from '../../errors.js';
-import { open, type Store } from '../../keepr/index.js';
+import { open, type Store } from '../../store/index.js';
 
 export { guessMime } from '../lib/mime.js';
 

@@ -6,10 +6,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { LMDB_FILE_NAME } from '../../engine/lmdb/lmdb-engine-config.js';
-import { LmdbEngine } from '../../engine/lmdb/lmdb-engine.js';
+import { LmdbEngine, lmdbEngine } from '../../engine/lmdb/index.js';
 import { SALVAGE_DIR_NAME, type RecoveryReport } from '../../engine/lmdb/lmdb-recovery.js';
 import { KeeprError } from '../../errors.js';
-import { open } from '../../keepr/index.js';
+import { open } from '../../store/index.js';
 import { dirOption, printJSON, writeStdout, type DirOptions } from './common.js';
 
 interface SalvageOptions extends DirOptions {
@@ -33,7 +33,7 @@ export function registerSalvage(program: Command): void {
       if (!existsSync(join(options.dir, LMDB_FILE_NAME))) {
         throw new KeeprError('OPTION_INVALID', `no keepr store at ${options.dir}`, { details: { option: 'dir' } });
       }
-      const store = await open(options.dir, { salvage: true });
+      const store = await open({ engine: lmdbEngine(options.dir, { salvage: true }) });
       try {
         const report = store.engine instanceof LmdbEngine ? store.engine.recovery : undefined;
         if (report === undefined) throw new KeeprError('INTERNAL', 'the store has no recovery report');

@@ -1,7 +1,9 @@
 /** `keepr serve`: opens the store, serves the HTTP API, and shuts down cleanly on SIGINT/SIGTERM. */
 import { Option, type Command } from 'commander';
 import { KeeprError } from '../../errors.js';
-import { open, type Durability } from '../../keepr/index.js';
+import type { Durability } from '../../engine/engine.js';
+import { memoryEngine } from '../../engine/memory/index.js';
+import { open } from '../../store/index.js';
 import type { ServerLogLevel } from '../../server/index.js';
 import { DEFAULT_WEB_SOURCE } from '../lib/www-files.js';
 import { dirOption, printJSON, writeStdout, type DirOptions } from './common.js';
@@ -51,7 +53,7 @@ export function registerServe(program: Command): void {
       // Tokens and the bind rule are checked before the store is opened: a refused start touches nothing.
       const tokens = loadTokens(options.tokens);
       assertBindAllowed(options.host, tokens);
-      const store = await open(options.dir, { durability: options.durability });
+      const store = options.durability === 'transient' ? await open({ engine: memoryEngine() }) : await open(options.dir, { durability: options.durability });
       let app: ReturnType<typeof buildServer> | undefined;
       let address: string;
       try {

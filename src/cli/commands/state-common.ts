@@ -2,7 +2,8 @@
 import { Option } from 'commander';
 import { Block } from '../../block/index.js';
 import { KeeprError } from '../../errors.js';
-import { assertName, type Store } from '../../keepr/index.js';
+import { assertName } from '../../keepr/index.js';
+import { type Store } from '../../store/index.js';
 import type { StateValue, StateView } from '../../state/index.js';
 import { checkKey, checkTree } from '../../state/state-working.js';
 import { KEY_ENCODINGS, decodeText, type ByteEncoding } from '../lib/state-json.js';

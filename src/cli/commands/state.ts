@@ -1,7 +1,7 @@
 /** `keepr state …`: the versioned-state commands; here `ls`, `commit` and `prune` (reads in state-read.ts, proofs offline in state-verify.ts). */
 import { Option, type Command } from 'commander';
 import { KeeprError } from '../../errors.js';
-import type { Store } from '../../keepr/index.js';
+import type { Store } from '../../store/index.js';
 import { pruneState, type VersionedState } from '../../state/index.js';
 import { changeSetFromJSON } from '../lib/state-json.js';
 import { dirOption, nonNegativeInt, positiveInt, printJSON, readInput, withStore, writeStdout, type DirOptions } from './common.js';

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { KeeprError } from '../../errors.js';
-import type { Store } from '../../keepr/index.js';
+import type { Store } from '../../store/index.js';
 import { startProgress } from '../lib/progress.js';
 import { auditStates, checkDataFile, damagedFileError, fileLines, formatProblem, verifyStore, type StateAuditReport, type VerifyReport } from '../lib/verify-store.js';
 import { collectValues, dirOption, printJSON, withStore, writeStdout, type DirOptions } from './common.js';

@@ -9,7 +9,8 @@ import { open as openLmdb } from 'lmdb';
 import { LMDB_FILE_NAME, LOG_DIR_NAME } from '../../engine/lmdb/lmdb-engine-config.js';
 import { isLive, listWriters } from '../../engine/lmdb/writer-registry.js';
 import { KeeprError } from '../../errors.js';
-import { copyStore, open, type DumpSummary, type Store } from '../../keepr/index.js';
+import { copyStore, type DumpSummary } from '../../keepr/index.js';
+import { open, type Store } from '../../store/index.js';
 import { verifyStore, type VerifyReport } from './verify-store.js';
 
 /** The LMDB data file of a store directory. */

@@ -11,7 +11,8 @@ import { LmdbEngine } from '../../engine/lmdb/lmdb-engine.js';
 import { checkLmdbFile, formatLmdbProblem, type LmdbFileReport } from '../../engine/lmdb/lmdb-file-check.js';
 import { KeeprError, isKeeprError } from '../../errors.js';
 import { SOURCE_NAMESPACE_PREFIX } from '../../keepr/dump-format.js';
-import { storeItems, type Store } from '../../keepr/index.js';
+import { storeItems } from '../../keepr/index.js';
+import { type Store } from '../../store/index.js';
 import { STATE_NS, auditState, type AuditProblem, type AuditReport } from '../../state/index.js';
 import type { StateContext } from '../../state/state-view.js';
 

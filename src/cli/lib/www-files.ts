@@ -7,7 +7,8 @@ import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { Block } from '../../block/index.js';
 import { KeeprError } from '../../errors.js';
-import { LIST_MAX_LIMIT, assertKey, assertName, type SourceOp, type Store } from '../../keepr/index.js';
+import { LIST_MAX_LIMIT, assertKey, assertName, type SourceOp } from '../../keepr/index.js';
+import { type Store } from '../../store/index.js';
 import { DEFAULT_WEB_SOURCE } from '../../server/options.js';
 import { webMime } from './mime.js';
 

@@ -30,7 +30,7 @@ import { recordValue } from './lmdb-record.js';
 import { applyLogged, readSeq } from './lmdb-seq.js';
 import { OPEN_LOCK_FILE, OpenLock } from './open-lock.js';
 import type { LoggedOp } from './log-record.js';
-import { LMDB_FILE_NAME, LOG_DIR_NAME, resolveLmdbEngineConfig, type LmdbEngineConfig, type ResolvedLmdbEngineConfig } from './lmdb-engine-config.js';
+import { LMDB_FILE_NAME, LOG_DIR_NAME, resolveLmdbEngineConfig, type LmdbDurability, type LmdbEngineConfig, type ResolvedLmdbEngineConfig } from './lmdb-engine-config.js';
 import {
   FIRST_NAMESPACE_ID,
   ID_BYTES,
@@ -90,6 +90,8 @@ export class LmdbEngine extends Engine {
   readonly supports: EngineCapabilities = LMDB_CAPABILITIES;
   /** Validated configuration. */
   readonly config: ResolvedLmdbEngineConfig;
+  /** `sync` (default) or `write-cache`, from the config. */
+  readonly durability: LmdbDurability;
   #db: KeeprLmdb | undefined;
   #committer: LmdbCommitter | undefined;
   #lock: OpenLock | undefined;
@@ -109,6 +111,7 @@ export class LmdbEngine extends Engine {
   constructor(config: LmdbEngineConfig) {
     super();
     this.config = resolveLmdbEngineConfig(config);
+    this.durability = this.config.durability;
   }
 
   /** Path of the LMDB data file. */

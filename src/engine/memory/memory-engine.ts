@@ -48,6 +48,8 @@ export class MemoryEngine extends Engine {
   readonly supports: EngineCapabilities = MEMORY_CAPABILITIES;
   /** Validated configuration. */
   readonly config: ResolvedMemoryEngineConfig;
+  /** Nothing reaches a disk. */
+  readonly durability = 'transient';
   #namespaces: NamespaceTree | undefined;
   // A namespace state whose `gen` is below this may be shared with a snapshot: clone before writing.
   #gen = 0;

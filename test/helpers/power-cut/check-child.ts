@@ -6,7 +6,8 @@
  * Usage: forked with tsx and an IPC channel; messages are CheckRequest, answers CheckAnswer.
  */
 import { isKeeprError } from '../../../src/errors.js';
-import { open, type OpenOptions, type Store } from '../../../src/keepr/index.js';
+import type { Store } from '../../../src/store/index.js';
+import { openStore, type StoreOptions as OpenOptions } from '../open-store.js';
 import type { CheckPass } from './verdict.js';
 import { digest } from './writer-plan.js';
 
@@ -42,7 +43,7 @@ async function readAll(store: Store): Promise<Record<string, string>> {
 async function pass(dir: string, options: OpenOptions): Promise<CheckPass> {
   let store: Store;
   try {
-    store = await open(dir, options);
+    store = await openStore(dir, options);
   } catch (err) {
     return { error: described('open', err) };
   }

@@ -5,7 +5,7 @@
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { OpenOptions } from '../../../src/keepr/index.js';
+import type { StoreOptions as OpenOptions } from '../open-store.js';
 import { drawStates, materialize, type CutState, type CutSummary } from './cut-state.js';
 import { StateChecker } from './state-checker.js';
 import { longestSyncMs } from './trace.js';

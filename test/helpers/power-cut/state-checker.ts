@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { OpenOptions } from '../../../src/keepr/index.js';
+import type { StoreOptions as OpenOptions } from '../open-store.js';
 import type { CheckAnswer, CheckRequest } from './check-child.js';
 import { buildShim } from './shim-build.js';
 import type { CheckResult } from './verdict.js';

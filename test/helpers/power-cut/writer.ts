@@ -6,7 +6,7 @@
  * Usage: node --import tsx writer.ts '<WriterConfig as JSON>'
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { open, type OpenOptions } from '../../../src/keepr/index.js';
+import { openStore, type StoreOptions as OpenOptions } from '../open-store.js';
 import { planSequence } from './writer-plan.js';
 
 /** What a writer child is told to do. */
@@ -32,7 +32,7 @@ const note = (line: string): void => {
   writeSync(marker, `${line}\n`);
 };
 
-const store = await open(config.dir, config.options);
+const store = await openStore(config.dir, config.options);
 const started = Date.now();
 for (const op of planSequence(config.seed, config.writer)) {
   if (op.n >= config.ops || Date.now() - started > config.durationMs) break;

@@ -1,0 +1,3 @@
+/** The HTTP wire formats shared by the server and the client: batch framing and state paths. */
+export * from './batch-wire.js';
+export * from './state-wire.js';
