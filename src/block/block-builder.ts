@@ -10,21 +10,28 @@ import { MAX_RANK, NA_BOOL, NA_INT32, NA_INT64, cellType, type CellType, type Ce
 import { hasLoneSurrogate, setNAFloat64At } from './cells.js';
 import { MAX_EMPTY_EXTENT } from './layout.js';
 import { isArray, isObject } from '../util/guards.js';
+import { flattenNested } from './block-infer.js';
 import { NA_FLOAT32_BITS } from './cell-type.js';
 
 /** A single cell value as plain JS: null is NA. */
 export type CellValue = number | bigint | boolean | string | Date | null;
 
+/** Cells as nested arrays, one level per dimension (rectangular; the nesting gives the shape). */
+export type NestedCells = readonly (CellValue | NestedCells)[];
+
 /** Anything a block's cells can be built from. */
-export type CellData = ArrayLike<CellValue> | ArrayBufferView;
+export type CellData = ArrayLike<CellValue> | ArrayBufferView | NestedCells;
 
 /** A full description of a block to build. */
 export interface BlockInit {
   /** Cell type name. */
   readonly type: CellType;
-  /** Dimensions (rank 0 to 6); defaults to `[data.length]`. */
+  /** Dimensions (rank 0 to 6); defaults to `[data.length]`, or the nesting of nested `data`. */
   readonly shape?: readonly number[];
-  /** Cells in row-major order: a typed array of the type's own kind, or plain values (null = NA). */
+  /**
+   * Cells in row-major order: a typed array of the type's own kind, or plain values (null = NA),
+   * or nested arrays whose nesting is the shape (it must match `shape` when both are given).
+   */
   readonly data?: CellData;
   /** Factor level labels, in level order. Defaults to the sorted distinct labels of `data`. */
   readonly levels?: readonly string[];
@@ -218,6 +225,19 @@ function tupleItems(init: BlockInit): EncodedItem[] {
   });
 }
 
+/** Flattens nested-array data (a plain array holding an array); undefined for flat data. */
+function unnest(init: BlockInit): { cells: CellValue[]; shape: number[] } | undefined {
+  const data: unknown = init.data;
+  if (!Array.isArray(data) || !data.some((v) => Array.isArray(v))) return undefined;
+  return flattenNested(data);
+}
+
+/** Whether nesting fits a shape: the same dimensions, or a prefix of them ending in an empty array. */
+function fitsShape(shape: readonly number[], nested: readonly number[]): boolean {
+  if (nested.length > shape.length || nested.some((d, i) => d !== shape[i])) return false;
+  return nested.length === shape.length || nested[nested.length - 1] === 0;
+}
+
 /** Checks a {@link BlockInit} and converts it into encoder parts. */
 export function buildParts(init: BlockInit): EncodeParts {
   if (!isObject(init)) throw invalid('a block description must be an object');
@@ -230,23 +250,28 @@ export function buildParts(init: BlockInit): EncodeParts {
   }
   if (init.items !== undefined) throw invalid('items are only for tuples');
   if ((init.levels !== undefined || init.ordered !== undefined) && type.name !== 'factor') throw invalid('levels and ordered are only for factors');
-  const length = dataLength(init.data);
-  const shape = init.shape ?? [length];
+  const nested = unnest(init);
+  const data = nested?.cells ?? init.data;
+  const length = dataLength(data);
+  const shape = init.shape ?? nested?.shape ?? [length];
   const count = checkShape(shape);
+  if (nested !== undefined && !fitsShape(shape, nested.shape)) {
+    throw invalid(`nested data has shape [${nested.shape.join(', ')}] but shape is [${shape.join(', ')}]`, { shape: [...shape], nestedShape: nested.shape });
+  }
   if (count !== length) throw invalid(`shape [${shape.join(', ')}] holds ${count} cells but data has ${length}`, { cells: count, length });
   switch (type.name) {
     case 'string':
-      return { type, shape, strings: stringCells(asValues(init.data), count), attributes };
+      return { type, shape, strings: stringCells(asValues(data), count), attributes };
     case 'factor': {
       if (init.ordered !== undefined && typeof init.ordered !== 'boolean') throw invalid('ordered must be a boolean');
-      return { type, shape, ...factorParts(init, count), ordered: init.ordered === true, attributes };
+      return { type, shape, ...factorParts({ ...init, data }, count), ordered: init.ordered === true, attributes };
     }
     default: {
-      let cells = rawCells(type, init.data);
+      let cells = rawCells(type, data);
       if (cells !== undefined && type.name === 'bool' && cells.some((b) => b > 1 && b !== NA_BOOL)) {
         throw invalid('bool cells must be 0, 1 or 255 (NA)');
       }
-      cells ??= packCells(type, asValues(init.data), count);
+      cells ??= packCells(type, asValues(data), count);
       return { type, shape, cells, attributes };
     }
   }

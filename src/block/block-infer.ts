@@ -6,6 +6,7 @@
 import { KeeprError } from '../errors.js';
 import type { AttributesInit } from './attributes.js';
 import type { BlockInit, CellValue } from './block-builder.js';
+import type { BlockJS } from './block.js';
 import { MAX_RANK, type CellType } from './cell-type.js';
 
 /** Options of `Block.from`. */
@@ -83,6 +84,18 @@ export function flattenNested(value: readonly unknown[]): { cells: CellValue[]; 
   };
   walk(value, 0);
   return { cells, shape };
+}
+
+/** Reshapes row-major cells into nested arrays. */
+export function nestCells(flat: CellValue[], shape: readonly number[]): BlockJS {
+  if (shape.length === 0) return flat[0] ?? null;
+  const build = (offset: number, dim: number): BlockJS[] => {
+    const n = shape[dim]!;
+    if (dim === shape.length - 1) return flat.slice(offset, offset + n);
+    const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+    return Array.from({ length: n }, (_, i) => build(offset + i * stride, dim + 1));
+  };
+  return build(0, 0);
 }
 
 /** Builds a {@link BlockInit} from a plain JS value. */

@@ -10,8 +10,10 @@ import { ATTR, attributeCode } from './attributes.js';
 import { buildParts, type BlockInit, type CellValue } from './block-builder.js';
 import { trustedHeader, validateBlock, type ValidHeader, type ValidateOptions } from './block-decoder.js';
 import { encodeBlock } from './block-encoder.js';
-import { inferInit, type FromOptions } from './block-infer.js';
-import { NA_BOOL, NA_INT32, cellTypeByCode, type CellArrayMap, type CellType, type CellTypeInfo } from './cell-type.js';
+import { inferInit, nestCells, type FromOptions } from './block-infer.js';
+import { inspectBlock } from './block-inspect.js';
+import { blockToJSON, formatTime, type BlockJSON } from './block-json.js';
+import { NA_BOOL, NA_INT32, NA_INT64, cellTypeByCode, type CellArrayMap, type CellType, type CellTypeInfo } from './cell-type.js';
 import { scanCells } from './cells.js';
 import { FLAG_HAS_NA, FLAG_ORDERED, HASH_BYTES, HASH_OFFSET, HEADER_BYTES, MAGIC, OFF, TUPLE_ENTRY_BYTES, computeHash, viewOf } from './layout.js';
 
@@ -315,7 +317,30 @@ export class Block<T extends CellType = CellType> {
       return out;
     }
     const flat: CellValue[] = t === 'string' || t === 'factor' ? this.strings() : Array.from({ length: this.size }, (_, i) => this.get(i) as CellValue);
-    return nest(flat, this.shape);
+    return nestCells(flat, this.shape);
+  }
+
+  /**
+   * Time cells as Dates (null for NA), floored to the millisecond; a time outside the range a
+   * Date can hold (±8.64e15 ms) gives an Invalid Date. {@link isoTimes} keeps the microseconds.
+   */
+  dates(): (Date | null)[] {
+    return this.#times((us) => new Date(Number(us / 1000n - (us % 1000n < 0n ? 1n : 0n))));
+  }
+
+  /** Time cells as ISO-8601 UTC text with six fractional digits (as in the JSON view), null for NA. */
+  isoTimes(): (string | null)[] {
+    return this.#times(formatTime);
+  }
+
+  /** The JSON view (`docs/block-format.md`), so `JSON.stringify(block)` gives readable, lossless JSON. */
+  toJSON(): BlockJSON {
+    return blockToJSON(this);
+  }
+
+  /** The short summary `console.log(block)` and `util.inspect` print instead of the raw bytes. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return inspectBlock(this);
   }
 
   /** True when `value` carries the bool NA byte (for use on `values()` of bool blocks). */
@@ -327,6 +352,13 @@ export class Block<T extends CellType = CellType> {
     if (this.#h.type.name !== type) {
       throw new KeeprError('BLOCK_TYPE_MISMATCH', `this is a ${this.#h.type.name} block, not a ${type} block`, { details: { type: this.#h.type.name } });
     }
+  }
+
+  #times<R>(convert: (us: bigint) => R): (R | null)[] {
+    this.#expect('time');
+    const out: (R | null)[] = [];
+    for (const us of this.values() as BigInt64Array) out.push(us === NA_INT64 ? null : convert(us));
+    return out;
   }
 
   #checkIndex(index: number): void {
@@ -363,16 +395,4 @@ export class Block<T extends CellType = CellType> {
 /** A little-endian u32 at `at`. */
 function u32(bytes: Uint8Array, at: number): number {
   return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
-}
-
-/** Reshapes row-major cells into nested arrays. */
-function nest(flat: CellValue[], shape: readonly number[]): BlockJS {
-  if (shape.length === 0) return flat[0] ?? null;
-  const build = (offset: number, dim: number): BlockJS[] => {
-    const n = shape[dim]!;
-    if (dim === shape.length - 1) return flat.slice(offset, offset + n);
-    const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
-    return Array.from({ length: n }, (_, i) => build(offset + i * stride, dim + 1));
-  };
-  return build(0, 0);
 }

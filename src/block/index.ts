@@ -1,5 +1,5 @@
 export { Block, type BlockJS, type CellArrayOf, type CellOf } from './block.js';
-export { type BlockInit, type CellData, type CellValue } from './block-builder.js';
+export { type BlockInit, type CellData, type CellValue, type NestedCells } from './block-builder.js';
 export { type FromOptions } from './block-infer.js';
 export { type ValidateOptions } from './block-decoder.js';
 export { blockToJSON, blockInitFromJSON, formatTime, parseTime, type BlockJSON, type JsonValue } from './block-json.js';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Block, blockInitFromJSON, blockToJSON } from '../../src/block/index.js';
+import { Block, blockInitFromJSON, blockToJSON, type CellValue, type NestedCells } from '../../src/block/index.js';
 import { isKeeprError } from '../../src/errors.js';
-import { blockArb, blockInitArb, touchEverything } from './arbitraries.js';
+import { blockArb, blockInitArb, tensorInitArb, touchEverything } from './arbitraries.js';
 
 /** Decoding must give a valid block or BLOCK_MALFORMED, nothing else. */
 function decodeOrMalformed(bytes: Uint8Array, verifyHash = true): Block | undefined {
@@ -12,6 +12,14 @@ function decodeOrMalformed(bytes: Uint8Array, verifyHash = true): Block | undefi
     if (isKeeprError(err, 'BLOCK_MALFORMED')) return undefined;
     throw err;
   }
+}
+
+/** Nests row-major cells by a shape of rank 1 or more (the test's own, independent of Block). */
+function nestCells(flat: readonly CellValue[], shape: readonly number[]): NestedCells {
+  const [n = 0, ...rest] = shape;
+  if (rest.length === 0) return flat.slice(0, n);
+  const stride = rest.reduce((a, b) => a * b, 1);
+  return Array.from({ length: n }, (_, i) => nestCells(flat.slice(i * stride, (i + 1) * stride), rest));
 }
 
 describe('block format properties', () => {
@@ -24,6 +32,24 @@ describe('block format properties', () => {
         expect(decoded.toJS()).toEqual(block.toJS());
         expect(decoded.verify()).toBe(true);
         touchEverything(decoded);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('nested data of any shape builds the same block as the flat data with its shape', () => {
+    fc.assert(
+      fc.property(tensorInitArb, (init) => {
+        const shape = init.shape ?? [];
+        fc.pre(shape.length > 0);
+        const flat = Block.create(init);
+        const nested = nestCells(Array.from(init.data as ArrayLike<CellValue>), shape);
+        expect(Block.create({ ...init, data: nested }).equals(flat)).toBe(true);
+        // Without a shape the nesting gives it, unless an empty array hides the deeper dimensions.
+        if (shape.slice(0, -1).every((d) => d > 0)) {
+          const { shape: _shape, ...noShape } = init;
+          expect(Block.create({ ...noShape, data: nested }).equals(flat)).toBe(true);
+        }
       }),
       { numRuns: 400 },
     );

@@ -171,4 +171,35 @@ describe('Block', () => {
     const t = Block.create({ type: 'time', data: [new Date('2024-05-06T07:08:09.010Z')] });
     expect(t.get(0)).toBe(BigInt(Date.UTC(2024, 4, 6, 7, 8, 9, 10)) * 1000n);
   });
+
+  it('gives time cells back as Dates and ISO-8601 text', () => {
+    const at = Date.UTC(2024, 1, 29, 12, 0, 0, 5);
+    const t = Block.create({ type: 'time', shape: [2, 2], data: [BigInt(at) * 1000n + 999n, null, -1n, 0n] });
+    expect(t.dates()).toEqual([new Date(at), null, new Date(-1), new Date(0)]);
+    expect(t.isoTimes()).toEqual(['2024-02-29T12:00:00.005999Z', null, '1969-12-31T23:59:59.999999Z', '1970-01-01T00:00:00.000000Z']);
+    const far = Block.create({ type: 'time', data: [2n ** 63n - 1n] });
+    expect(Number.isNaN(far.dates()[0]?.getTime())).toBe(true);
+    expect(far.isoTimes()).toEqual([(2n ** 63n - 1n).toString()]);
+    expect(Block.create({ type: 'time', data: [] }).dates()).toEqual([]);
+    expect(codeOf(() => Block.from([1n]).dates())).toBe('BLOCK_TYPE_MISMATCH');
+    expect(codeOf(() => Block.from(['2024-01-01']).isoTimes())).toBe('BLOCK_TYPE_MISMATCH');
+  });
+
+  it('creates blocks from nested arrays, the nesting giving the shape', () => {
+    const nested = Block.create({ type: 'int32', data: [[1, 2], [3, null]] });
+    expect(nested.shape).toEqual([2, 2]);
+    expect(nested.equals(Block.create({ type: 'int32', shape: [2, 2], data: [1, 2, 3, null] }))).toBe(true);
+    expect(nested.equals(Block.from([[1, 2], [3, null]], { type: 'int32' }))).toBe(true);
+    expect(Block.create({ type: 'int32', shape: [2, 2], data: [[1, 2], [3, 4]] }).shape).toEqual([2, 2]);
+    expect(Block.create({ type: 'string', data: [['a'], [null]] }).toJS()).toEqual([['a'], [null]]);
+    expect(Block.create({ type: 'factor', data: [['x', 'y']], levels: ['y', 'x'] }).strings()).toEqual(['x', 'y']);
+    expect(Block.create({ type: 'float64', shape: [2, 0, 3], data: [[], []] }).shape).toEqual([2, 0, 3]);
+    expect(Block.create({ type: 'float64', data: [[], []] }).shape).toEqual([2, 0]);
+    expect(codeOf(() => Block.create({ type: 'int32', data: [[1, 2], [3]] }))).toBe('BLOCK_INVALID');
+    expect(codeOf(() => Block.create({ type: 'int32', data: [[1, 2], 3] }))).toBe('BLOCK_INVALID');
+    expect(codeOf(() => Block.create({ type: 'int32', data: [1, [2]] }))).toBe('BLOCK_INVALID');
+    expect(codeOf(() => Block.create({ type: 'int32', shape: [4], data: [[1, 2], [3, 4]] }))).toBe('BLOCK_INVALID');
+    expect(codeOf(() => Block.create({ type: 'int32', shape: [1, 2, 2], data: [[1, 2], [3, 4]] }))).toBe('BLOCK_INVALID');
+    expect(codeOf(() => Block.create({ type: 'int32', data: [[[[[[[1]]]]]]] }))).toBe('BLOCK_RANK_EXCEEDED');
+  });
 });
