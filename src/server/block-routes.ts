@@ -115,6 +115,7 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
     {
       config: { role: 'read' },
       schema: {
+        operationId: 'listBlocks',
         summary: 'List keys with header facts, one page at a time',
         tags: TAGS,
         params: sourceParamsSchema,
@@ -136,7 +137,7 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
     '/v1/sources/:source/blocks/*',
     {
       config: { role: 'read' },
-      schema: { summary: 'Read a block (HEAD: its headers)', tags: TAGS, params: blockParamsSchema, querystring: blockQuerySchema, response: { 200: blockAnswer, ...errorResponses } },
+      schema: { operationId: 'getBlock', summary: 'Read a block (HEAD: its headers)', tags: TAGS, params: blockParamsSchema, querystring: blockQuerySchema, response: { 200: blockAnswer, ...errorResponses } },
     },
     (request, reply) => {
       const { source: name, '*': key } = request.params;
@@ -161,6 +162,7 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
     {
       config: { role: 'write', roleOf: (request) => putRole(store, request), docBody: blockBodyDoc },
       schema: {
+        operationId: 'putBlock',
         summary: 'Store a block (creates the source); If-None-Match: * / If-Match make it conditional',
         tags: TAGS,
         params: blockParamsSchema,
@@ -202,7 +204,7 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
     '/v1/sources/:source/blocks/*',
     {
       config: { role: 'write' },
-      schema: { summary: 'Delete a block; If-Match: "<hash>" deletes only that block', tags: TAGS, params: blockParamsSchema, response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses } },
+      schema: { operationId: 'deleteBlock', summary: 'Delete a block; If-Match: "<hash>" deletes only that block', tags: TAGS, params: blockParamsSchema, response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses } },
     },
     async (request, reply) => {
       const { source: name, '*': key } = request.params;

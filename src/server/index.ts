@@ -1,5 +1,5 @@
 export { buildServer } from './build-server.js';
-export { allowedMethods, methodNotAllowed } from './route-methods.js';
+export { RouteTable, routePattern, type RouteEntry } from './route-table.js';
 export {
   DEFAULT_BODY_LIMIT,
   DEFAULT_ENTRIES_PAGE,
