@@ -81,7 +81,9 @@ export function sendBlock(request: FastifyRequest, reply: FastifyReply, block: B
   const hash = block.hashHex;
   // The JSON view is a different byte sequence, so it gets a weak tag; If-None-Match compares weakly.
   const etag = representation === 'block' ? etagOf(hash) : `W/${etagOf(hash)}`;
-  void reply.header('vary', 'Accept').header('etag', etag);
+  // Added to a Vary that CORS may have set (Origin).
+  const vary = reply.getHeader('vary');
+  void reply.header('vary', vary === undefined ? 'Accept' : `${String(vary)}, Accept`).header('etag', etag);
   if (ifNoneMatchHits(header(request, 'if-none-match'), hash)) return reply.code(304).send();
   if (representation === 'json') return reply.type('application/json; charset=utf-8').send(blockToJSON(block));
   const bytes = block.bytes;

@@ -4,6 +4,7 @@ import { fastify, type FastifyInstance } from 'fastify';
 import type { Store } from '../keepr/index.js';
 import { registerBatchRoutes } from './batch-routes.js';
 import { registerBlockRoutes } from './block-routes.js';
+import { installCors } from './cors.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './error-handler.js';
 import { ServerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
@@ -42,6 +43,8 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
   // Collects every route as it is declared: 405 answers with Allow follow from the declarations.
   const routes = RouteTable.collect(app);
   installErrorHandlers(app, (path) => routes.allowedMethods(path));
+  // Before the token check: a preflight carries no token, and refusals must carry CORS headers.
+  if (config.cors !== undefined) installCors(app, config.cors, routes);
   const metrics = config.metrics === false ? undefined : new ServerMetrics(store, { defaultMetrics: config.metrics === true });
   installRequestHooks(app, config.tokens, metrics);
   registerOpenApi(app);
