@@ -133,6 +133,7 @@ export function registerBatchRoutes(app: FastifyInstance, store: Store, config: 
     {
       config: { role: 'read', docBody: batchBodyDoc },
       schema: {
+        operationId: 'runBatch',
         summary: 'Read and write many blocks of one source in one transaction, all or nothing (needs write when it writes)',
         tags: ['blocks'],
         params: sourceParamsSchema,

@@ -82,7 +82,9 @@ export function sendBlock(request: FastifyRequest, reply: FastifyReply, block: B
   const hash = block.hashHex;
   // The JSON view is a different byte sequence, so it gets a weak tag; If-None-Match compares weakly.
   const etag = representation === 'block' ? etagOf(hash) : `W/${etagOf(hash)}`;
-  void reply.header('vary', 'Accept').header('etag', etag);
+  // Added to a Vary that CORS may have set (Origin).
+  const vary = reply.getHeader('vary');
+  void reply.header('vary', vary === undefined ? 'Accept' : `${String(vary)}, Accept`).header('etag', etag);
   if (ifNoneMatchHits(header(request, 'if-none-match'), hash)) return reply.code(304).send();
   if (representation === 'json') return reply.type('application/json; charset=utf-8').send(blockToJSON(block));
   const bytes = block.bytes;
@@ -116,6 +118,7 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
     {
       config: { role: 'read' },
       schema: {
+        operationId: 'listBlocks',
         summary: 'List keys with header facts, one page at a time',
         tags: TAGS,
         params: sourceParamsSchema,
@@ -137,7 +140,7 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
     '/v1/sources/:source/blocks/*',
     {
       config: { role: 'read' },
-      schema: { summary: 'Read a block (HEAD: its headers)', tags: TAGS, params: blockParamsSchema, querystring: blockQuerySchema, response: { 200: blockAnswer, ...errorResponses } },
+      schema: { operationId: 'getBlock', summary: 'Read a block (HEAD: its headers)', tags: TAGS, params: blockParamsSchema, querystring: blockQuerySchema, response: { 200: blockAnswer, ...errorResponses } },
     },
     (request, reply) => {
       const { source: name, '*': key } = request.params;
@@ -162,6 +165,7 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
     {
       config: { role: 'write', roleOf: (request) => putRole(store, request), docBody: blockBodyDoc },
       schema: {
+        operationId: 'putBlock',
         summary: 'Store a block (creates the source); If-None-Match: * / If-Match make it conditional',
         tags: TAGS,
         params: blockParamsSchema,
@@ -203,7 +207,7 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
     '/v1/sources/:source/blocks/*',
     {
       config: { role: 'write' },
-      schema: { summary: 'Delete a block; If-Match: "<hash>" deletes only that block', tags: TAGS, params: blockParamsSchema, response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses } },
+      schema: { operationId: 'deleteBlock', summary: 'Delete a block; If-Match: "<hash>" deletes only that block', tags: TAGS, params: blockParamsSchema, response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses } },
     },
     async (request, reply) => {
       const { source: name, '*': key } = request.params;

@@ -4,14 +4,15 @@ import { fastify, type FastifyInstance } from 'fastify';
 import type { Store } from '../store/index.js';
 import { registerBatchRoutes } from './batch-routes.js';
 import { registerBlockRoutes } from './block-routes.js';
+import { installCors } from './cors.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './error-handler.js';
 import { ServerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { installBodyParser } from './request-body.js';
 import { installRequestHooks } from './request-hooks.js';
-import { allowedMethods } from './route-methods.js';
 import { resolveServerOptions, type ServerConfig, type ServerLogLevel, type ServerOptions } from './options.js';
+import { RouteTable } from './route-table.js';
 import { registerSourceRoutes } from './source-routes.js';
 import { registerStateRoutes } from './state-routes.js';
 import { registerVolatileRoutes } from './volatile-routes.js';
@@ -39,7 +40,11 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   const web = config.webSource;
-  installErrorHandlers(app, (path) => allowedMethods(path, web !== undefined));
+  // Collects every route as it is declared: 405 answers with Allow follow from the declarations.
+  const routes = RouteTable.collect(app);
+  installErrorHandlers(app, (path) => routes.allowedMethods(path));
+  // Before the token check: a preflight carries no token, and refusals must carry CORS headers.
+  if (config.cors !== undefined) installCors(app, config.cors, routes);
   const metrics = config.metrics === false ? undefined : new ServerMetrics(store, { defaultMetrics: config.metrics === true });
   installRequestHooks(app, config.tokens, metrics);
   registerOpenApi(app);
@@ -51,7 +56,7 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
     registerBatchRoutes(api, store, config);
     registerVolatileRoutes(api, store, config);
     registerStateRoutes(api, store, config);
-    if (web !== undefined) registerWebRoutes(api, store, { ...config, webSource: web });
+    if (web !== undefined) registerWebRoutes(api, store, { ...config, webSource: web }, routes);
     done();
   });
   return app;

@@ -116,7 +116,9 @@ function badHeader(name: string, rule: string): KeeprError {
 /**
  * Reads `If-None-Match` / `If-Match` of a PUT or DELETE. Only the forms keepr can check inside
  * the write transaction are accepted: `If-None-Match: *`, `If-Match: *` and `If-Match` with one
- * block hash; anything else is `HTTP_REQUEST_INVALID` rather than silently ignored.
+ * block hash, strong `"<hash>"` or weak `W/"<hash>"` (both tags name the block by its hash, so a
+ * client may send back either ETag it was given); anything else is `HTTP_REQUEST_INVALID`
+ * rather than silently ignored.
  */
 export function writeConditions(ifNoneMatch: string | undefined, ifMatch: string | undefined): WriteConditions {
   if (ifNoneMatch !== undefined && ifMatch !== undefined) throw badHeader('If-None-Match', 'cannot be combined with If-Match');
@@ -126,8 +128,8 @@ export function writeConditions(ifNoneMatch: string | undefined, ifMatch: string
   }
   if (ifMatch === undefined) return {};
   if (ifMatch.trim() === '*') return { mode: 'if-exists' };
-  const m = /^\s*"([0-9a-fA-F]{64})"\s*$/.exec(ifMatch);
-  if (m === null) throw badHeader('If-Match', 'must be * or one block hash as a quoted strong entity tag');
+  const m = /^\s*(?:W\/)?"([0-9a-fA-F]{64})"\s*$/.exec(ifMatch);
+  if (m === null) throw badHeader('If-Match', 'must be * or one block hash as an entity tag ("<hash>" or W/"<hash>")');
   return { ifHash: m[1]!.toLowerCase() };
 }
 

@@ -1,5 +1,14 @@
 export { buildServer } from './build-server.js';
-export { allowedMethods, methodNotAllowed } from './route-methods.js';
+export {
+  CORS_ALLOWED_HEADERS,
+  CORS_EXPOSED_HEADERS,
+  DEFAULT_CORS_MAX_AGE,
+  installCors,
+  resolveCorsOptions,
+  type CorsConfig,
+  type CorsOptions,
+} from './cors.js';
+export { RouteTable, routePattern, type RouteEntry } from './route-table.js';
 export {
   DEFAULT_BODY_LIMIT,
   DEFAULT_ENTRIES_PAGE,

@@ -14,6 +14,7 @@ export function registerOpsRoutes(app: FastifyInstance, store: Store, metrics: S
     '/healthz',
     {
       schema: {
+        operationId: 'getHealth',
         summary: 'Health: 200 while the store is open and takes writes; else the error a write would get (503 STORE_CLOSED, 507 STORE_FULL) (no token needed)',
         tags: TAGS,
         response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] }, version: { type: 'string' } } }, ...errorResponses },
@@ -34,6 +35,7 @@ export function registerOpsRoutes(app: FastifyInstance, store: Store, metrics: S
       {
         config: { role: 'metrics' },
         schema: {
+          operationId: 'getMetrics',
           summary: 'Prometheus metrics: requests by route and status, latency, store size, block cache',
           tags: TAGS,
           response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errorResponses },
@@ -45,7 +47,7 @@ export function registerOpsRoutes(app: FastifyInstance, store: Store, metrics: S
 
   app.get(
     '/openapi.json',
-    { schema: { summary: 'This OpenAPI document', tags: TAGS, response: { 200: { type: 'object', additionalProperties: true, description: 'OpenAPI 3.0' } } } },
+    { schema: { operationId: 'getOpenApi', summary: 'This OpenAPI document', tags: TAGS, response: { 200: { type: 'object', additionalProperties: true, description: 'OpenAPI 3.0' } } } },
     () => app.swagger(),
   );
 }

@@ -4,6 +4,7 @@ import { KeeprError } from '../errors.js';
 import { assertName } from '../keepr/index.js';
 import { isObject } from '../util/guards.js';
 import { checkTokens, type TokenConfig } from './auth.js';
+import { resolveCorsOptions, type CorsConfig, type CorsOptions } from './cors.js';
 
 /** Default largest request body: 64 MiB. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024 * 1024;
@@ -51,6 +52,8 @@ export interface ServerOptions {
   readonly webPublic?: boolean;
   /** Prometheus metrics at `/metrics` (default true); `'no-defaults'` leaves out process metrics. */
   readonly metrics?: boolean | 'no-defaults';
+  /** CORS for browser pages on these exact origins (default none: no `Access-Control-*` headers). */
+  readonly cors?: CorsOptions | false;
 }
 
 /** Options after defaults and checks. */
@@ -64,9 +67,10 @@ export interface ServerConfig {
   readonly webSource: string | undefined;
   readonly webPublic: boolean;
   readonly metrics: boolean | 'no-defaults';
+  readonly cors: CorsConfig | undefined;
 }
 
-const KNOWN = new Set(['logger', 'bodyLimit', 'jsonBodyLimit', 'maxBlockBytes', 'maxBatchOps', 'tokens', 'webSource', 'webPublic', 'metrics']);
+const KNOWN = new Set(['logger', 'bodyLimit', 'jsonBodyLimit', 'maxBlockBytes', 'maxBatchOps', 'tokens', 'webSource', 'webPublic', 'metrics', 'cors']);
 
 function positive(options: ServerOptions, name: 'bodyLimit' | 'jsonBodyLimit' | 'maxBlockBytes' | 'maxBatchOps', fallback: number): number {
   const value: unknown = options[name];
@@ -105,5 +109,6 @@ export function resolveServerOptions(options: ServerOptions): ServerConfig {
     webSource: web === false ? undefined : web,
     webPublic: options.webPublic !== false,
     metrics,
+    cors: resolveCorsOptions(options.cors),
   };
 }

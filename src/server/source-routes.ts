@@ -54,7 +54,7 @@ export function registerSourceRoutes(app: FastifyInstance, store: Store): void {
     '/v1/sources',
     {
       config: { role: 'read' },
-      schema: { summary: 'Names of all sources', tags: TAGS, response: { 200: { type: 'object', properties: { sources: { type: 'array', items: { type: 'string' } } } }, ...errorResponses } },
+      schema: { operationId: 'listSources', summary: 'Names of all sources', tags: TAGS, response: { 200: { type: 'object', properties: { sources: { type: 'array', items: { type: 'string' } } } }, ...errorResponses } },
     },
     async () => ({ sources: await store.sources() }),
   );
@@ -64,6 +64,7 @@ export function registerSourceRoutes(app: FastifyInstance, store: Store): void {
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'createSource',
         summary: 'Create a source (409 SOURCE_EXISTS when it is there)',
         tags: TAGS,
         params: sourceParamsSchema,
@@ -80,7 +81,7 @@ export function registerSourceRoutes(app: FastifyInstance, store: Store): void {
     '/v1/sources/:source',
     {
       config: { role: 'read' },
-      schema: { summary: 'Block count and bytes of a source (reads every header)', tags: TAGS, params: sourceParamsSchema, response: { 200: sourceStatSchema, ...errorResponses } },
+      schema: { operationId: 'getSource', summary: 'Block count and bytes of a source (reads every header)', tags: TAGS, params: sourceParamsSchema, response: { 200: sourceStatSchema, ...errorResponses } },
     },
     async (request) => sourceStats(await store.source(request.params.source, { create: false })),
   );
@@ -89,7 +90,7 @@ export function registerSourceRoutes(app: FastifyInstance, store: Store): void {
     '/v1/sources/:source',
     {
       config: { role: 'admin' },
-      schema: { summary: 'Drop a source and every block in it', tags: TAGS, params: sourceParamsSchema, response: { 204: { type: 'null', description: 'Dropped' }, ...errorResponses } },
+      schema: { operationId: 'dropSource', summary: 'Drop a source and every block in it', tags: TAGS, params: sourceParamsSchema, response: { 204: { type: 'null', description: 'Dropped' }, ...errorResponses } },
     },
     async (request, reply) => {
       const { source } = request.params;
@@ -105,6 +106,7 @@ export function registerSourceRoutes(app: FastifyInstance, store: Store): void {
     {
       config: { role: 'read' },
       schema: {
+        operationId: 'listEntries',
         summary: 'One page of keys and blocks in key order within bounds; continue with gt (lt when reverse) = the last key',
         tags: TAGS,
         params: sourceParamsSchema,
@@ -153,6 +155,7 @@ export function registerSourceRoutes(app: FastifyInstance, store: Store): void {
     {
       config: { role: 'read' },
       schema: {
+        operationId: 'getStats',
         summary: 'Store statistics: engine, sources, volatiles, durability, block cache (engine.path, the data directory, for admin tokens only)',
         tags: TAGS,
         response: { 200: { type: 'object', additionalProperties: true }, ...errorResponses },

@@ -106,7 +106,7 @@ export function registerStateReadRoutes(app: FastifyInstance, store: Store): voi
     '/v1/states/:state/heights',
     {
       config: { role: 'read' },
-      schema: { summary: 'One page of committed heights and their roots', tags: TAGS, params: stateParamsSchema, querystring: heightsQuerySchema, response: { 200: heightsSchema, ...errorResponses } },
+      schema: { operationId: 'listHeights', summary: 'One page of committed heights and their roots', tags: TAGS, params: stateParamsSchema, querystring: heightsQuerySchema, response: { 200: heightsSchema, ...errorResponses } },
     },
     async (request) => {
       const { from, limit = DEFAULT_ENTRIES_PAGE, reverse = false } = request.query;
@@ -121,7 +121,7 @@ export function registerStateReadRoutes(app: FastifyInstance, store: Store): voi
     '/v1/states/:state/heights/:height',
     {
       config: { role: 'read' },
-      schema: { summary: 'One height: state root, tree roots, number of changed keys', tags: TAGS, params: heightParamsSchema, response: { 200: heightRecordSchema, ...errorResponses } },
+      schema: { operationId: 'getHeight', summary: 'One height: state root, tree roots, number of changed keys', tags: TAGS, params: heightParamsSchema, response: { 200: heightRecordSchema, ...errorResponses } },
     },
     async (request) => {
       const view = await viewAt(store, request.params.state, request.params.height);
@@ -135,6 +135,7 @@ export function registerStateReadRoutes(app: FastifyInstance, store: Store): voi
     {
       config: { role: 'read' },
       schema: {
+        operationId: 'getStateKey',
         summary: 'A key at a height: its value (found: false when absent) and, with ?proof=true, its inclusion or exclusion proof',
         tags: TAGS,
         params: keyParamsSchema,
@@ -163,6 +164,7 @@ export function registerStateReadRoutes(app: FastifyInstance, store: Store): voi
     {
       config: { role: 'read' },
       schema: {
+        operationId: 'listTreeEntries',
         summary: 'One page of a tree\'s keys and values at a height, in key byte order; continue with after = the last key',
         tags: TAGS,
         params: treeParamsSchema,

@@ -68,7 +68,7 @@ export function registerStateRoutes(app: FastifyInstance, store: Store, config: 
     '/v1/states',
     {
       config: { role: 'read' },
-      schema: { summary: 'Names of all versioned states', tags: TAGS, response: { 200: { type: 'object', properties: { states: { type: 'array', items: { type: 'string' } } } }, ...errorResponses } },
+      schema: { operationId: 'listStates', summary: 'Names of all versioned states', tags: TAGS, response: { 200: { type: 'object', properties: { states: { type: 'array', items: { type: 'string' } } } }, ...errorResponses } },
     },
     async () => ({ states: await store.states() }),
   );
@@ -78,6 +78,7 @@ export function registerStateRoutes(app: FastifyInstance, store: Store, config: 
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'createState',
         summary: 'Create a state (201), or describe it when it is there (200)',
         tags: TAGS,
         params: stateParamsSchema,
@@ -98,7 +99,7 @@ export function registerStateRoutes(app: FastifyInstance, store: Store, config: 
     '/v1/states/:state',
     {
       config: { role: 'read' },
-      schema: { summary: 'Latest height, first readable height and roots at latest of a state', tags: TAGS, params: stateParamsSchema, response: { 200: summarySchema, ...errorResponses } },
+      schema: { operationId: 'getState', summary: 'Latest height, first readable height and roots at latest of a state', tags: TAGS, params: stateParamsSchema, response: { 200: summarySchema, ...errorResponses } },
     },
     async (request) => summary(await existingState(store, request.params.state)),
   );
@@ -107,7 +108,7 @@ export function registerStateRoutes(app: FastifyInstance, store: Store, config: 
     '/v1/states/:state',
     {
       config: { role: 'admin' },
-      schema: { summary: 'Drop a state with all its heights', tags: TAGS, params: stateParamsSchema, response: { 204: { type: 'null', description: 'Dropped' }, ...errorResponses } },
+      schema: { operationId: 'dropState', summary: 'Drop a state with all its heights', tags: TAGS, params: stateParamsSchema, response: { 204: { type: 'null', description: 'Dropped' }, ...errorResponses } },
     },
     async (request, reply) => {
       const name = request.params.state;
@@ -121,6 +122,7 @@ export function registerStateRoutes(app: FastifyInstance, store: Store, config: 
     {
       config: { role: 'write', docBody: commitBodyDoc },
       schema: {
+        operationId: 'commitState',
         summary: 'Seal a change set as the next height (or re-apply a committed height), all or nothing',
         tags: TAGS,
         params: stateParamsSchema,
@@ -140,7 +142,7 @@ export function registerStateRoutes(app: FastifyInstance, store: Store, config: 
     '/v1/states/:state/prune',
     {
       config: { role: 'admin', docBody: pruneBodyDoc },
-      schema: { summary: 'Forget heights before a point (keepLast or from)', tags: TAGS, params: stateParamsSchema, response: { 200: pruneAnswerSchema, ...errorResponses } },
+      schema: { operationId: 'pruneState', summary: 'Forget heights before a point (keepLast or from)', tags: TAGS, params: stateParamsSchema, response: { 200: pruneAnswerSchema, ...errorResponses } },
     },
     async (request) => {
       const name = request.params.state;
@@ -154,7 +156,7 @@ export function registerStateRoutes(app: FastifyInstance, store: Store, config: 
     '/v1/states/:state/audit',
     {
       config: { role: 'admin' },
-      schema: { summary: 'Recompute every hash of a state and report tampering (reads every record)', tags: TAGS, params: stateParamsSchema, response: { 200: auditAnswerSchema, ...errorResponses } },
+      schema: { operationId: 'auditState', summary: 'Recompute every hash of a state and report tampering (reads every record)', tags: TAGS, params: stateParamsSchema, response: { 200: auditAnswerSchema, ...errorResponses } },
     },
     async (request) => auditState((await existingState(store, request.params.state)).context),
   );

@@ -219,6 +219,7 @@ export function registerVolatileRoutes(app: FastifyInstance, store: Store, confi
     {
       config: { role: 'read' },
       schema: {
+        operationId: 'listVolatiles',
         summary: 'Names and kinds of all volatile containers',
         tags,
         response: { 200: { type: 'object', properties: { volatiles: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, kind: { type: 'string', enum: KINDS } } } } } }, ...errorResponses },
@@ -231,7 +232,7 @@ export function registerVolatileRoutes(app: FastifyInstance, store: Store, confi
     '/v1/volatiles/:name',
     {
       config: { role: 'write' },
-      schema: { summary: 'Drop a volatile container', tags, params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] }, response: { 204: { type: 'null', description: 'Dropped' }, ...errorResponses } },
+      schema: { operationId: 'dropVolatile', summary: 'Drop a volatile container', tags, params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] }, response: { 204: { type: 'null', description: 'Dropped' }, ...errorResponses } },
     },
     async (request, reply) => {
       const { name } = request.params;
@@ -273,6 +274,7 @@ export function registerVolatileRoutes(app: FastifyInstance, store: Store, confi
           },
         },
         schema: {
+          operationId: `call${kind[0]!.toUpperCase()}${kind.slice(1)}`,
           summary: `Call a method of a ${kind} (created by the first call that writes)`,
           tags,
           params: { type: 'object', properties: { name: { type: 'string' }, op: { type: 'string', enum: Object.keys(ops) } }, required: ['name', 'op'] },

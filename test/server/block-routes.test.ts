@@ -131,6 +131,23 @@ describe('block routes: round trips', () => {
     expect(noSource.json()).toMatchObject({ code: 'SOURCE_NOT_FOUND' });
   });
 
+  it('takes back the weak ETag of the JSON view in If-Match: it names the same block hash', async () => {
+    const { app } = await fixture();
+    const block = Block.from(5);
+    await putBlock(app, '/v1/sources/s/blocks/w', block);
+    const json = await app.inject({ method: 'GET', url: '/v1/sources/s/blocks/w', headers: { accept: 'application/json' } });
+    const weak = json.headers.etag as string;
+    expect(weak).toBe(`W/${etag(block)}`);
+    const stale = await putBlock(app, '/v1/sources/s/blocks/w', Block.from(6), { 'if-match': `W/"${'b'.repeat(64)}"` });
+    expect([stale.statusCode, stale.json<{ code: string }>().code]).toEqual([412, 'WRITE_HASH_MISMATCH']);
+    const next = Block.from(6);
+    const put = await putBlock(app, '/v1/sources/s/blocks/w', next, { 'if-match': weak });
+    expect(put.statusCode).toBe(201);
+    // The old weak tag no longer names the stored block; the new one does, on a delete too.
+    expect((await app.inject({ method: 'DELETE', url: '/v1/sources/s/blocks/w', headers: { 'if-match': weak } })).statusCode).toBe(412);
+    expect((await app.inject({ method: 'DELETE', url: '/v1/sources/s/blocks/w', headers: { 'if-match': `W/${etag(next)}` } })).statusCode).toBe(204);
+  });
+
   it('tells a missing block from a missing source', async () => {
     const { app } = await fixture();
     await putBlock(app, '/v1/sources/s/blocks/a', Block.from(1));
