@@ -49,6 +49,7 @@ export {
   type DecodeNpyOptions,
   type FromOptions,
   type JsonValue,
+  type NestedCells,
   type NpyHeader,
   type ValidateOptions,
 } from './block/index.js';

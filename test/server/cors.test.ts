@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { open } from '../../src/keepr/index.js';
+import { memoryEngine } from '../../src/engine/memory/index.js';
+import { open } from '../../src/store/index.js';
 import { buildServer, type ServerOptions } from '../../src/server/index.js';
 import { putBlock, serverFixture } from './server-fixture.js';
 
@@ -90,7 +91,7 @@ describe('CORS', () => {
   });
 
   it('refuses origins that are not exact (OPTION_INVALID)', async () => {
-    const store = await open(undefined, { engine: 'memory' });
+    const store = await open({ engine: memoryEngine() });
     try {
       const bad: unknown[] = [{ origins: [] }, { origins: ['*'] }, { origins: ['https://app.example/'] }, { origins: ['app.example'] }, { origins: [APP], maxAge: -1 }, { origins: [APP], credentials: true }, ['x']];
       for (const cors of bad) expect(() => buildServer(store, { cors } as ServerOptions), JSON.stringify(cors)).toThrow(expect.objectContaining({ code: 'OPTION_INVALID' }));

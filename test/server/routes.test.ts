@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { RouteOptions } from 'fastify';
 import type { OpenAPIV3 } from 'openapi-types';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { open } from '../../src/keepr/index.js';
+import { memoryEngine } from '../../src/engine/memory/index.js';
+import { open } from '../../src/store/index.js';
 import { buildServer, type ServerOptions } from '../../src/server/index.js';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
@@ -16,7 +17,7 @@ interface Declared {
 
 /** A server whose route declarations the test collects itself, independently of the server's own table. */
 async function declaredServer(options: ServerOptions = {}): Promise<{ app: ReturnType<typeof buildServer>; declared: Declared[] }> {
-  const store = await open(undefined, { engine: 'memory' });
+  const store = await open({ engine: memoryEngine() });
   const app = buildServer(store, options);
   const declared: Declared[] = [];
   app.addHook('onRoute', (route: RouteOptions) => {
