@@ -69,7 +69,11 @@ const FORBIDDEN: readonly (readonly [string, string])[] = [
   ['client', 'store'],
   ['wire', 'server'],
   ['wire', 'client'],
+  ['testing', 'keepr'],
+  ['testing', 'store'],
+  ['testing', 'server'],
 ];
+
 
 /** Reachable files from `entry` by static value imports and re-exports: [files, packages]. */
 function entryGraph(entry: string): [string[], string[]] {
@@ -97,8 +101,8 @@ describe('layers of src/', () => {
     expect(broken.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
 
-  it('nothing imports the CLI or the root entry', () => {
-    const broken = EDGES.filter((e) => (layer(e.to) === 'cli' && layer(e.from) !== 'cli') || e.to === 'index.ts');
+  it('nothing imports the CLI, the root entry or the test kit (keepr/testing)', () => {
+    const broken = EDGES.filter((e) => (['cli', 'testing'].includes(layer(e.to)) && layer(e.from) !== layer(e.to)) || e.to === 'index.ts');
     expect(broken.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
 

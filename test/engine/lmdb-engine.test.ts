@@ -8,7 +8,7 @@ import type { Engine, EngineEntry } from '../../src/engine/engine.js';
 import { LmdbEngine, type LmdbEngineConfig } from '../../src/engine/lmdb/index.js';
 import { isKeeprError } from '../../src/errors.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
-import { runEngineConformance } from './conformance/index.js';
+import { runEngineConformance } from '../../src/testing/index.js';
 
 // The default write path (commit log, sync) and the write cache.
 const VARIANTS: readonly [string, Omit<LmdbEngineConfig, 'path'>][] = [

@@ -1,6 +1,6 @@
 /** Conformance: snapshots and their release. */
 import { expect } from 'vitest';
-import type { Engine, EngineSnapshot } from '../../../src/engine/engine.js';
+import type { Engine, EngineSnapshot } from '../../engine/engine.js';
 import { bytes, collect, expectCode, hex, keysOf, modesOf, readRange, type ConformanceContext } from './context.js';
 
 async function seeded(ctx: ConformanceContext): Promise<Engine> {

@@ -1,7 +1,7 @@
 /**
  * The engine conformance suite. Every engine runs it unchanged:
  *
- *   runEngineConformance({ name: 'lmdb', factory: () => new LmdbEngine({ path: makeTmpDir() }), reopen });
+ *   runEngineConformance({ name: 'lmdb', factory: () => lmdbEngine(makeTmpDir()), reopen });
  */
 import { afterEach, describe } from 'vitest';
 import { batchTests } from './batches.js';

@@ -1,6 +1,6 @@
 /** Conformance: range reads (bounds, prefixes, direction, limits), async and sync alike. */
 import { expect } from 'vitest';
-import type { Engine, RangeOptions, WriteOp } from '../../../src/engine/engine.js';
+import type { Engine, RangeOptions, WriteOp } from '../../engine/engine.js';
 import { bytes, collect, describeRange, expectCode, expectedRange, hex, keysOf, modesOf, readRange, type ConformanceContext } from './context.js';
 
 /** Keys of the range fixture, sorted. */

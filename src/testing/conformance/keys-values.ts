@@ -1,7 +1,7 @@
 /** Conformance: key rules and order, point reads, and value ownership. */
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import type { Engine } from '../../../src/engine/engine.js';
+import type { Engine } from '../../engine/engine.js';
 import { bytes, collect, expectCode, hex, keysOf, modesOf, readRange, type ConformanceContext } from './context.js';
 
 /** Keys in the order every engine must keep: unsigned bytewise, shorter prefix first. */

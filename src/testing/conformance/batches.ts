@@ -1,7 +1,7 @@
 /** Conformance: atomic batches with checks. */
 import { expect } from 'vitest';
-import type { Engine, WriteOp } from '../../../src/engine/engine.js';
-import { equalBytes } from '../../../src/util/bytes.js';
+import type { Engine, WriteOp } from '../../engine/engine.js';
+import { equalBytes } from '../../util/bytes.js';
 import { bytes, collect, expectCode, hex, keysOf, type ConformanceContext } from './context.js';
 
 async function withNamespaces(ctx: ConformanceContext, ...names: string[]): Promise<Engine> {

@@ -1,8 +1,8 @@
 /** Conformance: a model-based property test of writes and range reads against a sorted array. */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import type { RangeOptions, WriteOp } from '../../../src/engine/engine.js';
-import { compareBytes } from '../../../src/util/bytes.js';
+import type { RangeOptions, WriteOp } from '../../engine/engine.js';
+import { compareBytes } from '../../util/bytes.js';
 import { describeRange, expectedRange, hex, keysOf, modesOf, readRange, type ConformanceContext } from './context.js';
 
 // A small alphabet with the edge bytes, so keys collide, prefix each other and hit 0x00/0xff.

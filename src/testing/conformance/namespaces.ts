@@ -1,6 +1,6 @@
 /** Conformance: namespaces (create, list, has, drop, names, isolation, scale). */
 import { expect } from 'vitest';
-import type { WriteOp } from '../../../src/engine/engine.js';
+import type { WriteOp } from '../../engine/engine.js';
 import { bytes, collect, expectCode, hex, keysOf, modesOf, readRange, type ConformanceContext } from './context.js';
 
 const BAD_NAMES: unknown[] = ['', 'a b', 'tab\there', 'é', 'x'.repeat(201), '\x7f', 'new\nline', 42, null, undefined, ['a']];

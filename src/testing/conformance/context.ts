@@ -3,9 +3,9 @@
  * helpers and assertions. Only the public engine contract is used, so any engine can run it.
  */
 import { expect, it } from 'vitest';
-import type { Engine, EngineEntry, EngineSnapshot, RangeOptions } from '../../../src/engine/engine.js';
-import { isKeeprError, type ErrorCode } from '../../../src/errors.js';
-import { compareBytes } from '../../../src/util/bytes.js';
+import type { Engine, EngineEntry, EngineSnapshot, RangeOptions } from '../../engine/engine.js';
+import { isKeeprError, type ErrorCode } from '../../errors.js';
+import { compareBytes } from '../../util/bytes.js';
 
 /** Makes a fresh, unopened engine (in a fresh temp dir for engines on disk). */
 export type EngineFactory = () => Engine | Promise<Engine>;

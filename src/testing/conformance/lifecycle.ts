@@ -1,6 +1,6 @@
 /** Conformance: open, close, reopen, and the STORE_CLOSED rule. */
 import { expect } from 'vitest';
-import type { Engine } from '../../../src/engine/engine.js';
+import type { Engine } from '../../engine/engine.js';
 import { bytes, collect, expectCode, hex, type ConformanceContext } from './context.js';
 
 /** Every public operation, each expected to fail with STORE_CLOSED on a closed engine. */
