@@ -40,7 +40,7 @@ export function registerWebRoutes(app: FastifyInstance, store: Store, config: Se
   const serve = (request: FastifyRequest, reply: FastifyReply, path: string, block: Block | undefined): FastifyReply => {
     // Published only at its own URL: a block whose URL attribute disagrees is not served.
     if (block?.url !== path) throw notFound(routes, path);
-    return block.type === 'bytes' ? sendFile(request, reply, block) : sendBlock(request, reply, block);
+    return block.type === 'bytes' ? sendFile(request, reply, block) : sendBlock(request, reply, block, { source: web, key: path.slice(1) });
   };
   app.get<{ Params: { '*': string } }>(
     '/*',
