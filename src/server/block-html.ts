@@ -68,6 +68,7 @@ function links(block: Block, path: string): string {
   const href = (query: string): string => escapeHtml(`${path}?${query}`);
   const items = [`<li><a href="${href('format=json')}">JSON view</a></li>`, `<li><a href="${href('format=block')}" download>Download (keepr block)</a></li>`];
   if (block.type !== 'tuple') items.push(`<li><a href="${href('format=npy')}" download>Download (NumPy .npy)</a></li>`);
+  if (block.type !== 'tuple' && block.type !== 'bytes' && block.rank <= 2) items.push(`<li><a href="${href('format=arrow')}" download>Download (Apache Arrow stream)</a></li>`);
   if (block.type === 'bytes') items.push(`<li><a href="${href('raw')}">File content</a></li>`);
   return `<ul>${items.join('')}</ul>`;
 }

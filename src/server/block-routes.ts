@@ -10,8 +10,10 @@ import { assertKey, assertName } from '../keepr/index.js';
 import { type Store } from '../store/index.js';
 import { requireRole, type Role } from './auth.js';
 import { blockFromBody, checkWritable, header } from './bodies.js';
+import { arrowStreamOf, checkArrowable } from './block-arrow.js';
 import { HTML_PAGE_CSP, blockPage } from './block-html.js';
 import {
+  ARROW_STREAM_MEDIA_TYPE,
   BLOCK_MEDIA_TYPE,
   BLOCK_REPRESENTATIONS,
   DEFAULT_FILE_MEDIA_TYPE,
@@ -66,7 +68,7 @@ const blockQuerySchema = {
   type: 'object',
   properties: {
     raw: { type: 'string', description: 'Present (and not false or 0): a file block\'s content with its MIME type' },
-    format: { type: 'string', enum: Object.keys(BLOCK_REPRESENTATIONS), description: 'This representation whatever the Accept header says (for links): block, json, npy or html' },
+    format: { type: 'string', enum: Object.keys(BLOCK_REPRESENTATIONS), description: 'This representation whatever the Accept header says (for links): block, json, npy, arrow or html' },
   },
   additionalProperties: false,
 } as const;
@@ -79,11 +81,12 @@ const putAnswerSchema = {
 
 const blockAnswer = {
   description:
-    'The block: binary format by default; the JSON view when Accept prefers application/json; a NumPy .npy file when Accept names application/x-npy (406 for blocks .npy cannot hold); a readable HTML page when Accept prefers text/html (an HTML file block is sent as itself); the file content with ?raw',
+    'The block: binary format by default; the JSON view when Accept prefers application/json; a NumPy .npy file when Accept names application/x-npy (406 for blocks .npy cannot hold); an Apache Arrow IPC stream when Accept names application/vnd.apache.arrow.stream (tensors of rank 0 to 2; 406 otherwise); a readable HTML page when Accept prefers text/html (an HTML file block is sent as itself); the file content with ?raw',
   content: {
     'application/vnd.keepr.block': { schema: binarySchema },
     'application/json': { schema: blockJsonSchema },
     'application/x-npy': { schema: binarySchema },
+    'application/vnd.apache.arrow.stream': { schema: binarySchema },
     'text/html': { schema: { type: 'string' } },
     '*/*': { schema: binarySchema },
   },
@@ -137,7 +140,7 @@ function isHtmlFile(block: Block): boolean {
  * of the same block, so it gets the weak tag `W/"<hash>"` (If-None-Match compares weakly, and
  * If-Match on a write takes either).
  */
-export function sendBlock(request: FastifyRequest, reply: FastifyReply, block: Block, options: SendBlockOptions): FastifyReply {
+export function sendBlock(request: FastifyRequest, reply: FastifyReply, block: Block, options: SendBlockOptions): FastifyReply | Promise<FastifyReply> {
   const representation = options.format ?? negotiateBlock(header(request, 'accept'));
   const hash = block.hashHex;
   // Added to a Vary that CORS may have set (Origin).
@@ -145,6 +148,7 @@ export function sendBlock(request: FastifyRequest, reply: FastifyReply, block: B
   void reply.header('vary', vary === undefined ? 'Accept' : `${String(vary)}, Accept`);
   // Encoded before the 304 check: a block .npy cannot hold is 406 whatever the client holds.
   const npy = representation === 'npy' ? npyOf(block) : undefined;
+  if (representation === 'arrow') checkArrowable(block);
   void reply.header('etag', representation === 'block' ? etagOf(hash) : `W/${etagOf(hash)}`);
   if (ifNoneMatchHits(header(request, 'if-none-match'), hash)) return reply.code(304).send();
   switch (representation) {
@@ -152,6 +156,8 @@ export function sendBlock(request: FastifyRequest, reply: FastifyReply, block: B
       return reply.type('application/json; charset=utf-8').send(blockToJSON(block));
     case 'npy':
       return reply.type(NPY_MEDIA_TYPE).send(npy);
+    case 'arrow':
+      return arrowStreamOf(block).then((bytes) => reply.type(ARROW_STREAM_MEDIA_TYPE).send(asBuffer(bytes)));
     case 'html': {
       if (isHtmlFile(block)) {
         const language = block.language;
@@ -220,7 +226,7 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
     (request, reply) => {
       const { source: name, '*': key } = request.params;
       const { format } = request.query;
-      const send = wantsRaw(request.query) ? sendFile : (req: FastifyRequest, rep: FastifyReply, block: Block): FastifyReply => sendBlock(req, rep, block, { source: name, key, format });
+      const send = wantsRaw(request.query) ? sendFile : (req: FastifyRequest, rep: FastifyReply, block: Block): FastifyReply | Promise<FastifyReply> => sendBlock(req, rep, block, { source: name, key, format });
       const known = store.engine.supports.syncReads ? store.knownSource(name) : undefined;
       if (known !== undefined) {
         const block = known.getSync(key);

@@ -18,14 +18,18 @@ export const DEFAULT_FILE_MEDIA_TYPE = 'application/octet-stream';
 /** Media type of the readable HTML page a browser gets for a block. */
 export const HTML_MEDIA_TYPE = 'text/html';
 
+/** Media type of an Apache Arrow IPC stream. */
+export const ARROW_STREAM_MEDIA_TYPE = 'application/vnd.apache.arrow.stream';
+
 /** The representations a block GET can answer with. */
-export type BlockRepresentation = 'block' | 'json' | 'npy' | 'html';
+export type BlockRepresentation = 'block' | 'json' | 'npy' | 'arrow' | 'html';
 
 /** The media type of each block representation, in the order ties between them are settled. */
 export const BLOCK_REPRESENTATIONS: Readonly<Record<BlockRepresentation, string>> = {
   block: BLOCK_MEDIA_TYPE,
   json: JSON_MEDIA_TYPE,
   npy: NPY_MEDIA_TYPE,
+  arrow: ARROW_STREAM_MEDIA_TYPE,
   html: HTML_MEDIA_TYPE,
 };
 
@@ -78,8 +82,8 @@ function qualityOf(mediaType: string, ranges: readonly AcceptRange[]): { q: numb
  * Picks the representation for a block GET from the Accept header: the binary block unless
  * another representation is preferred (higher quality, or equal quality but named explicitly
  * while the binary block is not; among the others, the first in {@link BLOCK_REPRESENTATIONS}
- * wins a tie). A browser (text/html first, anything else at q=0.8) thus gets the HTML page, and `.npy` is only
- * sent to clients that name it. `HTTP_NOT_ACCEPTABLE` when none is acceptable.
+ * wins a tie). A browser (text/html first, anything else at q=0.8) thus gets the HTML page, and `.npy` and Arrow
+ * are only sent to clients that name them. `HTTP_NOT_ACCEPTABLE` when none is acceptable.
  */
 export function negotiateBlock(accept: string | undefined): BlockRepresentation {
   if (accept === undefined || accept.trim() === '') return 'block';

@@ -70,7 +70,9 @@ export {
   type WireOp,
   type WireResult,
 } from '../wire/batch-wire.js';
+export { arrowStreamOf, checkArrowable } from './block-arrow.js';
 export {
+  ARROW_STREAM_MEDIA_TYPE,
   BLOCK_MEDIA_TYPE,
   BLOCK_REPRESENTATIONS,
   DEFAULT_FILE_MEDIA_TYPE,

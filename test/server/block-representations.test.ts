@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Block, decodeNpy, encodeNpy } from '../../src/block/index.js';
+import { tableFromIPC } from 'apache-arrow';
 import { writeNpyHeader } from '../../src/block/npy-header.js';
 import { blockPath, escapeHtml, negotiateBlock } from '../../src/server/index.js';
 import { BLOCK, putBlock, serverFixture } from './server-fixture.js';
@@ -208,5 +209,71 @@ describe('HTML page for browsers', () => {
     expect(shown.body).toContain('href="/v1/sources/www/blocks/data.npy?format=json"');
     const asNpy = await app.inject({ method: 'GET', url: '/data.npy', headers: { accept: NPY } });
     expect(decodeNpy(asNpy.rawPayload).toJS()).toEqual([1, 2]);
+  });
+});
+
+describe('Apache Arrow streams', () => {
+  const ARROW = 'application/vnd.apache.arrow.stream';
+  const plain = (value: unknown): unknown => (typeof value === 'bigint' ? value.toString() : value);
+
+  it('serves a rank-1 tensor as one value column, NA as nulls', async () => {
+    const { app } = await serverFixture({}, 'memory');
+    const block = Block.from([1.5, null, NaN, 4]);
+    await putBlock(app, '/v1/sources/s/blocks/v', block);
+    const res = await app.inject({ method: 'GET', url: '/v1/sources/s/blocks/v', headers: { accept: ARROW } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe(ARROW);
+    expect(res.headers.etag).toBe(`W/"${block.hashHex}"`);
+    expect(res.headers.vary).toContain('Accept');
+    const table = tableFromIPC(res.rawPayload);
+    expect(table.schema.fields.map((f) => [f.name, String(f.type)])).toEqual([['value', 'Float64']]);
+    const values = table.getChild('value')!.toArray() as Float64Array;
+    expect(table.getChild('value')!.isValid(1)).toBe(false);
+    expect([values[0], Number.isNaN(values[2]), values[3]]).toEqual([1.5, true, 4]);
+    expect(table.getChild('value')!.nullCount).toBe(1);
+
+    const cached = await app.inject({ method: 'GET', url: '/v1/sources/s/blocks/v', headers: { accept: ARROW, 'if-none-match': res.headers.etag! } });
+    expect(cached.statusCode).toBe(304);
+    expect(negotiateBlock('*/*')).toBe('block');
+    expect(negotiateBlock(ARROW)).toBe('arrow');
+  });
+
+  it('serves a rank-2 tensor as one column per column index, for every cell type', async () => {
+    const { app } = await serverFixture({}, 'memory');
+    const blocks: [string, Block, unknown[][]][] = [
+      ['i64', Block.create({ type: 'int64', shape: [2, 3], data: [1n, null, 3n, 4n, 5n, -6n] }), [['1', '4'], [null, '5'], ['3', '-6']]],
+      ['s', Block.create({ type: 'string', shape: [2, 2], data: ['a', null, 'c', 'd'] }), [['a', 'c'], [null, 'd']]],
+      ['b', Block.create({ type: 'bool', shape: [1, 2], data: [true, null] }), [[true], [null]]],
+      ['i32', Block.create({ type: 'int32', shape: [2, 1], data: [7, null] }), [[7, null]]],
+    ];
+    for (const [key, block, columns] of blocks) {
+      expect((await putBlock(app, `/v1/sources/s/blocks/${key}`, block)).statusCode).toBe(201);
+      const res = await app.inject({ method: 'GET', url: `/v1/sources/s/blocks/${key}?format=arrow` });
+      expect(res.statusCode).toBe(200);
+      const table = tableFromIPC(res.rawPayload);
+      expect(table.schema.fields.map((f) => f.name)).toEqual(columns.map((_, j) => String(j)));
+      expect(columns.map((_, j) => [...table.getChild(String(j))!].map(plain))).toEqual(columns);
+    }
+    const time = Block.create({ type: 'time', shape: [2], data: [1_700_000_000_000_000n, null] });
+    await putBlock(app, '/v1/sources/s/blocks/t', time);
+    const res = await app.inject({ method: 'GET', url: '/v1/sources/s/blocks/t', headers: { accept: ARROW } });
+    const table = tableFromIPC(res.rawPayload);
+    expect(String(table.schema.fields[0]!.type)).toBe('Timestamp<MICROSECOND, UTC>');
+    expect(table.getChild('value')!.isValid(1)).toBe(false);
+  });
+
+  it('answers 406 for files, tuples and ranks above 2', async () => {
+    const { app } = await serverFixture({}, 'memory');
+    const cases: [string, Block][] = [
+      ['f', Block.file(new Uint8Array([1, 2]), 'application/octet-stream')],
+      ['t', Block.tuple({ a: Block.from([1]) })],
+      ['r3', Block.create({ type: 'float64', shape: [1, 1, 2], data: [1, 2] })],
+    ];
+    for (const [key, block] of cases) {
+      await putBlock(app, `/v1/sources/s/blocks/${key}`, block);
+      const res = await app.inject({ method: 'GET', url: `/v1/sources/s/blocks/${key}`, headers: { accept: ARROW } });
+      expect(res.statusCode).toBe(406);
+      expect(res.json()).toMatchObject({ code: 'HTTP_NOT_ACCEPTABLE', details: { type: block.type } });
+    }
   });
 });
