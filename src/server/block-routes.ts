@@ -4,13 +4,27 @@
  * thrown and left to the one error handler.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { blockToJSON, type Block } from '../block/index.js';
-import { KeeprError } from '../errors.js';
+import { NPY_MEDIA_TYPE, blockToJSON, encodeNpy, type Block } from '../block/index.js';
+import { KeeprError, isKeeprError } from '../errors.js';
 import { assertKey, assertName } from '../keepr/index.js';
 import { type Store } from '../store/index.js';
 import { requireRole, type Role } from './auth.js';
 import { blockFromBody, checkWritable, header } from './bodies.js';
-import { BLOCK_MEDIA_TYPE, DEFAULT_FILE_MEDIA_TYPE, etagOf, ifNoneMatchHits, negotiateBlock, writeConditions } from './content-types.js';
+import { arrowStreamOf, checkArrowable } from './block-arrow.js';
+import { HTML_PAGE_CSP, blockPage } from './block-html.js';
+import {
+  ARROW_STREAM_MEDIA_TYPE,
+  BLOCK_MEDIA_TYPE,
+  BLOCK_REPRESENTATIONS,
+  DEFAULT_FILE_MEDIA_TYPE,
+  HTML_MEDIA_TYPE,
+  etagOf,
+  ifNoneMatchHits,
+  mediaTypeEssence,
+  negotiateBlock,
+  writeConditions,
+  type BlockRepresentation,
+} from './content-types.js';
 import type { ServerConfig } from './options.js';
 import { binarySchema, blockBodyDoc, blockJsonSchema, blockParamsSchema, errorResponses, listQuerySchema, listedBlockSchema, sourceParamsSchema } from './schemas.js';
 
@@ -44,9 +58,18 @@ async function putRole(store: Store, request: FastifyRequest): Promise<Role> {
   return (await sourceExists(store, (request.params as BlockParams).source)) ? 'write' : 'admin';
 }
 
+/** Query string of a block GET. */
+interface BlockQuery {
+  readonly raw?: string;
+  readonly format?: BlockRepresentation;
+}
+
 const blockQuerySchema = {
   type: 'object',
-  properties: { raw: { type: 'string', description: 'Present (and not false or 0): a file block\'s content with its MIME type' } },
+  properties: {
+    raw: { type: 'string', description: 'Present (and not false or 0): a file block\'s content with its MIME type' },
+    format: { type: 'string', enum: Object.keys(BLOCK_REPRESENTATIONS), description: 'This representation whatever the Accept header says (for links): block, json, npy, arrow or html' },
+  },
   additionalProperties: false,
 } as const;
 
@@ -57,10 +80,14 @@ const putAnswerSchema = {
 } as const;
 
 const blockAnswer = {
-  description: 'The block: binary format by default, the JSON view when Accept prefers application/json, the file content with ?raw',
+  description:
+    'The block: binary format by default; the JSON view when Accept prefers application/json; a NumPy .npy file when Accept names application/x-npy (406 for blocks .npy cannot hold); an Apache Arrow IPC stream when Accept names application/vnd.apache.arrow.stream (tensors of rank 0 to 2; 406 otherwise); a readable HTML page when Accept prefers text/html (an HTML file block is sent as itself); the file content with ?raw',
   content: {
     'application/vnd.keepr.block': { schema: binarySchema },
     'application/json': { schema: blockJsonSchema },
+    'application/x-npy': { schema: binarySchema },
+    'application/vnd.apache.arrow.stream': { schema: binarySchema },
+    'text/html': { schema: { type: 'string' } },
     '*/*': { schema: binarySchema },
   },
 } as const;
@@ -76,19 +103,73 @@ function notFound(source: string, key: string): KeeprError {
   });
 }
 
-/** Sends a block in the negotiated representation (or 304 when the client has it). */
-export function sendBlock(request: FastifyRequest, reply: FastifyReply, block: Block): FastifyReply {
-  const representation = negotiateBlock(header(request, 'accept'));
+/** Where a block sent by {@link sendBlock} lives, and a representation the caller already chose. */
+export interface SendBlockOptions {
+  /** The source and key of the block (for the HTML page's title and links). */
+  readonly source: string;
+  readonly key: string;
+  /** A representation chosen by the request (`?format=`), overriding Accept. */
+  readonly format?: BlockRepresentation | undefined;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The `.npy` form of a block; a block NumPy cannot hold is not acceptable in that form. */
+function npyOf(block: Block): Buffer {
+  try {
+    return asBuffer(encodeNpy(block));
+  } catch (err) {
+    if (!isKeeprError(err, 'NPY_UNSUPPORTED')) throw err;
+    throw new KeeprError('HTTP_NOT_ACCEPTABLE', `${NPY_MEDIA_TYPE} cannot carry this block: ${err.message}`, {
+      cause: err,
+      details: { ...err.details, type: block.type, mediaType: NPY_MEDIA_TYPE },
+    });
+  }
+}
+
+/** True for a file block that is itself an HTML document: a browser gets it as it is. */
+function isHtmlFile(block: Block): boolean {
+  return block.type === 'bytes' && mediaTypeEssence(block.mime) === HTML_MEDIA_TYPE;
+}
+
+/**
+ * Sends a block in the negotiated representation (or 304 when the client has it). The binary
+ * block has the strong tag `"<hash>"`; every other representation is a different byte sequence
+ * of the same block, so it gets the weak tag `W/"<hash>"` (If-None-Match compares weakly, and
+ * If-Match on a write takes either).
+ */
+export function sendBlock(request: FastifyRequest, reply: FastifyReply, block: Block, options: SendBlockOptions): FastifyReply | Promise<FastifyReply> {
+  const representation = options.format ?? negotiateBlock(header(request, 'accept'));
   const hash = block.hashHex;
-  // The JSON view is a different byte sequence, so it gets a weak tag; If-None-Match compares weakly.
-  const etag = representation === 'block' ? etagOf(hash) : `W/${etagOf(hash)}`;
   // Added to a Vary that CORS may have set (Origin).
   const vary = reply.getHeader('vary');
-  void reply.header('vary', vary === undefined ? 'Accept' : `${String(vary)}, Accept`).header('etag', etag);
+  void reply.header('vary', vary === undefined ? 'Accept' : `${String(vary)}, Accept`);
+  // Encoded before the 304 check: a block .npy cannot hold is 406 whatever the client holds.
+  const npy = representation === 'npy' ? npyOf(block) : undefined;
+  if (representation === 'arrow') checkArrowable(block);
+  void reply.header('etag', representation === 'block' ? etagOf(hash) : `W/${etagOf(hash)}`);
   if (ifNoneMatchHits(header(request, 'if-none-match'), hash)) return reply.code(304).send();
-  if (representation === 'json') return reply.type('application/json; charset=utf-8').send(blockToJSON(block));
-  const bytes = block.bytes;
-  return reply.type(BLOCK_MEDIA_TYPE).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  switch (representation) {
+    case 'json':
+      return reply.type('application/json; charset=utf-8').send(blockToJSON(block));
+    case 'npy':
+      return reply.type(NPY_MEDIA_TYPE).send(npy);
+    case 'arrow':
+      return arrowStreamOf(block).then((bytes) => reply.type(ARROW_STREAM_MEDIA_TYPE).send(asBuffer(bytes)));
+    case 'html': {
+      if (isHtmlFile(block)) {
+        const language = block.language;
+        if (language !== undefined) void reply.header('content-language', language);
+        return reply.type(block.mime!).send(asBuffer(block.data()));
+      }
+      const page = blockPage(block, { key: options.key, path: blockPath(options.source, options.key) });
+      return reply.header('content-security-policy', HTML_PAGE_CSP).header('x-content-type-options', 'nosniff').type('text/html; charset=utf-8').send(page);
+    }
+    default:
+      return reply.type(BLOCK_MEDIA_TYPE).send(asBuffer(block.bytes));
+  }
 }
 
 /**
@@ -136,7 +217,7 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
 
   // The hot read path: with a known source and an engine that reads synchronously, the whole
   // answer is built without a promise (Fastify then skips its async handler machinery).
-  app.get<{ Params: BlockParams; Querystring: { raw?: string } }>(
+  app.get<{ Params: BlockParams; Querystring: BlockQuery }>(
     '/v1/sources/:source/blocks/*',
     {
       config: { role: 'read' },
@@ -144,7 +225,8 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
     },
     (request, reply) => {
       const { source: name, '*': key } = request.params;
-      const send = wantsRaw(request.query) ? sendFile : sendBlock;
+      const { format } = request.query;
+      const send = wantsRaw(request.query) ? sendFile : (req: FastifyRequest, rep: FastifyReply, block: Block): FastifyReply | Promise<FastifyReply> => sendBlock(req, rep, block, { source: name, key, format });
       const known = store.engine.supports.syncReads ? store.knownSource(name) : undefined;
       if (known !== undefined) {
         const block = known.getSync(key);

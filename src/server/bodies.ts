@@ -4,7 +4,7 @@
  * the binary format), and the server's block rules (size limit, web URL).
  */
 import type { FastifyRequest } from 'fastify';
-import { Block, blockInitFromJSON, blockToJSON, type BlockJSON } from '../block/index.js';
+import { Block, NPY_MEDIA_TYPE, blockInitFromJSON, blockToJSON, decodeNpy, type BlockJSON } from '../block/index.js';
 import { KeeprError, isKeeprError, type ErrorCode } from '../errors.js';
 import { isObject } from '../util/guards.js';
 import { BLOCK_MEDIA_TYPE, DEFAULT_FILE_MEDIA_TYPE, JSON_MEDIA_TYPE, mediaTypeEssence } from './content-types.js';
@@ -50,7 +50,11 @@ export interface FileAttributes {
   readonly url?: string;
 }
 
-/** Turns a request body into a block according to its Content-Type. */
+/**
+ * Turns a request body into a block according to its Content-Type: the binary block format, a
+ * JSON block, a NumPy `.npy` file (a tensor block; the file attributes are kept), or any other
+ * bytes as a file block of that MIME type.
+ */
 export function blockFromBody(body: Buffer, contentType: string | undefined, request?: FastifyRequest, file: FileAttributes = {}): Block {
   const essence = mediaTypeEssence(contentType) ?? DEFAULT_FILE_MEDIA_TYPE;
   if (essence === BLOCK_MEDIA_TYPE) return fromClient('BLOCK_MALFORMED', 'binary block', request, () => Block.decode(body));
@@ -58,10 +62,11 @@ export function blockFromBody(body: Buffer, contentType: string | undefined, req
     const parsed = parseJsonBody(body);
     return fromClient('BLOCK_JSON_INVALID', 'JSON block', request, () => Block.create(blockInitFromJSON(parsed)));
   }
-  const mime = contentType?.trim() || DEFAULT_FILE_MEDIA_TYPE;
   const attributes: Record<string, string> = {};
   if (file.language !== undefined) attributes['language'] = file.language;
   if (file.url !== undefined) attributes['url'] = file.url;
+  if (essence === NPY_MEDIA_TYPE) return fromClient('NPY_MALFORMED', '.npy file', request, () => decodeNpy(body, { attributes }));
+  const mime = contentType?.trim() || DEFAULT_FILE_MEDIA_TYPE;
   return fromClient('BLOCK_INVALID', 'file block', request, () => Block.file(body, mime, attributes));
 }
 

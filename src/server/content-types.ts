@@ -3,6 +3,7 @@
  * parsers: the headers we read are simple, and a bad header must become a 4xx, never a throw
  * we did not plan for.
  */
+import { NPY_MEDIA_TYPE } from '../block/index.js';
 import { KeeprError } from '../errors.js';
 
 /** Media type of a block in the binary block format. */
@@ -14,8 +15,23 @@ export const JSON_MEDIA_TYPE = 'application/json';
 /** Media type assumed for a request body that names none. */
 export const DEFAULT_FILE_MEDIA_TYPE = 'application/octet-stream';
 
+/** Media type of the readable HTML page a browser gets for a block. */
+export const HTML_MEDIA_TYPE = 'text/html';
+
+/** Media type of an Apache Arrow IPC stream. */
+export const ARROW_STREAM_MEDIA_TYPE = 'application/vnd.apache.arrow.stream';
+
 /** The representations a block GET can answer with. */
-export type BlockRepresentation = 'block' | 'json';
+export type BlockRepresentation = 'block' | 'json' | 'npy' | 'arrow' | 'html';
+
+/** The media type of each block representation, in the order ties between them are settled. */
+export const BLOCK_REPRESENTATIONS: Readonly<Record<BlockRepresentation, string>> = {
+  block: BLOCK_MEDIA_TYPE,
+  json: JSON_MEDIA_TYPE,
+  npy: NPY_MEDIA_TYPE,
+  arrow: ARROW_STREAM_MEDIA_TYPE,
+  html: HTML_MEDIA_TYPE,
+};
 
 /** The essence (`type/subtype`, lower case, no parameters) of a Content-Type value. */
 export function mediaTypeEssence(contentType: string | undefined): string | undefined {
@@ -63,22 +79,27 @@ function qualityOf(mediaType: string, ranges: readonly AcceptRange[]): { q: numb
 }
 
 /**
- * Picks the representation for a block GET from the Accept header: binary unless JSON is
- * preferred (higher quality, or equal quality but named explicitly while binary is not).
- * `HTTP_NOT_ACCEPTABLE` when neither is acceptable.
+ * Picks the representation for a block GET from the Accept header: the binary block unless
+ * another representation is preferred (higher quality, or equal quality but named explicitly
+ * while the binary block is not; among the others, the first in {@link BLOCK_REPRESENTATIONS}
+ * wins a tie). A browser (text/html first, anything else at q=0.8) thus gets the HTML page, and `.npy` and Arrow
+ * are only sent to clients that name them. `HTTP_NOT_ACCEPTABLE` when none is acceptable.
  */
 export function negotiateBlock(accept: string | undefined): BlockRepresentation {
   if (accept === undefined || accept.trim() === '') return 'block';
   const ranges = parseAccept(accept);
   if (ranges.length === 0) return 'block';
-  const bin = qualityOf(BLOCK_MEDIA_TYPE, ranges);
-  const json = qualityOf(JSON_MEDIA_TYPE, ranges);
-  if (bin.q <= 0 && json.q <= 0) {
-    throw new KeeprError('HTTP_NOT_ACCEPTABLE', `a block is served as ${BLOCK_MEDIA_TYPE} or ${JSON_MEDIA_TYPE}; the Accept header allows neither`);
+  let best: { representation: BlockRepresentation; q: number; exact: boolean } = { representation: 'block', ...qualityOf(BLOCK_MEDIA_TYPE, ranges) };
+  for (const [representation, mediaType] of Object.entries(BLOCK_REPRESENTATIONS) as [BlockRepresentation, string][]) {
+    if (representation === 'block') continue;
+    const { q, exact } = qualityOf(mediaType, ranges);
+    if (q > best.q || (q === best.q && exact && !best.exact)) best = { representation, q, exact };
   }
-  if (json.q > bin.q) return 'json';
-  if (json.q === bin.q && json.exact && !bin.exact) return 'json';
-  return 'block';
+  if (best.q <= 0) {
+    const types = Object.values(BLOCK_REPRESENTATIONS).join(', ');
+    throw new KeeprError('HTTP_NOT_ACCEPTABLE', `a block is served as one of ${types}; the Accept header allows none`, { details: { available: types } });
+  }
+  return best.representation;
 }
 
 /** The strong entity tag of a block: its hash in quotes. */

@@ -39,7 +39,8 @@ export {
 } from './auth.js';
 export { serveUntilSignal, shutdown, SHUTDOWN_GRACE_MS, type ServeUntilSignalOptions } from './shutdown.js';
 export { ServerMetrics, RequestStats, METRIC_NAMES, LATENCY_BUCKETS } from './metrics.js';
-export { blockPath, registerBlockRoutes, sendBlock, sendFile } from './block-routes.js';
+export { blockPath, registerBlockRoutes, sendBlock, sendFile, type SendBlockOptions } from './block-routes.js';
+export { blockPage, escapeHtml, HTML_PAGE_CSP, HTML_PREVIEW_CELLS, type BlockPageContext } from './block-html.js';
 export { blockFromBody, type BlockEncoding, type FileAttributes } from './bodies.js';
 export { VOLATILE_OPS } from './volatile-routes.js';
 export { registerStateRoutes } from './state-routes.js';
@@ -69,9 +70,13 @@ export {
   type WireOp,
   type WireResult,
 } from '../wire/batch-wire.js';
+export { arrowStreamOf, checkArrowable } from './block-arrow.js';
 export {
+  ARROW_STREAM_MEDIA_TYPE,
   BLOCK_MEDIA_TYPE,
+  BLOCK_REPRESENTATIONS,
   DEFAULT_FILE_MEDIA_TYPE,
+  HTML_MEDIA_TYPE,
   JSON_MEDIA_TYPE,
   acceptsExactly,
   etagOf,

@@ -95,10 +95,11 @@ export interface DocBody {
 
 /** The JSON and binary forms of a block as a request body. */
 export const blockBodyDoc: DocBody = {
-  description: 'The block: binary block format, a JSON block description, or any other bytes as a file block of that MIME type',
+  description: 'The block: binary block format, a JSON block description, a NumPy .npy file (stored as a tensor block), or any other bytes as a file block of that MIME type',
   content: {
     'application/vnd.keepr.block': { schema: binarySchema },
     'application/json': { schema: blockJsonSchema },
+    'application/x-npy': { schema: binarySchema },
     'application/octet-stream': { schema: binarySchema },
   },
 };

@@ -37,10 +37,10 @@ export function webKey(path: string): string | undefined {
 /** Registers the catch-all web route (GET and HEAD); `routes` tells API paths it does not serve from wrong methods. */
 export function registerWebRoutes(app: FastifyInstance, store: Store, config: ServerConfig & { readonly webSource: string }, routes: RouteTable): void {
   const web = config.webSource;
-  const serve = (request: FastifyRequest, reply: FastifyReply, path: string, block: Block | undefined): FastifyReply => {
+  const serve = (request: FastifyRequest, reply: FastifyReply, path: string, block: Block | undefined): FastifyReply | Promise<FastifyReply> => {
     // Published only at its own URL: a block whose URL attribute disagrees is not served.
     if (block?.url !== path) throw notFound(routes, path);
-    return block.type === 'bytes' ? sendFile(request, reply, block) : sendBlock(request, reply, block);
+    return block.type === 'bytes' ? sendFile(request, reply, block) : sendBlock(request, reply, block, { source: web, key: path.slice(1) });
   };
   app.get<{ Params: { '*': string } }>(
     '/*',

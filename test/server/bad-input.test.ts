@@ -84,7 +84,7 @@ const BAD: readonly (readonly [string, InjectOptions, string])[] = [
   ['limit not a number', { method: 'GET', url: '/v1/sources/keep/blocks?limit=ten' }, 'HTTP_REQUEST_INVALID'],
   ['forged cursor', { method: 'GET', url: '/v1/sources/keep/blocks?cursor=abc' }, 'CURSOR_INVALID'],
   ['bad prefix', { method: 'GET', url: '/v1/sources/keep/blocks?prefix=/' }, 'NAME_INVALID'],
-  ['Accept that allows no block form', { method: 'GET', url: '/v1/sources/keep/blocks/k', headers: { accept: 'text/html' } }, 'HTTP_NOT_ACCEPTABLE'],
+  ['Accept that allows no block form', { method: 'GET', url: '/v1/sources/keep/blocks/k', headers: { accept: 'text/plain' } }, 'HTTP_NOT_ACCEPTABLE'],
   ['conditional write that fails', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { 'if-none-match': '*' }, payload: 'x' }, 'WRITE_KEY_EXISTS'],
   ['conditional delete that fails', { method: 'DELETE', url: '/v1/sources/keep/blocks/k', headers: { 'if-match': `"${valid.hashHex}"` } }, 'WRITE_HASH_MISMATCH'],
 ];

@@ -224,6 +224,6 @@ describe('content negotiation', () => {
     expect(negotiateBlock('application/json;q=0.5, application/vnd.keepr.block')).toBe('block');
     expect(negotiateBlock('application/vnd.keepr.block;q=0, */*')).toBe('json');
     expect(negotiateBlock('garbage')).toBe('block');
-    expect(() => negotiateBlock('text/html, application/json;q=0')).toThrow(expect.objectContaining({ code: 'HTTP_NOT_ACCEPTABLE' }));
+    expect(() => negotiateBlock('text/plain, application/json;q=0')).toThrow(expect.objectContaining({ code: 'HTTP_NOT_ACCEPTABLE' }));
   });
 });
