@@ -5,7 +5,8 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import { open, type Store } from '../../src/store/index.js';
-import { BATCH_MEDIA_TYPE, buildServer, encodeBatchRequest, type ServerOptions, type TokenConfig } from '../../src/server/index.js';
+import { BATCH_MEDIA_TYPE, buildServer, type ServerOptions, type TokenConfig } from '../../src/server/index.js';
+import { encodeBatchRequest } from '../../src/wire/batch-wire.js';
 import { blockArb } from '../block/arbitraries.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Block, blockToJSON } from '../../src/block/index.js';
-import { BATCH_MEDIA_TYPE, decodeBatchAnswer, decodeBatchRequest, encodeBatchAnswer, encodeBatchRequest, type WireOp } from '../../src/server/index.js';
+import { BATCH_MEDIA_TYPE } from '../../src/server/index.js';
+import { decodeBatchAnswer, decodeBatchRequest, encodeBatchAnswer, encodeBatchRequest, type WireOp } from '../../src/wire/batch-wire.js';
 import { codeOf } from '../helpers/error-code.js';
 import { serverFixture } from './server-fixture.js';
 

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Block, decodeNpy, encodeNpy } from '../../src/block/index.js';
 import { tableFromIPC } from 'apache-arrow';
 import { writeNpyHeader } from '../../src/block/npy-header.js';
-import { blockPath, escapeHtml, negotiateBlock } from '../../src/server/index.js';
+import { blockPath } from '../../src/server/block-routes.js';
+import { escapeHtml } from '../../src/server/block-html.js';
+import { negotiateBlock } from '../../src/server/content-types.js';
 import { BLOCK, putBlock, serverFixture } from './server-fixture.js';
 
 const NPY = 'application/x-npy';

@@ -2,7 +2,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Block, blockToJSON } from '../../src/block/index.js';
 import { open, type Store } from '../../src/store/index.js';
-import { buildServer, negotiateBlock, type ServerOptions } from '../../src/server/index.js';
+import { buildServer, type ServerOptions } from '../../src/server/index.js';
+import { negotiateBlock } from '../../src/server/content-types.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
 const BLOCK = 'application/vnd.keepr.block';

@@ -2,7 +2,8 @@ import { compileErrors, validate } from '@readme/openapi-parser';
 import type { OpenAPIV3 } from 'openapi-types';
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { LATENCY_BUCKETS, METRIC_NAMES, RequestStats } from '../../src/server/index.js';
+import { LATENCY_BUCKETS, RequestStats } from '../../src/server/metrics.js';
+import { METRIC_NAMES } from '../../src/server/index.js';
 import { putBlock, serverFixture } from './server-fixture.js';
 
 describe('OpenAPI document', () => {

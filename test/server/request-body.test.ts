@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { DEFAULT_JSON_BODY_LIMIT, resolveServerOptions, type TokenConfig } from '../../src/server/index.js';
+import { DEFAULT_JSON_BODY_LIMIT, type TokenConfig } from '../../src/server/index.js';
+import { resolveServerOptions } from '../../src/server/options.js';
 import { codeOf } from '../helpers/error-code.js';
 import { serverFixture } from './server-fixture.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Block, blockToJSON } from '../../src/block/index.js';
-import { BATCH_MEDIA_TYPE, decodeEntries } from '../../src/server/index.js';
+import { BATCH_MEDIA_TYPE } from '../../src/server/index.js';
+import { decodeEntries } from '../../src/wire/batch-wire.js';
 import { putBlock, serverFixture } from './server-fixture.js';
 
 describe('source routes', () => {

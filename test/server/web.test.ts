@@ -1,7 +1,7 @@
 import { connect as tcp, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { webKey } from '../../src/server/index.js';
+import { webKey } from '../../src/server/web-routes.js';
 import { putBlock, serverFixture } from './server-fixture.js';
 
 const html = (text: string, url: string, language?: string): Block =>
