@@ -11,7 +11,8 @@ import type { AuditReport } from '../state/state-audit.js';
 import type { CommitResult } from '../state/state-commit.js';
 import { decodeProof, type StateProof } from '../state/state-proof.js';
 import type { PruneOptions, PruneReport } from '../state/state-prune.js';
-import type { StateRangeOptions, StateValue } from '../state/state-view.js';
+import { halfOpenRange, type StateRangeOptions } from '../state/state-range.js';
+import type { StateValue } from '../state/state-view.js';
 import { checkKey, checkTree, type StateChange } from '../state/state-working.js';
 import type { ApplyOptions, HeightsOptions } from '../state/versioned-state.js';
 import type { StateApi, StateViewApi } from './api.js';
@@ -142,9 +143,11 @@ export class RemoteStateView implements StateViewApi {
   }
 
   /** Keys and values of `tree` at this height in key order (or reverse) within the bounds, a page at a time. */
-  async range(tree: string, options: StateRangeOptions = {}): Promise<[Uint8Array, StateValue][]> {
+  async range(tree: string, given: StateRangeOptions = {}): Promise<[Uint8Array, StateValue][]> {
     checkTree(tree);
-    if (typeof options !== 'object') throw invalid('options must be an object');
+    if (typeof given !== 'object') throw invalid('options must be an object');
+    for (const name of ['gt', 'lte'] as const) boundBytes(given[name], name);
+    const options = halfOpenRange(given);
     const limit = options.limit ?? Infinity;
     if (limit !== Infinity && (!Number.isInteger(limit) || limit < 0)) throw invalid('limit must be a non-negative integer');
     const reverse = options.reverse === true;

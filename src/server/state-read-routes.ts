@@ -46,8 +46,10 @@ interface KeyParams extends TreeParams {
 
 interface EntriesQuery {
   readonly prefix?: string;
+  readonly gt?: string;
   readonly gte?: string;
   readonly lt?: string;
+  readonly lte?: string;
   readonly after?: string;
   readonly reverse?: boolean;
   readonly limit?: number;
@@ -83,15 +85,17 @@ const smaller = (a: Uint8Array | undefined, b: Uint8Array | undefined): Uint8Arr
 
 /**
  * The key bounds of an entries page as one `[gte, lt)` interval (undefined when empty): the
- * prefix, gte and lt all apply, and `after` continues past the last key of a page (the key
- * itself followed by a 00 byte is the first key after it).
+ * prefix, gt, gte, lt and lte all apply, and `after` continues past the last key of a page (the
+ * key itself followed by a 00 byte is the first key after it, so `gt k` is `gte k‖00` and
+ * `lte k` is `lt k‖00`).
  */
 function rangeBounds(query: EntriesQuery, encoding: KeyEncoding): { gte?: Uint8Array; lt?: Uint8Array } | undefined {
-  const read = (name: 'prefix' | 'gte' | 'lt' | 'after'): Uint8Array | undefined => (query[name] === undefined ? undefined : decodeKeyText(query[name], encoding, name));
+  const read = (name: 'prefix' | 'gt' | 'gte' | 'lt' | 'lte' | 'after'): Uint8Array | undefined => (query[name] === undefined ? undefined : decodeKeyText(query[name], encoding, name));
+  const next = (key: Uint8Array | undefined): Uint8Array | undefined => (key === undefined ? undefined : concatBytes(key, Uint8Array.of(0)));
   const prefix = read('prefix');
   const after = read('after');
-  let lower = larger(prefix, read('gte'));
-  let upper = smaller(prefix === undefined ? undefined : prefixUpperBound(prefix), read('lt'));
+  let lower = larger(larger(prefix, read('gte')), next(read('gt')));
+  let upper = smaller(smaller(prefix === undefined ? undefined : prefixUpperBound(prefix), read('lt')), next(read('lte')));
   if (after !== undefined) {
     if (query.reverse === true) upper = smaller(upper, after);
     else lower = larger(lower, concatBytes(after, Uint8Array.of(0)));

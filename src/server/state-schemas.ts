@@ -112,8 +112,10 @@ export const entriesQuerySchema = {
   type: 'object',
   properties: {
     prefix: { type: 'string', description: 'Only keys starting with this' },
+    gt: { type: 'string', description: 'Only keys after this' },
     gte: { type: 'string', description: 'Only keys from this on' },
     lt: { type: 'string', description: 'Only keys before this' },
+    lte: { type: 'string', description: 'Only keys up to this one' },
     after: { type: 'string', description: 'Continue a page: only keys after this one (before it, with reverse)' },
     reverse: { type: 'boolean', description: 'Descending key order' },
     limit: { type: 'integer', minimum: 1, maximum: LIST_MAX_LIMIT, description: `Most entries in this page (default ${DEFAULT_ENTRIES_PAGE})` },

@@ -7,6 +7,9 @@ import { Block } from '../block/block.js';
 import type { Engine, EngineEntry, RangeOptions } from '../engine/engine.js';
 import { KeeprError } from '../errors.js';
 import { compareBytes, prefixUpperBound } from '../util/bytes.js';
+import { halfOpenRange, keyBytes, type StateRangeOptions } from './state-range.js';
+
+export { keyBytes, type StateRangeOptions } from './state-range.js';
 import { GROUP_BITS, GROUP_SIZE } from './merkle-tree.js';
 import { BUCKET_BITS, ZERO, bucketHash, bucketOf, keyPath, nodeHash, sameHash, type BucketEntry } from './state-hash.js';
 import { encodeProof, type StateProof } from './state-proof.js';
@@ -44,21 +47,6 @@ export interface StateContext {
   readonly prunedBefore: number;
 }
 
-/** Options of {@link StateView.range}: string or byte bounds over the original keys. */
-export interface StateRangeOptions {
-  readonly prefix?: Uint8Array | string;
-  readonly gte?: Uint8Array | string;
-  readonly lt?: Uint8Array | string;
-  readonly reverse?: boolean;
-  readonly limit?: number;
-}
-
-const utf8 = new TextEncoder();
-
-/** Key bytes of a string or byte key. */
-export function keyBytes(key: Uint8Array | string): Uint8Array {
-  return typeof key === 'string' ? utf8.encode(key) : key;
-}
 
 /** The first entry of a range, synchronously where the engine can. */
 async function first(engine: Engine, namespace: string, range: RangeOptions): Promise<EngineEntry | undefined> {
@@ -150,7 +138,8 @@ export class StateView {
   }
 
   /** Keys and values of `tree` at this height in key order (or reverse) within the bounds. */
-  async range(tree: string, options: StateRangeOptions = {}): Promise<[Uint8Array, StateValue][]> {
+  async range(tree: string, given: StateRangeOptions = {}): Promise<[Uint8Array, StateValue][]> {
+    const options = halfOpenRange(given);
     await this.record();
     const id = this.#ctx.treeId(tree);
     if (id === undefined) return [];

@@ -11,6 +11,7 @@ import { sameHash } from './state-hash.js';
 import { MAX_HEIGHT, META_KEY, TAG, decodeEntry, entryHash, heightOfKey, keyPathOfEntry, treePrefix } from './state-records.js';
 import { planCommit, recommit, type CommitResult } from './state-commit.js';
 
+import { halfOpenRange } from './state-range.js';
 import { StateView, keyBytes, toStateValue, type StateContext, type StateRangeOptions, type StateValue } from './state-view.js';
 import { readMeta, type StateMeta } from './state-meta.js';
 import { addChange, checkKey, checkTree, copyWorking, makeChange, mapKey, workingOf, type StateChange, type Working } from './state-working.js';
@@ -124,8 +125,9 @@ export class VersionedState {
   }
 
   /** Keys and values of `tree` at the working height (its uncommitted writes over the height before), in key order. */
-  async range(tree: string, options: StateRangeOptions = {}): Promise<[Uint8Array, StateValue][]> {
+  async range(tree: string, given: StateRangeOptions = {}): Promise<[Uint8Array, StateValue][]> {
     checkTree(tree);
+    const options = halfOpenRange(given);
     const limit = options.limit;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new KeeprError('ARGUMENT_INVALID', 'limit must be a non-negative integer');
     const changes = changesInRange(this.#working, tree, options);

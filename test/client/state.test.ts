@@ -34,7 +34,7 @@ async function transcript(store: StoreApi): Promise<unknown[]> {
       const value = await view.get(tree, key);
       out.push(show(value), hex(await view.prove(tree, key)), (await view.proof(tree, key)).bucket.length);
     }
-    for (const options of [{}, { reverse: true }, { prefix: 'relay/' }, { gte: 'relay/2' }, { lt: 'relay/2' }, { limit: 1 }, { prefix: '' }, { lt: '' }]) {
+    for (const options of [{}, { reverse: true }, { prefix: 'relay/' }, { gte: 'relay/2' }, { lt: 'relay/2' }, { limit: 1 }, { prefix: '' }, { lt: '' }, { gt: 'relay/1' }, { lte: 'relay/1' }, { gt: 'relay/1', gte: 'relay/2', reverse: true }]) {
       out.push((await view.range('apps', options)).map(([k, v]) => [hex(k), show(v)]));
     }
     out.push((await view.range('accounts')).map(([k, v]) => [hex(k), show(v)]));

@@ -124,6 +124,11 @@ describe('versioned state', () => {
     expect(await keys(1, { prefix: 'c/', gte: 'c/3' })).toEqual(['c/3']);
     expect(await keys(1, { prefix: 'c/', lt: 'c/3' })).toEqual(['c/2']);
     expect(await keys(1, { gte: 'c', lt: 'b' })).toEqual([]);
+    // gt and lte, as in every other range; with gte / lt the tighter bound wins.
+    expect(await keys(1, { gt: 'b', lte: 'c/3' })).toEqual(['c/2', 'c/3']);
+    expect(await keys(1, { gt: 'c/2', reverse: true })).toEqual(['d', 'c/3']);
+    expect(await keys(1, { gte: 'b', gt: 'b', lt: 'd', lte: 'c/2' })).toEqual(['c/2']);
+    expect(await keys(1, { gt: 'c', lte: 'c' })).toEqual([]);
   });
 
   it('ranges over more keys than one index chunk, with deletions, limits and reverse', async () => {
@@ -155,7 +160,7 @@ describe('versioned state', () => {
       fc.asyncProperty(
         fc.array(fc.tuple(keyArb, fc.option(fc.nat(255), { nil: undefined })), { maxLength: 12 }),
         fc.boolean(),
-        fc.record({ prefix: keyArb, gte: keyArb, lt: keyArb, reverse: fc.boolean(), limit: fc.nat(8) }, { requiredKeys: [] }),
+        fc.record({ prefix: keyArb, gt: keyArb, gte: keyArb, lt: keyArb, lte: keyArb, reverse: fc.boolean(), limit: fc.nat(8) }, { requiredKeys: [] }),
         async (writes, commitAfter, options) => {
           for (const [key, value] of writes) {
             if (value === undefined) {
@@ -167,7 +172,11 @@ describe('versioned state', () => {
             }
           }
           const within = (k: string): boolean =>
-            (options.prefix === undefined || k.startsWith(hex(options.prefix))) && (options.gte === undefined || k >= hex(options.gte)) && (options.lt === undefined || k < hex(options.lt));
+            (options.prefix === undefined || k.startsWith(hex(options.prefix))) &&
+            (options.gt === undefined || k > hex(options.gt)) &&
+            (options.gte === undefined || k >= hex(options.gte)) &&
+            (options.lt === undefined || k < hex(options.lt)) &&
+            (options.lte === undefined || k <= hex(options.lte));
           const expected = [...model].filter(([k]) => within(k)).sort(([a], [b]) => (a < b ? -1 : 1));
           if (options.reverse === true) expected.reverse();
           const got = await state.range('t', options);
