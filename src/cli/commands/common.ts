@@ -3,7 +3,7 @@
  * input, writing output, and turning errors into `keepr: CODE: message` plus an exit code.
  */
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Option } from 'commander';
@@ -70,11 +70,24 @@ export interface DirOptions {
 }
 
 /**
+ * True when `dir` certainly holds no store file (ENOENT). Any other answer (a path under a
+ * regular file, a directory without permission) is left to the open, which names the cause.
+ */
+function storeFileMissing(dir: string): boolean {
+  try {
+    statSync(join(dir, LMDB_FILE_NAME));
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/**
  * Opens the store in `dir`, runs `fn`, and always closes it. Read-only commands pass
  * `mustExist` so a mistyped `--dir` fails instead of creating an empty store.
  */
 export async function withStore<R>(dir: string, fn: (store: Store) => Promise<R>, mustExist = false): Promise<R> {
-  if (mustExist && !existsSync(join(dir, LMDB_FILE_NAME))) {
+  if (mustExist && storeFileMissing(dir)) {
     throw new KeeprError('OPTION_INVALID', `no keepr store at ${dir} (keepr put or keepr serve creates one)`, { details: { option: 'dir' } });
   }
   const store = await open(dir);
@@ -206,8 +219,27 @@ export function exitCodeFor(code: ErrorCode): number {
  */
 export function reportError(err: unknown, json = false): number {
   const error = err instanceof KeeprError ? err : new KeeprError('INTERNAL', err instanceof Error ? err.message : String(err), { cause: err });
-  process.stderr.write(json ? `${JSON.stringify(error.toJSON())}\n` : `keepr: ${error.code}: ${error.message}\n`);
+  const cause = hiddenCause(error);
+  if (json) {
+    const body = error.toJSON();
+    const details = cause?.code === undefined || body.details?.['cause'] !== undefined ? body.details : { ...body.details, cause: cause.code };
+    process.stderr.write(`${JSON.stringify(details === undefined ? body : { ...body, details })}\n`);
+  } else {
+    process.stderr.write(`keepr: ${error.code}: ${error.message}${cause === undefined ? '' : ` (cause: ${cause.text})`}\n`);
+  }
   return exitCodeFor(error.code);
+}
+
+/**
+ * The cause of an error when its message does not already tell it (so `ENGINE_FAILURE: cannot
+ * open …` never hides an `ENOTDIR`): its system code, if any, and `CODE: message` text.
+ */
+function hiddenCause(error: KeeprError): { code: string | undefined; text: string } | undefined {
+  const cause: unknown = error.cause;
+  if (!(cause instanceof Error) || cause.message === '' || error.message.includes(cause.message)) return undefined;
+  const raw = (cause as { code?: unknown }).code;
+  const code = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : undefined;
+  return { code, text: code === undefined || cause.message.startsWith(code) ? cause.message : `${code}: ${cause.message}` };
 }
 
 /** Collects a repeatable option's values (commander argParser). */
