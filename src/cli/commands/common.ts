@@ -121,6 +121,14 @@ function stdoutWriteError(err: NodeJS.ErrnoException): Error {
   return closed ? new CommandExit(EXIT.OK, 'stdout was closed by its reader') : err;
 }
 
+/**
+ * True when stdout is a terminal (a person reads it). `KEEPR_FORCE_TTY=1` makes it true
+ * anywhere; it exists for keepr's own tests, which cannot always get a terminal.
+ */
+export function stdoutIsTerminal(): boolean {
+  return process.stdout.isTTY || process.env['KEEPR_FORCE_TTY'] === '1';
+}
+
 /** Writes to stdout and waits until the data is handed off (so large binary output is not cut). */
 export function writeStdout(data: string | Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
