@@ -1,10 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { reportError } from '../../src/cli/commands/common.js';
 import { KeeprError } from '../../src/errors.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
-import { ensureBuilt, keepr } from './helpers.js';
+import { ensureBuilt, fails, keepr, ok } from './helpers.js';
 
 beforeAll(() => {
   ensureBuilt();
@@ -80,6 +80,61 @@ describe('keepr CLI errors that name their cause', () => {
     const res = keepr(['ls', '--dir', dir]);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/^keepr: OPTION_INVALID: no keepr store at /);
+  });
+});
+
+describe('keepr CLI error paths: one `keepr: CODE: message` line and the documented exit code', () => {
+  it('bad output and input paths are ARGUMENT_INVALID (exit 1), naming the path, never INTERNAL', () => {
+    const base = makeTmpDir();
+    const dir = join(base, 'db');
+    const file = regularFile();
+    const folder = join(base, 'folder');
+    mkdirSync(folder);
+    ok(['put', 's', 'k', '-', '--dir', dir], { input: 'hello' });
+    const cases: [string[], string][] = [
+      [['get', 's', 'k', '-o', join(file, 'x')], 'ENOTDIR'],
+      [['get', 's', 'k', '-o', folder], 'EISDIR'],
+      [['get', 's', 'k', '-o', join(base, 'no', 'x')], 'ENOENT'],
+      [['dump', join(file, 'x')], 'ENOTDIR'],
+      [['backup', join(file, 'b')], 'ENOTDIR'],
+      [['load', folder], 'it is a directory'],
+      [['load', folder, '--stream'], 'it is a directory'],
+      [['put', 's', 'k2', folder], 'EISDIR'],
+    ];
+    for (const [args, cause] of cases) {
+      const res = fails([...args, '--dir', dir], 1, 'ARGUMENT_INVALID');
+      expect(res.stderr.split('\n'), args.join(' ')).toHaveLength(2);
+      expect(res.stderr, args.join(' ')).toContain(cause);
+      expect(res.stderr, args.join(' ')).not.toMatch(STACK);
+    }
+    expect(existsSync(join(file, 'x'))).toBe(false);
+  });
+
+  it('the --json error line of a bad output path carries details.path and details.cause', () => {
+    const dir = join(makeTmpDir(), 'db');
+    ok(['put', 's', 'k', '-', '--dir', dir], { input: 'hello' });
+    const out = join(regularFile(), 'x');
+    const res = keepr(['get', 's', 'k', '--json', '-o', out, '--dir', dir]);
+    expect(res.code).toBe(1);
+    expect(JSON.parse(res.stderr) as unknown).toMatchObject({ code: 'ARGUMENT_INVALID', details: { path: out, cause: 'ENOTDIR' } });
+  });
+
+  it('not-found, usage and refusal errors keep their exit codes without a stack trace', () => {
+    const dir = join(makeTmpDir(), 'db');
+    ok(['put', 's', 'k', '-', '--dir', dir], { input: 'hello' });
+    const cases: [string[], number, string][] = [
+      [['get', 's', 'nope'], 2, 'BLOCK_NOT_FOUND'],
+      [['stat', 'nope'], 2, 'SOURCE_NOT_FOUND'],
+      [['state', 'ls', 'nope'], 2, 'STATE_NOT_FOUND'],
+      [['ls', 's', '--cursor', 'zzz'], 1, 'CURSOR_INVALID'],
+      [['bogus'], 1, 'ARGUMENT_INVALID'],
+      [['restore', join(makeTmpDir(), 'none')], 1, 'ARGUMENT_INVALID'],
+      [['backup', dir], 1, 'ARGUMENT_INVALID'],
+    ];
+    for (const [args, exit, code] of cases) {
+      const res = fails([...args, '--dir', dir], exit, code);
+      expect(res.stderr, args.join(' ')).not.toMatch(STACK);
+    }
   });
 });
 

@@ -3,7 +3,7 @@
  * input, writing output, and turning errors into `keepr: CODE: message` plus an exit code.
  */
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Option } from 'commander';
@@ -144,10 +144,29 @@ export function printJSON(value: unknown): Promise<void> {
   return writeStdout(`${JSON.stringify(value)}\n`);
 }
 
+/** System error codes that mean a path given on the command line cannot be written there. */
+const BAD_PATH_CODES = new Set<unknown>(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS', 'ENAMETOOLONG']);
+
+/**
+ * An error met writing to `path` as the command's outcome: a path that cannot be written is bad
+ * input (`ARGUMENT_INVALID`, naming the path and the cause); anything else (a full disk) is kept.
+ */
+export function writePathError(err: unknown, path: string): unknown {
+  if (err instanceof KeeprError || !BAD_PATH_CODES.has((err as { code?: unknown } | null)?.code)) return err;
+  return new KeeprError('ARGUMENT_INVALID', `cannot write ${path}: ${(err as Error).message}`, { cause: err, details: { path, cause: (err as NodeJS.ErrnoException).code } });
+}
+
 /** Writes output to a file, or to stdout when `path` is undefined or `-`. */
 export async function writeOutput(path: string | undefined, data: string | Uint8Array): Promise<void> {
-  if (path === undefined || path === '-') await writeStdout(data);
-  else await writeFile(path, data);
+  if (path === undefined || path === '-') {
+    await writeStdout(data);
+    return;
+  }
+  try {
+    await writeFile(path, data);
+  } catch (err) {
+    throw writePathError(err, path);
+  }
 }
 
 /** A file's bytes as a stream of chunks, or stdin's when `path` is undefined or `-`. */
@@ -156,7 +175,9 @@ export function inputStream(path: string | undefined): AsyncIterable<Uint8Array>
     if (process.stdin.isTTY) throw new KeeprError('ARGUMENT_INVALID', 'no input: give a file or pipe the data to stdin');
     return process.stdin as AsyncIterable<Uint8Array>;
   }
-  if (!existsSync(path)) throw new KeeprError('ARGUMENT_INVALID', `cannot read ${path}: no such file`, { details: { path } });
+  const info = statSync(path, { throwIfNoEntry: false });
+  if (info === undefined) throw new KeeprError('ARGUMENT_INVALID', `cannot read ${path}: no such file`, { details: { path } });
+  if (info.isDirectory()) throw new KeeprError('ARGUMENT_INVALID', `cannot read ${path}: it is a directory`, { details: { path, cause: 'EISDIR' } });
   return createReadStream(path);
 }
 
@@ -179,13 +200,10 @@ export async function writeChunks(path: string | undefined, chunks: AsyncIterabl
     await rename(partial, path);
   } catch (err) {
     out.destroy();
-    await rm(partial, { force: true });
-    const code = (err as NodeJS.ErrnoException).code;
+    // Removing may fail for the same reason as writing (a path under a file): report the write.
+    await rm(partial, { force: true }).catch(() => undefined);
     // A path that cannot be written is bad input; anything else (a full disk) stays a failure.
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'EACCES') {
-      throw new KeeprError('ARGUMENT_INVALID', `cannot write ${path}: ${(err as Error).message}`, { cause: err, details: { path } });
-    }
-    throw err;
+    throw writePathError(err, path);
   }
 }
 
