@@ -38,7 +38,7 @@ export function engineFailure(err: unknown, what: string, dir?: string): KeeprEr
 }
 
 /** The system error code of a cause (`ENOTDIR`, `EACCES`, an LMDB code), when it has one. */
-export function causeCode(err: unknown): string | undefined {
+function causeCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
 }
