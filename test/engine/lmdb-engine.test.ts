@@ -1,12 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Engine, EngineEntry } from '../../src/engine/engine.js';
 import { LmdbEngine, type LmdbEngineConfig } from '../../src/engine/lmdb/index.js';
-import { isKeeprError } from '../../src/errors.js';
+import { isKeeprError, type KeeprError } from '../../src/errors.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { runEngineConformance } from '../../src/testing/index.js';
 
@@ -138,6 +138,54 @@ describe('LmdbEngine', () => {
     const error: unknown = await engine.open().catch((err: unknown) => err);
     expect(isKeeprError(error, 'ENGINE_FAILURE')).toBe(true);
     expect(engine.status).toBe('closed');
+  });
+
+  /** Opens an engine on `path`, expecting ENGINE_FAILURE, and gives the error. */
+  async function openFails(path: string): Promise<KeeprError> {
+    const engine = new LmdbEngine({ path });
+    engines.push(engine);
+    const error: unknown = await engine.open().catch((err: unknown) => err);
+    if (!isKeeprError(error, 'ENGINE_FAILURE')) throw new Error(`expected ENGINE_FAILURE, got ${String(error)}`);
+    return error;
+  }
+
+  it('names the path and the cause when the path is under a regular file (ENOTDIR)', async () => {
+    const file = join(makeTmpDir('keepr-lmdb-'), 'README.md');
+    writeFileSync(file, 'x');
+    const path = join(file, 'sub');
+    const error = await openFails(path);
+    expect(error.message).toContain(`cannot open the LMDB store in ${path}: ENOTDIR: `);
+    expect(error.details).toEqual({ path, cause: 'ENOTDIR' });
+    expect((error.cause as NodeJS.ErrnoException).code).toBe('ENOTDIR');
+    // The path itself a file: the same cause, named too.
+    const direct = await openFails(file);
+    expect(direct.message).toContain(`cannot open the LMDB store in ${file}: ENOTDIR: `);
+    expect(direct.details).toEqual({ path: file, cause: 'ENOTDIR' });
+  });
+
+  it('names the path and the cause for a name too long and for a data file that is a directory', async () => {
+    const base = makeTmpDir('keepr-lmdb-');
+    const long = join(base, 'x'.repeat(300));
+    const tooLong = await openFails(long);
+    expect(tooLong.message).toContain(`cannot open the LMDB store in ${long}: ENAMETOOLONG: `);
+    expect(tooLong.details).toEqual({ path: long, cause: 'ENAMETOOLONG' });
+    const dir = join(base, 'store');
+    mkdirSync(join(dir, 'keepr.mdb'), { recursive: true });
+    const isDir = await openFails(dir);
+    expect(isDir.message).toContain(`cannot open the LMDB store in ${dir}: EISDIR: `);
+    expect(isDir.details).toEqual({ path: dir, cause: 'EISDIR' });
+  });
+
+  it.skipIf(process.getuid?.() === 0)('names the path and the cause for a directory without permission (EACCES)', async () => {
+    const locked = join(makeTmpDir('keepr-lmdb-'), 'locked');
+    mkdirSync(locked, { mode: 0o500 });
+    try {
+      const error = await openFails(join(locked, 'db'));
+      expect(error.message).toContain(`cannot open the LMDB store in ${join(locked, 'db')}: EACCES: `);
+      expect(error.details).toEqual({ path: join(locked, 'db'), cause: 'EACCES' });
+    } finally {
+      chmodSync(locked, 0o700);
+    }
   });
 
   it('shares the store with a second process, both ways', async () => {

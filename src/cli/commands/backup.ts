@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { backupStore, compactStore, restoreStore } from '../lib/store-files.js';
 import { startProgress } from '../lib/progress.js';
-import { dirOption, formatBytes, printJSON, writeStdout, type DirOptions } from './common.js';
+import { dirOption, formatBytes, printJSON, writePathError, writeStdout, type DirOptions } from './common.js';
 
 interface JsonOptions extends DirOptions {
   readonly json?: boolean;
@@ -23,7 +23,9 @@ export function registerBackup(program: Command): void {
     .addOption(dirOption())
     .action(async (target: string, options: JsonOptions) => {
       const started = Date.now();
-      const report = await backupStore(options.dir, target);
+      const report = await backupStore(options.dir, target).catch((err: unknown) => {
+        throw writePathError(err, target);
+      });
       const ms = Date.now() - started;
       if (options.json === true) await printJSON({ ...report, ms });
       else await writeStdout(`backed up ${options.dir} to ${target}: ${formatBytes(report.bytes)} in ${ms} ms\n`);

@@ -3,7 +3,7 @@
  * input, writing output, and turning errors into `keepr: CODE: message` plus an exit code.
  */
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Option } from 'commander';
@@ -70,11 +70,24 @@ export interface DirOptions {
 }
 
 /**
+ * True when `dir` certainly holds no store file (ENOENT). Any other answer (a path under a
+ * regular file, a directory without permission) is left to the open, which names the cause.
+ */
+function storeFileMissing(dir: string): boolean {
+  try {
+    statSync(join(dir, LMDB_FILE_NAME));
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/**
  * Opens the store in `dir`, runs `fn`, and always closes it. Read-only commands pass
  * `mustExist` so a mistyped `--dir` fails instead of creating an empty store.
  */
 export async function withStore<R>(dir: string, fn: (store: Store) => Promise<R>, mustExist = false): Promise<R> {
-  if (mustExist && !existsSync(join(dir, LMDB_FILE_NAME))) {
+  if (mustExist && storeFileMissing(dir)) {
     throw new KeeprError('OPTION_INVALID', `no keepr store at ${dir} (keepr put or keepr serve creates one)`, { details: { option: 'dir' } });
   }
   const store = await open(dir);
@@ -108,6 +121,14 @@ function stdoutWriteError(err: NodeJS.ErrnoException): Error {
   return closed ? new CommandExit(EXIT.OK, 'stdout was closed by its reader') : err;
 }
 
+/**
+ * True when stdout is a terminal (a person reads it). `KEEPR_FORCE_TTY=1` makes it true
+ * anywhere; it exists for keepr's own tests, which cannot always get a terminal.
+ */
+export function stdoutIsTerminal(): boolean {
+  return process.stdout.isTTY || process.env['KEEPR_FORCE_TTY'] === '1';
+}
+
 /** Writes to stdout and waits until the data is handed off (so large binary output is not cut). */
 export function writeStdout(data: string | Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -123,10 +144,29 @@ export function printJSON(value: unknown): Promise<void> {
   return writeStdout(`${JSON.stringify(value)}\n`);
 }
 
+/** System error codes that mean a path given on the command line cannot be written there. */
+const BAD_PATH_CODES = new Set<unknown>(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS', 'ENAMETOOLONG']);
+
+/**
+ * An error met writing to `path` as the command's outcome: a path that cannot be written is bad
+ * input (`ARGUMENT_INVALID`, naming the path and the cause); anything else (a full disk) is kept.
+ */
+export function writePathError(err: unknown, path: string): unknown {
+  if (err instanceof KeeprError || !BAD_PATH_CODES.has((err as { code?: unknown } | null)?.code)) return err;
+  return new KeeprError('ARGUMENT_INVALID', `cannot write ${path}: ${(err as Error).message}`, { cause: err, details: { path, cause: (err as NodeJS.ErrnoException).code } });
+}
+
 /** Writes output to a file, or to stdout when `path` is undefined or `-`. */
 export async function writeOutput(path: string | undefined, data: string | Uint8Array): Promise<void> {
-  if (path === undefined || path === '-') await writeStdout(data);
-  else await writeFile(path, data);
+  if (path === undefined || path === '-') {
+    await writeStdout(data);
+    return;
+  }
+  try {
+    await writeFile(path, data);
+  } catch (err) {
+    throw writePathError(err, path);
+  }
 }
 
 /** A file's bytes as a stream of chunks, or stdin's when `path` is undefined or `-`. */
@@ -135,7 +175,9 @@ export function inputStream(path: string | undefined): AsyncIterable<Uint8Array>
     if (process.stdin.isTTY) throw new KeeprError('ARGUMENT_INVALID', 'no input: give a file or pipe the data to stdin');
     return process.stdin as AsyncIterable<Uint8Array>;
   }
-  if (!existsSync(path)) throw new KeeprError('ARGUMENT_INVALID', `cannot read ${path}: no such file`, { details: { path } });
+  const info = statSync(path, { throwIfNoEntry: false });
+  if (info === undefined) throw new KeeprError('ARGUMENT_INVALID', `cannot read ${path}: no such file`, { details: { path } });
+  if (info.isDirectory()) throw new KeeprError('ARGUMENT_INVALID', `cannot read ${path}: it is a directory`, { details: { path, cause: 'EISDIR' } });
   return createReadStream(path);
 }
 
@@ -158,13 +200,10 @@ export async function writeChunks(path: string | undefined, chunks: AsyncIterabl
     await rename(partial, path);
   } catch (err) {
     out.destroy();
-    await rm(partial, { force: true });
-    const code = (err as NodeJS.ErrnoException).code;
+    // Removing may fail for the same reason as writing (a path under a file): report the write.
+    await rm(partial, { force: true }).catch(() => undefined);
     // A path that cannot be written is bad input; anything else (a full disk) stays a failure.
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'EACCES') {
-      throw new KeeprError('ARGUMENT_INVALID', `cannot write ${path}: ${(err as Error).message}`, { cause: err, details: { path } });
-    }
-    throw err;
+    throw writePathError(err, path);
   }
 }
 
@@ -206,8 +245,27 @@ export function exitCodeFor(code: ErrorCode): number {
  */
 export function reportError(err: unknown, json = false): number {
   const error = err instanceof KeeprError ? err : new KeeprError('INTERNAL', err instanceof Error ? err.message : String(err), { cause: err });
-  process.stderr.write(json ? `${JSON.stringify(error.toJSON())}\n` : `keepr: ${error.code}: ${error.message}\n`);
+  const cause = hiddenCause(error);
+  if (json) {
+    const body = error.toJSON();
+    const details = cause?.code === undefined || body.details?.['cause'] !== undefined ? body.details : { ...body.details, cause: cause.code };
+    process.stderr.write(`${JSON.stringify(details === undefined ? body : { ...body, details })}\n`);
+  } else {
+    process.stderr.write(`keepr: ${error.code}: ${error.message}${cause === undefined ? '' : ` (cause: ${cause.text})`}\n`);
+  }
   return exitCodeFor(error.code);
+}
+
+/**
+ * The cause of an error when its message does not already tell it (so `ENGINE_FAILURE: cannot
+ * open …` never hides an `ENOTDIR`): its system code, if any, and `CODE: message` text.
+ */
+function hiddenCause(error: KeeprError): { code: string | undefined; text: string } | undefined {
+  const cause: unknown = error.cause;
+  if (!(cause instanceof Error) || cause.message === '' || error.message.includes(cause.message)) return undefined;
+  const raw = (cause as { code?: unknown }).code;
+  const code = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : undefined;
+  return { code, text: code === undefined || cause.message.startsWith(code) ? cause.message : `${code}: ${cause.message}` };
 }
 
 /** Collects a repeatable option's values (commander argParser). */

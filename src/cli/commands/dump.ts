@@ -88,8 +88,11 @@ async function* summarize(chunks: AsyncGenerator<Uint8Array, DumpSummary>, onDon
 /** A file's size; `ARGUMENT_INVALID` when it cannot be read. */
 async function fileSize(path: string): Promise<number> {
   try {
-    return (await stat(path)).size;
+    const info = await stat(path);
+    if (info.isDirectory()) throw new KeeprError('ARGUMENT_INVALID', `cannot read ${path}: it is a directory`, { details: { path, cause: 'EISDIR' } });
+    return info.size;
   } catch (err) {
+    if (err instanceof KeeprError) throw err;
     throw new KeeprError('ARGUMENT_INVALID', `cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err, details: { path } });
   }
 }

@@ -1,8 +1,12 @@
-/** `keepr get <source> <key>`: writes a block's exact bytes, a file block's content, its JSON view or a `.npy` file. */
+/**
+ * `keepr get <source> <key>`: writes a block's exact bytes, a file block's content, its JSON
+ * view or a `.npy` file; on a terminal, without a flag, a readable view instead of binary bytes.
+ */
 import { Option, type Command } from 'commander';
 import { Block, blockToJSON, encodeNpy } from '../../block/index.js';
 import { KeeprError } from '../../errors.js';
-import { dirOption, withStore, writeOutput, type DirOptions } from './common.js';
+import { terminalView } from '../lib/terminal-view.js';
+import { dirOption, stdoutIsTerminal, withStore, writeOutput, writeStdout, type DirOptions } from './common.js';
 
 interface GetOptions extends DirOptions {
   readonly output?: string;
@@ -31,10 +35,10 @@ async function readBlock(dir: string, source: string, key: string): Promise<Bloc
 export function registerGet(program: Command): void {
   program
     .command('get')
-    .description('write a block: its exact stored bytes (default), a file block\'s content (--raw), the JSON view (--json) or a NumPy .npy file (--npy)')
+    .description('write a block: its exact stored bytes (default; on a terminal a readable view, -o - for the bytes), a file block\'s content (--raw), the JSON view (--json) or a NumPy .npy file (--npy)')
     .argument('<source>', 'source name')
     .argument('<key>', 'block key')
-    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .option('-o, --output <file>', 'write to this file instead of stdout (-: stdout, binary even on a terminal)')
     .addOption(new Option('--raw', 'write only the content of a file (bytes) block').conflicts(['json', 'npy']))
     .addOption(new Option('--json', 'print the JSON view of the block').conflicts('npy'))
     .option('--npy', 'write the block as a NumPy .npy file (tensors, strings and factors)')
@@ -50,6 +54,9 @@ export function registerGet(program: Command): void {
           throw new KeeprError('BLOCK_TYPE_MISMATCH', `--raw needs a file (bytes) block; this is a ${block.type} block`, { details: { type: block.type } });
         }
         await writeOutput(options.output, block.data());
+      } else if (options.output === undefined && stdoutIsTerminal()) {
+        // Binary bytes would garble the terminal: show the block (`-o -` still writes them).
+        await writeStdout(terminalView(block, source, key));
       } else {
         await writeOutput(options.output, block.bytes);
       }

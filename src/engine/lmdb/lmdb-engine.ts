@@ -21,6 +21,7 @@ import { KeeprError } from '../../errors.js';
 import { settle } from '../sync-adapters.js';
 import { LmdbBatch, type RememberNamespace } from './lmdb-batch.js';
 import type { LmdbCommitter } from './lmdb-commit.js';
+import { openFailure } from './io-errors.js';
 import { openLocked } from './lmdb-open.js';
 import type { RecoveryReport } from './lmdb-recovery.js';
 import { syncDir } from './log-segments.js';
@@ -122,11 +123,17 @@ export class LmdbEngine extends Engine {
   protected async _open(): Promise<void> {
     this.#generationChecked = false;
     const root = join(this.config.path, LOG_DIR_NAME);
-    const created = !existsSync(this.config.path);
-    await mkdir(root, { recursive: true });
-    // A new store's directory entry must survive a power cut too.
-    if (created) syncDir(dirname(this.config.path));
-    const lock = OpenLock.open(join(root, OPEN_LOCK_FILE));
+    let lock: OpenLock;
+    try {
+      const created = !existsSync(this.config.path);
+      await mkdir(root, { recursive: true });
+      // A new store's directory entry must survive a power cut too.
+      if (created) syncDir(dirname(this.config.path));
+      lock = OpenLock.open(join(root, OPEN_LOCK_FILE));
+    } catch (err) {
+      // A path under a regular file, a directory without permission: name the path and the cause.
+      throw openFailure(err, this.config.path);
+    }
     this.#lock = lock;
     try {
       const opened = lock.run(() => openLocked(this.config, root));
@@ -138,7 +145,7 @@ export class LmdbEngine extends Engine {
     } catch (err) {
       this.#lock = undefined;
       await lock.close();
-      throw engineFailure(err, 'open', this.config.path);
+      throw openFailure(err, this.config.path);
     }
   }
 
