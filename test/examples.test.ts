@@ -26,6 +26,14 @@ describe('README examples', () => {
     expect(out).toContain("name: [ 'ana', '', null ]");
   });
 
+  it('engines opens an LMDB store with its own options and a transient one in memory', async () => {
+    expect(await example('engines.ts')).toBe('write-cache transient [ 1, 2, 3 ]\n');
+  });
+
+  it('server-and-client writes through the client and reads the block in the store', async () => {
+    expect(await example('server-and-client.ts')).toBe('[ 42000.5 ]\n');
+  });
+
   it('versioned-state commits two heights and proves a value of the first', async () => {
     expect(await example('versioned-state.ts')).toMatch(/^0 \[ 100 \] \d+ true$/m);
   });
