@@ -171,6 +171,26 @@ describe('keepr CLI', () => {
     expect(keepr(['ls', '--dir', join(tmp, 'open')]).code).toBe(1);
   }, 40_000);
 
+  it('answers browsers of the --cors / KEEPR_CORS origins only, and refuses an origin that is not exact', async () => {
+    const tmp = makeTmpDir();
+    for (const [args, env] of [[['--cors', 'https://app.example, https://b.example'], {}], [[], { KEEPR_CORS: 'https://app.example' }]] as const) {
+      const server = await startServer(join(tmp, 'db'), args, env);
+      try {
+        const preflight = async (origin: string): Promise<Response> =>
+          fetch(`${server.url}/v1/sources`, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'GET' } });
+        const ok = await preflight('https://app.example');
+        expect(ok.status).toBe(204);
+        expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example');
+        expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
+    }
+    const refused = await keeprAsync(['serve', '--cors', '*', '--port', '0', '--dir', join(tmp, 'bad')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^keepr: OPTION_INVALID: .*/);
+  }, 40_000);
+
   it('serves with the durability of --durability or KEEPR_DURABILITY (default sync), and refuses an unknown one', async () => {
     const tmp = makeTmpDir();
     const dir = join(tmp, 'db');

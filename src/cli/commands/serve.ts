@@ -14,6 +14,8 @@ interface ServeOptions extends DirOptions {
   readonly logLevel: ServerLogLevel;
   readonly durability: Durability;
   readonly tokens?: string;
+  /** Origins allowed by CORS (`--cors`), comma-separated. */
+  readonly cors?: string;
   /** A source name, or false for `--no-web`. */
   readonly web: string | false;
   readonly json?: boolean;
@@ -44,6 +46,7 @@ export function registerServe(program: Command): void {
         .env('KEEPR_DURABILITY')
         .default('sync'),
     )
+    .addOption(new Option('--cors <origins>', 'let browser apps on these exact origins call the API (comma-separated, e.g. https://app.example)').env('KEEPR_CORS'))
     .addOption(new Option('--log-level <level>', 'server log level (logs go to stderr)').choices(LOG_LEVELS).default('warn'))
     .option('--json', 'print { dir, url, tokens } as JSON once listening')
     .addOption(dirOption())
@@ -57,7 +60,8 @@ export function registerServe(program: Command): void {
       let app: ReturnType<typeof buildServer> | undefined;
       let address: string;
       try {
-        app = buildServer(store, { logger: { level: options.logLevel, stream: process.stderr }, tokens, webSource: options.web });
+        const cors = options.cors === undefined ? {} : { cors: { origins: options.cors.split(',').map((origin) => origin.trim()) } };
+        app = buildServer(store, { logger: { level: options.logLevel, stream: process.stderr }, tokens, webSource: options.web, ...cors });
         address = await app.listen({ host: options.host, port: options.port });
       } catch (err) {
         await app?.close();
