@@ -5,7 +5,7 @@ import { isObject } from '../util/guards.js';
 import type { NormalizedRange, RangeOptions } from './engine-types.js';
 import { NAMESPACE_NAME_RULE } from './engine-types.js';
 
-/** Throws `STORE_CLOSED` unless open; shared by engines and snapshots. */
+/** The `STORE_CLOSED` error for a closed or closing engine or snapshot. */
 export function closedError(what: string, status: string): KeeprError {
   return new KeeprError('STORE_CLOSED', `${what} is ${status}`, { details: { status } });
 }

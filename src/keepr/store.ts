@@ -66,16 +66,18 @@ export class BlockStore implements AsyncDisposable {
   readonly engine: Engine;
   /** RAM-only containers (map, deque, priority queue, tree); lost on close. */
   readonly volatiles = new Volatiles();
-  /** How writes are acknowledged. */
-  readonly durability: Durability;
   readonly #sources = new Map<string, Source>();
   readonly #cache: StoreCache | undefined;
 
   /** A store over `engine` (opened or not); `open()` is the usual way. */
   constructor(engine: Engine, cache?: StoreCache) {
     this.engine = engine;
-    this.durability = engine.durability;
     this.#cache = cache;
+  }
+
+  /** How writes are acknowledged: the engine's durability. */
+  get durability(): Durability {
+    return this.engine.durability;
   }
 
   /** Resolves once every write acknowledged so far is on disk (forces a write-cache flush). */

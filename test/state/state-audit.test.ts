@@ -7,18 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import { auditState } from '../../src/state/index.js';
 import { freshState } from './state-factory.js';
-
-/** A small deterministic PRNG so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { mulberry32 } from '../helpers/mulberry32.js';
 
 describe('state audit', () => {
   it('passes on an untouched state and after pruning', async () => {
@@ -41,7 +30,7 @@ describe('state audit', () => {
     }
     const ns = 'state:chain';
     const records = [...store.engine.rangeSync(ns)];
-    const random = prng(20261122);
+    const random = mulberry32(20261122);
     let flips = 0;
     while (flips < 1000) {
       const { key, value } = records[Math.floor(random() * records.length)]!;
