@@ -70,7 +70,10 @@ export {
   type RangeOptions,
   type WriteOp,
   type WriteOutcome,
+  type BadRecord,
+  type RecordCheckReport,
 } from './engine/engine.js';
+export type { EngineFiles, FileCheckReport, FileProblem, LogDamageReport, SalvageReport } from './engine/engine-files.js';
 export { open, Store, type OpenEngineOptions, type OpenOptions } from './store/index.js';
 
 export {

@@ -116,6 +116,13 @@ describe('layers of src/', () => {
     expect(broken.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
 
+  it("the CLI reaches an engine only through its public entry (factory and EngineFiles), never its internals or storage package", () => {
+    const cliFiles = FILES.filter((f) => layer(f) === 'cli');
+    const internals = EDGES.filter((e) => layer(e.from) === 'cli' && engineImpl(e.to) !== undefined && !/^engine\/[^/]+\/index\.ts$/.test(e.to));
+    const storage = cliFiles.flatMap((f) => importsOf(f).packages.filter((p) => /^(lmdb|pg|classic-level)$/.test(p.name)).map((p) => `${f} -> ${p.name}`));
+    expect([...internals.map((e) => `${e.from} -> ${e.to}`), ...storage]).toEqual([]);
+  });
+
   it('no cycle between layers', () => {
     const next = new Map<string, Set<string>>();
     for (const e of EDGES) {

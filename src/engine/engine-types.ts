@@ -99,6 +99,22 @@ export interface WriteOptions {
 /** Result of {@link Engine.write}: committed whole, or nothing written because a check failed. */
 export type WriteOutcome = { readonly committed: true } | { readonly committed: false; readonly failedCheck: number };
 
+/** A stored record that fails its engine's integrity check. */
+export interface BadRecord {
+  /** The namespace its key names (undefined when no namespace has that id). */
+  readonly namespace: string | undefined;
+  /** Its key inside the namespace, as stored. */
+  readonly key: Uint8Array;
+  readonly reason: string;
+}
+
+/** What {@link Engine.checkRecords} found. */
+export interface RecordCheckReport {
+  /** Records checked (0 for engines that keep no per-record framing to check). */
+  readonly records: number;
+  readonly bad: readonly BadRecord[];
+}
+
 /** Numbers an engine reports about itself. */
 export interface EngineStats {
   readonly engine: string;

@@ -7,7 +7,7 @@ import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Option } from 'commander';
-import { LMDB_FILE_NAME } from '../../engine/lmdb/lmdb-engine-config.js';
+import { storeFiles } from '../lib/store-engine.js';
 import { ERROR_CODES, KeeprError, type ErrorCode } from '../../errors.js';
 import { open, type Store } from '../../store/index.js';
 
@@ -75,7 +75,7 @@ export interface DirOptions {
  */
 function storeFileMissing(dir: string): boolean {
   try {
-    statSync(join(dir, LMDB_FILE_NAME));
+    statSync(join(dir, storeFiles.dataFile));
     return false;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOENT';

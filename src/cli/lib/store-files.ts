@@ -1,64 +1,24 @@
 /**
  * Whole-store file operations behind `keepr backup`, `restore` and `compact`: a hot backup
- * through the engine, and replacing a store's data file with a checked copy. Replacing is only
- * safe when no other process has the store open (LMDB maps the file), so it is refused then.
+ * through the engine, and replacing a store's data with a checked copy. Replacing is only safe
+ * when no other process has the store open (LMDB maps the file), so it is refused then.
  */
-import { copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { open as openLmdb } from 'lmdb';
-import { LMDB_FILE_NAME, LOG_DIR_NAME } from '../../engine/lmdb/lmdb-engine-config.js';
-import { isLive, listWriters } from '../../engine/lmdb/writer-registry.js';
 import { KeeprError } from '../../errors.js';
 import { copyStore, type DumpSummary } from '../../keepr/index.js';
 import { open, type Store } from '../../store/index.js';
+import { storeFiles } from './store-engine.js';
 import { verifyStore, type VerifyReport } from './verify-store.js';
 
-/** The LMDB data file of a store directory. */
-export function storeFile(dir: string): string {
-  return join(dir, LMDB_FILE_NAME);
+/** Size of a store's data in bytes, or undefined when `dir` holds no store. */
+export function storeFileSize(dir: string): Promise<number | undefined> {
+  return storeFiles.size(dir);
 }
 
-/** Size of a store's data file in bytes, or undefined when there is none. */
-export async function storeFileSize(dir: string): Promise<number | undefined> {
-  try {
-    return (await stat(storeFile(dir))).size;
-  } catch {
-    return undefined;
-  }
-}
-
-/** True when a process with this id runs (EPERM: it runs under another user). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Ids of other live processes that have the store open, from two traces: the writer folders
- * (`wal/<pid>.<start>.<boot>.<nonce>`) keepr processes keep while open, and LMDB's reader table (any process
- * that has read the store, keepr or not, while it still has it open).
- */
-export async function storeUsers(dir: string): Promise<number[]> {
-  const pids = new Set<number>();
-  for (const writer of listWriters(join(dir, LOG_DIR_NAME))) if (isLive(writer)) pids.add(writer.pid);
-  if ((await storeFileSize(dir)) !== undefined) {
-    const db = openLmdb({ path: storeFile(dir), readOnly: true });
-    try {
-      // Lines of "pid thread txnid" under a header line.
-      for (const line of db.readerList().split('\n')) {
-        const m = /^\s*(\d+)\s+[0-9a-fA-Fx]+\s+\S+/.exec(line);
-        if (m !== null) pids.add(Number(m[1]));
-      }
-    } finally {
-      await db.close();
-    }
-  }
-  pids.delete(process.pid);
-  return [...pids].filter(alive).sort((a, b) => a - b);
+/** Ids of other live processes that have the store in `dir` open. */
+export function storeUsers(dir: string): Promise<number[]> {
+  return storeFiles.users(dir);
 }
 
 /** Throws `STORE_BUSY` when another process has the store open. */
@@ -78,7 +38,7 @@ export async function assertStore(dir: string): Promise<void> {
 
 /** Opens a store, runs `fn` and always closes it. */
 async function using<R>(dir: string, fn: (store: Store) => Promise<R>): Promise<R> {
-  const store = await open(dir);
+  const store = await open({ engine: storeFiles.engineFor(dir) });
   try {
     return await fn(store);
   } finally {
@@ -91,17 +51,6 @@ async function stagingDir(dir: string, purpose: string): Promise<string> {
   const parent = dirname(resolve(dir));
   await mkdir(parent, { recursive: true });
   return mkdtemp(join(parent, `.${basename(resolve(dir))}.${purpose}-`));
-}
-
-/**
- * Puts `stagedFile` in place as the store's data file. The old commit logs go first: their
- * records belong to the old file and would be replayed onto the new one at the next open.
- */
-async function swapIn(stagedFile: string, dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await rm(join(dir, LOG_DIR_NAME), { recursive: true, force: true });
-  await rm(`${storeFile(dir)}-lock`, { force: true });
-  await rename(stagedFile, storeFile(dir));
 }
 
 /** What {@link backupStore} made. */
@@ -143,11 +92,11 @@ export interface RestoreReport {
  * (`STORE_NOT_EMPTY`) and a backup with bad blocks (`STORE_CORRUPT`, nothing replaced).
  */
 export async function restoreStore(backup: string, dir: string, options: RestoreOptions = {}): Promise<RestoreReport> {
-  const source = (await stat(backup).catch(() => undefined))?.isDirectory() === true ? storeFile(backup) : backup;
+  const source = (await stat(backup).catch(() => undefined))?.isDirectory() === true ? join(backup, storeFiles.dataFile) : backup;
   if ((await stat(source).catch(() => undefined))?.isFile() !== true) {
     throw new KeeprError('ARGUMENT_INVALID', `no keepr backup at ${backup}`, { details: { path: backup } });
   }
-  if (resolve(source) === resolve(storeFile(dir))) throw new KeeprError('ARGUMENT_INVALID', 'the backup is the store itself');
+  if (resolve(source) === resolve(join(dir, storeFiles.dataFile))) throw new KeeprError('ARGUMENT_INVALID', 'the backup is the store itself');
   await assertNotInUse(dir, 'restore');
   if ((await storeFileSize(dir)) !== undefined && options.force !== true) {
     const sources = await using(dir, (store) => store.sources());
@@ -157,7 +106,7 @@ export async function restoreStore(backup: string, dir: string, options: Restore
   }
   const stage = await stagingDir(dir, 'restore');
   try {
-    await copyFile(source, storeFile(stage));
+    await copyFile(source, join(stage, storeFiles.dataFile));
     const report = await using(stage, async (store): Promise<VerifyReport> => {
       options.onStart?.((await store.engine.stats()).extra['dataEntries'] ?? 0);
       if (options.verify === false) return { sources: (await store.sources()).length, blocks: 0, bytes: 0, bad: [] };
@@ -169,7 +118,7 @@ export async function restoreStore(backup: string, dir: string, options: Restore
         details: { bad: report.bad.slice(0, 100) },
       });
     }
-    await swapIn(storeFile(stage), dir);
+    await storeFiles.install(stage, dir);
     return { sources: report.sources, blocks: report.blocks, bytes: report.bytes };
   } finally {
     await rm(stage, { recursive: true, force: true });
@@ -210,7 +159,7 @@ export async function compactStore(dir: string, options: CompactOptions = {}): P
     });
     // Checked again just before the swap: a server may have started during the copy.
     await assertNotInUse(dir, 'compact');
-    await swapIn(storeFile(stage), dir);
+    await storeFiles.install(stage, dir);
     return { ...summary, before, after: (await storeFileSize(dir)) ?? 0 };
   } finally {
     await rm(stage, { recursive: true, force: true });

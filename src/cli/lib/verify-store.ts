@@ -1,52 +1,34 @@
 /**
- * `keepr verify`: checks the structure of the LMDB data file before anything opens it, checks
+ * `keepr verify`: checks the structure of the store's files before anything opens them, checks
  * every stored block's bytes and integrity hash and names the bad ones, and audits versioned
  * states (every hash recomputed from the stored nodes and values).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Block } from '../../block/index.js';
-import { LMDB_FILE_NAME } from '../../engine/lmdb/lmdb-engine-config.js';
-import { LmdbEngine } from '../../engine/lmdb/lmdb-engine.js';
-import { checkLmdbFile, formatLmdbProblem, type LmdbFileReport } from '../../engine/lmdb/lmdb-file-check.js';
+import type { FileCheckReport } from '../../engine/engine-files.js';
 import { KeeprError, isKeeprError } from '../../errors.js';
 import { SOURCE_NAMESPACE_PREFIX } from '../../keepr/dump-format.js';
 import { storeItems } from '../../keepr/index.js';
 import { type Store } from '../../store/index.js';
 import { STATE_NS, auditState, type AuditProblem, type AuditReport } from '../../state/index.js';
 import type { StateContext } from '../../state/state-view.js';
+import { storeFiles } from './store-engine.js';
 
-/** Full checks of a data file that another process was writing, before giving up on a quiet read. */
-const FILE_CHECK_TRIES = 3;
-
-/**
- * The full structural check of the store's `keepr.mdb` (undefined when there is none). It reads
- * the file with preads, so a damaged file is reported, never crashed on. Problems seen while
- * another process committed (the metas changed during the read) may be spurious: such a check is
- * repeated a few times.
- */
-export async function checkDataFile(dir: string): Promise<LmdbFileReport | undefined> {
-  const path = join(dir, LMDB_FILE_NAME);
-  if (!existsSync(path)) return undefined;
-  let report = await checkLmdbFile(path, { full: true });
-  for (let i = 1; i < FILE_CHECK_TRIES && !report.ok && !report.stable; i++) report = await checkLmdbFile(path, { full: true });
-  return report;
+/** The structural check of the store's files before anything opens them (undefined when there are none). */
+export function checkDataFile(dir: string): Promise<FileCheckReport | undefined> {
+  return storeFiles.check(dir);
 }
 
-/** The text lines of a file check: `BAD <tab> keepr.mdb <tab> page N: kind: message`, then a summary. */
-export function fileLines(report: LmdbFileReport): string {
-  if (report.ok) return `checked ${LMDB_FILE_NAME}: ${report.pagesVisited} pages, ${report.entries ?? 0} entries: all good\n`;
-  const bad = report.problems.map((p) => `BAD\t${LMDB_FILE_NAME}\t${formatLmdbProblem(p)}\n`).join('');
-  const count = `${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}${report.problemsCapped ? ' (the check stopped there)' : ''}`;
-  return `${bad}checked ${LMDB_FILE_NAME}: ${count}; blocks not checked\n`;
+/** The text lines of a file check: one `BAD` line per problem, then a summary. */
+export function fileLines(report: FileCheckReport): string {
+  return storeFiles.describeCheck(report);
 }
 
 /** The error for a damaged data file, naming its first problem. */
-export function damagedFileError(report: LmdbFileReport): KeeprError {
+export function damagedFileError(report: FileCheckReport): KeeprError {
   const first = report.problems[0]!;
   const moving = report.stable ? '' : '; the file changed while it was read (another process writes it), so verify again when it is idle';
-  return new KeeprError('STORE_CORRUPT', `${LMDB_FILE_NAME} is damaged (${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}; the first: ${formatLmdbProblem(first)}): the store was not opened${moving}`, {
-    details: { file: LMDB_FILE_NAME, problems: report.problems.length, kind: first.kind, ...(first.page === undefined ? {} : { page: first.page }) },
+  return new KeeprError('STORE_CORRUPT', `${storeFiles.dataFile} is damaged (${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}; the first: ${first.page === undefined ? '' : `page ${first.page}: `}${first.kind}: ${first.message}): the store was not opened${moving}`, {
+    details: { file: storeFiles.dataFile, problems: report.problems.length, kind: first.kind, ...(first.page === undefined ? {} : { page: first.page }) },
   });
 }
 
@@ -82,7 +64,7 @@ export async function verifyStore(store: Store, options: VerifyOptions = {}): Pr
   let sources = 0;
   let blocks = 0;
   let bytes = 0;
-  const bad: BadBlock[] = [...badRecords(store, options.sources)];
+  const bad: BadBlock[] = await badRecords(store, options.sources);
   try {
     for await (const item of storeItems(store, options.sources === undefined ? { namespaces: false } : { sources: options.sources })) {
       if (item.kind === 'source') sources++;
@@ -107,14 +89,11 @@ export async function verifyStore(store: Store, options: VerifyOptions = {}): Pr
 
 /**
  * Records of the chosen sources (all namespaces when none are chosen) whose key and value no
- * longer belong together, from the LMDB engine's record check.
+ * longer belong together, from the engine's record check.
  */
-function badRecords(store: Store, only: readonly string[] | undefined): BadBlock[] {
-  if (!(store.engine instanceof LmdbEngine)) return [];
+async function badRecords(store: Store, only: readonly string[] | undefined): Promise<BadBlock[]> {
   const wanted = only === undefined ? undefined : new Set(only.map((name) => SOURCE_NAMESPACE_PREFIX + name));
-  return store.engine
-    .checkRecords()
-    .bad.filter((r) => wanted === undefined || (r.namespace !== undefined && wanted.has(r.namespace)))
+  return (await store.engine.checkRecords()).bad.filter((r) => wanted === undefined || (r.namespace !== undefined && wanted.has(r.namespace)))
     .map((r) => ({
       source: r.namespace === undefined ? '(no namespace)' : r.namespace.startsWith(SOURCE_NAMESPACE_PREFIX) ? r.namespace.slice(SOURCE_NAMESPACE_PREFIX.length) : `(${r.namespace})`,
       key: Buffer.from(r.key).toString('utf8'),

@@ -4,7 +4,6 @@ import { LmdbEngine } from './lmdb-engine.js';
 import type { LmdbEngineConfig } from './lmdb-engine-config.js';
 
 export { LmdbEngine } from './lmdb-engine.js';
-export type { BadRecord, RecordCheckReport } from './lmdb-record-check.js';
 export type { RecoveryReport } from './lmdb-recovery.js';
 export { SUGGESTED_COMPRESSION_THRESHOLD, type LmdbDurability, type LmdbEngineConfig } from './lmdb-engine-config.js';
 
@@ -15,3 +14,4 @@ export type LmdbEngineOptions = Omit<LmdbEngineConfig, 'path'>;
 export function lmdbEngine(path: string, options: LmdbEngineOptions = {}): LmdbEngine {
   return new LmdbEngine({ ...options, path: resolve(path) });
 }
+export { lmdbFiles, type LmdbSalvageReport } from './lmdb-files.js';

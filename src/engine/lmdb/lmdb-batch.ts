@@ -4,7 +4,7 @@ import type { CheckOp, WriteOp, WriteOutcome } from '../engine.js';
 import { pooledCopy } from '../../util/bytes.js';
 import type { LoggedOp } from './log-record.js';
 import { RECORD_HEADER, recordValue, sealRecord, toRecord } from './lmdb-record.js';
-import { namespaceNotFound, readNamespaceId, type KeeprLmdb, type NamespaceKeys } from './lmdb-snapshot.js';
+import { namespaceNotFound, readNamespaceId, type KeeprLmdb, type NamespaceKeys } from './lmdb-keys.js';
 
 /**
  * A write op with its buffers copied, so the caller may reuse them before the batch runs. A

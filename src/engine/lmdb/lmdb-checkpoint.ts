@@ -12,7 +12,7 @@ import type { Checkpoint, CheckpointFile } from './checkpoint-file.js';
 import { engineFailure } from './io-errors.js';
 import { latestMeta, type MetaPage } from './lmdb-meta.js';
 import { readSeq, syncEnv } from './lmdb-seq.js';
-import type { KeeprLmdb } from './lmdb-snapshot.js';
+import type { KeeprLmdb } from './lmdb-keys.js';
 import { currentBootId } from './writer-registry.js';
 
 /** A read transaction that pins a checkpointed LMDB state. */

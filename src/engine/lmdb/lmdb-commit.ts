@@ -19,7 +19,7 @@ import { Checkpointer } from './lmdb-checkpoint.js';
 import { CommitLog } from './commit-log.js';
 import { readSeq, writeSeq } from './lmdb-seq.js';
 import { engineFailure, hasFreeSpace } from './io-errors.js';
-import type { KeeprLmdb } from './lmdb-snapshot.js';
+import type { KeeprLmdb } from './lmdb-keys.js';
 import { encodeRecord, type LoggedOp } from './log-record.js';
 
 /** Options of {@link LmdbCommitter.open}. */

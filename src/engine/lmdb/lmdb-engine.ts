@@ -5,7 +5,6 @@
 import { closeSync, existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ABORT } from 'lmdb';
 import {
   Engine,
   type EngineCapabilities,
@@ -14,45 +13,27 @@ import {
   type EngineSnapshot,
   type EngineStats,
   type NormalizedRange,
+  type RecordCheckReport,
   type WriteOp,
   type WriteOutcome,
 } from '../engine.js';
 import { KeeprError } from '../../errors.js';
 import { settle } from '../sync-adapters.js';
-import { LmdbBatch, type RememberNamespace } from './lmdb-batch.js';
+import { LmdbBatch } from './lmdb-batch.js';
 import type { LmdbCommitter } from './lmdb-commit.js';
-import { openFailure } from './io-errors.js';
+import { engineFailure, openFailure } from './io-errors.js';
 import { openLocked } from './lmdb-open.js';
 import type { RecoveryReport } from './lmdb-recovery.js';
 import { syncDir } from './log-segments.js';
 import { closeWriter } from './writer-registry.js';
-import { checkRecords, type RecordCheckReport } from './lmdb-record-check.js';
+import { checkRecords } from './lmdb-record-check.js';
 import { recordValue } from './lmdb-record.js';
-import { applyLogged, readSeq } from './lmdb-seq.js';
 import { OPEN_LOCK_FILE, OpenLock } from './open-lock.js';
-import type { LoggedOp } from './log-record.js';
 import { LMDB_FILE_NAME, LOG_DIR_NAME, resolveLmdbEngineConfig, type LmdbDurability, type LmdbEngineConfig, type ResolvedLmdbEngineConfig } from './lmdb-engine-config.js';
-import {
-  FIRST_NAMESPACE_ID,
-  ID_BYTES,
-  LmdbSnapshot,
-  MAX_NAMESPACE_ID,
-  NamespaceKeys,
-  REGISTRY_COUNTER_KEY,
-  REGISTRY_GENERATION_KEY,
-  REGISTRY_NAMES_END,
-  REGISTRY_NAMES_START,
-  REGISTRY_START,
-  engineFailure,
-  namespaceNotFound,
-  rangeEntries,
-  readNamespaceId,
-  readU32,
-  registryNameKey,
-  releaseIterators,
-  u32,
-  type KeeprLmdb,
-} from './lmdb-snapshot.js';
+import { FIRST_NAMESPACE_ID, ID_BYTES, REGISTRY_NAMES_END, REGISTRY_NAMES_START, REGISTRY_START, u32, type KeeprLmdb } from './lmdb-keys.js';
+import { LmdbNamespaces, type RunLogged } from './lmdb-namespaces.js';
+import { rangeEntries, releaseIterators } from './lmdb-range.js';
+import { LmdbSnapshot } from './lmdb-snapshot.js';
 
 /**
  * Copies a value lmdb-js handed out in its shared read buffer. Buffer.allocUnsafe takes small
@@ -99,11 +80,7 @@ export class LmdbEngine extends Engine {
   #writer: string | undefined;
   #dataFd: number | undefined;
   #recovery: RecoveryReport | undefined;
-  // name -> prefixed-key helper; a miss re-reads the registry (another process may have created it).
-  readonly #namespaces = new Map<string, NamespaceKeys>();
-  // Registry generation the cache was filled under, and whether it was compared this turn.
-  #generation = -1;
-  #generationChecked = false;
+  #ns: LmdbNamespaces | undefined;
   readonly #snapshots = new Set<LmdbSnapshot>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #live = new Set<Iterator<unknown>>();
@@ -121,7 +98,6 @@ export class LmdbEngine extends Engine {
   }
 
   protected async _open(): Promise<void> {
-    this.#generationChecked = false;
     const root = join(this.config.path, LOG_DIR_NAME);
     let lock: OpenLock;
     try {
@@ -142,6 +118,10 @@ export class LmdbEngine extends Engine {
       this.#writer = opened.writer;
       this.#dataFd = opened.dataFd;
       this.#recovery = opened.recovery;
+      const committer = opened.committer;
+      this.#ns = new LmdbNamespaces(opened.db, this.supports.maxKeyBytes, this.#run, (seq) => {
+        committer.observe(seq);
+      });
     } catch (err) {
       this.#lock = undefined;
       await lock.close();
@@ -172,7 +152,8 @@ export class LmdbEngine extends Engine {
     await Promise.all([...this.#snapshots].map((snapshot) => snapshot.close()));
     await Promise.allSettled([...this.#pending]);
     releaseIterators(this.#live);
-    this.#namespaces.clear();
+    this.#ns?.clear();
+    this.#ns = undefined;
     this.#db = undefined;
     try {
       await this.#committer?.close();
@@ -205,137 +186,33 @@ export class LmdbEngine extends Engine {
     return work;
   }
 
-  #remember(name: string, id: number): NamespaceKeys {
-    const known = this.#namespaces.get(name);
-    if (known?.id === id) return known;
-    const keys = new NamespaceKeys(id, this.supports.maxKeyBytes);
-    this.#namespaces.set(name, keys);
-    return keys;
-  }
-
-  /** Re-reads the registry with a fresh read transaction and updates the cache. */
-  #lookup(db: KeeprLmdb, name: string): NamespaceKeys | undefined {
-    db.resetReadTxn();
-    const id = readNamespaceId(db, name);
-    if (id === undefined) {
-      this.#namespaces.delete(name);
-      return undefined;
-    }
-    return this.#remember(name, id);
-  }
-
-  #namespace(name: string): NamespaceKeys {
-    const keys = this.#namespaces.get(name) ?? this.#lookup(this.#db!, name);
-    if (keys === undefined) throw namespaceNotFound(name);
-    return keys;
-  }
-
-  /**
-   * Cached keys of a namespace for reads. Once per timer turn (lmdb-js renews its read
-   * transaction at the same pace) the registry generation is compared, so a drop made by
-   * another process empties the cache instead of leaving reads on a stale id.
-   */
-  #keysFor(name: string): NamespaceKeys {
-    if (!this.#generationChecked) this.#checkGeneration();
-    return this.#namespaces.get(name) ?? this.#namespace(name);
-  }
-
-  #checkGeneration(): void {
-    this.#generationChecked = true;
-    setTimeout(this.#expireGenerationCheck, 0).unref();
-    const raw = this.#db!.getBinary(REGISTRY_GENERATION_KEY);
-    const generation = raw === undefined ? 0 : readU32(raw, 'generation');
-    if (generation !== this.#generation) {
-      this.#namespaces.clear();
-      this.#generation = generation;
-    }
-    this.#committer?.observe(readSeq(this.#db!));
-  }
-
   /** Grows when another process or engine may have written (checked at most once per turn). */
   override get externalVersion(): number {
     if (this.status !== 'open') return 0;
-    if (!this.#generationChecked) this.#checkGeneration();
+    this.#ns!.checkGeneration();
     return this.#committer?.foreignCommits ?? 0;
   }
 
-  readonly #expireGenerationCheck = (): void => {
-    this.#generationChecked = false;
-  };
-
   // Creates and drops are tracked whole (flush wait included) so close() waits for them.
   protected _createNamespace(name: string): Promise<void> {
-    return this.#track(this.#create(name));
-  }
-
-  async #create(name: string): Promise<void> {
-    const db = this.#db!;
-    if (this.#lookup(db, name) !== undefined) return;
-    let id = 0;
-    await this.#run('create namespace', () => {
-      // Re-check inside the write transaction: another writer may have created it meanwhile.
-      const existing = readNamespaceId(db, name);
-      if (existing !== undefined) {
-        id = existing;
-        return ABORT;
-      }
-      const counter = db.getBinary(REGISTRY_COUNTER_KEY);
-      const next = counter === undefined ? FIRST_NAMESPACE_ID : readU32(counter, 'counter');
-      if (next > MAX_NAMESPACE_ID) throw new KeeprError('ENGINE_FAILURE', 'lmdb namespace ids are exhausted');
-      const ops: LoggedOp[] = [
-        { type: 'put', key: registryNameKey(name), value: u32(next) },
-        { type: 'put', key: REGISTRY_COUNTER_KEY, value: u32(next + 1) },
-      ];
-      for (const op of ops) applyLogged(db, op);
-      id = next;
-      return ops;
-    });
-    this.#remember(name, id);
+    return this.#track(this.#ns!.create(name));
   }
 
   protected _dropNamespace(name: string): Promise<boolean> {
-    return this.#track(this.#drop(name));
-  }
-
-  async #drop(name: string): Promise<boolean> {
-    const db = this.#db!;
-    const dropped = await this.#run('drop namespace', () => {
-      const id = readNamespaceId(db, name);
-      if (id === undefined) return ABORT;
-      const generation = db.getBinary(REGISTRY_GENERATION_KEY);
-      const ops: LoggedOp[] = [
-        { type: 'delete', key: registryNameKey(name) },
-        { type: 'put', key: REGISTRY_GENERATION_KEY, value: u32(generation === undefined ? 1 : (readU32(generation, 'generation') + 1) >>> 0) },
-        { type: 'deleteRange', key: u32(id), end: u32(id + 1) },
-      ];
-      for (const op of ops) applyLogged(db, op);
-      return ops;
-    });
-    this.#namespaces.delete(name);
-    // Our own bump: the next read re-reads the generation and refills the cache lazily.
-    this.#generationChecked = false;
-    return dropped;
+    return this.#track(this.#ns!.drop(name));
   }
 
   protected _hasNamespace(name: string): Promise<boolean> {
-    return settle(() => this.#lookup(this.#db!, name) !== undefined);
+    return settle(() => this.#ns!.has(name));
   }
 
   protected _listNamespaces(): Promise<string[]> {
-    return settle(() => {
-      const db = this.#db!;
-      db.resetReadTxn();
-      const names: string[] = [];
-      for (const key of db.getKeys({ start: REGISTRY_NAMES_START, end: REGISTRY_NAMES_END })) {
-        names.push(Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1', REGISTRY_NAMES_START.length));
-      }
-      return names;
-    });
+    return settle(() => this.#ns!.list());
   }
 
   // Hot path: a flag test, one Map lookup, one key copy into a scratch buffer, one lmdb read.
   protected override _getSync(namespace: string, key: Uint8Array): Uint8Array | undefined {
-    const keys = this.#keysFor(namespace);
+    const keys = this.#ns!.keysFor(namespace);
     try {
       const full = keys.key(key);
       return ownedCopy(full, this.#db!.getBinaryFast(full));
@@ -345,7 +222,7 @@ export class LmdbEngine extends Engine {
   }
 
   protected override _hasSync(namespace: string, key: Uint8Array): boolean {
-    const keys = this.#keysFor(namespace);
+    const keys = this.#ns!.keysFor(namespace);
     try {
       return this.#db!.doesExist(keys.key(key));
     } catch (err) {
@@ -358,7 +235,7 @@ export class LmdbEngine extends Engine {
   };
 
   protected override _rangeSync(namespace: string, range: NormalizedRange): Iterable<EngineEntry> {
-    return rangeEntries(this.#db!, this.#keysFor(namespace), range, undefined, this.#guard, this.#live);
+    return rangeEntries(this.#db!, this.#ns!.keysFor(namespace), range, undefined, this.#guard, this.#live);
   }
 
   protected _write(ops: readonly WriteOp[], owned: boolean): Promise<WriteOutcome> {
@@ -370,15 +247,9 @@ export class LmdbEngine extends Engine {
     // The batch runs later (in the turn's group transaction, or lmdb-js's next batch): copy,
     // unless the caller handed the buffers over.
     const batch = new LmdbBatch(ops, !owned);
-    await this.#run('write', () => batch.run(db, this.#rememberInTxn));
+    await this.#run('write', () => batch.run(db, this.#ns!.rememberInTxn));
     return batch.outcome();
   }
-
-  readonly #rememberInTxn: RememberNamespace = (name, id) => {
-    if (id !== undefined) return this.#remember(name, id);
-    this.#namespaces.delete(name);
-    return undefined;
-  };
 
   /**
    * Runs `body` as one write transaction; it returns the operations it made (for the commit log)
@@ -386,13 +257,13 @@ export class LmdbEngine extends Engine {
    * committed. Without the commit log it is a child transaction of lmdb-js's next write batch (a
    * plain `transaction()` would commit writes made before a throw) followed by LMDB's own flush.
    */
-  async #run(what: string, body: () => readonly LoggedOp[] | typeof ABORT): Promise<boolean> {
+  readonly #run: RunLogged = async (what, body) => {
     try {
       return await this.#committer!.commit(body);
     } catch (err) {
       throw engineFailure(err, what);
     }
-  }
+  };
 
   /** Resolves once every acknowledged write is on disk. */
   protected override async _flushed(): Promise<void> {
@@ -419,9 +290,8 @@ export class LmdbEngine extends Engine {
    * Checks, from one snapshot, that every stored record belongs to its key and starts as
    * written (lmdb-record.ts), listing each one that does not.
    */
-  checkRecords(onRecord?: (records: number) => void): RecordCheckReport {
-    this.assertReadable();
-    return checkRecords(this.#db!, onRecord);
+  protected override _checkRecords(onRecord?: (records: number) => void): Promise<RecordCheckReport> {
+    return settle(() => checkRecords(this.#db!, onRecord));
   }
 
   protected override async _backup(path: string): Promise<void> {

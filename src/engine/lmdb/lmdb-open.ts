@@ -12,7 +12,7 @@ import { LmdbCommitter } from './lmdb-commit.js';
 import { LMDB_FILE_NAME, type ResolvedLmdbEngineConfig } from './lmdb-engine-config.js';
 import { checkDataFile } from './lmdb-meta.js';
 import { planRecovery, replay, retireWriters, type RecoveryReport } from './lmdb-recovery.js';
-import type { KeeprLmdb } from './lmdb-snapshot.js';
+import type { KeeprLmdb } from './lmdb-keys.js';
 import { syncDir } from './log-segments.js';
 import { newWriterName } from './writer-registry.js';
 

@@ -1,22 +1,9 @@
 /** `LmdbEngine.checkRecords`: every stored record checked against its key, from one snapshot. */
+import type { BadRecord, RecordCheckReport } from '../engine-types.js';
 import { engineFailure } from './io-errors.js';
 import { recordDamage } from './lmdb-record.js';
-import { FIRST_NAMESPACE_ID, ID_BYTES, REGISTRY_NAMES_END, REGISTRY_NAMES_START, readU32, u32, type KeeprLmdb } from './lmdb-snapshot.js';
+import { FIRST_NAMESPACE_ID, ID_BYTES, REGISTRY_NAMES_END, REGISTRY_NAMES_START, readU32, u32, type KeeprLmdb } from './lmdb-keys.js';
 
-/** A stored record that fails its check. */
-export interface BadRecord {
-  /** The namespace its key prefix names (undefined when no namespace has that id). */
-  readonly namespace: string | undefined;
-  /** Its key inside the namespace, as stored. */
-  readonly key: Uint8Array;
-  readonly reason: string;
-}
-
-/** What a record check found. */
-export interface RecordCheckReport {
-  readonly records: number;
-  readonly bad: readonly BadRecord[];
-}
 
 /**
  * Checks that every stored record belongs to its key (a flipped byte in a stored key, or a value

@@ -19,7 +19,7 @@ import { KeeprError } from '../../errors.js';
 import { CHECKPOINT_FILE, readCheckpointFile, type Checkpoint } from './checkpoint-file.js';
 import { latestMeta, readMetas, restoreMeta } from './lmdb-meta.js';
 import { applyLogged, readSeq, writeSeq } from './lmdb-seq.js';
-import type { KeeprLmdb } from './lmdb-snapshot.js';
+import type { KeeprLmdb } from './lmdb-keys.js';
 import { readWriterLog, type LogDamage, type WriterLog } from './log-reader.js';
 import { syncDir } from './log-segments.js';
 import type { LogRecord } from './log-record.js';

@@ -3,7 +3,7 @@
  * the same transaction, so LMDB always says how far it got, the log says which records follow,
  * and a writer can tell when another process committed in between.
  */
-import type { KeeprLmdb } from './lmdb-snapshot.js';
+import type { KeeprLmdb } from './lmdb-keys.js';
 import type { LoggedOp } from './log-record.js';
 
 /** Registry key of the sequence number of the last committed write transaction. */
