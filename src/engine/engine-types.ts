@@ -60,7 +60,7 @@ export interface EngineEntry {
 
 /** Store `value` under `key`. */
 export interface PutOp {
-  readonly type: 'put';
+  readonly op: 'put';
   readonly namespace: string;
   readonly key: Uint8Array;
   readonly value: Uint8Array;
@@ -68,7 +68,7 @@ export interface PutOp {
 
 /** Remove `key` (no effect when absent). */
 export interface DeleteOp {
-  readonly type: 'delete';
+  readonly op: 'delete';
   readonly namespace: string;
   readonly key: Uint8Array;
 }
@@ -78,7 +78,7 @@ export interface DeleteOp {
  * (undefined when absent); when it returns false nothing of the batch is written.
  */
 export interface CheckOp {
-  readonly type: 'check';
+  readonly op: 'check';
   readonly namespace: string;
   readonly key: Uint8Array;
   readonly test: (current: Uint8Array | undefined) => boolean;

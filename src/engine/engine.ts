@@ -254,12 +254,12 @@ export abstract class Engine extends Reader implements AsyncDisposable {
 
   /** Stores one value (a one-operation {@link write}). */
   async put(namespace: string, key: Uint8Array, value: Uint8Array): Promise<void> {
-    await this.write([{ type: 'put', namespace, key, value }]);
+    await this.write([{ op: 'put', namespace, key, value }]);
   }
 
   /** Removes one key (a one-operation {@link write}). */
   async delete(namespace: string, key: Uint8Array): Promise<void> {
-    await this.write([{ type: 'delete', namespace, key }]);
+    await this.write([{ op: 'delete', namespace, key }]);
   }
 
   /**
@@ -322,7 +322,7 @@ export abstract class Engine extends Reader implements AsyncDisposable {
     if (!isObject(op)) throw new KeeprError('ARGUMENT_INVALID', 'each op must be an object');
     assertNamespace(op.namespace);
     assertKey(op.key, this.supports.maxKeyBytes);
-    switch (op.type) {
+    switch (op.op) {
       case 'put':
         if (!(op.value instanceof Uint8Array)) throw new KeeprError('ARGUMENT_INVALID', 'put value must be a Uint8Array');
         return;
@@ -332,7 +332,7 @@ export abstract class Engine extends Reader implements AsyncDisposable {
         if (typeof op.test !== 'function') throw new KeeprError('ARGUMENT_INVALID', 'check test must be a function');
         return;
       default:
-        throw new KeeprError('ARGUMENT_INVALID', `unknown op type ${String((op as { type: unknown }).type)}`);
+        throw new KeeprError('ARGUMENT_INVALID', `unknown op ${String((op as { op: unknown }).op)}`);
     }
   }
 

@@ -206,7 +206,7 @@ export async function loadRecords(store: Store, records: AsyncIterable<DumpRecor
       case 'entry': {
         if (namespace === undefined) throw outOfPlace('a raw entry comes before any namespace');
         const ns = namespace;
-        await add(record.value.length, () => entries.push({ type: 'put', namespace: ns, key: record.key, value: record.value }));
+        await add(record.value.length, () => entries.push({ op: 'put', namespace: ns, key: record.key, value: record.value }));
         break;
       }
     }

@@ -208,7 +208,7 @@ export class Source {
       assertKey(op.key);
       const key = utf8(op.key);
       const check = (code: ErrorCode, test: (current: Uint8Array | undefined) => boolean): void => {
-        engineOps.push({ type: 'check', namespace: this.#ns, key, test });
+        engineOps.push({ op: 'check', namespace: this.#ns, key, test });
         reasons.push({ index, code });
       };
       const kind: unknown = op.op;
@@ -237,11 +237,11 @@ export class Source {
         }
         if (mode === 'if-absent') check('WRITE_KEY_EXISTS', (current) => current === undefined);
         if (mode === 'if-exists') check('WRITE_KEY_ABSENT', (current) => current !== undefined);
-        engineOps.push({ type: 'put', namespace: this.#ns, key, value: write.block.bytes });
+        engineOps.push({ op: 'put', namespace: this.#ns, key, value: write.block.bytes });
       } else {
         // A check that always passes records whether the key was there, inside the transaction.
         check('INTERNAL', (current) => ((results[index] = current !== undefined), true));
-        engineOps.push({ type: 'delete', namespace: this.#ns, key });
+        engineOps.push({ op: 'delete', namespace: this.#ns, key });
       }
     });
     const writes = ops.filter((op): op is SourceOp => op.op !== 'get');
@@ -256,7 +256,7 @@ export class Source {
       }
     }
     if (!outcome.committed) {
-      const checkIndex = engineOps.slice(0, outcome.failedCheck + 1).filter((o) => o.type === 'check').length - 1;
+      const checkIndex = engineOps.slice(0, outcome.failedCheck + 1).filter((o) => o.op === 'check').length - 1;
       const reason = reasons[checkIndex]!;
       const key = ops[reason.index]!.key;
       throw new KeeprError(reason.code, `write condition failed for key ${JSON.stringify(key)} (operation ${reason.index}); nothing was written`, {

@@ -68,24 +68,24 @@ export async function planCommit(ctx: StateContext, meta: StateMeta, working: Wo
       // Only effective changes are stored: a put of the value already there writes nothing.
       if (vh === undefined ? current === undefined : current !== undefined && sameHash(current, vh)) continue;
       paths.push({ kh, vh });
-      ops.push({ type: 'put', namespace: ns, key: entryKey(id, kh, height), value: record });
+      ops.push({ op: 'put', namespace: ns, key: entryKey(id, kh, height), value: record });
       // A key that gets a value while absent joins the key index (again, if it was deleted).
-      if (current === undefined) ops.push({ type: 'put', namespace: ns, key: keyIndexKey(id, key), value: EMPTY });
+      if (current === undefined) ops.push({ op: 'put', namespace: ns, key: keyIndexKey(id, key), value: EMPTY });
     }
     changes += paths.length;
     const delta = tree.stage(paths);
     for (const [level, index, hashes] of changedGroups(tree, delta)) {
-      ops.push({ type: 'put', namespace: ns, key: versioned(groupPrefix(id, level, index), height), value: encodeGroup(hashes) });
+      ops.push({ op: 'put', namespace: ns, key: versioned(groupPrefix(id, level, index), height), value: encodeGroup(hashes) });
     }
     roots.set(id, delta.root);
     deltas.push([tree, delta]);
   }
   const names = new Map(Object.entries(next.trees).map(([n, id]) => [n, roots.get(id) ?? new Uint8Array(32)]));
   const root = stateRoot(names);
-  ops.push({ type: 'put', namespace: ns, key: heightKey(height), value: encodeHeight({ root, changes, trees: roots }) });
+  ops.push({ op: 'put', namespace: ns, key: heightKey(height), value: encodeHeight({ root, changes, trees: roots }) });
   // Another process committing to this state meanwhile would make our trees stale: check.
   const expected = meta.latest;
-  ops.push({ type: 'check', namespace: ns, key: META_KEY, test: (raw) => readMeta(raw).latest === expected });
+  ops.push({ op: 'check', namespace: ns, key: META_KEY, test: (raw) => readMeta(raw).latest === expected });
   ops.push(writeMeta(ns, next));
   return { ops, meta: next, deltas, result: result(height, root, names, changes) };
 }

@@ -46,5 +46,5 @@ function isHeight(value: unknown): value is number {
 /** The write of a meta record. */
 export function writeMeta(namespace: string, meta: StateMeta): WriteOp {
   const json = JSON.stringify({ version: meta.version, latest: meta.latest ?? null, prunedBefore: meta.prunedBefore, trees: meta.trees });
-  return { type: 'put', namespace, key: META_KEY, value: Buffer.from(json, 'utf8') };
+  return { op: 'put', namespace, key: META_KEY, value: Buffer.from(json, 'utf8') };
 }

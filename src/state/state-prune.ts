@@ -73,7 +73,7 @@ export async function pruneState(state: VersionedState, options: PruneOptions): 
     if (heightOfKey(key) < from) doomed.push(key);
   }
   for (let at = 0; at < doomed.length; at += BATCH) {
-    const ops: WriteOp[] = doomed.slice(at, at + BATCH).map((key) => ({ type: 'delete', namespace, key }));
+    const ops: WriteOp[] = doomed.slice(at, at + BATCH).map((key) => ({ op: 'delete', namespace, key }));
     await engine.write(ops);
   }
   const deleted = doomed.length;

@@ -109,7 +109,7 @@ describe('store files', () => {
     for (let i = 0; i < 200; i++) await s.put(`k${i}`, Block.from(new Float64Array(200).fill(i)));
     for (let i = 0; i < 190; i++) await s.delete(`k${i}`);
     await store.engine.createNamespace('state:x');
-    await store.engine.write([{ type: 'put', namespace: 'state:x', key: Uint8Array.of(9), value: Buffer.from('root') }]);
+    await store.engine.write([{ op: 'put', namespace: 'state:x', key: Uint8Array.of(9), value: Buffer.from('root') }]);
     await store.close();
     const report = await compactStore(dir);
     expect(report).toMatchObject({ sources: 1, blocks: 10, namespaces: 1, entries: 1 });

@@ -112,13 +112,13 @@ describe('LMDB group commit', () => {
     const absent = (current: Uint8Array | undefined): boolean => current === undefined;
     // Submitted in the same turn: the second sees the first's write, exactly as if in turn.
     const [first, second, third] = await Promise.all([
-      engine.write([{ type: 'check', namespace: 'n', key: bytes('k'), test: absent }, { type: 'put', namespace: 'n', key: bytes('k'), value: bytes('1') }]),
+      engine.write([{ op: 'check', namespace: 'n', key: bytes('k'), test: absent }, { op: 'put', namespace: 'n', key: bytes('k'), value: bytes('1') }]),
       engine.write([
-        { type: 'put', namespace: 'n', key: bytes('other'), value: bytes('x') },
-        { type: 'check', namespace: 'n', key: bytes('k'), test: absent },
-        { type: 'put', namespace: 'n', key: bytes('k'), value: bytes('2') },
+        { op: 'put', namespace: 'n', key: bytes('other'), value: bytes('x') },
+        { op: 'check', namespace: 'n', key: bytes('k'), test: absent },
+        { op: 'put', namespace: 'n', key: bytes('k'), value: bytes('2') },
       ]),
-      engine.write([{ type: 'put', namespace: 'n', key: bytes('z'), value: bytes('3') }]),
+      engine.write([{ op: 'put', namespace: 'n', key: bytes('z'), value: bytes('3') }]),
     ]);
     expect(first).toEqual({ committed: true });
     expect(second).toEqual({ committed: false, failedCheck: 1 });

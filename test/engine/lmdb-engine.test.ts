@@ -239,7 +239,7 @@ describe('LmdbEngine', () => {
     const engine = await openEngine({ path: join(root, 'live') });
     for (const ns of ['a', 'b', 'c']) await engine.createNamespace(ns);
     await engine.write(
-      Array.from({ length: 3000 }, (_, i) => ({ type: 'put' as const, namespace: ['a', 'b', 'c'][i % 3]!, key: key(`k${i}`), value: new Uint8Array(64).fill(i & 0xff) })),
+      Array.from({ length: 3000 }, (_, i) => ({ op: 'put' as const, namespace: ['a', 'b', 'c'][i % 3]!, key: key(`k${i}`), value: new Uint8Array(64).fill(i & 0xff) })),
     );
     await engine.dropNamespace('c');
     const before = await dumpAll(engine);
@@ -301,7 +301,7 @@ describe('LmdbEngine', () => {
     const engine = await openEngine({ path: makeTmpDir('keepr-lmdb-') });
     await engine.createNamespace('n');
     const rewrite = (round: number): Promise<unknown> =>
-      engine.write(Array.from({ length: 2000 }, (_, i) => ({ type: 'put' as const, namespace: 'n', key: key(`k${String(i).padStart(5, '0')}`), value: Buffer.alloc(400, round) })));
+      engine.write(Array.from({ length: 2000 }, (_, i) => ({ op: 'put' as const, namespace: 'n', key: key(`k${String(i).padStart(5, '0')}`), value: Buffer.alloc(400, round) })));
     await rewrite(0);
     const live = (await engine.stats()).sizeBytes;
     // Every round copies every leaf page. Pages freed since the last checkpoint stay pinned (a
@@ -320,7 +320,7 @@ describe('LmdbEngine', () => {
     const engine = await openEngine({ path: makeTmpDir('keepr-lmdb-') });
     await engine.createNamespace('a');
     await engine.createNamespace('b');
-    await engine.write(Array.from({ length: 50 }, (_, i) => ({ type: 'put' as const, namespace: 'a', key: key(`k${i}`), value: key('v') })));
+    await engine.write(Array.from({ length: 50 }, (_, i) => ({ op: 'put' as const, namespace: 'a', key: key(`k${i}`), value: key('v') })));
     const stats = await engine.stats();
     expect(stats).toMatchObject({ engine: 'lmdb', path: engine.config.path, namespaces: 2 });
     expect(stats.sizeBytes).toBe(statSync(engine.file).size);

@@ -9,7 +9,7 @@ runEngineConformance({ name: 'memory', factory: () => memoryEngine() });
 
 const key = (i: number): Uint8Array => Uint8Array.of(i >> 16, (i >> 8) & 0xff, i & 0xff);
 const puts = (from: number, to: number, value: number): WriteOp[] =>
-  Array.from({ length: to - from }, (_, i) => ({ type: 'put', namespace: 'n', key: key(from + i), value: Uint8Array.of(value) }));
+  Array.from({ length: to - from }, (_, i) => ({ op: 'put', namespace: 'n', key: key(from + i), value: Uint8Array.of(value) }));
 
 async function countValues(reader: MemoryEngine | EngineSnapshot): Promise<Record<number, number>> {
   const counts: Record<number, number> = {};
@@ -50,7 +50,7 @@ describe('MemoryEngine', () => {
     const engine = await openEngine({ nodeSize: 4 });
     await engine.write(puts(0, 2000, 1));
     const first = await engine.snapshot();
-    await engine.write([...puts(1000, 3000, 2), ...Array.from({ length: 500 }, (_, i) => ({ type: 'delete' as const, namespace: 'n', key: key(i) }))]);
+    await engine.write([...puts(1000, 3000, 2), ...Array.from({ length: 500 }, (_, i) => ({ op: 'delete' as const, namespace: 'n', key: key(i) }))]);
     const second = await engine.snapshot();
     await engine.write(puts(0, 3000, 3));
     await engine.dropNamespace('n');
@@ -87,9 +87,9 @@ describe('MemoryEngine', () => {
     const engine = await openEngine();
     await engine.createNamespace('m');
     await engine.write([
-      { type: 'put', namespace: 'n', key: key(1), value: new Uint8Array(10) },
-      { type: 'put', namespace: 'n', key: key(2), value: new Uint8Array(20) },
-      { type: 'put', namespace: 'm', key: key(1), value: new Uint8Array(5) },
+      { op: 'put', namespace: 'n', key: key(1), value: new Uint8Array(10) },
+      { op: 'put', namespace: 'n', key: key(2), value: new Uint8Array(20) },
+      { op: 'put', namespace: 'm', key: key(1), value: new Uint8Array(5) },
     ]);
     expect((await engine.stats()).sizeBytes).toBe(3 + 10 + 3 + 20 + 3 + 5);
     const snapshot = await engine.snapshot();

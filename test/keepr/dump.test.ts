@@ -172,8 +172,8 @@ describe('dump format', () => {
     const source = await filled();
     await source.engine.createNamespace('state:prices');
     await source.engine.write([
-      { type: 'put', namespace: 'state:prices', key: Uint8Array.of(0), value: Buffer.from('meta') },
-      { type: 'put', namespace: 'state:prices', key: Uint8Array.of(1, 2), value: new Uint8Array(0) },
+      { op: 'put', namespace: 'state:prices', key: Uint8Array.of(0), value: Buffer.from('meta') },
+      { op: 'put', namespace: 'state:prices', key: Uint8Array.of(1, 2), value: new Uint8Array(0) },
     ]);
     await source.engine.createNamespace('other');
     const dump = await collect(dumpStore(source));

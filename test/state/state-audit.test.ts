@@ -46,9 +46,9 @@ describe('state audit', () => {
         const badKey = new Uint8Array(key);
         badKey[Math.floor(random() * badKey.length)]! ^= bit;
         if (store.engine.hasSync(ns, badKey)) continue; // landed on another record's key
-        await store.engine.write([{ type: 'delete', namespace: ns, key }, { type: 'put', namespace: ns, key: badKey, value }]);
+        await store.engine.write([{ op: 'delete', namespace: ns, key }, { op: 'put', namespace: ns, key: badKey, value }]);
         restore = async () => {
-          await store.engine.write([{ type: 'delete', namespace: ns, key: badKey }, { type: 'put', namespace: ns, key, value }]);
+          await store.engine.write([{ op: 'delete', namespace: ns, key: badKey }, { op: 'put', namespace: ns, key, value }]);
         };
       }
       const report = await auditState(state.context);

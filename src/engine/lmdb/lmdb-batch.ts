@@ -12,25 +12,25 @@ import { namespaceNotFound, readNamespaceId, type KeeprLmdb, type NamespaceKeys 
  * id is known, inside the transaction); `value` is the caller's buffer when it was not copied.
  */
 type QueuedOp =
-  | { readonly type: 'put'; readonly namespace: string; readonly key: Uint8Array; readonly value: Uint8Array; readonly record: Buffer | undefined }
-  | { readonly type: 'delete'; readonly namespace: string; readonly key: Uint8Array }
-  | { readonly type: 'check'; readonly namespace: string; readonly key: Uint8Array; readonly test: CheckOp['test'] };
+  | { readonly op: 'put'; readonly namespace: string; readonly key: Uint8Array; readonly value: Uint8Array; readonly record: Buffer | undefined }
+  | { readonly op: 'delete'; readonly namespace: string; readonly key: Uint8Array }
+  | { readonly op: 'check'; readonly namespace: string; readonly key: Uint8Array; readonly test: CheckOp['test'] };
 
 /** Records the registry's answer for a namespace in the engine cache (undefined: it is gone). */
 export type RememberNamespace = (name: string, id: number | undefined) => NamespaceKeys | undefined;
 
 /** Copies an op's buffers: the batch runs later, on lmdb-js's next write turn. */
 function copyOp(op: WriteOp): QueuedOp {
-  switch (op.type) {
+  switch (op.op) {
     case 'put': {
       const record = Buffer.allocUnsafe(RECORD_HEADER + op.value.length);
       record.set(op.value, RECORD_HEADER);
-      return { type: 'put', namespace: op.namespace, key: pooledCopy(op.key), value: record.subarray(RECORD_HEADER), record };
+      return { op: 'put', namespace: op.namespace, key: pooledCopy(op.key), value: record.subarray(RECORD_HEADER), record };
     }
     case 'delete':
-      return { type: 'delete', namespace: op.namespace, key: pooledCopy(op.key) };
+      return { op: 'delete', namespace: op.namespace, key: pooledCopy(op.key) };
     case 'check':
-      return { type: 'check', namespace: op.namespace, key: pooledCopy(op.key), test: op.test };
+      return { op: 'check', namespace: op.namespace, key: pooledCopy(op.key), test: op.test };
   }
 }
 
@@ -51,7 +51,7 @@ export class LmdbBatch {
    * later (`copy`); a batch run at once in a synchronous transaction needs no copies.
    */
   constructor(ops: readonly WriteOp[], copy = true) {
-    this.#ops = copy ? ops.map(copyOp) : ops.map((op) => (op.type === 'put' ? { ...op, record: undefined } : op));
+    this.#ops = copy ? ops.map(copyOp) : ops.map((op) => (op.op === 'put' ? { ...op, record: undefined } : op));
   }
 
   /** Transaction body; returns ABORT to roll back, else the raw operations for the commit log. */
@@ -75,7 +75,7 @@ export class LmdbBatch {
     }
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
-      if (op.type !== 'check') continue;
+      if (op.op !== 'check') continue;
       // Reads inside the callback see the write transaction, including earlier batches in it.
       const full = resolved.get(op.namespace)!.key(op.key);
       const stored = db.getBinary(full);
@@ -94,9 +94,9 @@ export class LmdbBatch {
     }
     const logged: LoggedOp[] = [];
     for (const op of ops) {
-      if (op.type === 'check') continue;
+      if (op.op === 'check') continue;
       const keys = resolved.get(op.namespace)!;
-      if (op.type === 'put') {
+      if (op.op === 'put') {
         const full = keys.key(op.key);
         const record = op.record === undefined ? toRecord(full, op.value) : sealRecord(op.record, full);
         db.putSync(full, record);

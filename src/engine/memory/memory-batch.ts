@@ -16,16 +16,16 @@ export function applyBatch(namespaces: NamespaceTree, ops: readonly WriteOp[], w
   }
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
-    if (op.type !== 'check') continue;
+    if (op.op !== 'check') continue;
     const current = namespaces.get(op.namespace)!.tree.get(op.key);
     if (!op.test(copyValue(current))) return { committed: false, failedCheck: i };
   }
   for (const op of ops) {
-    if (op.type === 'check') continue;
+    if (op.op === 'check') continue;
     const state = writable(namespaces, op.namespace);
     const previous = state.tree.get(op.key);
     if (previous !== undefined) state.bytes -= op.key.length + previous.length;
-    if (op.type === 'put') {
+    if (op.op === 'put') {
       // Copies: the caller may reuse its buffers as soon as write() returns.
       state.tree.set(new Uint8Array(op.key), new Uint8Array(op.value));
       state.bytes += op.key.length + op.value.length;

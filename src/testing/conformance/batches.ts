@@ -24,14 +24,14 @@ export function batchTests(ctx: ConformanceContext): void {
   ctx.test('one write puts and deletes across namespaces', async () => {
     const engine = await withNamespaces(ctx, 'a', 'b');
     await engine.write([
-      { type: 'put', namespace: 'a', key: bytes(1), value: bytes(1) },
-      { type: 'put', namespace: 'b', key: bytes(9), value: bytes(9) },
+      { op: 'put', namespace: 'a', key: bytes(1), value: bytes(1) },
+      { op: 'put', namespace: 'b', key: bytes(9), value: bytes(9) },
     ]);
     const outcome = await engine.write([
-      { type: 'put', namespace: 'a', key: bytes(2), value: bytes(2) },
-      { type: 'delete', namespace: 'b', key: bytes(9) },
-      { type: 'put', namespace: 'b', key: bytes(3), value: bytes(3) },
-      { type: 'delete', namespace: 'a', key: bytes(1) },
+      { op: 'put', namespace: 'a', key: bytes(2), value: bytes(2) },
+      { op: 'delete', namespace: 'b', key: bytes(9) },
+      { op: 'put', namespace: 'b', key: bytes(3), value: bytes(3) },
+      { op: 'delete', namespace: 'a', key: bytes(1) },
     ]);
     expect(outcome).toEqual({ committed: true });
     expect(await dump(engine, 'a', 'b')).toEqual(['a:02=02', 'b:03=03']);
@@ -40,12 +40,12 @@ export function batchTests(ctx: ConformanceContext): void {
   ctx.test('later ops in a batch win', async () => {
     const engine = await withNamespaces(ctx, 'a');
     await engine.write([
-      { type: 'put', namespace: 'a', key: bytes(1), value: bytes(1) },
-      { type: 'put', namespace: 'a', key: bytes(1), value: bytes(2) },
-      { type: 'put', namespace: 'a', key: bytes(2), value: bytes(2) },
-      { type: 'delete', namespace: 'a', key: bytes(2) },
-      { type: 'delete', namespace: 'a', key: bytes(3) },
-      { type: 'put', namespace: 'a', key: bytes(3), value: bytes(3) },
+      { op: 'put', namespace: 'a', key: bytes(1), value: bytes(1) },
+      { op: 'put', namespace: 'a', key: bytes(1), value: bytes(2) },
+      { op: 'put', namespace: 'a', key: bytes(2), value: bytes(2) },
+      { op: 'delete', namespace: 'a', key: bytes(2) },
+      { op: 'delete', namespace: 'a', key: bytes(3) },
+      { op: 'put', namespace: 'a', key: bytes(3), value: bytes(3) },
     ]);
     expect(await dump(engine, 'a')).toEqual(['a:01=02', 'a:03=03']);
     expect(await engine.write([])).toEqual({ committed: true });
@@ -54,17 +54,17 @@ export function batchTests(ctx: ConformanceContext): void {
   ctx.test('a failing check at the start, middle or end leaves nothing behind', async () => {
     const engine = await withNamespaces(ctx, 'a', 'b');
     await engine.write([
-      { type: 'put', namespace: 'a', key: bytes(1), value: bytes(1) },
-      { type: 'put', namespace: 'b', key: bytes(1), value: bytes(1) },
+      { op: 'put', namespace: 'a', key: bytes(1), value: bytes(1) },
+      { op: 'put', namespace: 'b', key: bytes(1), value: bytes(1) },
     ]);
     const before = await dump(engine, 'a', 'b');
     const body: WriteOp[] = [];
     for (let i = 0; i < 20; i++) {
-      body.push({ type: 'put', namespace: i % 2 === 0 ? 'a' : 'b', key: bytes(10 + i), value: bytes(i) });
-      if (i % 5 === 0) body.push({ type: 'delete', namespace: 'a', key: bytes(1) });
+      body.push({ op: 'put', namespace: i % 2 === 0 ? 'a' : 'b', key: bytes(10 + i), value: bytes(i) });
+      if (i % 5 === 0) body.push({ op: 'delete', namespace: 'a', key: bytes(1) });
     }
-    const failing: WriteOp = { type: 'check', namespace: 'b', key: bytes(1), test: (current) => current === undefined };
-    const passing: WriteOp = { type: 'check', namespace: 'a', key: bytes(1), test: (current) => current !== undefined };
+    const failing: WriteOp = { op: 'check', namespace: 'b', key: bytes(1), test: (current) => current === undefined };
+    const passing: WriteOp = { op: 'check', namespace: 'a', key: bytes(1), test: (current) => current !== undefined };
     for (const at of [0, Math.floor(body.length / 2), body.length]) {
       const ops = [passing, ...body];
       ops.splice(at + 1, 0, failing);
@@ -84,18 +84,18 @@ export function batchTests(ctx: ConformanceContext): void {
       return true;
     };
     await engine.write([
-      { type: 'check', namespace: 'a', key: bytes(1), test: record },
-      { type: 'put', namespace: 'a', key: bytes(1), value: bytes(5) },
+      { op: 'check', namespace: 'a', key: bytes(1), test: record },
+      { op: 'put', namespace: 'a', key: bytes(1), value: bytes(5) },
     ]);
-    await engine.write([{ type: 'check', namespace: 'a', key: bytes(1), test: record }]);
+    await engine.write([{ op: 'check', namespace: 'a', key: bytes(1), test: record }]);
     expect(seen).toEqual([undefined, '05']);
     // A check may not change the stored value through the buffer it receives.
-    await engine.write([{ type: 'check', namespace: 'a', key: bytes(1), test: (current) => (current?.fill(0), true) }]);
+    await engine.write([{ op: 'check', namespace: 'a', key: bytes(1), test: (current) => (current?.fill(0), true) }]);
     expect(hex(await engine.get('a', bytes(1)))).toBe('05');
     // Compare-and-set on the latest value.
     const swap = (expected: number, next: number): WriteOp[] => [
-      { type: 'check', namespace: 'a', key: bytes(1), test: (current) => current !== undefined && equalBytes(current, bytes(expected)) },
-      { type: 'put', namespace: 'a', key: bytes(1), value: bytes(next) },
+      { op: 'check', namespace: 'a', key: bytes(1), test: (current) => current !== undefined && equalBytes(current, bytes(expected)) },
+      { op: 'put', namespace: 'a', key: bytes(1), value: bytes(next) },
     ];
     expect(await engine.write(swap(5, 6))).toEqual({ committed: true });
     expect(await engine.write(swap(5, 7))).toEqual({ committed: false, failedCheck: 0 });
@@ -111,8 +111,8 @@ export function batchTests(ctx: ConformanceContext): void {
       for (;;) {
         const current = (await engine.get('c', key))!;
         const outcome = await engine.write([
-          { type: 'check', namespace: 'c', key, test: (now) => now !== undefined && equalBytes(now, current) },
-          { type: 'put', namespace: 'c', key, value: bytes(current[0]! + 1) },
+          { op: 'check', namespace: 'c', key, test: (now) => now !== undefined && equalBytes(now, current) },
+          { op: 'put', namespace: 'c', key, value: bytes(current[0]! + 1) },
         ]);
         if (outcome.committed) return;
         retries++;
@@ -125,21 +125,21 @@ export function batchTests(ctx: ConformanceContext): void {
 
   ctx.test('an invalid op anywhere fails the batch before anything is written', async () => {
     const engine = await withNamespaces(ctx, 'a');
-    const ops: WriteOp[] = Array.from({ length: 1000 }, (_, i) => ({ type: 'put', namespace: 'a', key: bytes(i >> 8, i & 0xff), value: bytes(1) }));
+    const ops: WriteOp[] = Array.from({ length: 1000 }, (_, i) => ({ op: 'put', namespace: 'a', key: bytes(i >> 8, i & 0xff), value: bytes(1) }));
     const badKey = [...ops];
-    badKey[500] = { type: 'put', namespace: 'a', key: new Uint8Array(0), value: bytes(1) };
+    badKey[500] = { op: 'put', namespace: 'a', key: new Uint8Array(0), value: bytes(1) };
     await expectCode(() => engine.write(badKey), 'KEY_INVALID');
     const badValue = [...ops];
-    badValue[500] = { type: 'put', namespace: 'a', key: bytes(1), value: 'x' as unknown as Uint8Array };
+    badValue[500] = { op: 'put', namespace: 'a', key: bytes(1), value: 'x' as unknown as Uint8Array };
     await expectCode(() => engine.write(badValue), 'ARGUMENT_INVALID');
     const badType = [...ops];
     badType[999] = { type: 'upsert', namespace: 'a', key: bytes(1) } as unknown as WriteOp;
     await expectCode(() => engine.write(badType), 'ARGUMENT_INVALID');
     const badName = [...ops];
-    badName[0] = { type: 'delete', namespace: 'bad name', key: bytes(1) };
+    badName[0] = { op: 'delete', namespace: 'bad name', key: bytes(1) };
     await expectCode(() => engine.write(badName), 'NAME_INVALID');
     const badTest = [...ops];
-    badTest[1] = { type: 'check', namespace: 'a', key: bytes(1), test: true } as unknown as WriteOp;
+    badTest[1] = { op: 'check', namespace: 'a', key: bytes(1), test: true } as unknown as WriteOp;
     await expectCode(() => engine.write(badTest), 'ARGUMENT_INVALID');
     await expectCode(() => engine.write(null as unknown as WriteOp[]), 'ARGUMENT_INVALID');
     await expectCode(() => engine.write([null] as unknown as WriteOp[]), 'ARGUMENT_INVALID');
@@ -153,16 +153,16 @@ export function batchTests(ctx: ConformanceContext): void {
     await expectCode(
       () =>
         engine.write([
-          { type: 'put', namespace: 'a', key: bytes(1), value: bytes(1) },
-          { type: 'put', namespace: 'missing', key: bytes(1), value: bytes(1) },
+          { op: 'put', namespace: 'a', key: bytes(1), value: bytes(1) },
+          { op: 'put', namespace: 'missing', key: bytes(1), value: bytes(1) },
         ]),
       'NAMESPACE_NOT_FOUND',
     );
     await expectCode(
       () =>
         engine.write([
-          { type: 'put', namespace: 'a', key: bytes(2), value: bytes(1) },
-          { type: 'check', namespace: 'missing', key: bytes(1), test: () => true },
+          { op: 'put', namespace: 'a', key: bytes(2), value: bytes(1) },
+          { op: 'check', namespace: 'missing', key: bytes(1), test: () => true },
         ]),
       'NAMESPACE_NOT_FOUND',
     );
@@ -175,37 +175,37 @@ export function batchTests(ctx: ConformanceContext): void {
     await engine.put('a', bytes(1), bytes(1));
     const boom = new Error('boom from a check');
     const pending = engine.write([
-      { type: 'put', namespace: 'a', key: bytes(2), value: bytes(2) },
-      { type: 'check', namespace: 'a', key: bytes(1), test: () => true },
+      { op: 'put', namespace: 'a', key: bytes(2), value: bytes(2) },
+      { op: 'check', namespace: 'a', key: bytes(1), test: () => true },
       {
-        type: 'check',
+        op: 'check',
         namespace: 'a',
         key: bytes(1),
         test: () => {
           throw boom;
         },
       },
-      { type: 'delete', namespace: 'a', key: bytes(1) },
+      { op: 'delete', namespace: 'a', key: bytes(1) },
     ]);
     await expect(pending).rejects.toBe(boom);
     expect(keysOf(await collect(engine.range('a')))).toEqual(['01']);
     // The engine keeps working afterwards.
-    expect(await engine.write([{ type: 'put', namespace: 'a', key: bytes(3), value: bytes(3) }])).toEqual({ committed: true });
+    expect(await engine.write([{ op: 'put', namespace: 'a', key: bytes(3), value: bytes(3) }])).toEqual({ committed: true });
   });
 
   ctx.test('a failed batch does not disturb concurrent batches', async () => {
     const engine = await withNamespaces(ctx, 'a');
     const results = await Promise.allSettled([
-      engine.write([{ type: 'put', namespace: 'a', key: bytes(1), value: bytes(1) }]),
+      engine.write([{ op: 'put', namespace: 'a', key: bytes(1), value: bytes(1) }]),
       engine.write([
-        { type: 'put', namespace: 'a', key: bytes(2), value: bytes(2) },
-        { type: 'check', namespace: 'a', key: bytes(9), test: () => false },
+        { op: 'put', namespace: 'a', key: bytes(2), value: bytes(2) },
+        { op: 'check', namespace: 'a', key: bytes(9), test: () => false },
       ]),
       engine.write([
-        { type: 'put', namespace: 'a', key: bytes(3), value: bytes(3) },
-        { type: 'put', namespace: 'missing', key: bytes(3), value: bytes(3) },
+        { op: 'put', namespace: 'a', key: bytes(3), value: bytes(3) },
+        { op: 'put', namespace: 'missing', key: bytes(3), value: bytes(3) },
       ]),
-      engine.write([{ type: 'put', namespace: 'a', key: bytes(4), value: bytes(4) }]),
+      engine.write([{ op: 'put', namespace: 'a', key: bytes(4), value: bytes(4) }]),
     ]);
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect(keysOf(await collect(engine.range('a')))).toEqual(['01', '04']);
@@ -213,7 +213,7 @@ export function batchTests(ctx: ConformanceContext): void {
 
   ctx.test('a large batch commits whole', async () => {
     const engine = await withNamespaces(ctx, 'a', 'b');
-    const ops: WriteOp[] = Array.from({ length: 5000 }, (_, i) => ({ type: 'put', namespace: i % 2 === 0 ? 'a' : 'b', key: bytes(i >> 8, i & 0xff), value: new Uint8Array(100).fill(i & 0xff) }));
+    const ops: WriteOp[] = Array.from({ length: 5000 }, (_, i) => ({ op: 'put', namespace: i % 2 === 0 ? 'a' : 'b', key: bytes(i >> 8, i & 0xff), value: new Uint8Array(100).fill(i & 0xff) }));
     expect(await engine.write(ops)).toEqual({ committed: true });
     expect(await collect(engine.range('a'))).toHaveLength(2500);
     expect(await collect(engine.range('b'))).toHaveLength(2500);

@@ -36,7 +36,7 @@ export function keyValueTests(ctx: ConformanceContext): void {
     const engine = await withNamespace(ctx);
     // A fixed permutation (7 is coprime with 16) so failures reproduce.
     const shuffled = ORDERED_KEYS.map((_, i) => ORDERED_KEYS[(i * 7) % ORDERED_KEYS.length]!);
-    await engine.write(shuffled.map((key) => ({ type: 'put', namespace: 'ns', key, value: key })));
+    await engine.write(shuffled.map((key) => ({ op: 'put', namespace: 'ns', key, value: key })));
     const expected = ORDERED_KEYS.map((key) => hex(key)!);
     for (const mode of modesOf(engine)) {
       expect(keysOf(await readRange(engine, 'ns', {}, mode))).toEqual(expected);
@@ -55,7 +55,7 @@ export function keyValueTests(ctx: ConformanceContext): void {
       await expectCode(() => engine.getMany('ns', [bytes(1), key]), 'KEY_INVALID');
       await expectCode(() => engine.put('ns', key, bytes(1)), 'KEY_INVALID');
       await expectCode(() => engine.delete('ns', key), 'KEY_INVALID');
-      await expectCode(() => engine.write([{ type: 'check', namespace: 'ns', key, test: () => true }]), 'KEY_INVALID');
+      await expectCode(() => engine.write([{ op: 'check', namespace: 'ns', key, test: () => true }]), 'KEY_INVALID');
       if (engine.supports.syncReads) {
         await expectCode(() => engine.getSync('ns', key), 'KEY_INVALID');
         await expectCode(() => engine.hasSync('ns', key), 'KEY_INVALID');
@@ -84,8 +84,8 @@ export function keyValueTests(ctx: ConformanceContext): void {
   ctx.test('get, getMany, has, getSync and hasSync agree', async () => {
     const engine = await withNamespace(ctx);
     await engine.write([
-      { type: 'put', namespace: 'ns', key: bytes(1), value: bytes(10) },
-      { type: 'put', namespace: 'ns', key: bytes(2), value: bytes(20) },
+      { op: 'put', namespace: 'ns', key: bytes(1), value: bytes(10) },
+      { op: 'put', namespace: 'ns', key: bytes(2), value: bytes(20) },
     ]);
     expect(hex(await engine.get('ns', bytes(1)))).toBe('0a');
     expect(await engine.get('ns', bytes(3))).toBeUndefined();
@@ -129,7 +129,7 @@ export function keyValueTests(ctx: ConformanceContext): void {
     // Buffers handed to write() may be reused at once, before the write settles.
     const key2 = bytes(7);
     const value2 = bytes(7, 7);
-    const pending = engine.write([{ type: 'put', namespace: 'ns', key: key2, value: value2 }]);
+    const pending = engine.write([{ op: 'put', namespace: 'ns', key: key2, value: value2 }]);
     key2[0] = 8;
     value2.fill(0);
     await pending;

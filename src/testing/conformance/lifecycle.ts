@@ -20,7 +20,7 @@ function everyOperation(engine: Engine): [string, () => unknown][] {
     ['listNamespaces', () => engine.listNamespaces()],
     ['put', () => engine.put('ns', key, bytes(2))],
     ['delete', () => engine.delete('ns', key)],
-    ['write', () => engine.write([{ type: 'put', namespace: 'ns', key, value: bytes(2) }])],
+    ['write', () => engine.write([{ op: 'put', namespace: 'ns', key, value: bytes(2) }])],
     ['snapshot', () => engine.snapshot()],
     ['stats', () => engine.stats()],
     ['backup', () => engine.backup('/nonexistent/keepr-backup')],
@@ -103,8 +103,8 @@ export function lifecycleTests(ctx: ConformanceContext): void {
     expect(ctx.options.reopen, 'persistent engines must give a reopen hook').toBeDefined();
     await engine.createNamespace('kept');
     await engine.write([
-      { type: 'put', namespace: 'kept', key: bytes(1), value: bytes(10) },
-      { type: 'put', namespace: 'kept', key: bytes(2), value: bytes(20) },
+      { op: 'put', namespace: 'kept', key: bytes(1), value: bytes(10) },
+      { op: 'put', namespace: 'kept', key: bytes(2), value: bytes(20) },
     ]);
     await engine.createNamespace('dropped');
     await engine.dropNamespace('dropped');
@@ -121,7 +121,7 @@ export function lifecycleTests(ctx: ConformanceContext): void {
   ctx.test('an iterator outliving its engine fails with STORE_CLOSED', async () => {
     const engine = await ctx.fresh();
     await engine.createNamespace('ns');
-    await engine.write([1, 2, 3].map((i) => ({ type: 'put' as const, namespace: 'ns', key: bytes(i), value: bytes(i) })));
+    await engine.write([1, 2, 3].map((i) => ({ op: 'put' as const, namespace: 'ns', key: bytes(i), value: bytes(i) })));
     const iterator = engine.range('ns')[Symbol.asyncIterator]();
     expect((await iterator.next()).done).toBe(false);
     const sync = engine.supports.syncReads ? engine.rangeSync('ns')[Symbol.iterator]() : undefined;

@@ -38,9 +38,9 @@ export function namespaceTests(ctx: ConformanceContext): void {
     await engine.createNamespace('gone');
     await engine.createNamespace('stays');
     await engine.write([
-      { type: 'put', namespace: 'gone', key: bytes(1), value: bytes(1) },
-      { type: 'put', namespace: 'gone', key: bytes(2), value: bytes(2) },
-      { type: 'put', namespace: 'stays', key: bytes(1), value: bytes(9) },
+      { op: 'put', namespace: 'gone', key: bytes(1), value: bytes(1) },
+      { op: 'put', namespace: 'gone', key: bytes(2), value: bytes(2) },
+      { op: 'put', namespace: 'stays', key: bytes(1), value: bytes(9) },
     ]);
     expect(await engine.dropNamespace('gone')).toBe(true);
     expect(await engine.hasNamespace('gone')).toBe(false);
@@ -88,7 +88,7 @@ export function namespaceTests(ctx: ConformanceContext): void {
     }
     await expectCode(() => engine.put('missing', key, key), 'NAMESPACE_NOT_FOUND');
     await expectCode(() => engine.delete('missing', key), 'NAMESPACE_NOT_FOUND');
-    await expectCode(() => engine.write([{ type: 'check', namespace: 'missing', key, test: () => true }]), 'NAMESPACE_NOT_FOUND');
+    await expectCode(() => engine.write([{ op: 'check', namespace: 'missing', key, test: () => true }]), 'NAMESPACE_NOT_FOUND');
     expect(await engine.listNamespaces()).toEqual(['present']);
   });
 
@@ -100,7 +100,7 @@ export function namespaceTests(ctx: ConformanceContext): void {
     for (const name of names) await engine.createNamespace(name);
     const ops: WriteOp[] = [];
     names.forEach((name, n) => {
-      keys.forEach((key, k) => ops.push({ type: 'put', namespace: name, key, value: bytes(n, k) }));
+      keys.forEach((key, k) => ops.push({ op: 'put', namespace: name, key, value: bytes(n, k) }));
     });
     await engine.write(ops);
     for (const mode of modesOf(engine)) {
@@ -124,7 +124,7 @@ export function namespaceTests(ctx: ConformanceContext): void {
     const engine = await ctx.fresh();
     const names = Array.from({ length: 2000 }, (_, i) => `ns-${String(i).padStart(4, '0')}`);
     await Promise.all(names.map((name) => engine.createNamespace(name)));
-    await engine.write(names.map((name, i) => ({ type: 'put', namespace: name, key: bytes(1), value: bytes(i & 0xff, i >> 8) })));
+    await engine.write(names.map((name, i) => ({ op: 'put', namespace: name, key: bytes(1), value: bytes(i & 0xff, i >> 8) })));
     expect(await engine.listNamespaces()).toEqual(names);
     for (const i of [0, 1, 999, 1000, 1999]) {
       const entries = await collect(engine.range(names[i]!));

@@ -47,7 +47,7 @@ export function rangeModelTests(ctx: ConformanceContext): void {
         await engine.createNamespace(namespace);
         const model = new Map<string, { key: Uint8Array; value: Uint8Array }>();
         for (const batch of batches) {
-          const ops: WriteOp[] = batch.map((op) => (op.kind === 'put' ? { type: 'put', namespace, key: op.key, value: op.value } : { type: 'delete', namespace, key: op.key }));
+          const ops: WriteOp[] = batch.map((op) => (op.kind === 'put' ? { op: 'put', namespace, key: op.key, value: op.value } : { op: 'delete', namespace, key: op.key }));
           expect(await engine.write(ops)).toEqual({ committed: true });
           for (const op of batch) {
             if (op.kind === 'put') model.set(hex(op.key)!, { key: op.key, value: op.value });

@@ -25,8 +25,8 @@ async function withFixture(ctx: ConformanceContext): Promise<Engine> {
   // Neighbours whose entries must never leak into 'r'.
   await engine.createNamespace('q');
   await engine.createNamespace('r0');
-  const ops: WriteOp[] = KEYS.map((key) => ({ type: 'put', namespace: 'r', key, value: Uint8Array.from([0xaa, ...key]) }));
-  for (const namespace of ['q', 'r0']) ops.push(...KEYS.map((key) => ({ type: 'put' as const, namespace, key, value: bytes(0xee) })));
+  const ops: WriteOp[] = KEYS.map((key) => ({ op: 'put', namespace: 'r', key, value: Uint8Array.from([0xaa, ...key]) }));
+  for (const namespace of ['q', 'r0']) ops.push(...KEYS.map((key) => ({ op: 'put' as const, namespace, key, value: bytes(0xee) })));
   await engine.write(ops);
   return engine;
 }

@@ -7,8 +7,8 @@ async function seeded(ctx: ConformanceContext): Promise<Engine> {
   const engine = await ctx.fresh();
   await engine.createNamespace('s');
   await engine.write([
-    { type: 'put', namespace: 's', key: bytes(1), value: bytes(1) },
-    { type: 'put', namespace: 's', key: bytes(2), value: bytes(2) },
+    { op: 'put', namespace: 's', key: bytes(1), value: bytes(1) },
+    { op: 'put', namespace: 's', key: bytes(2), value: bytes(2) },
   ]);
   return engine;
 }
@@ -37,9 +37,9 @@ export function snapshotTests(ctx: ConformanceContext): void {
     const engine = await seeded(ctx);
     const snapshot = await engine.snapshot();
     await engine.write([
-      { type: 'put', namespace: 's', key: bytes(1), value: bytes(9) },
-      { type: 'delete', namespace: 's', key: bytes(2) },
-      { type: 'put', namespace: 's', key: bytes(3), value: bytes(3) },
+      { op: 'put', namespace: 's', key: bytes(1), value: bytes(9) },
+      { op: 'delete', namespace: 's', key: bytes(2) },
+      { op: 'put', namespace: 's', key: bytes(3), value: bytes(3) },
     ]);
     await engine.createNamespace('late');
     expect(hex(await snapshot.get('s', bytes(1)))).toBe('01');

@@ -12,7 +12,7 @@ export function statsTests(ctx: ConformanceContext): void {
     expect(Number.isFinite(empty.sizeBytes) && empty.sizeBytes >= 0).toBe(true);
     await engine.createNamespace('a');
     await engine.createNamespace('b');
-    await engine.write(Array.from({ length: 100 }, (_, i) => ({ type: 'put' as const, namespace: 'a', key: bytes(i), value: new Uint8Array(1000) })));
+    await engine.write(Array.from({ length: 100 }, (_, i) => ({ op: 'put' as const, namespace: 'a', key: bytes(i), value: new Uint8Array(1000) })));
     const stats = await engine.stats();
     expect(stats.engine).toBe(engine.name);
     expect(stats.namespaces).toBe(2);
