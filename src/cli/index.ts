@@ -2,7 +2,6 @@
  * The keepr command-line program. Commands are thin: parse flags, call the library, print.
  * `run` never exits the process itself; it returns the exit code for `main.ts` to set.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBackup, registerCompact, registerRestore } from './commands/backup.js';
 import { CommandExit, EXIT, reportError } from './commands/common.js';
@@ -17,6 +16,7 @@ import { registerServe } from './commands/serve.js';
 import { registerState } from './commands/state.js';
 import { registerStat } from './commands/stat.js';
 import { registerVerify } from './commands/verify.js';
+import { KEEPR_VERSION } from '../util/package-version.js';
 
 export { EXIT, exitCodeFor, guessMime } from './commands/common.js';
 
@@ -39,21 +39,12 @@ Environment:
 Errors print "keepr: CODE: message" on stderr (a JSON line with --json); codes are listed
 in docs/errors.md. Progress bars appear on stderr only when it is a terminal. Docs: docs/cli.md.`;
 
-function packageVersion(): string {
-  try {
-    // Both src/cli and dist/cli sit two levels below the package root.
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 /** Builds the `keepr` program with all its commands. */
 export function createProgram(): Command {
   const program = new Command('keepr')
     .description('keepr: an embedded transactional store for typed data blocks')
-    .version(packageVersion())
+    .version(KEEPR_VERSION)
     .addHelpText('after', EXIT_CODES_HELP)
     .showHelpAfterError('(add --help for usage)')
     // Set before the commands are added: subcommands inherit these settings.

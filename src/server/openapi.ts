@@ -4,9 +4,9 @@
  * bodies the routes read themselves (`config.docBody`), the bearer security of routes that
  * need a role, and names for wildcard path parameters.
  */
-import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
+import { KEEPR_VERSION } from '../util/package-version.js';
 import type { Role } from './auth.js';
 import type { DocBody } from './schemas.js';
 
@@ -17,17 +17,6 @@ declare module 'fastify' {
   }
 }
 
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
-/** The keepr version this server reports. */
-export const KEEPR_VERSION = packageVersion();
 
 type Schema = Record<string, unknown>;
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { KeeprError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import type { ServerMetrics } from './metrics.js';
-import { KEEPR_VERSION } from './openapi.js';
+import { KEEPR_VERSION } from '../util/package-version.js';
 import { errorResponses } from './schemas.js';
 
 const TAGS = ['operations'];

@@ -1,7 +1,7 @@
 /** `keepr backup <target>`, `keepr restore <backup>` and `keepr compact`: whole-store copies. */
 import type { Command } from 'commander';
 import { backupStore, compactStore, restoreStore } from '../lib/store-files.js';
-import { startProgress } from '../lib/progress.js';
+import { progressHooks, startProgress } from '../lib/progress.js';
 import { dirOption, formatBytes, printJSON, writePathError, writeStdout, type DirOptions } from './common.js';
 
 interface JsonOptions extends DirOptions {
@@ -45,16 +45,7 @@ export function registerRestore(program: Command): void {
     .action(async (backup: string, options: RestoreOptions) => {
       const progress = startProgress({ label: 'verify', total: 0 });
       try {
-        const report = await restoreStore(backup, options.dir, {
-          force: options.force === true,
-          verify: options.verify,
-          onStart: (blocks) => {
-            progress.setTotal(blocks);
-          },
-          onBlock: (blocks) => {
-            progress.update(blocks);
-          },
-        });
+        const report = await restoreStore(backup, options.dir, { force: options.force === true, verify: options.verify, ...progressHooks(progress) });
         progress.stop();
         if (options.json === true) await printJSON(report);
         else await writeStdout(`restored ${backup} to ${options.dir}: ${report.sources} sources, ${report.blocks} blocks checked\n`);
@@ -74,14 +65,7 @@ export function registerCompact(program: Command): void {
     .action(async (options: JsonOptions) => {
       const progress = startProgress({ label: 'compact', total: 0 });
       try {
-        const report = await compactStore(options.dir, {
-          onStart: (blocks) => {
-            progress.setTotal(blocks);
-          },
-          onBlock: (blocks) => {
-            progress.update(blocks);
-          },
-        });
+        const report = await compactStore(options.dir, progressHooks(progress));
         progress.stop();
         if (options.json === true) await printJSON(report);
         else await writeStdout(`compacted ${options.dir}: ${formatBytes(report.before)} -> ${formatBytes(report.after)} (${report.sources} sources, ${report.blocks} blocks)\n`);

@@ -72,3 +72,15 @@ export function startProgress(options: ProgressOptions): Progress {
     },
   };
 }
+
+/** The `onStart` / `onBlock` callbacks of a long store operation, drawn on `progress`. */
+export function progressHooks(progress: Progress): { onStart: (total: number) => void; onBlock: (done: number) => void } {
+  return {
+    onStart: (total) => {
+      progress.setTotal(total);
+    },
+    onBlock: (done) => {
+      progress.update(done);
+    },
+  };
+}
