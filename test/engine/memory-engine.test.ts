@@ -1,11 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineSnapshot, WriteOp } from '../../src/engine/engine.js';
 import { MemoryEngine, type MemoryEngineConfig } from '../../src/engine/memory/index.js';
-// As an outside engine would: the suite and the engine through the package's entries (the built package).
-import { memoryEngine } from 'keepr/memory';
-import { runEngineConformance } from 'keepr/testing';
-
-runEngineConformance({ name: 'memory', factory: () => memoryEngine() });
+// The conformance suite runs on this engine in examples/engine-conformance.test.ts, as an
+// outside engine would run it (through the package's entries).
 
 const key = (i: number): Uint8Array => Uint8Array.of(i >> 16, (i >> 8) & 0xff, i & 0xff);
 const puts = (from: number, to: number, value: number): WriteOp[] =>
