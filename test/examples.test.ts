@@ -3,6 +3,7 @@
  * package through its own exports), so the snippets in the README cannot rot.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { makeTmpDir } from './helpers/tmp-dir.js';
@@ -16,6 +17,13 @@ async function example(name: string): Promise<string> {
 }
 
 describe('README examples', () => {
+  it('every README code block that names an example file is that file, verbatim', () => {
+    const readme = readFileSync(new URL('README.md', `file://${root}`), 'utf8');
+    const blocks = [...readme.matchAll(/```ts\n(\/\/ \.\/(examples\/[^\s]+)[^\n]*\n[\s\S]*?)```/g)];
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    for (const [, text, file] of blocks) expect(text, file).toBe(readFileSync(new URL(file!, `file://${root}`), 'utf8'));
+  });
+
   it('quickstart stores a matrix and reads it back', async () => {
     expect(await example('quickstart.ts')).toContain('float64 [ 2, 2 ] [ [ 42000.5, 43100 ], [ null, 44000 ] ]');
   });
