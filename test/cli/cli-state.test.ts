@@ -146,7 +146,8 @@ describe('keepr state commit, ls and get', () => {
     // Neither a height nor a state appeared.
     expect(heights(dir).heights.map((h) => h.root)).toEqual(roots);
     expect(ok(['state', 'ls', '--dir', dir]).toString()).toBe('chain\n');
-  });
+    // 28 CLI processes one after another: room for a loaded machine, not a speed goal.
+  }, 180_000);
 });
 
 describe('keepr state prove and verify', () => {
