@@ -51,7 +51,7 @@ describe('JSON documents and block descriptions', () => {
     expect([view.headers['content-type'], view.json<{ type: string }>().type]).toEqual([`${KEEPR_JSON}; charset=utf-8`, 'int32']);
   });
 
-  it('negotiates a file block's content by its MIME type, never by */* alone', async () => {
+  it("negotiates a file block's content by its MIME type, never by */* alone", async () => {
     expect(negotiateBlock('application/json', 'application/json')).toBe('content');
     expect(negotiateBlock(KEEPR_JSON, 'application/json')).toBe('json');
     expect(negotiateBlock('application/json', 'image/png')).toBe('json');
