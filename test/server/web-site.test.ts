@@ -1,5 +1,6 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import { negotiateEncoding, parseRange } from '../../src/server/file-content.js';
@@ -51,7 +52,7 @@ describe('static sites: byte ranges', () => {
     const text = '0123456789';
     const block = page('t.txt', text, 'text/plain');
     await (await store.source('www')).put('t.txt', block);
-    const get = (headers: Record<string, string>): ReturnType<typeof app.inject> => app.inject({ method: 'GET', url: '/t.txt', headers });
+    const get = (headers: Record<string, string>): Promise<LightMyRequestResponse> => app.inject({ method: 'GET', url: '/t.txt', headers });
     const full = await get({});
     expect([full.statusCode, full.headers['accept-ranges']]).toEqual([200, 'bytes']);
     for (const [range, body, contentRange] of [
@@ -101,7 +102,7 @@ describe('static sites: compression', () => {
     await www.put('site.css', block);
     await www.put('tiny.css', page('tiny.css', 'a{}', 'text/css'));
     await www.put('photo.png', page('photo.png', 'x'.repeat(5000), 'image/png'));
-    const get = (url: string, headers: Record<string, string>): ReturnType<typeof app.inject> => app.inject({ method: 'GET', url, headers });
+    const get = (url: string, headers: Record<string, string>): Promise<LightMyRequestResponse> => app.inject({ method: 'GET', url, headers });
     const br = await get('/site.css', { 'accept-encoding': 'gzip, deflate, br' });
     expect([br.headers['content-encoding'], br.headers.etag, br.headers.vary]).toEqual(['br', `"${block.hashHex}-br"`, 'Accept-Encoding']);
     expect(brotliDecompressSync(br.rawPayload).toString()).toBe(css);
