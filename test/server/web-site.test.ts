@@ -76,6 +76,11 @@ describe('static sites: byte ranges', () => {
     // ?raw of a block GET takes ranges too.
     const raw = await app.inject({ method: 'GET', url: '/v1/sources/www/blocks/t.txt?raw', headers: { range: 'bytes=0-1' } });
     expect([raw.statusCode, raw.body]).toEqual([206, '01']);
+    // So does the content a block GET negotiates, under a weak tag that If-Range never matches.
+    const negotiated = await app.inject({ method: 'GET', url: '/v1/sources/www/blocks/t.txt', headers: { accept: 'text/plain', range: 'bytes=-2' } });
+    expect([negotiated.statusCode, negotiated.body, negotiated.headers.etag]).toEqual([206, '89', `W/"${block.hashHex}"`]);
+    const weak = await app.inject({ method: 'GET', url: '/v1/sources/www/blocks/t.txt', headers: { accept: 'text/plain', range: 'bytes=-2', 'if-range': `"${block.hashHex}"` } });
+    expect([weak.statusCode, weak.body]).toEqual([200, text]);
   });
 
   it('property: parseRange gives a range inside the body, unsatisfiable or nothing', () => {
