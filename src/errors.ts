@@ -83,6 +83,7 @@ export const ERROR_CODES = {
   HTTP_NOT_ACCEPTABLE: { status: 406, description: 'The route cannot answer in any type the Accept header allows.' },
   HTTP_REQUEST_INVALID: { status: 400, description: 'The request breaks the route schema (query string, parameters or headers).' },
   HTTP_BODY_MALFORMED: { status: 400, description: 'The request body cannot be read as its content type says (for example JSON with a syntax error).' },
+  HTTP_RANGE_NOT_SATISFIABLE: { status: 416, description: 'The Range header asks for bytes past the end of the content; Content-Range tells its length.' },
   HTTP_METHOD_NOT_ALLOWED: { status: 405, description: 'The path exists but does not accept this HTTP method; the Allow header lists the ones it does.' },
   HTTP_UNREACHABLE: { status: 503, description: 'The client could not reach the server or read its answer (connection refused or reset, or an answer that is not keepr\'s).' },
   BATCH_INVALID: { status: 400, description: 'A batch body is readable but an operation in it is not valid (unknown op, missing key or block, bad condition).' },

@@ -6,13 +6,15 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { buildServer } from '../src/server/index.js';
+import { open } from '../src/store/index.js';
 import { makeTmpDir } from './helpers/tmp-dir.js';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
 
-async function example(name: string): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', `examples/${name}`, makeTmpDir()], { cwd: root });
+async function example(name: string, dir = makeTmpDir()): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', `examples/${name}`, dir], { cwd: root });
   return stdout;
 }
 
@@ -28,9 +30,22 @@ describe('README examples', () => {
     expect(await example('quickstart.ts')).toContain('float64 [ 2, 2 ] [ [ 42000.5, 43100 ], [ null, 44000 ] ]');
   });
 
-  it('files-and-strings stores a web page and a tuple', async () => {
-    const out = await example('files-and-strings.ts');
+  it('files-and-strings stores a web page and a JSON document in the served source, and a tuple', async () => {
+    const dir = makeTmpDir();
+    const out = await example('files-and-strings.ts', dir);
     expect(out).toContain('text/html; charset=utf-8 /index.html <h1>hello</h1>');
+    expect(out).toContain('{"name":"ana"}');
+    // What it stores is published by a server with default options.
+    const store = await open(dir);
+    const app = buildServer(store);
+    try {
+      expect((await app.inject({ method: 'GET', url: '/' })).body).toBe('<h1>hello</h1>');
+      const doc = await app.inject({ method: 'GET', url: '/ana.json' });
+      expect([doc.headers['content-type'], doc.body]).toEqual(['application/json', '{"name":"ana"}']);
+    } finally {
+      await app.close();
+      await store.close();
+    }
     expect(out).toContain("name: [ 'ana', '', null ]");
   });
 

@@ -18,6 +18,7 @@ import {
   BLOCK_REPRESENTATIONS,
   DEFAULT_FILE_MEDIA_TYPE,
   HTML_MEDIA_TYPE,
+  KEEPR_JSON_MEDIA_TYPE,
   etagOf,
   ifNoneMatchHits,
   mediaTypeEssence,
@@ -25,6 +26,7 @@ import {
   writeConditions,
   type BlockRepresentation,
 } from './content-types.js';
+import { sendContent } from './file-content.js';
 import type { ServerConfig } from './options.js';
 import { binarySchema, blockBodyDoc, blockJsonSchema, blockParamsSchema, errorResponses, listQuerySchema, listedBlockSchema, sourceParamsSchema } from './schemas.js';
 
@@ -81,10 +83,10 @@ const putAnswerSchema = {
 
 const blockAnswer = {
   description:
-    'The block: binary format by default; the JSON view when Accept prefers application/json; a NumPy .npy file when Accept names application/x-npy (406 for blocks .npy cannot hold); an Apache Arrow IPC stream when Accept names application/vnd.apache.arrow.stream (tensors of rank 0 to 2; 406 otherwise); a readable HTML page when Accept prefers text/html (an HTML file block is sent as itself); the file content with ?raw',
+    "The block: binary format by default; the JSON view when Accept prefers application/vnd.keepr+json (or application/json, unless the block is a JSON file); a file block's content when Accept names its MIME type (an application/json file for application/json; Range and gzip/br apply); a NumPy .npy file when Accept names application/x-npy (406 for blocks .npy cannot hold); an Apache Arrow IPC stream when Accept names application/vnd.apache.arrow.stream (tensors of rank 0 to 2; 406 otherwise); a readable HTML page when Accept prefers text/html (an HTML file block is sent as itself); the file content with ?raw",
   content: {
     'application/vnd.keepr.block': { schema: binarySchema },
-    'application/json': { schema: blockJsonSchema },
+    [KEEPR_JSON_MEDIA_TYPE]: { schema: blockJsonSchema },
     'application/x-npy': { schema: binarySchema },
     'application/vnd.apache.arrow.stream': { schema: binarySchema },
     'text/html': { schema: { type: 'string' } },
@@ -138,14 +140,17 @@ function isHtmlFile(block: Block): boolean {
  * Sends a block in the negotiated representation (or 304 when the client has it). The binary
  * block has the strong tag `"<hash>"`; every other representation is a different byte sequence
  * of the same block, so it gets the weak tag `W/"<hash>"` (If-None-Match compares weakly, and
- * If-Match on a write takes either).
+ * If-Match on a write takes either). A file's content (asked for by its MIME type, or an HTML
+ * file asked for as HTML) goes out through {@link sendContent}, with ranges and compression.
  */
 export function sendBlock(request: FastifyRequest, reply: FastifyReply, block: Block, options: SendBlockOptions): FastifyReply | Promise<FastifyReply> {
-  const representation = options.format ?? negotiateBlock(header(request, 'accept'));
+  const fileType = block.type === 'bytes' ? (mediaTypeEssence(block.mime) ?? DEFAULT_FILE_MEDIA_TYPE) : undefined;
+  const representation = options.format ?? negotiateBlock(header(request, 'accept'), fileType);
   const hash = block.hashHex;
   // Added to a Vary that CORS may have set (Origin).
   const vary = reply.getHeader('vary');
   void reply.header('vary', vary === undefined ? 'Accept' : `${String(vary)}, Accept`);
+  if (representation === 'content' || (representation === 'html' && isHtmlFile(block))) return sendContent(request, reply, block, { weak: true });
   // Encoded before the 304 check: a block .npy cannot hold is 406 whatever the client holds.
   const npy = representation === 'npy' ? npyOf(block) : undefined;
   if (representation === 'arrow') checkArrowable(block);
@@ -153,17 +158,12 @@ export function sendBlock(request: FastifyRequest, reply: FastifyReply, block: B
   if (ifNoneMatchHits(header(request, 'if-none-match'), hash)) return reply.code(304).send();
   switch (representation) {
     case 'json':
-      return reply.type('application/json; charset=utf-8').send(blockToJSON(block));
+      return reply.type(`${KEEPR_JSON_MEDIA_TYPE}; charset=utf-8`).send(JSON.stringify(blockToJSON(block)));
     case 'npy':
       return reply.type(NPY_MEDIA_TYPE).send(npy);
     case 'arrow':
       return arrowStreamOf(block).then((bytes) => reply.type(ARROW_STREAM_MEDIA_TYPE).send(asBuffer(bytes)));
     case 'html': {
-      if (isHtmlFile(block)) {
-        const language = block.language;
-        if (language !== undefined) void reply.header('content-language', language);
-        return reply.type(block.mime!).send(asBuffer(block.data()));
-      }
       const page = blockPage(block, { key: options.key, path: blockPath(options.source, options.key) });
       return reply.header('content-security-policy', HTML_PAGE_CSP).header('x-content-type-options', 'nosniff').type('text/html; charset=utf-8').send(page);
     }
@@ -173,19 +173,15 @@ export function sendBlock(request: FastifyRequest, reply: FastifyReply, block: B
 }
 
 /**
- * Sends a file block's content as itself: its MIME type, its language, a strong tag from the
- * block hash (the URL differs from the block's, so the tag cannot be confused), 304 on a match.
+ * Sends a file block's content as itself ({@link sendContent}): its MIME type, its language, a
+ * strong tag from the block hash (the URL differs from the block's, so the tag cannot be
+ * confused), `Cache-Control: no-cache`, ranges, compression, 304 on a match.
  */
-export function sendFile(request: FastifyRequest, reply: FastifyReply, block: Block): FastifyReply {
+export function sendFile(request: FastifyRequest, reply: FastifyReply, block: Block): FastifyReply | Promise<FastifyReply> {
   if (block.type !== 'bytes') {
     throw new KeeprError('BLOCK_TYPE_MISMATCH', `only a file (bytes) block has raw content; this one is ${block.type}`, { details: { type: block.type } });
   }
-  void reply.header('etag', etagOf(block.hashHex)).header('cache-control', 'no-cache');
-  const language = block.language;
-  if (language !== undefined) void reply.header('content-language', language);
-  if (ifNoneMatchHits(header(request, 'if-none-match'), block.hashHex)) return reply.code(304).send();
-  const data = block.data();
-  return reply.type(block.mime ?? DEFAULT_FILE_MEDIA_TYPE).send(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  return sendContent(request, reply, block, { noCache: true });
 }
 
 function wantsRaw(query: { raw?: string }): boolean {
@@ -245,7 +241,7 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
   app.put<{ Params: BlockParams; Body: Buffer | undefined }>(
     '/v1/sources/:source/blocks/*',
     {
-      config: { role: 'write', roleOf: (request) => putRole(store, request), docBody: blockBodyDoc },
+      config: { role: 'write', roleOf: (request) => putRole(store, request), docBody: blockBodyDoc, fileBody: true },
       schema: {
         operationId: 'putBlock',
         summary: 'Store a block (creates the source); If-None-Match: * / If-Match make it conditional',

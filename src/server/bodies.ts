@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { Block, NPY_MEDIA_TYPE, blockInitFromJSON, blockToJSON, decodeNpy, type BlockJSON } from '../block/index.js';
 import { KeeprError, isKeeprError, type ErrorCode } from '../errors.js';
 import { isObject } from '../util/guards.js';
-import { BLOCK_MEDIA_TYPE, DEFAULT_FILE_MEDIA_TYPE, JSON_MEDIA_TYPE, mediaTypeEssence } from './content-types.js';
+import { BLOCK_MEDIA_TYPE, DEFAULT_FILE_MEDIA_TYPE, KEEPR_JSON_MEDIA_TYPE, mediaTypeEssence } from './content-types.js';
 import type { ServerConfig } from './options.js';
 
 /** How blocks appear in JSON answers: the JSON view, or base64 of the binary format. */
@@ -52,13 +52,14 @@ export interface FileAttributes {
 
 /**
  * Turns a request body into a block according to its Content-Type: the binary block format, a
- * JSON block, a NumPy `.npy` file (a tensor block; the file attributes are kept), or any other
- * bytes as a file block of that MIME type.
+ * block description (`application/vnd.keepr+json`), a NumPy `.npy` file (a tensor block; the
+ * file attributes are kept), or any other bytes, `application/json` documents included, as a
+ * file block of that MIME type holding the bytes exactly as sent.
  */
 export function blockFromBody(body: Buffer, contentType: string | undefined, request?: FastifyRequest, file: FileAttributes = {}): Block {
   const essence = mediaTypeEssence(contentType) ?? DEFAULT_FILE_MEDIA_TYPE;
   if (essence === BLOCK_MEDIA_TYPE) return fromClient('BLOCK_MALFORMED', 'binary block', request, () => Block.decode(body));
-  if (essence === JSON_MEDIA_TYPE) {
+  if (essence === KEEPR_JSON_MEDIA_TYPE) {
     const parsed = parseJsonBody(body);
     return fromClient('BLOCK_JSON_INVALID', 'JSON block', request, () => Block.create(blockInitFromJSON(parsed)));
   }

@@ -14,10 +14,10 @@ import type { RouteTable } from './route-table.js';
 export const DEFAULT_CORS_MAX_AGE = 600;
 
 /** Request headers a cross-origin request may send (a preflight's `Access-Control-Allow-Headers`). */
-export const CORS_ALLOWED_HEADERS: readonly string[] = ['Authorization', 'Content-Type', 'Content-Language', 'Accept', 'If-Match', 'If-None-Match'];
+export const CORS_ALLOWED_HEADERS: readonly string[] = ['Authorization', 'Content-Type', 'Content-Language', 'Accept', 'If-Match', 'If-None-Match', 'Range', 'If-Range'];
 
 /** Answer headers a cross-origin script may read beyond the CORS-safelisted ones. */
-export const CORS_EXPOSED_HEADERS: readonly string[] = ['ETag', 'Location', 'Allow', 'WWW-Authenticate', 'Keepr-Error-Code'];
+export const CORS_EXPOSED_HEADERS: readonly string[] = ['ETag', 'Location', 'Allow', 'WWW-Authenticate', 'Keepr-Error-Code', 'Content-Range', 'Accept-Ranges'];
 
 /** The `cors` server option. */
 export interface CorsOptions {

@@ -8,8 +8,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KeeprError } from '../errors.js';
-import { JSON_MEDIA_TYPE, mediaTypeEssence } from './content-types.js';
+import { JSON_MEDIA_TYPE, KEEPR_JSON_MEDIA_TYPE, mediaTypeEssence } from './content-types.js';
 import type { ServerConfig } from './options.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route stores an `application/json` body as a file, unparsed: `bodyLimit` applies, not `jsonBodyLimit`. */
+    fileBody?: boolean;
+  }
+}
 
 function tooLarge(limit: number, json: boolean): KeeprError {
   return new KeeprError('HTTP_BODY_TOO_LARGE', `the ${json ? 'JSON ' : ''}body is over this server's limit of ${limit} bytes`, {
@@ -50,12 +57,22 @@ function readBody(payload: IncomingMessage, limit: number, json: boolean): Promi
   });
 }
 
-/** Installs the one body parser: every body as a Buffer, JSON ones held to `jsonBodyLimit`, others to `bodyLimit`. */
+/** True when the route will parse this body as JSON: a block description, or an `application/json` API request. */
+function parsedAsJson(request: FastifyRequest): boolean {
+  // The routes' own test for a JSON body, so no spelling of the header escapes the JSON limit.
+  const essence = mediaTypeEssence(request.headers['content-type']);
+  if (essence === KEEPR_JSON_MEDIA_TYPE) return true;
+  return essence === JSON_MEDIA_TYPE && request.routeOptions.config.fileBody !== true;
+}
+
+/**
+ * Installs the one body parser: every body as a Buffer, those parsed as JSON held to
+ * `jsonBodyLimit`, others (a JSON document stored as a file block too) to `bodyLimit`.
+ */
 export function installBodyParser(app: FastifyInstance, config: ServerConfig): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (request: FastifyRequest, payload: IncomingMessage): Promise<Buffer> => {
-    // The routes' own test for a JSON body, so no spelling of the header escapes the JSON limit.
-    const json = mediaTypeEssence(request.headers['content-type']) === JSON_MEDIA_TYPE;
+    const json = parsedAsJson(request);
     return readBody(payload, json ? config.jsonBodyLimit : config.bodyLimit, json);
   });
 }

@@ -95,10 +95,12 @@ export interface DocBody {
 
 /** The JSON and binary forms of a block as a request body. */
 export const blockBodyDoc: DocBody = {
-  description: 'The block: binary block format, a JSON block description, a NumPy .npy file (stored as a tensor block), or any other bytes as a file block of that MIME type',
+  description:
+    'The block: binary block format, a block description (application/vnd.keepr+json), a NumPy .npy file (stored as a tensor block), or any other bytes (application/json documents too) as a file block of that MIME type, stored byte for byte',
   content: {
     'application/vnd.keepr.block': { schema: binarySchema },
-    'application/json': { schema: blockJsonSchema },
+    'application/vnd.keepr+json': { schema: blockJsonSchema },
+    'application/json': { schema: {} },
     'application/x-npy': { schema: binarySchema },
     'application/octet-stream': { schema: binarySchema },
   },

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
-import { ensureBuilt, fails, ok, startServer } from './helpers.js';
+import { serverFixture } from '../server/server-fixture.js';
+import { ensureBuilt, fails, keepr, ok, startServer } from './helpers.js';
 
 beforeAll(() => {
   ensureBuilt();
@@ -100,5 +101,56 @@ describe('keepr load-www', () => {
     expect(ok(['ls', '--dir', dir]).toString()).toBe('other\n');
     fails(['load-www', join(tmp, 'nope'), '--dir', dir], 1, 'ARGUMENT_INVALID');
     fails(['load-www', site, '--source', 'bad name', '--dir', dir], 1, 'NAME_INVALID');
+  });
+});
+
+describe('keepr put for the web', () => {
+  it('gives a block put into the web source its URL, refuses another, and serve publishes it', async () => {
+    const tmp = makeTmpDir();
+    const dir = join(tmp, 'db');
+    files(tmp, { 'page.html': '<h1>page</h1>', 'about.html': '<h1>about</h1>' });
+    ok(['put', 'www', 'page.html', join(tmp, 'page.html'), '--dir', dir]);
+    ok(['put', 'www', 'about/index.html', join(tmp, 'about.html'), '--url', '/about/index.html', '--dir', dir]);
+    expect(Block.decode(ok(['get', 'www', 'page.html', '--dir', dir])).url).toBe('/page.html');
+    fails(['put', 'www', 'x.html', join(tmp, 'page.html'), '--url', '/elsewhere.html', '--dir', dir], 1, 'WEB_URL_MISMATCH');
+    fails(['put', 'www', 'n', '--from', 'json', '--dir', dir], 1, 'WEB_URL_MISMATCH', { input: '1' });
+    fails(['put', 'www', 'n', '--from', 'json', '--url', '/n', '--dir', dir], 1, 'ARGUMENT_INVALID', { input: '1' });
+    fails(['put', 'site', 'x.html', join(tmp, 'page.html'), '--url', 'x.html', '--dir', dir], 1, 'ARGUMENT_INVALID');
+    // KEEPR_WEB names the published source for put and serve alike.
+    ok(['put', 'pub', 'k.html', join(tmp, 'page.html'), '--dir', dir], { env: { KEEPR_WEB: 'pub' } });
+    expect(Block.decode(ok(['get', 'pub', 'k.html', '--dir', dir])).url).toBe('/k.html');
+    const server = await startServer(dir);
+    try {
+      const res = await fetch(`${server.url}/page.html`);
+      expect([res.status, await res.text()]).toEqual([200, '<h1>page</h1>']);
+      const moved = await fetch(`${server.url}/about`, { redirect: 'manual' });
+      expect([moved.status, moved.headers.get('location')]).toEqual([301, '/about/']);
+      expect(await (await fetch(`${server.url}/about/`)).text()).toBe('<h1>about</h1>');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('warns when a --url goes into a source serve does not publish', () => {
+    const tmp = makeTmpDir();
+    const dir = join(tmp, 'db');
+    const res = keepr(['put', 'site', 'index.html', '--url', '/index.html', '--dir', dir], { input: '<h1>x</h1>' });
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/^keepr: note: keepr serve publishes source www, not site; /);
+    expect(Block.decode(ok(['get', 'site', 'index.html', '--dir', dir])).url).toBe('/index.html');
+  });
+
+  it('stores a .json file as a JSON document, the same block an HTTP PUT of application/json stores', async () => {
+    const tmp = makeTmpDir();
+    const dir = join(tmp, 'db');
+    const text = '{"name": "ana"}\n';
+    files(tmp, { 'ana.json': text });
+    const cli = JSON.parse(ok(['put', 'docs', 'ana.json', join(tmp, 'ana.json'), '--json', '--dir', dir]).toString()) as { hash: string; type: string };
+    const { app } = await serverFixture({}, 'memory');
+    const http = await app.inject({ method: 'PUT', url: '/v1/sources/docs/blocks/ana.json', headers: { 'content-type': 'application/json' }, payload: text });
+    expect(http.json<{ hash: string; type: string }>()).toMatchObject({ hash: cli.hash, type: 'bytes' });
+    expect(ok(['get', 'docs', 'ana.json', '--raw', '--dir', dir]).toString()).toBe(text);
+    // --from json still reads a block description.
+    expect(JSON.parse(ok(['put', 'docs', 'n', '--from', 'json', '--json', '--dir', dir], { input: '[1,2]' }).toString())).toMatchObject({ type: 'float64', shape: [2] });
   });
 });

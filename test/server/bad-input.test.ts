@@ -30,6 +30,8 @@ function rawRequest(port: number, text: string): Promise<string> {
   });
 }
 const JSON_TYPE = 'application/json';
+/** Block descriptions. */
+const KEEPR_JSON = 'application/vnd.keepr+json';
 const closers: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
@@ -56,12 +58,12 @@ const BAD: readonly (readonly [string, InjectOptions, string])[] = [
   ['truncated block', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { 'content-type': BLOCK }, payload: Buffer.from(valid.bytes.subarray(0, 40)) }, 'BLOCK_MALFORMED'],
   ['random bytes as a block', { method: 'PUT', url: '/v1/sources/fresh/blocks/k', headers: { 'content-type': BLOCK }, payload: Buffer.from('not a block at all, just text') }, 'BLOCK_MALFORMED'],
   ['empty body as a block', { method: 'PUT', url: '/v1/sources/fresh/blocks/k', headers: { 'content-type': BLOCK } }, 'BLOCK_MALFORMED'],
-  ['JSON with a syntax error', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { 'content-type': JSON_TYPE }, payload: '{"type": "float64", ' }, 'HTTP_BODY_MALFORMED'],
-  ['JSON that is not UTF-8', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { 'content-type': JSON_TYPE }, payload: Buffer.from([0x22, 0xff, 0x22]) }, 'HTTP_BODY_MALFORMED'],
-  ['JSON with an unknown field', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { 'content-type': JSON_TYPE }, payload: '{"kind": 1}' }, 'BLOCK_JSON_INVALID'],
-  ['JSON null', { method: 'PUT', url: '/v1/sources/fresh/blocks/k', headers: { 'content-type': JSON_TYPE }, payload: 'null' }, 'BLOCK_JSON_INVALID'],
-  ['JSON with an unknown cell type', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { 'content-type': JSON_TYPE }, payload: '{"type": "float128", "data": 1}' }, 'BLOCK_TYPE_UNKNOWN'],
-  ['JSON data that breaks the shape', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { 'content-type': JSON_TYPE }, payload: '{"type": "int8", "shape": [3], "data": [1]}' }, 'BLOCK_INVALID'],
+  ['JSON with a syntax error', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { 'content-type': KEEPR_JSON }, payload: '{"type": "float64", ' }, 'HTTP_BODY_MALFORMED'],
+  ['JSON that is not UTF-8', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { 'content-type': KEEPR_JSON }, payload: Buffer.from([0x22, 0xff, 0x22]) }, 'HTTP_BODY_MALFORMED'],
+  ['JSON with an unknown field', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { 'content-type': KEEPR_JSON }, payload: '{"kind": 1}' }, 'BLOCK_JSON_INVALID'],
+  ['JSON null', { method: 'PUT', url: '/v1/sources/fresh/blocks/k', headers: { 'content-type': KEEPR_JSON }, payload: 'null' }, 'BLOCK_JSON_INVALID'],
+  ['JSON with an unknown cell type', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { 'content-type': KEEPR_JSON }, payload: '{"type": "float128", "data": 1}' }, 'BLOCK_TYPE_UNKNOWN'],
+  ['JSON data that breaks the shape', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { 'content-type': KEEPR_JSON }, payload: '{"type": "int8", "shape": [3], "data": [1]}' }, 'BLOCK_INVALID'],
   ['bad source name', { method: 'PUT', url: '/v1/sources/-bad/blocks/k', payload: 'x' }, 'NAME_INVALID'],
   ['source name with an escaped slash', { method: 'PUT', url: '/v1/sources/a%2Fb/blocks/k', payload: 'x' }, 'NAME_INVALID'],
   ['bad source name on read', { method: 'GET', url: '/v1/sources/bad!name/blocks/k' }, 'NAME_INVALID'],
@@ -77,7 +79,7 @@ const BAD: readonly (readonly [string, InjectOptions, string])[] = [
   ['unknown route', { method: 'GET', url: '/v2/everything' }, 'HTTP_ROUTE_NOT_FOUND'],
   ['unknown route with a body', { method: 'PUT', url: '/v1/sources/keep/nothing', payload: 'x' }, 'HTTP_ROUTE_NOT_FOUND'],
   ['over-size body', { method: 'PUT', url: '/v1/sources/keep/blocks/k', payload: Buffer.alloc(5000) }, 'HTTP_BODY_TOO_LARGE'],
-  ['over-size JSON body', { method: 'PUT', url: '/v1/sources/fresh/blocks/k', headers: { 'content-type': JSON_TYPE }, payload: `[${'1,'.repeat(3000)}1]` }, 'HTTP_BODY_TOO_LARGE'],
+  ['over-size JSON body', { method: 'PUT', url: '/v1/sources/fresh/blocks/k', headers: { 'content-type': KEEPR_JSON }, payload: `[${'1,'.repeat(3000)}1]` }, 'HTTP_BODY_TOO_LARGE'],
   ['malformed Content-Type', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { 'content-type': 'not a media type' }, payload: 'x' }, 'HTTP_CONTENT_TYPE_UNSUPPORTED'],
   ['malformed If-Match', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { 'if-match': 'abc' }, payload: 'x' }, 'HTTP_REQUEST_INVALID'],
   ['If-None-Match with a tag on a write', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { 'if-none-match': `"${valid.hashHex}"` }, payload: 'x' }, 'HTTP_REQUEST_INVALID'],
@@ -170,7 +172,7 @@ const BAD_MORE: readonly (readonly [string, InjectOptions, string])[] = [
   ['entries with an over-long bound', { method: 'GET', url: `/v1/sources/keep/entries?gt=${'x'.repeat(600)}` }, 'ARGUMENT_INVALID'],
   ['raw content of a block that is not a file', { method: 'GET', url: '/v1/sources/keep/blocks/k?raw' }, 'BLOCK_TYPE_MISMATCH'],
   ['web block with another URL', { method: 'PUT', url: '/v1/sources/www/blocks/page.html', headers: { 'content-type': BLOCK }, payload: Buffer.from(wwwPage.bytes) }, 'WEB_URL_MISMATCH'],
-  ['block over the block limit', { method: 'PUT', url: '/v1/sources/keep/blocks/big', headers: { 'content-type': JSON_TYPE }, payload: `[${'1,'.repeat(400)}1]` }, 'BLOCK_TOO_LARGE'],
+  ['block over the block limit', { method: 'PUT', url: '/v1/sources/keep/blocks/big', headers: { 'content-type': KEEPR_JSON }, payload: `[${'1,'.repeat(400)}1]` }, 'BLOCK_TOO_LARGE'],
   ['If-Match with a list of tags', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { 'if-match': `"${valid.hashHex}", "${kept.hashHex}"` }, payload: 'x' }, 'HTTP_REQUEST_INVALID'],
   ['If-Match and If-None-Match together', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { 'if-match': '*', 'if-none-match': '*' }, payload: 'x' }, 'HTTP_REQUEST_INVALID'],
   ['If-None-Match on a delete', { method: 'DELETE', url: '/v1/sources/keep/blocks/k', headers: { 'if-none-match': '*' } }, 'HTTP_REQUEST_INVALID'],
@@ -180,10 +182,10 @@ const BAD_MORE: readonly (readonly [string, InjectOptions, string])[] = [
   ['unknown token', { method: 'GET', url: '/v1/sources', headers: as('not-a-token-of-this-server') }, 'AUTH_TOKEN_INVALID'],
   ['token in another scheme', { method: 'GET', url: '/v1/sources', headers: { authorization: `Basic ${ADMIN}` } }, 'AUTH_TOKEN_INVALID'],
   ['token with a control character', { method: 'GET', url: '/v1/sources', headers: { authorization: `Bearer ${ADMIN}\u0001` } }, 'AUTH_TOKEN_INVALID'],
-  ['read token writing a block', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { ...as(TOKENS[2]!.token), 'content-type': JSON_TYPE }, payload: '1' }, 'AUTH_FORBIDDEN'],
+  ['read token writing a block', { method: 'PUT', url: '/v1/sources/keep/blocks/k', headers: { ...as(TOKENS[2]!.token), 'content-type': KEEPR_JSON }, payload: '1' }, 'AUTH_FORBIDDEN'],
   ['read token with a batch that writes', batch({ ops: [{ op: 'delete', key: 'k' }] }, as(TOKENS[2]!.token)), 'AUTH_FORBIDDEN'],
   ['read token popping a deque', vop('deque/vd/popFirst', undefined, as(TOKENS[2]!.token)), 'AUTH_FORBIDDEN'],
-  ['write token creating a source by PUT', { method: 'PUT', url: '/v1/sources/fresh/blocks/k', headers: { ...as(TOKENS[1]!.token), 'content-type': JSON_TYPE }, payload: '1' }, 'AUTH_FORBIDDEN'],
+  ['write token creating a source by PUT', { method: 'PUT', url: '/v1/sources/fresh/blocks/k', headers: { ...as(TOKENS[1]!.token), 'content-type': KEEPR_JSON }, payload: '1' }, 'AUTH_FORBIDDEN'],
   ['write token dropping a source', { method: 'DELETE', url: '/v1/sources/keep', headers: as(TOKENS[1]!.token) }, 'AUTH_FORBIDDEN'],
   ['metrics token reading a block', { method: 'GET', url: '/v1/sources/keep/blocks/k', headers: as(TOKENS[3]!.token) }, 'AUTH_FORBIDDEN'],
   ['metrics without a token', { method: 'GET', url: '/metrics', headers: { authorization: '' } }, 'AUTH_REQUIRED'],
@@ -299,7 +301,7 @@ describe('bad input', () => {
     );
     await fc.assert(
       fc.asyncProperty(jsonArb, async (text) => {
-        const res = await app.inject({ method: 'PUT', url: '/v1/sources/fuzz/blocks/k', headers: { 'content-type': JSON_TYPE }, payload: text });
+        const res = await app.inject({ method: 'PUT', url: '/v1/sources/fuzz/blocks/k', headers: { 'content-type': KEEPR_JSON }, payload: text });
         expect(res.statusCode === 201 || (res.statusCode >= 400 && res.statusCode < 500)).toBe(true);
       }),
       { numRuns: 300 },

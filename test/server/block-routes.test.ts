@@ -51,14 +51,14 @@ describe('block routes: round trips', () => {
   it('takes a JSON block and serves both the JSON view and the binary form', async () => {
     const { app } = await fixture();
     const json = { type: 'int64', shape: [3], data: ['1', null, '-9007199254740993'], attributes: { kind: 'counts' } };
-    const put = await app.inject({ method: 'PUT', url: '/v1/sources/s/blocks/j', headers: { 'content-type': 'application/json' }, payload: json });
+    const put = await app.inject({ method: 'PUT', url: '/v1/sources/s/blocks/j', headers: { 'content-type': 'application/vnd.keepr+json' }, payload: json });
     expect(put.statusCode).toBe(201);
     expect(put.json()).toMatchObject({ type: 'int64', shape: [3] });
     const hash = (put.json<{ hash: string }>()).hash;
 
     const view = await app.inject({ method: 'GET', url: '/v1/sources/s/blocks/j', headers: { accept: 'application/json' } });
     expect(view.statusCode).toBe(200);
-    expect(view.headers['content-type']).toMatch(/^application\/json/);
+    expect(view.headers['content-type']).toBe('application/vnd.keepr+json; charset=utf-8');
     expect(view.json()).toEqual({ ...json, hash });
 
     const bin = await app.inject({ method: 'GET', url: '/v1/sources/s/blocks/j', headers: { accept: `${BLOCK}, application/json;q=0.5` } });
@@ -70,7 +70,7 @@ describe('block routes: round trips', () => {
 
   it('accepts a bare JSON value and infers the block', async () => {
     const { app } = await fixture();
-    const put = await app.inject({ method: 'PUT', url: '/v1/sources/s/blocks/v', headers: { 'content-type': 'application/json; charset=utf-8' }, payload: '["a", null]' });
+    const put = await app.inject({ method: 'PUT', url: '/v1/sources/s/blocks/v', headers: { 'content-type': 'application/vnd.keepr+json; charset=utf-8' }, payload: '["a", null]' });
     expect(put.json()).toMatchObject({ type: 'string', shape: [2] });
   });
 

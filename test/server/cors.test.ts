@@ -57,7 +57,7 @@ describe('CORS', () => {
     const get = await app.inject({ method: 'GET', url: '/v1/sources/s/blocks/k', headers: { origin: APP, accept: 'application/json' } });
     expect(get.statusCode).toBe(200);
     expect(get.headers['access-control-allow-origin']).toBe(APP);
-    expect(String(get.headers['access-control-expose-headers']).split(', ')).toEqual(expect.arrayContaining(['ETag', 'Location', 'Keepr-Error-Code']));
+    expect(String(get.headers['access-control-expose-headers']).split(', ')).toEqual(expect.arrayContaining(['ETag', 'Location', 'Keepr-Error-Code', 'Content-Range']));
     // Vary names both what the answer depends on: the origin (CORS) and Accept (negotiation).
     expect(String(get.headers.vary).split(', ').sort()).toEqual(['Accept', 'Origin']);
     const missing = await app.inject({ method: 'GET', url: '/v1/sources/s/blocks/none', headers: { origin: APP } });

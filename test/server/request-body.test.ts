@@ -13,6 +13,8 @@ const TOKENS: readonly TokenConfig[] = [
 ];
 const bearer = (role: string): Record<string, string> => ({ authorization: `Bearer ${TOKENS.find((t) => t.role === role)!.token}` });
 const JSON_TYPE = 'application/json';
+/** Block descriptions. */
+const KEEPR_JSON = 'application/vnd.keepr+json';
 
 /** A body handed out in 64 KiB chunks on demand, counting how much of it the server pulled. */
 function countedBody(text: string): { stream: Readable; pulled: () => number } {
@@ -63,8 +65,8 @@ describe('request bodies', () => {
     }
     // A write token may put into an existing source, and a conditional put into a missing one
     // fails on its condition, not on rights.
-    expect((await app.inject({ method: 'PUT', url: '/v1/sources/s/blocks/k3', headers: { ...bearer('write'), 'content-type': JSON_TYPE }, payload: '1' })).statusCode).toBe(201);
-    const conditional = await app.inject({ method: 'PUT', url: '/v1/sources/ghost/blocks/k', headers: { ...bearer('write'), 'content-type': JSON_TYPE, 'if-match': '*' }, payload: '1' });
+    expect((await app.inject({ method: 'PUT', url: '/v1/sources/s/blocks/k3', headers: { ...bearer('write'), 'content-type': KEEPR_JSON }, payload: '1' })).statusCode).toBe(201);
+    const conditional = await app.inject({ method: 'PUT', url: '/v1/sources/ghost/blocks/k', headers: { ...bearer('write'), 'content-type': KEEPR_JSON, 'if-match': '*' }, payload: '1' });
     expect(conditional.json<{ code: string }>().code).toBe('WRITE_KEY_ABSENT');
   });
 
@@ -95,18 +97,18 @@ describe('request bodies', () => {
     };
     // Content-Length over the limit: refused before a byte is read.
     const announced = countedBody(over);
-    await tooLarge({ 'content-type': JSON_TYPE, 'content-length': String(Buffer.byteLength(over)) }, announced.stream);
+    await tooLarge({ 'content-type': KEEPR_JSON, 'content-length': String(Buffer.byteLength(over)) }, announced.stream);
     expect(announced.pulled()).toBe(0);
     // No Content-Length (chunked): refused once the bytes read pass the limit.
-    await tooLarge({ 'content-type': JSON_TYPE }, countedBody(over).stream);
+    await tooLarge({ 'content-type': KEEPR_JSON }, countedBody(over).stream);
     // Any spelling of the JSON media type the routes accept.
-    await tooLarge({ 'content-type': 'Application/JSON; charset=utf-8' }, over);
+    await tooLarge({ 'content-type': 'Application/VND.Keepr+JSON; charset=utf-8' }, over);
     await tooLarge({ 'content-type': JSON_TYPE }, `{"key":"a","block":${over}}`, '/v1/volatiles/map/m/put');
     expect(await store.sources()).toEqual([]);
     expect(store.volatiles.names()).toEqual([]);
     // At the limit a JSON body is read; a file body over it is not JSON and has the larger bodyLimit.
     const at = bigJsonBlock(limit);
-    expect((await app.inject({ method: 'PUT', url: '/v1/sources/s/blocks/at', headers: { ...admin, 'content-type': JSON_TYPE }, payload: at })).statusCode).toBe(201);
+    expect((await app.inject({ method: 'PUT', url: '/v1/sources/s/blocks/at', headers: { ...admin, 'content-type': KEEPR_JSON }, payload: at })).statusCode).toBe(201);
     expect((await app.inject({ method: 'PUT', url: '/v1/sources/s/blocks/file', headers: { ...admin, 'content-type': 'text/plain' }, payload: over })).statusCode).toBe(201);
   });
 

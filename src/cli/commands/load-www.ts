@@ -20,7 +20,7 @@ export function registerLoadWww(program: Command): void {
     .option('-s, --source <name>', 'target source', DEFAULT_WEB_SOURCE)
     .option('--hidden', 'include files and folders whose name starts with a dot')
     .option('--prune', 'delete blocks of the source that the folder no longer has')
-    .option('--json', 'print { source, files, bytes, skipped, pruned }')
+    .option('--json', 'print { source, files, byteLength, skipped, pruned }')
     .addOption(dirOption())
     .action(async (folder: string, options: LoadWwwOptions) => {
       const progress = startProgress({ label: 'upload', total: 0, unit: 'bytes' });
@@ -40,7 +40,7 @@ export function registerLoadWww(program: Command): void {
         );
         progress.stop();
         if (options.json === true) await printJSON(report);
-        else await writeStdout(`uploaded ${report.files} files (${formatBytes(report.bytes)}) to source ${report.source}${report.pruned > 0 ? `, pruned ${report.pruned}` : ''}${report.skipped.length > 0 ? `, skipped ${report.skipped.length}` : ''}\n`);
+        else await writeStdout(`uploaded ${report.files} files (${formatBytes(report.byteLength)}) to source ${report.source}${report.pruned > 0 ? `, pruned ${report.pruned}` : ''}${report.skipped.length > 0 ? `, skipped ${report.skipped.length}` : ''}\n`);
       } finally {
         progress.stop();
       }

@@ -38,7 +38,7 @@ export function registerServe(program: Command): void {
     .addOption(new Option('-H, --host <host>', 'interface to listen on (beyond loopback only with tokens)').env('KEEPR_HOST').default('127.0.0.1'))
     .addOption(new Option('-p, --port <port>', 'TCP port (0 picks a free one)').env('KEEPR_PORT').default(7070).argParser(parsePort))
     .option('--tokens <file>', 'access tokens: a JSON file of [{ "token", "role" }] (else KEEPR_TOKENS="role:token,...")')
-    .option('--web <source>', 'source published as web resources at their url attributes', DEFAULT_WEB_SOURCE)
+    .addOption(new Option('--web <source>', 'source published as web resources at their url attributes').env('KEEPR_WEB').default(DEFAULT_WEB_SOURCE))
     .option('--no-web', 'publish no web source')
     .addOption(
       new Option('--durability <mode>', 'when a write is acknowledged: on disk (sync), committed in memory and on disk soon after (write-cache), or never on disk (transient)')

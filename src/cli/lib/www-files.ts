@@ -21,7 +21,8 @@ export interface WebFile {
   readonly key: string;
   /** Where to read it. */
   readonly path: string;
-  readonly size: number;
+  /** Its size in bytes. */
+  readonly byteLength: number;
 }
 
 /** What {@link walkWebFolder} found. */
@@ -97,7 +98,7 @@ export async function walkWebFolder(root: string, options: WalkOptions = {}): Pr
         await walk(full, rel);
       } else if (isFile) {
         assertKey(rel);
-        files.push({ key: rel, path: full, size: (await stat(real)).size });
+        files.push({ key: rel, path: full, byteLength: (await stat(real)).size });
       } else {
         skipped.push(rel);
       }
@@ -122,17 +123,18 @@ export interface LoadWebOptions extends WalkOptions {
   readonly prune?: boolean;
   /** Most file bytes per transaction (default 16 MiB; a larger file goes alone). */
   readonly batchBytes?: number;
-  /** Called once the walk is done, with the number of files and their total size. */
-  readonly onStart?: (files: number, bytes: number) => void;
+  /** Called once the walk is done, with the number of files and their total size in bytes. */
+  readonly onStart?: (files: number, byteLength: number) => void;
   /** Called after each committed batch with the running counts. */
-  readonly onProgress?: (files: number, bytes: number) => void;
+  readonly onProgress?: (files: number, byteLength: number) => void;
 }
 
 /** What {@link loadWebFolder} did. */
 export interface LoadWebReport {
   readonly source: string;
   readonly files: number;
-  readonly bytes: number;
+  /** Bytes of file content uploaded. */
+  readonly byteLength: number;
   readonly skipped: readonly string[];
   /** Keys deleted by `prune`. */
   readonly pruned: number;
@@ -149,7 +151,7 @@ export async function loadWebFolder(store: Store, root: string, options: LoadWeb
   assertName(name, 'source');
   const maxBytes = options.batchBytes ?? 16 * 1024 * 1024;
   const { files, skipped } = await walkWebFolder(root, options);
-  const total = files.reduce((sum, f) => sum + f.size, 0);
+  const total = files.reduce((sum, f) => sum + f.byteLength, 0);
   options.onStart?.(files.length, total);
   const source = await store.source(name);
   let ops: SourceOp[] = [];
@@ -186,5 +188,5 @@ export async function loadWebFolder(store: Store, root: string, options: LoadWeb
     } while (cursor !== undefined);
   }
   await flush();
-  return { source: name, files: done, bytes, skipped, pruned };
+  return { source: name, files: done, byteLength: bytes, skipped, pruned };
 }
