@@ -74,10 +74,10 @@ export interface VolatilesApi {
 }
 
 /** A read-only view of a versioned state at one committed height, embedded or remote. */
-export type StateViewApi = Pick<StateView, 'height' | 'root' | 'trees' | 'get' | 'range' | 'prove' | 'proof'>;
+export type StateViewApi = Pick<StateView, 'height' | 'root' | 'trees' | 'get' | 'range' | 'list' | 'prove' | 'proof'>;
 
-/** A versioned state, embedded or remote (pruning and audit are `pruneState`/`auditState` embedded, methods remotely). */
-export interface StateApi extends Pick<VersionedState, 'name' | 'latest' | 'prunedBefore' | 'treeNames' | 'heights' | 'apply' | 'refresh'> {
+/** A versioned state, embedded or remote: the same names, options and result shapes on both sides. */
+export interface StateApi extends Pick<VersionedState, 'name' | 'latest' | 'prunedBefore' | 'treeNames' | 'heights' | 'listHeights' | 'apply' | 'refresh' | 'prune' | 'audit'> {
   /** A read-only view at a committed height. */
   at(height: number): StateViewApi;
 }
