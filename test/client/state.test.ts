@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Block, connect, decodeProof, verifyProof, type StateValue, type StoreApi } from '../../src/client/index.js';
 import type { TokenConfig } from '../../src/server/index.js';
-import { auditState, pruneState } from '../../src/state/index.js';
 import { codeOfAsync } from '../helpers/error-code.js';
 import { freshStore } from '../keepr/store-factory.js';
 import { liveClient, liveServer } from './live-server.js';
@@ -97,11 +96,11 @@ describe('versioned state through the client', () => {
     expect(await codeOfAsync(state.at(7).get('t', 'k'))).toBe('STATE_HEIGHT_UNKNOWN');
     expect(await state.at(2).get('t', 'k')).toEqual(Uint8Array.of(2));
     expect(await codeOfAsync(state.prune({ from: 9 }))).toBe('STATE_HEIGHT_INVALID');
-    // The embedded functions agree with what the server did.
+    // The embedded methods agree with what the server did.
     const embedded = await store.state('chain');
     expect(embedded.prunedBefore).toBe(2);
-    expect((await auditState(embedded.context)).ok).toBe(true);
-    expect(await pruneState(embedded, { keepLast: 1 })).toMatchObject({ prunedBefore: 3 });
+    expect((await embedded.audit()).ok).toBe(true);
+    expect(await embedded.prune({ keepLast: 1 })).toMatchObject({ prunedBefore: 3 });
     await state.refresh();
     expect([state.latest, state.prunedBefore]).toEqual([3, 3]);
   });
