@@ -112,7 +112,10 @@ export {
   type StoreStats,
   type TreeNode,
   type Volatile,
-  type VolatileKeysOptions,
+  type VolatileListOptions,
+  type VolatileRangeOptions,
+  type KeyPage,
+  type TreeListOptions,
   type VolatileKind,
   type WriteMode,
 } from './keepr/index.js';

@@ -44,7 +44,7 @@ export interface SourceApi extends Pick<Source, 'name' | 'get' | 'getMany' | 'ha
 }
 
 /** An ordered map container. */
-export type VolatileMapApi = Pick<VolatileMap, 'name' | 'get' | 'has' | 'put' | 'delete' | 'size' | 'keys' | 'clear'>;
+export type VolatileMapApi = Pick<VolatileMap, 'name' | 'get' | 'has' | 'put' | 'delete' | 'size' | 'keys' | 'list' | 'clear'>;
 /** A deque container. */
 export type VolatileDequeApi = Pick<VolatileDeque, 'name' | 'length' | 'pushFirst' | 'pushLast' | 'popFirst' | 'popLast' | 'peekFirst' | 'peekLast' | 'at' | 'clear'>;
 /** A priority queue container. */
@@ -53,7 +53,7 @@ export type VolatileQueueApi = Pick<
   'name' | 'size' | 'put' | 'get' | 'delete' | 'peekHighest' | 'peekLowest' | 'popHighest' | 'popLowest' | 'entries' | 'clear'
 >;
 /** A tree container. */
-export type VolatileTreeApi = Pick<VolatileTree, 'name' | 'size' | 'add' | 'set' | 'get' | 'children' | 'roots' | 'delete' | 'clear'>;
+export type VolatileTreeApi = Pick<VolatileTree, 'name' | 'size' | 'add' | 'set' | 'get' | 'children' | 'roots' | 'list' | 'delete' | 'clear'>;
 
 /** The registry of volatile containers; `await` its answers, which are promises remotely. */
 export interface VolatilesApi {
