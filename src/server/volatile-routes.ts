@@ -237,7 +237,7 @@ export function registerVolatileRoutes(app: FastifyInstance, store: Store, confi
         const encoding = encodingOf(raw['encoding'], 'ARGUMENT_INVALID');
         const capacity = raw['capacity'];
         if (capacity !== undefined && (typeof capacity !== 'number' || !Number.isInteger(capacity))) throw invalid('capacity', 'must be an integer');
-        // Every argument is checked before the container is touched, so a bad call changes nothing.
+        // Every argument is checked before the method runs (a container the call created is dropped again), so a bad call changes nothing.
         if (takes.has('block')) checkBlockSize(config, blockFromField(raw, 'ARGUMENT_INVALID'));
         const existed = store.volatiles.kind(name) !== undefined;
         try {
