@@ -4,7 +4,7 @@ import { Block, blockInitFromJSON } from '../../src/block/index.js';
 import { open, type Store } from '../../src/store/index.js';
 import { buildServer } from '../../src/server/index.js';
 import { fromBase64Url } from '../../src/wire/state-wire.js';
-import { auditState, verifyProof } from '../../src/state/index.js';
+import { verifyProof } from '../../src/state/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { serverFixture } from './server-fixture.js';
 import { all } from '../helpers/collect.js';
@@ -292,7 +292,7 @@ describe('states over HTTP', () => {
       const keys = (await all(theirs.at(latest).range('h'))).map(({ key: k }) => Buffer.from(k).toString());
       expect(keys.sort()).toEqual(landed.flatMap((ok, i) => (ok ? [`k${i}`] : [])).sort());
       expect(await all(theirs.at(latest).range('o'))).toHaveLength(20);
-      expect((await auditState(theirs.context)).ok).toBe(true);
+      expect((await theirs.audit()).ok).toBe(true);
     } finally {
       await other.close();
     }
