@@ -108,7 +108,7 @@ export function registerStateProve(state: Command): void {
     .addOption(heightOption('prove at this height (default: the latest)'))
     .addOption(keyEncodingOption())
     .option('-o, --output <file>', 'write the binary proof to this file (- for stdout)')
-    .option('--json', 'print { state, tree, key, height, root, present, kind?, valueHash?, proof, bytes }')
+    .option('--json', 'print { state, tree, key, height, root, present, kind?, valueHash?, proof, byteLength }')
     .addOption(dirOption())
     .action(async (name: string, tree: string, keyText: string, options: ReadOptions) => {
       checkStateName(name);
@@ -125,7 +125,7 @@ export function registerStateProve(state: Command): void {
             : value instanceof Block
               ? { present: true, kind: 'block', valueHash: hex(valueHash('block', value.bytes)) }
               : { present: true, kind: 'bytes', valueHash: hex(valueHash('bytes', value)) };
-        await printJSON({ state: name, tree, key: keyToJSON(keyText, options.keyEncoding), height: read.height, root: hex(read.root), ...facts, proof: base64url(proof), bytes: proof.length });
+        await printJSON({ state: name, tree, key: keyToJSON(keyText, options.keyEncoding), height: read.height, root: hex(read.root), ...facts, proof: base64url(proof), byteLength: proof.length });
       } else if (options.output === undefined) {
         await writeStdout(`${base64url(proof)}\n`);
       }
