@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   NAME_INVALID: { status: 400, description: 'A source name, block key or container name breaks the naming rules.' },
   KEY_INVALID: { status: 400, description: 'An engine key is not a non-empty Uint8Array within the engine key size limit.' },
   NAMESPACE_NOT_FOUND: { status: 404, description: 'The engine namespace does not exist.' },
+  KEY_NOT_UTF8: { status: 400, description: 'Keys were asked for as strings (keyEncoding \'utf8\') but a key is not valid UTF-8; read with keyEncoding \'binary\' to get its bytes.' },
 
   // Stores, sources, blocks
   STORE_CLOSED: { status: 503, description: 'The store or engine is closed (or not yet open).' },

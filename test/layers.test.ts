@@ -158,7 +158,7 @@ describe('what each entry loads', () => {
     // From the block layer's keepr: names, range options and the batch shape, never the store or its cache.
     expect(files.filter((f) => ['engine', 'server', 'store', 'cli'].includes(layer(f)) || f === 'keepr/store.ts' || f === 'keepr/store-cache.ts')).toEqual([]);
     // Versioned state: only the pure parts (hashing, proofs, key checks), never the views.
-    expect(files.filter((f) => layer(f) === 'state')).toEqual(['state/state-hash.ts', 'state/state-proof.ts', 'state/state-range.ts', 'state/state-records.ts', 'state/state-working.ts']);
+    expect(files.filter((f) => layer(f) === 'state')).toEqual(['state/height-range.ts', 'state/state-hash.ts', 'state/state-proof.ts', 'state/state-range.ts', 'state/state-records.ts', 'state/state-working.ts']);
     expect(packages).toEqual([]);
   });
 

@@ -44,7 +44,7 @@ export interface SourceApi extends Pick<Source, 'name' | 'get' | 'getMany' | 'ha
 }
 
 /** An ordered map container. */
-export type VolatileMapApi = Pick<VolatileMap, 'name' | 'get' | 'has' | 'put' | 'delete' | 'size' | 'keys' | 'clear'>;
+export type VolatileMapApi = Pick<VolatileMap, 'name' | 'get' | 'has' | 'put' | 'delete' | 'size' | 'keys' | 'list' | 'clear'>;
 /** A deque container. */
 export type VolatileDequeApi = Pick<VolatileDeque, 'name' | 'length' | 'pushFirst' | 'pushLast' | 'popFirst' | 'popLast' | 'peekFirst' | 'peekLast' | 'at' | 'clear'>;
 /** A priority queue container. */
@@ -53,7 +53,7 @@ export type VolatileQueueApi = Pick<
   'name' | 'size' | 'put' | 'get' | 'delete' | 'peekHighest' | 'peekLowest' | 'popHighest' | 'popLowest' | 'entries' | 'clear'
 >;
 /** A tree container. */
-export type VolatileTreeApi = Pick<VolatileTree, 'name' | 'size' | 'add' | 'set' | 'get' | 'children' | 'roots' | 'delete' | 'clear'>;
+export type VolatileTreeApi = Pick<VolatileTree, 'name' | 'size' | 'add' | 'set' | 'get' | 'children' | 'roots' | 'list' | 'delete' | 'clear'>;
 
 /** The registry of volatile containers; `await` its answers, which are promises remotely. */
 export interface VolatilesApi {
@@ -74,10 +74,10 @@ export interface VolatilesApi {
 }
 
 /** A read-only view of a versioned state at one committed height, embedded or remote. */
-export type StateViewApi = Pick<StateView, 'height' | 'root' | 'trees' | 'get' | 'range' | 'prove' | 'proof'>;
+export type StateViewApi = Pick<StateView, 'height' | 'root' | 'trees' | 'get' | 'range' | 'list' | 'prove' | 'proof'>;
 
-/** A versioned state, embedded or remote (pruning and audit are `pruneState`/`auditState` embedded, methods remotely). */
-export interface StateApi extends Pick<VersionedState, 'name' | 'latest' | 'prunedBefore' | 'treeNames' | 'heights' | 'apply' | 'refresh'> {
+/** A versioned state, embedded or remote: the same names, options and result shapes on both sides. */
+export interface StateApi extends Pick<VersionedState, 'name' | 'latest' | 'prunedBefore' | 'treeNames' | 'heights' | 'listHeights' | 'apply' | 'refresh' | 'prune' | 'audit'> {
   /** A read-only view at a committed height. */
   at(height: number): StateViewApi;
 }

@@ -11,12 +11,13 @@ export { errorFromResponse } from './http.js';
 export { verifyProof, decodeProof, encodeProof, type StateProof, type ProvenValue } from '../state/state-proof.js';
 export type { CommitResult } from '../state/state-commit.js';
 export type { StateChange } from '../state/state-working.js';
-export type { StateRangeOptions } from '../state/state-range.js';
+export type { Page, StateEntry, StateKeyEncoding, StateKeyOf, StateListOptions, StateRangeOptions } from '../state/state-range.js';
 export type { StateValue } from '../state/state-view.js';
-export type { ApplyOptions, HeightsOptions } from '../state/versioned-state.js';
+export type { ApplyOptions, HeightItem, HeightListOptions, HeightsOptions } from '../state/versioned-state.js';
 export type { StateOptions } from '../state/open-state.js';
 export type { PruneOptions, PruneReport } from '../state/state-prune.js';
 export type { AuditProblem, AuditReport } from '../state/state-audit.js';
+export type { KeyPage, TreeListOptions, VolatileListOptions, VolatileRangeOptions } from '../keepr/index.js';
 export type {
   BatchApi,
   MaybePromise,

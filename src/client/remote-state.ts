@@ -11,10 +11,22 @@ import type { AuditReport } from '../state/state-audit.js';
 import type { CommitResult } from '../state/state-commit.js';
 import { decodeProof, type StateProof } from '../state/state-proof.js';
 import type { PruneOptions, PruneReport } from '../state/state-prune.js';
-import { halfOpenRange, type StateRangeOptions } from '../state/state-range.js';
+import { heightBounds } from '../state/height-range.js';
+import {
+  halfOpenRange,
+  keyOut,
+  pageLimit,
+  rangeLimit,
+  stateKeyEncoding,
+  type Page,
+  type StateEntry,
+  type StateKeyOf,
+  type StateListOptions,
+  type StateRangeOptions,
+} from '../state/state-range.js';
 import type { StateValue } from '../state/state-view.js';
 import { checkKey, checkTree, type StateChange } from '../state/state-working.js';
-import type { ApplyOptions, HeightsOptions } from '../state/versioned-state.js';
+import type { ApplyOptions, HeightItem, HeightListOptions, HeightsOptions } from '../state/versioned-state.js';
 import type { StateApi, StateViewApi } from './api.js';
 import { hasCode, type Transport } from './http.js';
 
@@ -74,6 +86,21 @@ function boundBytes(bound: unknown, name: string): Uint8Array | undefined {
   const bytes = typeof bound === 'string' ? utf8.encode(bound) : bound;
   if (!(bytes instanceof Uint8Array)) throw invalid(`${name} must be a string or a Uint8Array`);
   return bytes;
+}
+
+/** The bounds of a range as base64url query parameters, folded to `[gte, lt)`; undefined when nothing can be in it. */
+function boundsQuery(given: StateRangeOptions): Record<string, string> | undefined {
+  for (const name of ['gt', 'lte'] as const) boundBytes(given[name], name);
+  const options = halfOpenRange(given);
+  const bounds: Record<string, string> = {};
+  for (const name of ['prefix', 'gte', 'lt'] as const) {
+    const bytes = boundBytes(options[name], name);
+    if (bytes === undefined || (bytes.length === 0 && name !== 'lt')) continue;
+    // Nothing is below the empty key.
+    if (bytes.length === 0) return undefined;
+    bounds[name] = toBase64Url(bytes);
+  }
+  return bounds;
 }
 
 /** A read-only view of a remote state at one committed height. Get one from `state.at(height)`. */
@@ -142,37 +169,48 @@ export class RemoteStateView implements StateViewApi {
     return decodeProof(await this.prove(tree, key));
   }
 
-  /** Keys and values of `tree` at this height in key order (or reverse) within the bounds, a page at a time. */
-  async range(tree: string, given: StateRangeOptions = {}): Promise<[Uint8Array, StateValue][]> {
+  /** Keys and values of `tree` at this height in key order (or reverse) within the bounds, fetched a page at a time as they are iterated. */
+  async *range<O extends StateRangeOptions = StateRangeOptions>(tree: string, options?: O): AsyncGenerator<StateEntry<StateKeyOf<O>>> {
+    const given: StateRangeOptions = options ?? {};
     checkTree(tree);
     if (typeof given !== 'object') throw invalid('options must be an object');
-    for (const name of ['gt', 'lte'] as const) boundBytes(given[name], name);
-    const options = halfOpenRange(given);
-    const limit = options.limit ?? Infinity;
-    if (limit !== Infinity && (!Number.isInteger(limit) || limit < 0)) throw invalid('limit must be a non-negative integer');
-    const reverse = options.reverse === true;
-    const bounds: Record<string, string> = {};
-    for (const name of ['prefix', 'gte', 'lt'] as const) {
-      const bytes = boundBytes(options[name], name);
-      if (bytes === undefined || (bytes.length === 0 && name !== 'lt')) continue;
-      // Nothing is below the empty key.
-      if (bytes.length === 0) return [];
-      bounds[name] = toBase64Url(bytes);
+    let left = rangeLimit(given.limit);
+    const encoding = stateKeyEncoding(given.keyEncoding);
+    const bounds = boundsQuery(given);
+    let cursor: string | undefined;
+    while (left > 0 && bounds !== undefined) {
+      const page = await this.#page(tree, bounds, given.reverse === true, Math.min(left, PAGE), cursor);
+      for (const [key, value] of page.items) {
+        yield { key: keyOut(key, encoding) as StateKeyOf<O>, value };
+        if (--left === 0) return;
+      }
+      if (page.cursor === undefined) return;
+      cursor = page.cursor;
     }
-    const out: [Uint8Array, StateValue][] = [];
-    let after: string | undefined;
-    while (out.length < limit) {
-      const query = { ...bounds, reverse, keyEncoding: 'base64url', encoding: 'base64', limit: Math.min(limit - out.length, PAGE), ...(after === undefined ? {} : { after }) };
-      const page = (await this.#state.call(() => this.#http.json('GET', treePath(this.#state.name, this.height, tree, '/entries'), { query }))) as {
-        entries: ({ key: string } & ValueJson)[];
-        more: boolean;
-      };
-      for (const entry of page.entries) out.push([fromBase64Url(entry.key) ?? new Uint8Array(0), valueOf(entry)]);
-      const last = page.entries.at(-1);
-      if (!page.more || last === undefined) break;
-      after = last.key;
-    }
-    return out;
+  }
+
+  /** One page of `tree` at this height: `{ items, cursor }`, `cursor` absent on the last page. */
+  async list<O extends StateListOptions = StateListOptions>(tree: string, options?: O): Promise<Page<StateEntry<StateKeyOf<O>>>> {
+    const given: StateListOptions = options ?? {};
+    checkTree(tree);
+    if (typeof given !== 'object') throw invalid('options must be an object');
+    const limit = pageLimit(given.limit);
+    const encoding = stateKeyEncoding(given.keyEncoding);
+    const bounds = boundsQuery(given);
+    if (bounds === undefined) return { items: [] };
+    const page = await this.#page(tree, bounds, given.reverse === true, limit, given.cursor);
+    const items = page.items.map(([key, value]) => ({ key: keyOut(key, encoding) as StateKeyOf<O>, value }));
+    return page.cursor === undefined ? { items } : { items, cursor: page.cursor };
+  }
+
+  async #page(tree: string, bounds: Record<string, string>, reverse: boolean, limit: number, cursor: string | undefined): Promise<{ items: [Uint8Array, StateValue][]; cursor?: string }> {
+    const query = { ...bounds, reverse, keyEncoding: 'base64url', encoding: 'base64', limit, ...(cursor === undefined ? {} : { cursor }) };
+    const page = (await this.#state.call(() => this.#http.json('GET', treePath(this.#state.name, this.height, tree, '/entries'), { query }))) as {
+      items: ({ key: string } & ValueJson)[];
+      cursor: string | null;
+    };
+    const items = page.items.map((entry): [Uint8Array, StateValue] => [fromBase64Url(entry.key) ?? new Uint8Array(0), valueOf(entry)]);
+    return page.cursor === null ? { items } : { items, cursor: page.cursor };
   }
 }
 
@@ -228,22 +266,31 @@ export class RemoteState implements StateApi {
     return new RemoteStateView(this, this.#http, height);
   }
 
-  /** Committed heights and their roots (hex), oldest first unless `reverse`, fetched a page at a time. */
-  async heights(options: HeightsOptions = {}): Promise<{ height: number; root: string }[]> {
-    const { from, limit = Infinity, reverse = false } = options;
-    if (from !== undefined && (!Number.isInteger(from) || from < 0)) throw invalid('from must be a height');
-    if (limit !== Infinity && (!Number.isInteger(limit) || limit < 0)) throw invalid('limit must be a non-negative integer');
-    const out: { height: number; root: string }[] = [];
-    let next = from;
-    while (out.length < limit) {
-      const query = { reverse, limit: Math.min(limit - out.length, PAGE), ...(next === undefined ? {} : { from: next }) };
-      const page = (await this.call(() => this.#http.json('GET', statePath(this.name, '/heights'), { query }))) as { heights: { height: number; root: string }[]; more: boolean };
-      out.push(...page.heights);
-      const last = page.heights.at(-1);
-      if (!page.more || last === undefined || (reverse && last.height === 0)) break;
-      next = reverse ? last.height - 1 : last.height + 1;
+  /** Committed heights and their roots (hex), oldest first unless `reverse`, fetched a page at a time as they are iterated. */
+  async *heights(options: HeightsOptions = {}): AsyncGenerator<HeightItem> {
+    let left = rangeLimit(options.limit);
+    if (heightBounds(options, undefined) === undefined) return;
+    let cursor: string | undefined;
+    while (left > 0) {
+      const page = await this.listHeights({ ...options, limit: Math.min(left, PAGE), ...(cursor === undefined ? {} : { cursor }) });
+      for (const item of page.items) {
+        yield item;
+        if (--left === 0) return;
+      }
+      if (page.cursor === undefined) return;
+      cursor = page.cursor;
     }
-    return out;
+  }
+
+  /** One page of committed heights: `{ items, cursor }`, `cursor` absent on the last page. */
+  async listHeights(options: HeightListOptions = {}): Promise<Page<HeightItem>> {
+    const { gt, gte, lt, lte, reverse = false, cursor } = options;
+    const limit = pageLimit(options.limit);
+    // Checked here as embedded, so a bad bound is ARGUMENT_INVALID on either side.
+    if (heightBounds(options, undefined) === undefined) return { items: [] };
+    const query = { gt, gte, lt, lte, reverse, limit, cursor };
+    const page = (await this.call(() => this.#http.json('GET', statePath(this.name, '/heights'), { query }))) as { items: HeightItem[]; cursor: string | null };
+    return page.cursor === null ? { items: page.items } : { items: page.items, cursor: page.cursor };
   }
 
   /**
@@ -266,7 +313,7 @@ export class RemoteState implements StateApi {
     return { height: answer.height, root: rootOf(answer.root), rootHex: answer.root, trees: answer.trees, changes: answer.changes };
   }
 
-  /** Forgets heights before a point (`pruneState` embedded); needs the admin role. */
+  /** Forgets heights before a point: `{ keepLast }` heights, or those `{ from }` a height on; needs the admin role. */
   async prune(options: PruneOptions): Promise<PruneReport> {
     if (typeof options !== 'object') throw invalid('prune options are { keepLast } or { from }');
     const report = (await this.call(() => this.#http.json('POST', statePath(this.name, '/prune'), { body: JSON.stringify(options), headers: JSON_HEADERS }))) as PruneReport;
@@ -274,7 +321,7 @@ export class RemoteState implements StateApi {
     return report;
   }
 
-  /** Recomputes every hash of the state on the server (`auditState` embedded); needs the admin role. */
+  /** Recomputes every hash of the state on the server and reports what disagrees; needs the admin role. */
   async audit(): Promise<AuditReport> {
     return (await this.call(() => this.#http.json('POST', statePath(this.name, '/audit')))) as AuditReport;
   }

@@ -1,58 +1,22 @@
 /**
  * Volatile containers over HTTP, with the embedded method names and types. Every call is one
- * `POST /v1/volatiles/{kind}/{name}/{op}`; blocks travel as base64 of the binary format, so
+ * `POST /v1/volatiles/{kind}/{name}/{op}`, its body and result read from the one table of
+ * operations (wire/volatile-ops.ts); blocks travel as base64 of the binary format, so
  * they arrive byte for byte. Getting a container makes no request: a kind mismatch shows at
  * its first call. The registry's `names`, `kind` and `drop` are promises here.
  */
-import { Block } from '../block/index.js';
-import { KeeprError } from '../errors.js';
-import type { QueueEntry, QueueOptions, QueuePutResult, TreeNode, VolatileKeysOptions, VolatileKind } from '../keepr/index.js';
+import type { Block } from '../block/index.js';
+import type { KeyPage, QueueEntry, QueueOptions, QueuePutResult, TreeListOptions, TreeNode, VolatileKind, VolatileListOptions, VolatileRangeOptions } from '../keepr/index.js';
 import { assertKey, assertName } from '../keepr/names.js';
 import type { VolatileDequeApi, VolatileMapApi, VolatileQueueApi, VolatileTreeApi, VolatilesApi } from './api.js';
 import { hasCode, type Transport } from './http.js';
-
-type Args = Record<string, unknown>;
-
-function block64(block: Block): string {
-  if (!(block instanceof Block)) throw new KeeprError('ARGUMENT_INVALID', 'value must be a Block');
-  return Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.byteLength).toString('base64');
-}
-
-function decode(value: unknown): Block | undefined {
-  return typeof value === 'string' ? Block.decode(Buffer.from(value, 'base64')) : undefined;
-}
-
-function entry(value: unknown): QueueEntry | undefined {
-  if (value === null || typeof value !== 'object') return undefined;
-  const e = value as { key: string; block: string; priority: number };
-  return { key: e.key, block: decode(e.block)!, priority: e.priority };
-}
-
-/** One container's calls. */
-class Caller {
-  readonly #http: Transport;
-  readonly #path: string;
-  readonly #extra: Args;
-
-  constructor(http: Transport, kind: VolatileKind, name: string, extra: Args = {}) {
-    assertName(name, 'volatile');
-    this.#http = http;
-    this.#path = `/v1/volatiles/${kind}/${encodeURIComponent(name)}/`;
-    this.#extra = extra;
-  }
-
-  async call(op: string, args: Args = {}): Promise<unknown> {
-    const body = JSON.stringify({ ...args, ...this.#extra, encoding: 'base64' });
-    const answer = (await this.#http.json('POST', this.#path + op, { body, headers: { 'content-type': 'application/json' } })) as { result: unknown };
-    return answer.result;
-  }
-}
+import { Caller } from './volatile-caller.js';
 
 /** A remote ordered map of blocks. */
 export class RemoteVolatileMap implements VolatileMapApi {
   /** Container name. */
   readonly name: string;
-  readonly #c: Caller;
+  readonly #c: Caller<'map'>;
 
   /** @internal Created by `client.volatiles.map(name)`. */
   constructor(http: Transport, name: string) {
@@ -62,26 +26,22 @@ export class RemoteVolatileMap implements VolatileMapApi {
 
   /** The block under `key`, or undefined. */
   async get(key: string): Promise<Block | undefined> {
-    assertKey(key);
-    return decode(await this.#c.call('get', { key }));
+    return (await this.#c.call('get', key)) as Block | undefined;
   }
 
   /** True when `key` is present. */
   async has(key: string): Promise<boolean> {
-    assertKey(key);
-    return (await this.#c.call('has', { key })) as boolean;
+    return (await this.#c.call('has', key)) as boolean;
   }
 
   /** Stores a block under `key`. */
   async put(key: string, block: Block): Promise<void> {
-    assertKey(key);
-    await this.#c.call('put', { key, blockBase64: block64(block) });
+    await this.#c.call('put', key, block);
   }
 
   /** Removes `key`; true when it was there. */
   async delete(key: string): Promise<boolean> {
-    assertKey(key);
-    return (await this.#c.call('delete', { key })) as boolean;
+    return (await this.#c.call('delete', key)) as boolean;
   }
 
   /** Number of entries. */
@@ -89,10 +49,14 @@ export class RemoteVolatileMap implements VolatileMapApi {
     return (await this.#c.call('size')) as number;
   }
 
-  /** Keys in order, optionally under a prefix and limited. */
-  async keys(options: VolatileKeysOptions = {}): Promise<string[]> {
-    const limit = options.limit === Infinity ? undefined : options.limit;
-    return (await this.#c.call('keys', { prefix: options.prefix, limit })) as string[];
+  /** Keys in order (or reverse) within the bounds, fetched a page at a time as they are iterated. */
+  async *keys(options: VolatileRangeOptions = {}): AsyncGenerator<string> {
+    yield* this.#c.keys(options);
+  }
+
+  /** One page of keys: `{ items, cursor }`, `cursor` absent on the last page. */
+  async list(options: VolatileListOptions = {}): Promise<KeyPage> {
+    return (await this.#c.call('list', options)) as KeyPage;
   }
 
   /** Removes every entry. */
@@ -105,7 +69,7 @@ export class RemoteVolatileMap implements VolatileMapApi {
 export class RemoteVolatileDeque implements VolatileDequeApi {
   /** Container name. */
   readonly name: string;
-  readonly #c: Caller;
+  readonly #c: Caller<'deque'>;
 
   /** @internal Created by `client.volatiles.deque(name)`. */
   constructor(http: Transport, name: string) {
@@ -120,38 +84,37 @@ export class RemoteVolatileDeque implements VolatileDequeApi {
 
   /** Adds a block at the front. */
   async pushFirst(block: Block): Promise<void> {
-    await this.#c.call('pushFirst', { blockBase64: block64(block) });
+    await this.#c.call('pushFirst', block);
   }
 
   /** Adds a block at the back. */
   async pushLast(block: Block): Promise<void> {
-    await this.#c.call('pushLast', { blockBase64: block64(block) });
+    await this.#c.call('pushLast', block);
   }
 
   /** Removes and returns the front block, or undefined when empty. */
   async popFirst(): Promise<Block | undefined> {
-    return decode(await this.#c.call('popFirst'));
+    return (await this.#c.call('popFirst')) as Block | undefined;
   }
 
   /** Removes and returns the back block, or undefined when empty. */
   async popLast(): Promise<Block | undefined> {
-    return decode(await this.#c.call('popLast'));
+    return (await this.#c.call('popLast')) as Block | undefined;
   }
 
   /** The front block without removing it. */
   async peekFirst(): Promise<Block | undefined> {
-    return decode(await this.#c.call('peekFirst'));
+    return (await this.#c.call('peekFirst')) as Block | undefined;
   }
 
   /** The back block without removing it. */
   async peekLast(): Promise<Block | undefined> {
-    return decode(await this.#c.call('peekLast'));
+    return (await this.#c.call('peekLast')) as Block | undefined;
   }
 
   /** The block at position `index` from the front. */
   async at(index: number): Promise<Block | undefined> {
-    if (!Number.isInteger(index)) throw new KeeprError('ARGUMENT_INVALID', 'index must be an integer');
-    return decode(await this.#c.call('at', { index }));
+    return (await this.#c.call('at', index)) as Block | undefined;
   }
 
   /** Removes every block. */
@@ -164,7 +127,7 @@ export class RemoteVolatileDeque implements VolatileDequeApi {
 export class RemoteVolatilePriorityQueue implements VolatileQueueApi {
   /** Container name. */
   readonly name: string;
-  readonly #c: Caller;
+  readonly #c: Caller<'queue'>;
 
   /** @internal Created by `client.volatiles.queue(name, options)`. */
   constructor(http: Transport, name: string, options: QueueOptions = {}) {
@@ -179,48 +142,42 @@ export class RemoteVolatilePriorityQueue implements VolatileQueueApi {
 
   /** Adds or re-prioritises `key`; see the embedded queue for eviction and `QUEUE_PRIORITY_TOO_LOW`. */
   async put(key: string, block: Block, priority: number): Promise<QueuePutResult> {
-    assertKey(key);
-    if (typeof priority !== 'number' || !Number.isFinite(priority)) throw new KeeprError('ARGUMENT_INVALID', 'priority must be a finite number');
-    const result = (await this.#c.call('put', { key, blockBase64: block64(block), priority })) as { evicted: string | null };
-    return { evicted: result.evicted ?? undefined };
+    return (await this.#c.call('put', key, block, priority)) as QueuePutResult;
   }
 
   /** The entry under `key`, or undefined. */
   async get(key: string): Promise<QueueEntry | undefined> {
-    assertKey(key);
-    return entry(await this.#c.call('get', { key }));
+    return (await this.#c.call('get', key)) as QueueEntry | undefined;
   }
 
   /** Removes `key`; true when it was there. */
   async delete(key: string): Promise<boolean> {
-    assertKey(key);
-    return (await this.#c.call('delete', { key })) as boolean;
+    return (await this.#c.call('delete', key)) as boolean;
   }
 
   /** The highest-priority entry (the oldest among equals). */
   async peekHighest(): Promise<QueueEntry | undefined> {
-    return entry(await this.#c.call('peekHighest'));
+    return (await this.#c.call('peekHighest')) as QueueEntry | undefined;
   }
 
   /** The lowest-priority entry. */
   async peekLowest(): Promise<QueueEntry | undefined> {
-    return entry(await this.#c.call('peekLowest'));
+    return (await this.#c.call('peekLowest')) as QueueEntry | undefined;
   }
 
   /** Removes and returns the highest-priority entry. */
   async popHighest(): Promise<QueueEntry | undefined> {
-    return entry(await this.#c.call('popHighest'));
+    return (await this.#c.call('popHighest')) as QueueEntry | undefined;
   }
 
   /** Removes and returns the lowest-priority entry. */
   async popLowest(): Promise<QueueEntry | undefined> {
-    return entry(await this.#c.call('popLowest'));
+    return (await this.#c.call('popLowest')) as QueueEntry | undefined;
   }
 
   /** Entries from highest to lowest priority. */
   async entries(limit = Infinity): Promise<QueueEntry[]> {
-    const result = (await this.#c.call('entries', limit === Infinity ? {} : { limit })) as unknown[];
-    return result.map((e) => entry(e)!);
+    return (await this.#c.call('entries', limit)) as QueueEntry[];
   }
 
   /** Removes every entry. */
@@ -233,7 +190,7 @@ export class RemoteVolatilePriorityQueue implements VolatileQueueApi {
 export class RemoteVolatileTree implements VolatileTreeApi {
   /** Container name. */
   readonly name: string;
-  readonly #c: Caller;
+  readonly #c: Caller<'tree'>;
 
   /** @internal Created by `client.volatiles.tree(name)`. */
   constructor(http: Transport, name: string) {
@@ -248,39 +205,38 @@ export class RemoteVolatileTree implements VolatileTreeApi {
 
   /** Adds a node under `parent` (a root when omitted). */
   async add(key: string, block: Block, parent?: string): Promise<void> {
-    assertKey(key);
-    if (parent !== undefined) assertKey(parent);
-    await this.#c.call('add', { key, blockBase64: block64(block), parent });
+    await this.#c.call('add', key, block, parent);
   }
 
   /** Replaces the block of an existing node; false when there is no such node. */
   async set(key: string, block: Block): Promise<boolean> {
-    assertKey(key);
-    return (await this.#c.call('set', { key, blockBase64: block64(block) })) as boolean;
+    return (await this.#c.call('set', key, block)) as boolean;
   }
 
   /** A node with its parent and children keys, or undefined. */
   async get(key: string): Promise<TreeNode | undefined> {
-    assertKey(key);
-    const node = (await this.#c.call('get', { key })) as { key: string; block: string; parent: string | null; children: string[] } | null;
-    return node === null ? undefined : { key: node.key, block: decode(node.block)!, parent: node.parent ?? undefined, children: node.children };
+    return (await this.#c.call('get', key)) as TreeNode | undefined;
   }
 
-  /** Keys of the children of `key`. */
-  async children(key: string): Promise<string[]> {
+  /** Keys of the children of `key` in key order within the bounds, fetched a page at a time as they are iterated. */
+  async *children(key: string, options: VolatileRangeOptions = {}): AsyncGenerator<string> {
     assertKey(key);
-    return (await this.#c.call('children', { key })) as string[];
+    yield* this.#c.keys({ ...options, parent: key });
   }
 
-  /** Keys of the root nodes. */
-  async roots(): Promise<string[]> {
-    return (await this.#c.call('roots')) as string[];
+  /** Keys of the root nodes in key order within the bounds, fetched a page at a time as they are iterated. */
+  async *roots(options: VolatileRangeOptions = {}): AsyncGenerator<string> {
+    yield* this.#c.keys({ ...options, parent: undefined });
+  }
+
+  /** One page of the children of `parent` (the roots when absent): `{ items, cursor }`, `cursor` absent on the last page. */
+  async list(options: TreeListOptions = {}): Promise<KeyPage> {
+    return (await this.#c.call('list', options)) as KeyPage;
   }
 
   /** Deletes `key` and its whole subtree; returns how many nodes were removed. */
   async delete(key: string): Promise<number> {
-    assertKey(key);
-    return (await this.#c.call('delete', { key })) as number;
+    return (await this.#c.call('delete', key)) as number;
   }
 
   /** Removes every node. */

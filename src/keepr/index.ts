@@ -20,10 +20,11 @@ export {
 export { sourceStats, type SourceStats } from './source-stats.js';
 export { NAME_RULE, MAX_KEY_BYTES, assertKey, assertName } from './names.js';
 export { Volatiles, type QueueOptions, type Volatile, type VolatileKind } from './volatiles.js';
-export { VolatileMap, type VolatileKeysOptions } from './volatile-map.js';
+export { VolatileMap } from './volatile-map.js';
+export { VOLATILE_LIST_DEFAULT_LIMIT, VOLATILE_LIST_MAX_LIMIT, type KeyPage, type VolatileListOptions, type VolatileRangeOptions } from './volatile-range.js';
 export { VolatileDeque } from './volatile-deque.js';
 export { VolatilePriorityQueue, DEFAULT_QUEUE_CAPACITY, type QueueEntry, type QueuePutResult } from './volatile-priority-queue.js';
-export { VolatileTree, type TreeNode } from './volatile-tree.js';
+export { VolatileTree, type TreeListOptions, type TreeNode } from './volatile-tree.js';
 export {
   DUMP_MAGIC,
   DUMP_VERSION,

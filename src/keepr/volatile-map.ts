@@ -2,13 +2,9 @@
 import { BTree } from '../util/btree.js';
 import type { Block } from '../block/block.js';
 import { KeeprError } from '../errors.js';
-import { assertKey, assertPrefix } from './names.js';
+import { assertKey } from './names.js';
+import { keyBounds, keyPage, keyPageLimit, keyRangeLimit, keysWithin, type KeyBounds, type KeyPage, type VolatileListOptions, type VolatileRangeOptions } from './volatile-range.js';
 
-/** Options of {@link VolatileMap.keys}. */
-export interface VolatileKeysOptions {
-  readonly prefix?: string;
-  readonly limit?: number;
-}
 
 /** Throws unless `block` is a Block (checked without importing the class at runtime). */
 export function assertBlock(block: unknown): asserts block is Block {
@@ -58,20 +54,37 @@ export class VolatileMap {
     return this.#tree.size;
   }
 
-  /** Keys in order, optionally under a prefix and limited. */
-  async keys(options: VolatileKeysOptions = {}): Promise<string[]> {
-    const { prefix = '', limit = Infinity } = options;
-    assertPrefix(prefix);
-    const out: string[] = [];
-    for (const [key] of this.#tree.entries(prefix === '' ? undefined : prefix)) {
-      if (!key.startsWith(prefix) || out.length >= limit) break;
-      out.push(key);
+  /** Keys in order (or reverse) within the bounds, read as they are iterated. */
+  async *keys(options: VolatileRangeOptions = {}): AsyncGenerator<string> {
+    const bounds = keyBounds(options);
+    let left = keyRangeLimit(options.limit);
+    if (left === 0) return;
+    for (const key of this.#walk(bounds)) {
+      yield key;
+      if (--left === 0) return;
     }
-    return out;
+  }
+
+  /** One page of keys in order (or reverse) within the bounds: `{ items, cursor }`, `cursor` absent on the last page. */
+  async list(options: VolatileListOptions = {}): Promise<KeyPage> {
+    const bounds = keyBounds(options);
+    return keyPage(this.#walk(bounds), keyPageLimit(options.limit));
+  }
+
+  /** Keys within `bounds`, starting the B+tree walk at the nearer bound. */
+  #walk(bounds: KeyBounds): Generator<string> {
+    const { prefix, lower, upper, reverse } = bounds;
+    const start = reverse ? upper : lower !== undefined && lower >= prefix ? lower : prefix === '' ? undefined : prefix;
+    const entries = reverse ? this.#tree.entriesReversed(start) : this.#tree.entries(start);
+    return keysWithin(keysOf(entries), bounds);
   }
 
   /** Removes every entry. */
   async clear(): Promise<void> {
     this.#tree.clear();
   }
+}
+
+function* keysOf(entries: Iterable<[string, Block]>): Generator<string> {
+  for (const [key] of entries) yield key;
 }

@@ -2,6 +2,7 @@
 import type { Block } from '../block/block.js';
 import { KeeprError } from '../errors.js';
 import { assertKey } from './names.js';
+import { keyBounds, keyPage, keyPageLimit, keyRangeLimit, keysWithin, type KeyPage, type VolatileListOptions, type VolatileRangeOptions } from './volatile-range.js';
 import { assertBlock } from './volatile-map.js';
 
 /** A node as returned by {@link VolatileTree.get}. */
@@ -10,6 +11,12 @@ export interface TreeNode {
   readonly block: Block;
   readonly parent: string | undefined;
   readonly children: string[];
+}
+
+/** Options of {@link VolatileTree.list}: whose children (`parent`; the roots when absent), a key range and the cursor. */
+export interface TreeListOptions extends VolatileListOptions {
+  /** List this node's children; the roots when absent. */
+  readonly parent?: string;
 }
 
 interface Node {
@@ -65,15 +72,38 @@ export class VolatileTree {
     return n === undefined ? undefined : { key, block: n.block, parent: n.parent, children: [...n.children] };
   }
 
-  /** Keys of the children of `key` in insertion order (empty when none or absent). */
-  async children(key: string): Promise<string[]> {
+  /** Keys of the children of `key` in key order (none when it has none or is absent) within the bounds, as they are iterated. */
+  async *children(key: string, options: VolatileRangeOptions = {}): AsyncGenerator<string> {
     assertKey(key);
-    return [...(this.#nodes.get(key)?.children ?? [])];
+    yield* this.#scan(this.#nodes.get(key)?.children ?? [], options);
   }
 
-  /** Keys of the root nodes. */
-  async roots(): Promise<string[]> {
+  /** Keys of the root nodes in key order within the bounds, as they are iterated. */
+  async *roots(options: VolatileRangeOptions = {}): AsyncGenerator<string> {
+    yield* this.#scan(this.#rootKeys(), options);
+  }
+
+  /** One page of the children of `parent` (the roots when absent) in key order: `{ items, cursor }`, `cursor` absent on the last page. */
+  async list(options: TreeListOptions = {}): Promise<KeyPage> {
+    const { parent } = options;
+    if (parent !== undefined) assertKey(parent);
+    const bounds = keyBounds(options);
+    const keys = parent === undefined ? this.#rootKeys() : (this.#nodes.get(parent)?.children ?? []);
+    return keyPage(keysWithin(sorted(keys, bounds.reverse), bounds), keyPageLimit(options.limit));
+  }
+
+  #rootKeys(): string[] {
     return [...this.#nodes].filter(([, n]) => n.parent === undefined).map(([k]) => k);
+  }
+
+  *#scan(keys: Iterable<string>, options: VolatileRangeOptions): Generator<string> {
+    const bounds = keyBounds(options);
+    let left = keyRangeLimit(options.limit);
+    if (left === 0) return;
+    for (const key of keysWithin(sorted(keys, bounds.reverse), bounds)) {
+      yield key;
+      if (--left === 0) return;
+    }
   }
 
   /** Deletes `key` and its whole subtree; returns how many nodes were removed. */
@@ -99,4 +129,10 @@ export class VolatileTree {
   async clear(): Promise<void> {
     this.#nodes.clear();
   }
+}
+
+/** Keys sorted in string order (or reverse). */
+function sorted(keys: Iterable<string>, reverse: boolean): string[] {
+  const out = [...keys].sort();
+  return reverse ? out.reverse() : out;
 }

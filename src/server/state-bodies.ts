@@ -57,7 +57,7 @@ function valueOf(raw: Readonly<Record<string, unknown>>, config: ServerConfig): 
   const value = new Uint8Array(Buffer.from(bytes, 'base64'));
   if (value.length > config.maxBlockBytes) {
     throw new KeeprError('BLOCK_TOO_LARGE', `a ${value.length}-byte value is over this server's limit of ${config.maxBlockBytes} bytes`, {
-      details: { bytes: value.length, limit: config.maxBlockBytes },
+      details: { byteLength: value.length, limit: config.maxBlockBytes },
     });
   }
   return value;

@@ -1,5 +1,5 @@
 /**
- * Reads of a versioned state over HTTP: its heights page by page, one height's record, one key
+ * Reads of a versioned state over HTTP: its heights page by page (the one cursor scheme), one height's record, one key
  * at a height (with its proof on request, also for an absent key), and a tree's entries at a
  * height. A height in a path may be `latest`; answers name the height they read and its root.
  */
@@ -7,9 +7,10 @@ import type { FastifyInstance } from 'fastify';
 import { KeeprError } from '../errors.js';
 import { assertName } from '../keepr/index.js';
 import { type Store } from '../store/index.js';
-import type { StateView, VersionedState } from '../state/index.js';
+import type { StateRangeOptions, StateView, VersionedState } from '../state/index.js';
+import { pageRange } from '../state/state-range.js';
 import { checkTree } from '../state/state-working.js';
-import { compareBytes, concatBytes, prefixUpperBound } from '../util/bytes.js';
+import { encodeKeyCursor } from '../util/cursor.js';
 import { encodingOf } from './bodies.js';
 import { DEFAULT_ENTRIES_PAGE, ENTRIES_PAGE_BYTES } from './options.js';
 import { errorResponses } from './schemas.js';
@@ -50,11 +51,21 @@ interface EntriesQuery {
   readonly gte?: string;
   readonly lt?: string;
   readonly lte?: string;
-  readonly after?: string;
+  readonly cursor?: string;
   readonly reverse?: boolean;
   readonly limit?: number;
   readonly keyEncoding?: string;
   readonly encoding?: string;
+}
+
+interface HeightsQuery {
+  readonly gt?: number;
+  readonly gte?: number;
+  readonly lt?: number;
+  readonly lte?: number;
+  readonly reverse?: boolean;
+  readonly limit?: number;
+  readonly cursor?: string;
 }
 
 /** The state `name`, its meta re-read; `STATE_NOT_FOUND` when it does not exist. */
@@ -80,44 +91,29 @@ async function viewAt(store: Store, name: string, heightText: string): Promise<S
   return view;
 }
 
-const larger = (a: Uint8Array | undefined, b: Uint8Array | undefined): Uint8Array | undefined => (a === undefined ? b : b === undefined || compareBytes(a, b) >= 0 ? a : b);
-const smaller = (a: Uint8Array | undefined, b: Uint8Array | undefined): Uint8Array | undefined => (a === undefined ? b : b === undefined || compareBytes(a, b) <= 0 ? a : b);
-
-/**
- * The key bounds of an entries page as one `[gte, lt)` interval (undefined when empty): the
- * prefix, gt, gte, lt and lte all apply, and `after` continues past the last key of a page (the
- * key itself followed by a 00 byte is the first key after it, so `gt k` is `gte k‖00` and
- * `lte k` is `lt k‖00`).
- */
-function rangeBounds(query: EntriesQuery, encoding: KeyEncoding): { gte?: Uint8Array; lt?: Uint8Array } | undefined {
-  const read = (name: 'prefix' | 'gt' | 'gte' | 'lt' | 'lte' | 'after'): Uint8Array | undefined => (query[name] === undefined ? undefined : decodeKeyText(query[name], encoding, name));
-  const next = (key: Uint8Array | undefined): Uint8Array | undefined => (key === undefined ? undefined : concatBytes(key, Uint8Array.of(0)));
-  const prefix = read('prefix');
-  const after = read('after');
-  let lower = larger(larger(prefix, read('gte')), next(read('gt')));
-  let upper = smaller(smaller(prefix === undefined ? undefined : prefixUpperBound(prefix), read('lt')), next(read('lte')));
-  if (after !== undefined) {
-    if (query.reverse === true) upper = smaller(upper, after);
-    else lower = larger(lower, concatBytes(after, Uint8Array.of(0)));
+/** The key bounds of an entries page as bytes, each in the request's key encoding (the state folds and narrows them). */
+function rangeBounds(query: EntriesQuery, encoding: KeyEncoding): StateRangeOptions {
+  const out: Record<string, Uint8Array> = {};
+  for (const name of ['prefix', 'gt', 'gte', 'lt', 'lte'] as const) {
+    const text = query[name];
+    if (text !== undefined) out[name] = decodeKeyText(text, encoding, name);
   }
-  if (lower !== undefined && upper !== undefined && compareBytes(lower, upper) >= 0) return undefined;
-  return { ...(lower === undefined ? {} : { gte: lower }), ...(upper === undefined ? {} : { lt: upper }) };
+  return out;
 }
 
 /** Registers the read routes of states. */
 export function registerStateReadRoutes(app: FastifyInstance, store: Store): void {
-  app.get<{ Params: { state: string }; Querystring: { from?: number; limit?: number; reverse?: boolean } }>(
+  app.get<{ Params: { state: string }; Querystring: HeightsQuery }>(
     '/v1/states/:state/heights',
     {
       config: { role: 'read' },
       schema: { operationId: 'listHeights', summary: 'One page of committed heights and their roots', tags: TAGS, params: stateParamsSchema, querystring: heightsQuerySchema, response: { 200: heightsSchema, ...errorResponses } },
     },
     async (request) => {
-      const { from, limit = DEFAULT_ENTRIES_PAGE, reverse = false } = request.query;
+      const { limit = DEFAULT_ENTRIES_PAGE, ...rest } = request.query;
       const state = await existingState(store, request.params.state);
-      // One height beyond the page tells whether another follows.
-      const heights = await state.heights({ ...(from === undefined ? {} : { from }), limit: limit + 1, reverse });
-      return { heights: heights.slice(0, limit), more: heights.length > limit };
+      const page = await state.listHeights({ ...rest, limit });
+      return { items: page.items, cursor: page.cursor ?? null };
     },
   );
 
@@ -169,7 +165,7 @@ export function registerStateReadRoutes(app: FastifyInstance, store: Store): voi
       config: { role: 'read' },
       schema: {
         operationId: 'listTreeEntries',
-        summary: 'One page of a tree\'s keys and values at a height, in key byte order; continue with after = the last key',
+        summary: 'One page of a tree\'s keys and values at a height, in key byte order; continue with the cursor',
         tags: TAGS,
         params: treeParamsSchema,
         querystring: entriesQuerySchema,
@@ -178,28 +174,30 @@ export function registerStateReadRoutes(app: FastifyInstance, store: Store): voi
     },
     async (request) => {
       const { state: name, height, tree } = request.params;
-      const { limit = DEFAULT_ENTRIES_PAGE, reverse = false } = request.query;
+      const { limit = DEFAULT_ENTRIES_PAGE, reverse = false, cursor } = request.query;
       assertName(name, 'state');
       checkTree(tree);
       const keyEncoding = keyEncodingOf(request.query.keyEncoding, 'HTTP_REQUEST_INVALID');
       const blocks = encodingOf(request.query.encoding, 'HTTP_REQUEST_INVALID');
-      const bounds = rangeBounds(request.query, keyEncoding);
+      // Bounds and cursor are checked before the store is read.
+      const range = pageRange({ ...rangeBounds(request.query, keyEncoding), reverse, ...(cursor === undefined ? {} : { cursor }) });
       const view = await viewAt(store, name, height);
       const root = toHex(await view.root());
-      const found = bounds === undefined ? [] : await view.range(tree, { ...bounds, reverse, limit: limit + 1 });
-      const entries: Record<string, unknown>[] = [];
-      let bytes = 0;
-      let more = false;
+      const items: Record<string, unknown>[] = [];
+      let byteLength = 0;
+      let last: Uint8Array | undefined;
+      let next: string | null = null;
       // One entry beyond the page tells whether another follows; a byte budget keeps pages of big values small.
-      for (const [key, value] of found) {
-        if (entries.length === limit || bytes >= ENTRIES_PAGE_BYTES) {
-          more = true;
+      for await (const { key, value } of view.range(tree, range)) {
+        if (last !== undefined && (items.length === limit || byteLength >= ENTRIES_PAGE_BYTES)) {
+          next = encodeKeyCursor(last);
           break;
         }
-        entries.push({ ...renderKey(key, keyEncoding), ...renderStateValue(value, blocks) });
-        bytes += value.byteLength;
+        items.push({ ...renderKey(key, keyEncoding), ...renderStateValue(value, blocks) });
+        byteLength += value.byteLength;
+        last = key;
       }
-      return { height: view.height, root, entries, more };
+      return { height: view.height, root, items, cursor: next };
     },
   );
 }

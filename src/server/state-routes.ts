@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KeeprError } from '../errors.js';
 import { assertName } from '../keepr/index.js';
 import { type Store } from '../store/index.js';
-import { auditState, pruneState, type CommitResult, type StateChange, type VersionedState } from '../state/index.js';
+import type { CommitResult, StateChange, VersionedState } from '../state/index.js';
 import { header, parseJsonBody } from './bodies.js';
 import { JSON_MEDIA_TYPE, mediaTypeEssence } from './content-types.js';
 import type { ServerConfig } from './options.js';
@@ -148,7 +148,7 @@ export function registerStateRoutes(app: FastifyInstance, store: Store, config: 
       const name = request.params.state;
       assertName(name, 'state');
       const options = parsePrune(jsonBody(request));
-      return pruneState(await existingState(store, name), options);
+      return (await existingState(store, name)).prune(options);
     },
   );
 
@@ -158,7 +158,7 @@ export function registerStateRoutes(app: FastifyInstance, store: Store, config: 
       config: { role: 'admin' },
       schema: { operationId: 'auditState', summary: 'Recompute every hash of a state and report tampering (reads every record)', tags: TAGS, params: stateParamsSchema, response: { 200: auditAnswerSchema, ...errorResponses } },
     },
-    async (request) => auditState((await existingState(store, request.params.state)).context),
+    async (request) => (await existingState(store, request.params.state)).audit(),
   );
 
   registerStateReadRoutes(app, store);

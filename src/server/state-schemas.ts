@@ -64,13 +64,21 @@ export const heightRecordSchema = {
   required: ['height', 'root', 'changes', 'trees'],
 } as const;
 
+const heightBound = (what: string): Record<string, unknown> => ({ type: 'integer', minimum: 0, maximum: MAX_HEIGHT, description: what });
+const cursor = { type: 'string', description: 'Continue after the page that answered this cursor (send the same other parameters)' } as const;
+const nextCursor = { type: 'string', nullable: true, description: 'Cursor of the next page; null on the last page' } as const;
+
 /** Query of the heights listing. */
 export const heightsQuerySchema = {
   type: 'object',
   properties: {
-    from: { type: 'integer', minimum: 0, maximum: MAX_HEIGHT, description: 'First height listed (the last, with reverse)' },
+    gt: heightBound('Only heights above this'),
+    gte: heightBound('Only heights from this on'),
+    lt: heightBound('Only heights below this'),
+    lte: heightBound('Only heights up to this one'),
     limit: { type: 'integer', minimum: 1, maximum: LIST_MAX_LIMIT, description: `Page size (default ${DEFAULT_ENTRIES_PAGE})` },
     reverse: { type: 'boolean', description: 'Newest first' },
+    cursor,
   },
   additionalProperties: false,
 } as const;
@@ -79,10 +87,10 @@ export const heightsQuerySchema = {
 export const heightsSchema = {
   type: 'object',
   properties: {
-    heights: { type: 'array', items: { type: 'object', properties: { height: { type: 'integer' }, root: hex }, required: ['height', 'root'] } },
-    more: { type: 'boolean', description: 'More heights follow: continue with from = the last height + 1 (reverse: − 1)' },
+    items: { type: 'array', items: { type: 'object', properties: { height: { type: 'integer' }, root: hex }, required: ['height', 'root'] } },
+    cursor: nextCursor,
   },
-  required: ['heights', 'more'],
+  required: ['items', 'cursor'],
 } as const;
 
 /** Query of a key read. */
@@ -116,7 +124,7 @@ export const entriesQuerySchema = {
     gte: { type: 'string', description: 'Only keys from this on' },
     lt: { type: 'string', description: 'Only keys before this' },
     lte: { type: 'string', description: 'Only keys up to this one' },
-    after: { type: 'string', description: 'Continue a page: only keys after this one (before it, with reverse)' },
+    cursor,
     reverse: { type: 'boolean', description: 'Descending key order' },
     limit: { type: 'integer', minimum: 1, maximum: LIST_MAX_LIMIT, description: `Most entries in this page (default ${DEFAULT_ENTRIES_PAGE})` },
     keyEncoding,
@@ -131,7 +139,7 @@ export const entriesSchema = {
   properties: {
     height: { type: 'integer' },
     root: hex,
-    entries: {
+    items: {
       type: 'array',
       items: {
         type: 'object',
@@ -139,9 +147,9 @@ export const entriesSchema = {
         properties: { key: { type: 'string' }, keyHex: { type: 'string' }, ...stateValueProperties },
       },
     },
-    more: { type: 'boolean', description: 'More entries follow: continue with after = the last key' },
+    cursor: nextCursor,
   },
-  required: ['height', 'root', 'entries', 'more'],
+  required: ['height', 'root', 'items', 'cursor'],
 } as const;
 
 /** Answer: a committed height. */

@@ -6,6 +6,7 @@
  * crash midway leaves only unreachable garbage that the next prune removes.
  */
 import { KeeprError } from '../errors.js';
+import { isObject } from '../util/guards.js';
 import type { WriteOp } from '../engine/engine.js';
 import { DELETED, TAG, heightOfKey, versionOf } from './state-records.js';
 import { writeMeta } from './state-meta.js';
@@ -29,8 +30,10 @@ function absent(tag: number, value: Uint8Array): boolean {
   return tag === TAG.entry ? value.length === 1 && value[0] === DELETED : value.length === 0;
 }
 
-/** Removes heights below the prune point of `options`. */
+/** Removes heights below the prune point of `options` (the embedded `state.prune()`, also behind the HTTP route). */
 export async function pruneState(state: VersionedState, options: PruneOptions): Promise<PruneReport> {
+  // Checked as the HTTP body is, so embedded and remote callers get the same answer.
+  if (!isObject(options) || ('keepLast' in options) === ('from' in options)) throw new KeeprError('ARGUMENT_INVALID', 'give exactly one of keepLast and from');
   const latest = state.latest;
   if (latest === undefined) return { prunedBefore: state.prunedBefore, deleted: 0 };
   let from: number;

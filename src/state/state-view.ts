@@ -7,9 +7,23 @@ import { Block } from '../block/block.js';
 import type { Engine, EngineEntry, RangeOptions } from '../engine/engine.js';
 import { KeeprError } from '../errors.js';
 import { compareBytes, prefixUpperBound } from '../util/bytes.js';
-import { halfOpenRange, keyBytes, type StateRangeOptions } from './state-range.js';
+import {
+  halfOpenRange,
+  keyBytes,
+  keyOut,
+  pageLimit,
+  pageRange,
+  rangeLimit,
+  stateKeyEncoding,
+  takePage,
+  type Page,
+  type StateEntry,
+  type StateKeyOf,
+  type StateListOptions,
+  type StateRangeOptions,
+} from './state-range.js';
 
-export { keyBytes, type StateRangeOptions } from './state-range.js';
+export { keyBytes, type Page, type StateEntry, type StateKeyEncoding, type StateKeyOf, type StateListOptions, type StateRangeOptions } from './state-range.js';
 import { GROUP_BITS, GROUP_SIZE } from './merkle-tree.js';
 import { BUCKET_BITS, ZERO, bucketHash, bucketOf, keyPath, nodeHash, sameHash, type BucketEntry } from './state-hash.js';
 import { encodeProof, type StateProof } from './state-proof.js';
@@ -137,14 +151,32 @@ export class StateView {
     return data.kind === 'deleted' ? undefined : toStateValue(data.kind, data.value!);
   }
 
-  /** Keys and values of `tree` at this height in key order (or reverse) within the bounds. */
-  async range(tree: string, given: StateRangeOptions = {}): Promise<[Uint8Array, StateValue][]> {
-    const options = halfOpenRange(given);
+  /** Keys and values of `tree` at this height in key order (or reverse) within the bounds, read as they are iterated. */
+  async *range<O extends StateRangeOptions = StateRangeOptions>(tree: string, options?: O): AsyncGenerator<StateEntry<StateKeyOf<O>>> {
+    const given: StateRangeOptions = options ?? {};
+    const limit = rangeLimit(given.limit);
+    const encoding = stateKeyEncoding(given.keyEncoding);
+    if (limit === 0) return;
+    let count = 0;
+    for await (const [key, value] of this.walk(tree, halfOpenRange(given))) {
+      yield { key: keyOut(key, encoding) as StateKeyOf<O>, value };
+      if (++count >= limit) return;
+    }
+  }
+
+  /** One page of `tree` at this height: `{ items, cursor }`, `cursor` absent on the last page. */
+  async list<O extends StateListOptions = StateListOptions>(tree: string, options?: O): Promise<Page<StateEntry<StateKeyOf<O>>>> {
+    const given: StateListOptions = options ?? {};
+    const limit = pageLimit(given.limit);
+    const encoding = stateKeyEncoding(given.keyEncoding);
+    return (await takePage(this.walk(tree, pageRange(given)), limit, encoding)) as Page<StateEntry<StateKeyOf<O>>>;
+  }
+
+  /** @internal Every key and value of `tree` within `[gte, lt)` bounds (and prefix), in order: no limit. */
+  async *walk(tree: string, options: StateRangeOptions): AsyncGenerator<[Uint8Array, StateValue]> {
     await this.record();
     const id = this.#ctx.treeId(tree);
-    if (id === undefined) return [];
-    const limit = options.limit ?? Infinity;
-    if (limit !== Infinity && (!Number.isInteger(limit) || limit < 0)) throw new KeeprError('ARGUMENT_INVALID', 'limit must be a non-negative integer');
+    if (id === undefined) return;
     const base = treePrefix(TAG.key, id);
     const withBase = (key: Uint8Array | string, terminated: boolean): Uint8Array => {
       const esc = escapeKey(keyBytes(key));
@@ -159,23 +191,20 @@ export class StateView {
     const lt = options.lt !== undefined ? withBase(options.lt, true) : undefined;
     const lower = gte !== undefined && compareBytes(gte, prefixLower) > 0 ? gte : prefixLower;
     const upper = lt !== undefined && (prefixUpper === undefined || compareBytes(lt, prefixUpper) < 0) ? lt : prefixUpper;
-    const out: [Uint8Array, StateValue][] = [];
     const reverse = options.reverse === true;
     let from: RangeOptions = { gte: lower, ...(upper === undefined ? {} : { lt: upper }) };
-    // Key index records come in chunks (no cursor stays open across the reads of values).
-    while (out.length < limit) {
+    // Key index records come in chunks (no cursor stays open across the reads of values or the caller's steps).
+    for (;;) {
       const chunk = await collect(this.#ctx.engine, this.#ctx.namespace, { ...from, reverse, limit: KEY_CHUNK });
       for (const { key } of chunk) {
         const k = keyOfIndexRecord(key);
         const value = await this.#valueOf(id, keyPath(k));
-        if (value !== undefined) out.push([k, value]);
-        if (out.length >= limit) break;
+        if (value !== undefined) yield [k, value];
       }
       const last = chunk.at(-1);
-      if (chunk.length < KEY_CHUNK || last === undefined) break;
+      if (chunk.length < KEY_CHUNK || last === undefined) return;
       from = reverse ? { gte: lower, lt: last.key } : { gt: last.key, ...(upper === undefined ? {} : { lt: upper }) };
     }
-    return out;
   }
 
   /** The entries (key path and value hash) of the buckets under a subtree, as of this height. */

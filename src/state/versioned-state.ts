@@ -11,21 +11,39 @@ import { sameHash } from './state-hash.js';
 import { MAX_HEIGHT, META_KEY, TAG, decodeEntry, entryHash, heightOfKey, keyPathOfEntry, treePrefix } from './state-records.js';
 import { planCommit, recommit, type CommitResult } from './state-commit.js';
 
-import { halfOpenRange } from './state-range.js';
+import { halfOpenRange, keyOut, pageLimit, pageRange, rangeLimit, stateKeyEncoding, takePage, type Page, type StateEntry, type StateKeyOf, type StateListOptions } from './state-range.js';
 import { StateView, keyBytes, toStateValue, type StateContext, type StateRangeOptions, type StateValue } from './state-view.js';
+import { auditState, type AuditReport } from './state-audit.js';
+import { pruneState, type PruneOptions, type PruneReport } from './state-prune.js';
+import { heightBounds } from './height-range.js';
+import { encodeHeightCursor } from '../util/cursor.js';
 import { readMeta, type StateMeta } from './state-meta.js';
 import { addChange, checkKey, checkTree, copyWorking, makeChange, mapKey, workingOf, type StateChange, type Working } from './state-working.js';
 import { changesInRange, overlayRange } from './working-range.js';
 import { keyPath } from './state-hash.js';
 
-/** Options of {@link VersionedState.heights}. */
+/** Options of {@link VersionedState.heights}: height bounds (all given apply), order and limit. */
 export interface HeightsOptions {
-  /** The first height listed (the last, with `reverse`). */
-  readonly from?: number;
-  /** At most this many heights. */
-  readonly limit?: number;
+  readonly gt?: number;
+  readonly gte?: number;
+  readonly lt?: number;
+  readonly lte?: number;
   /** Newest first. */
   readonly reverse?: boolean;
+  /** At most this many heights. */
+  readonly limit?: number;
+}
+
+/** Options of {@link VersionedState.listHeights}: {@link HeightsOptions} and the cursor of the page before. */
+export interface HeightListOptions extends HeightsOptions {
+  /** Continue after the page that returned this cursor (same other options). */
+  readonly cursor?: string;
+}
+
+/** A committed height and its state root (hex). */
+export interface HeightItem {
+  readonly height: number;
+  readonly root: string;
 }
 
 /** Options of {@link VersionedState.apply}. */
@@ -124,16 +142,36 @@ export class VersionedState {
     return height === 0 ? undefined : this.at(height - 1).get(tree, k);
   }
 
-  /** Keys and values of `tree` at the working height (its uncommitted writes over the height before), in key order. */
-  async range(tree: string, given: StateRangeOptions = {}): Promise<[Uint8Array, StateValue][]> {
+  /** Keys and values of `tree` at the working height (its uncommitted writes over the height before), in key order, read as they are iterated. */
+  async *range<O extends StateRangeOptions = StateRangeOptions>(tree: string, options?: O): AsyncGenerator<StateEntry<StateKeyOf<O>>> {
+    const given: StateRangeOptions = options ?? {};
     checkTree(tree);
-    const options = halfOpenRange(given);
-    const limit = options.limit;
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new KeeprError('ARGUMENT_INVALID', 'limit must be a non-negative integer');
+    const limit = rangeLimit(given.limit);
+    const encoding = stateKeyEncoding(given.keyEncoding);
+    if (limit === 0) return;
+    let count = 0;
+    for await (const [key, value] of this.#walk(tree, halfOpenRange(given))) {
+      yield { key: keyOut(key, encoding) as StateKeyOf<O>, value };
+      if (++count >= limit) return;
+    }
+  }
+
+  /** One page of `tree` at the working height: `{ items, cursor }`, `cursor` absent on the last page. */
+  async list<O extends StateListOptions = StateListOptions>(tree: string, options?: O): Promise<Page<StateEntry<StateKeyOf<O>>>> {
+    const given: StateListOptions = options ?? {};
+    checkTree(tree);
+    const limit = pageLimit(given.limit);
+    const encoding = stateKeyEncoding(given.keyEncoding);
+    return (await takePage(this.#walk(tree, pageRange(given)), limit, encoding)) as Page<StateEntry<StateKeyOf<O>>>;
+  }
+
+  /** The working changes of `tree` laid over the height before, within `[gte, lt)` bounds. */
+  #walk(tree: string, options: StateRangeOptions): AsyncGenerator<[Uint8Array, StateValue]> {
+    // The changes are taken now: writes made while the caller iterates do not show up halfway.
     const changes = changesInRange(this.#working, tree, options);
     const height = this.workingHeight;
-    const committed = height === 0 ? [] : await this.at(height - 1).range(tree, { ...options, ...(limit === undefined ? {} : { limit: limit + changes.length }) });
-    return overlayRange(committed, changes, options);
+    const committed = height === 0 ? noEntries() : this.at(height - 1).walk(tree, options);
+    return overlayRange(committed, changes, options.reverse === true);
   }
 
   /** Marks the working changes so far; `rollback(savepoint)` returns to them. */
@@ -163,18 +201,44 @@ export class VersionedState {
     return new StateView(this.context, height);
   }
 
-  /** Committed heights and their roots (hex), oldest first unless `reverse`. */
-  async heights(options: HeightsOptions = {}): Promise<{ height: number; root: string }[]> {
-    const { from, limit, reverse = false } = options;
-    if (from !== undefined && (!Number.isInteger(from) || from < 0 || from > MAX_HEIGHT)) throw new KeeprError('ARGUMENT_INVALID', 'from must be a height');
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new KeeprError('ARGUMENT_INVALID', 'limit must be a non-negative integer');
-    const bound = from === undefined ? undefined : Uint8Array.of(TAG.height, from >>> 24, (from >>> 16) & 0xff, (from >>> 8) & 0xff, from & 0xff);
-    const range = bound === undefined ? { prefix: Uint8Array.of(TAG.height) } : reverse ? { gte: Uint8Array.of(TAG.height), lte: bound } : { gte: bound, lt: Uint8Array.of(TAG.height + 1) };
-    const out: { height: number; root: string }[] = [];
-    for await (const { key, value } of this.#engine.range(this.#ns, { ...range, reverse, ...(limit === undefined ? {} : { limit }) })) {
-      out.push({ height: heightOfKey(key), root: Buffer.from(value.subarray(0, 32)).toString('hex') });
+  /** Committed heights and their roots (hex), oldest first unless `reverse`, read as they are iterated. */
+  async *heights(options: HeightsOptions = {}): AsyncGenerator<HeightItem> {
+    const limit = rangeLimit(options.limit);
+    const bounds = heightBounds(options, undefined);
+    if (bounds === undefined || limit === 0) return;
+    yield* this.#heightRange(bounds, options.reverse === true, limit);
+  }
+
+  /** One page of committed heights: `{ items, cursor }`, `cursor` absent on the last page. */
+  async listHeights(options: HeightListOptions = {}): Promise<Page<HeightItem>> {
+    const limit = pageLimit(options.limit);
+    const bounds = heightBounds(options, options.cursor);
+    if (bounds === undefined) return { items: [] };
+    const items: HeightItem[] = [];
+    // One height beyond the page tells whether a cursor is due.
+    for await (const item of this.#heightRange(bounds, options.reverse === true, limit + 1)) {
+      if (items.length === limit) return { items, cursor: encodeHeightCursor(items.at(-1)!.height) };
+      items.push(item);
     }
-    return out;
+    return { items };
+  }
+
+  async *#heightRange(bounds: { gte: number; lte: number }, reverse: boolean, limit: number): AsyncGenerator<HeightItem> {
+    const key = (h: number): Uint8Array => Uint8Array.of(TAG.height, h >>> 24, (h >>> 16) & 0xff, (h >>> 8) & 0xff, h & 0xff);
+    const range = { gte: key(bounds.gte), lte: key(bounds.lte), reverse, ...(limit === Infinity ? {} : { limit }) };
+    for await (const { key: k, value } of this.#engine.range(this.#ns, range)) {
+      yield { height: heightOfKey(k), root: Buffer.from(value.subarray(0, 32)).toString('hex') };
+    }
+  }
+
+  /** Forgets heights before a point: `{ keepLast }` heights, or those `{ from }` a height on. */
+  async prune(options: PruneOptions): Promise<PruneReport> {
+    return pruneState(this, options);
+  }
+
+  /** Recomputes every hash of the state from its stored values and reports what disagrees. */
+  async audit(): Promise<AuditReport> {
+    return auditState(this.context);
   }
 
   /** Seals the working height in one transaction and returns its height and roots. */
@@ -287,3 +351,8 @@ export class VersionedState {
 }
 
 export { keyBytes };
+
+/** An empty walk (the height before height 0). */
+async function* noEntries(): AsyncGenerator<[Uint8Array, StateValue]> {
+  // Nothing was committed yet.
+}

@@ -59,7 +59,7 @@ export function decodeKeyText(text: unknown, encoding: KeyEncoding, what = 'key'
   }
   if (bytes === undefined) throw new KeeprError('STATE_KEY_INVALID', `${what} is not ${encoding} text`, { details: { argument: what, keyEncoding: encoding } });
   if (bytes.length === 0 || bytes.length > MAX_STATE_KEY_BYTES) {
-    throw new KeeprError('STATE_KEY_INVALID', `${what}: state keys are 1 to ${MAX_STATE_KEY_BYTES} bytes, not ${bytes.length}`, { details: { argument: what, bytes: bytes.length } });
+    throw new KeeprError('STATE_KEY_INVALID', `${what}: state keys are 1 to ${MAX_STATE_KEY_BYTES} bytes, not ${bytes.length}`, { details: { argument: what, byteLength: bytes.length } });
   }
   return bytes;
 }

@@ -124,6 +124,6 @@ describe('terminal view helpers', () => {
     expect(JSON.parse(text) as unknown).toEqual(JSON.parse(JSON.stringify(value)) as unknown);
     expect(text).toContain('"a": [1,2]');
     expect(text).toContain('\n    [1,2,3],\n');
-    expect(terminalView(Block.file(new Uint8Array(0), 'text/plain'), 's', 'k')).toBe('');
+    expect(terminalView(Block.file(new Uint8Array(0), 'text/plain'), 'keepr get s k')).toBe('');
   });
 });

@@ -181,9 +181,9 @@ describe('keepr state prove and verify', () => {
     expect(keepr(['state', 'verify', '-', '--root', root, '--tree', 'accounts', '--key', 'alice', '--value', blockFile], { input: text }).code).toBe(4);
 
     // An exclusion proof at an old height, with --json facts.
-    const facts = JSON.parse(ok(['state', 'prove', 'chain', 'apps', 'relay', '--height', '1', '--json', '--dir', dir]).toString()) as { root: string; present: boolean; proof: string; bytes: number };
+    const facts = JSON.parse(ok(['state', 'prove', 'chain', 'apps', 'relay', '--height', '1', '--json', '--dir', dir]).toString()) as { root: string; present: boolean; proof: string; byteLength: number };
     expect(facts).toMatchObject({ root: roots[1], present: false, height: 1 });
-    expect(Buffer.from(facts.proof, 'base64url').length).toBe(facts.bytes);
+    expect(Buffer.from(facts.proof, 'base64url').length).toBe(facts.byteLength);
     ok(['state', 'verify', '-', '--root', roots[1]!, '--tree', 'apps', '--key', 'relay', '--absent'], { input: facts.proof });
     const present = JSON.parse(ok(['state', 'prove', 'chain', 'accounts', '00ff', '-k', 'hex', '--json', '--dir', dir]).toString()) as Record<string, unknown>;
     expect(present).toMatchObject({ key: { hex: '00ff' }, present: true, kind: 'bytes', valueHash: expect.stringMatching(/^[0-9a-f]{64}$/) as string });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Block, connect, decodeProof, verifyProof, type StateValue, type StoreApi } from '../../src/client/index.js';
 import type { TokenConfig } from '../../src/server/index.js';
-import { auditState, pruneState } from '../../src/state/index.js';
 import { codeOfAsync } from '../helpers/error-code.js';
 import { freshStore } from '../keepr/store-factory.js';
 import { liveClient, liveServer } from './live-server.js';
+import { all } from '../helpers/collect.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const show = (value: StateValue | undefined): unknown => (value === undefined ? null : value instanceof Block ? { block: value.hashHex } : { bytes: hex(value) });
@@ -26,7 +26,7 @@ async function transcript(store: StoreApi): Promise<unknown[]> {
   for (const r of [first, second, again]) out.push([r.height, hex(r.root), r.rootHex, r.trees, r.changes]);
   out.push(await codeOfAsync(state.apply([{ op: 'put', tree: 'apps', key: 'x', value: Uint8Array.of(1) }], { height: 0 })));
   await state.refresh();
-  out.push([state.latest, state.treeNames], await state.heights(), await state.heights({ from: 1, reverse: true, limit: 1 }));
+  out.push([state.latest, state.treeNames], await all(state.heights()), await all(state.heights({ lte: 1, reverse: true, limit: 1 })));
   for (const height of [0, 1]) {
     const view = state.at(height);
     out.push(view.height, hex(await view.root()), [...(await view.trees())].map(([n, r]) => [n, hex(r)]));
@@ -35,9 +35,9 @@ async function transcript(store: StoreApi): Promise<unknown[]> {
       out.push(show(value), hex(await view.prove(tree, key)), (await view.proof(tree, key)).bucket.length);
     }
     for (const options of [{}, { reverse: true }, { prefix: 'relay/' }, { gte: 'relay/2' }, { lt: 'relay/2' }, { limit: 1 }, { prefix: '' }, { lt: '' }, { gt: 'relay/1' }, { lte: 'relay/1' }, { gt: 'relay/1', gte: 'relay/2', reverse: true }]) {
-      out.push((await view.range('apps', options)).map(([k, v]) => [hex(k), show(v)]));
+      out.push((await all(view.range('apps', options))).map(({ key: k, value: v }) => [hex(k), show(v)]));
     }
-    out.push((await view.range('accounts')).map(([k, v]) => [hex(k), show(v)]));
+    out.push((await all(view.range('accounts'))).map(({ key: k, value: v }) => [hex(k), show(v)]));
   }
   out.push(await codeOfAsync(state.at(5).root()), await codeOfAsync(async () => state.at(-1)), await codeOfAsync(state.at(9).get('apps', 'relay/1')));
   out.push(await store.states(), await store.hasState('chain'), await store.hasState('other'));
@@ -96,11 +96,11 @@ describe('versioned state through the client', () => {
     expect(await codeOfAsync(state.at(7).get('t', 'k'))).toBe('STATE_HEIGHT_UNKNOWN');
     expect(await state.at(2).get('t', 'k')).toEqual(Uint8Array.of(2));
     expect(await codeOfAsync(state.prune({ from: 9 }))).toBe('STATE_HEIGHT_INVALID');
-    // The embedded functions agree with what the server did.
+    // The embedded methods agree with what the server did.
     const embedded = await store.state('chain');
     expect(embedded.prunedBefore).toBe(2);
-    expect((await auditState(embedded.context)).ok).toBe(true);
-    expect(await pruneState(embedded, { keepLast: 1 })).toMatchObject({ prunedBefore: 3 });
+    expect((await embedded.audit()).ok).toBe(true);
+    expect(await embedded.prune({ keepLast: 1 })).toMatchObject({ prunedBefore: 3 });
     await state.refresh();
     expect([state.latest, state.prunedBefore]).toEqual([3, 3]);
   });
@@ -118,8 +118,8 @@ describe('versioned state through the client', () => {
       ['bad value', () => state.apply([{ op: 'put', tree: 't', key: 'k', value: 'text' as never }]), 'ARGUMENT_INVALID'],
       ['bad height', () => state.apply([], { height: 1.5 }), 'STATE_HEIGHT_INVALID'],
       ['height too far', () => state.apply([], { height: 4 }), 'STATE_HEIGHT_INVALID'],
-      ['bad heights limit', () => state.heights({ limit: -1 }), 'ARGUMENT_INVALID'],
-      ['bad range limit', () => state.at(0).range('t', { limit: 0.5 }), 'ARGUMENT_INVALID'],
+      ['bad heights limit', () => all(state.heights({ limit: -1 })), 'ARGUMENT_INVALID'],
+      ['bad range limit', () => all(state.at(0).range('t', { limit: 0.5 })), 'ARGUMENT_INVALID'],
       ['bad state name', () => client.state('no pe'), 'NAME_INVALID'],
       ['missing state', () => client.state('other', { create: false }), 'STATE_NOT_FOUND'],
     ];
@@ -136,7 +136,7 @@ describe('versioned state through the client', () => {
       const [sa, sb] = [await a.state('chain'), await b.state('chain')];
       const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? sa : sb).apply([{ op: 'put', tree: 't', key: `k${i}`, value: Uint8Array.of(i) }])));
       expect(results.map((r) => r.height).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-      expect(await sa.at(9).range('t')).toHaveLength(10);
+      expect(await all(sa.at(9).range('t'))).toHaveLength(10);
     } finally {
       await a.close();
       await b.close();

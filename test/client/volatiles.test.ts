@@ -6,6 +6,7 @@ import type { StoreApi } from '../../src/client/api.js';
 import { freshStore } from '../keepr/store-factory.js';
 import { codeOfAsync } from '../helpers/error-code.js';
 import { liveClient } from './live-server.js';
+import { all } from '../helpers/collect.js';
 
 const b = (v: number | string): Block => Block.from(v);
 const js = (block: Block | undefined): unknown => block?.toJS();
@@ -33,9 +34,9 @@ for (const [label, fresh] of STORES) {
     it('map: ordered keys, prefix listing, delete, exact blocks', async () => {
       const m = (await fresh()).volatiles.map('m');
       for (const k of ['b', 'a/2', 'a/1', 'c']) await m.put(k, b(k));
-      expect(await m.keys()).toEqual(['a/1', 'a/2', 'b', 'c']);
-      expect(await m.keys({ prefix: 'a/' })).toEqual(['a/1', 'a/2']);
-      expect(await m.keys({ limit: 1 })).toEqual(['a/1']);
+      expect(await all(m.keys())).toEqual(['a/1', 'a/2', 'b', 'c']);
+      expect(await all(m.keys({ prefix: 'a/' }))).toEqual(['a/1', 'a/2']);
+      expect(await all(m.keys({ limit: 1 }))).toEqual(['a/1']);
       expect(js(await m.get('b'))).toBe('b');
       expect(await m.get('zz')).toBeUndefined();
       const exact = Block.from(new Float64Array([-0, NaN]));
@@ -101,17 +102,17 @@ for (const [label, fresh] of STORES) {
       await t.add('a1', b('a1'), 'a');
       expect(await codeOfAsync(t.add('a', b('x')))).toBe('TREE_NODE_EXISTS');
       expect(await codeOfAsync(t.add('z', b('x'), 'nope'))).toBe('TREE_PARENT_NOT_FOUND');
-      expect(await t.children('root')).toEqual(['a', 'b']);
+      expect(await all(t.children('root'))).toEqual(['a', 'b']);
       const node = await t.get('a1');
       expect([node?.key, node?.parent, node?.children, js(node?.block)]).toEqual(['a1', 'a', [], 'a1']);
       expect((await t.get('root'))?.parent).toBeUndefined();
       expect(await t.get('nope')).toBeUndefined();
-      expect(await t.roots()).toEqual(['root']);
+      expect(await all(t.roots())).toEqual(['root']);
       expect(await t.set('a1', b('new'))).toBe(true);
       expect(await t.set('nope', b('new'))).toBe(false);
       expect(js((await t.get('a1'))?.block)).toBe('new');
       expect(await t.delete('a')).toBe(2);
-      expect(await t.children('root')).toEqual(['b']);
+      expect(await all(t.children('root'))).toEqual(['b']);
       expect(await t.size()).toBe(2);
       await t.clear();
       expect(await t.size()).toBe(0);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import { Volatiles } from '../../src/keepr/index.js';
 import { codeOfAsync } from '../helpers/error-code.js';
+import { all } from '../helpers/collect.js';
 
 const b = (v: number | string): Block => Block.from(v);
 const js = (block: Block | undefined): unknown => block?.toJS();
@@ -23,9 +24,9 @@ describe('volatile containers', () => {
   it('map: ordered keys, prefix listing, delete', async () => {
     const m = new Volatiles().map('m');
     for (const k of ['b', 'a/2', 'a/1', 'c']) await m.put(k, b(k));
-    expect(await m.keys()).toEqual(['a/1', 'a/2', 'b', 'c']);
-    expect(await m.keys({ prefix: 'a/' })).toEqual(['a/1', 'a/2']);
-    expect(await m.keys({ limit: 1 })).toEqual(['a/1']);
+    expect(await all(m.keys())).toEqual(['a/1', 'a/2', 'b', 'c']);
+    expect(await all(m.keys({ prefix: 'a/' }))).toEqual(['a/1', 'a/2']);
+    expect(await all(m.keys({ limit: 1 }))).toEqual(['a/1']);
     expect(js(await m.get('b'))).toBe('b');
     expect(await m.delete('b')).toBe(true);
     expect(await m.has('b')).toBe(false);
@@ -75,13 +76,13 @@ describe('volatile containers', () => {
     await t.add('a1', b('a1'), 'a');
     expect(await codeOfAsync(t.add('a', b('x')))).toBe('TREE_NODE_EXISTS');
     expect(await codeOfAsync(t.add('z', b('x'), 'nope'))).toBe('TREE_PARENT_NOT_FOUND');
-    expect(await t.children('root')).toEqual(['a', 'b']);
+    expect(await all(t.children('root'))).toEqual(['a', 'b']);
     expect((await t.get('a1'))?.parent).toBe('a');
-    expect(await t.roots()).toEqual(['root']);
+    expect(await all(t.roots())).toEqual(['root']);
     expect(await t.set('a1', b('new'))).toBe(true);
     expect(js((await t.get('a1'))?.block)).toBe('new');
     expect(await t.delete('a')).toBe(2);
-    expect(await t.children('root')).toEqual(['b']);
+    expect(await all(t.children('root'))).toEqual(['b']);
     expect(await t.size()).toBe(2);
     expect(await t.delete('root')).toBe(2);
     expect(await t.size()).toBe(0);

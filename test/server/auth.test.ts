@@ -7,6 +7,7 @@ import { roleAllows } from '../../src/server/auth.js';
 import { codeOf } from '../helpers/error-code.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { BLOCK, serverFixture } from './server-fixture.js';
+import { all } from '../helpers/collect.js';
 
 const TOKENS: readonly TokenConfig[] = [
   { token: 'metrics-token-000000', role: 'metrics' },
@@ -78,7 +79,7 @@ describe('access control', () => {
           expect.soft((await (await store.source('s')).list()).items.map((i) => i.key), label).toEqual(['k']);
           expect.soft(store.volatiles.names(), label).toEqual([]);
           expect.soft(await store.states(), label).toEqual(['st']);
-          expect.soft((await state.heights()).map((h) => h.height), label).toEqual([0]);
+          expect.soft((await all(state.heights())).map((h) => h.height), label).toEqual([0]);
         }
       }
     }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import type { Store } from '../../src/store/index.js';
 import { serverFixture } from './server-fixture.js';
+import { all } from '../helpers/collect.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 const COMMIT = '/v1/states/chain/commit';
@@ -57,7 +58,9 @@ const BAD: readonly (readonly [string, InjectOptions, string])[] = [
   ['read: proof=maybe', { method: 'GET', url: '/v1/states/chain/heights/0/trees/t/keys/k?proof=maybe' }, 'HTTP_REQUEST_INVALID'],
   ['range: bad bound', { method: 'GET', url: '/v1/states/chain/heights/0/trees/t/entries?gte=' }, 'STATE_KEY_INVALID'],
   ['range: limit 0', { method: 'GET', url: '/v1/states/chain/heights/0/trees/t/entries?limit=0' }, 'HTTP_REQUEST_INVALID'],
-  ['heights: negative from', { method: 'GET', url: '/v1/states/chain/heights?from=-1' }, 'HTTP_REQUEST_INVALID'],
+  ['heights: negative gte', { method: 'GET', url: '/v1/states/chain/heights?gte=-1' }, 'HTTP_REQUEST_INVALID'],
+  ['heights: foreign cursor', { method: 'GET', url: '/v1/states/chain/heights?cursor=k1.YQ' }, 'CURSOR_INVALID'],
+  ['range: foreign cursor', { method: 'GET', url: '/v1/states/chain/heights/0/trees/t/entries?cursor=h1.0' }, 'CURSOR_INVALID'],
   ['wrong method on commit', { method: 'GET', url: COMMIT }, 'HTTP_METHOD_NOT_ALLOWED'],
   ['wrong method on a key', { method: 'PUT', url: '/v1/states/chain/heights/0/trees/t/keys/k', payload: 'x' }, 'HTTP_METHOD_NOT_ALLOWED'],
   ['wrong method on heights', { method: 'POST', url: '/v1/states/chain/heights' }, 'HTTP_METHOD_NOT_ALLOWED'],
@@ -71,7 +74,7 @@ async function fixture(): Promise<{ store: Store; app: FastifyInstance; snapshot
   await state.apply([{ op: 'put', tree: 't', key: 'k', value: Block.from('v') }]);
   const snapshot = async (): Promise<unknown> => {
     await state.refresh();
-    return { states: await store.states(), latest: state.latest, prunedBefore: state.prunedBefore, heights: await state.heights() };
+    return { states: await store.states(), latest: state.latest, prunedBefore: state.prunedBefore, heights: await all(state.heights()) };
   };
   return { store, app, snapshot };
 }

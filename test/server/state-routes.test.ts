@@ -4,9 +4,10 @@ import { Block, blockInitFromJSON } from '../../src/block/index.js';
 import { open, type Store } from '../../src/store/index.js';
 import { buildServer } from '../../src/server/index.js';
 import { fromBase64Url } from '../../src/wire/state-wire.js';
-import { auditState, verifyProof } from '../../src/state/index.js';
+import { verifyProof } from '../../src/state/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { serverFixture } from './server-fixture.js';
+import { all } from '../helpers/collect.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 const bytesOf = (text: string): string => Buffer.from(text).toString('base64');
@@ -76,16 +77,24 @@ describe('states over HTTP', () => {
     const { app } = await serverFixture();
     await app.inject({ method: 'PUT', url: '/v1/states/chain' });
     for (let h = 0; h < 5; h++) expect((await commit(app, { changes: [{ op: 'put', tree: 't', key: 'k', bytes: bytesOf(String(h)) }] })).json()).toMatchObject({ height: h });
-    const page = async (query: string): Promise<[number[], boolean]> => {
-      const body = ((await get(app, `/v1/states/chain/heights${query}`)).body as unknown as { heights: { height: number; root: string }[]; more: boolean });
-      return [body.heights.map((h) => h.height), body.more];
+    const page = async (query: string): Promise<[number[], string | null]> => {
+      const body = (await get(app, `/v1/states/chain/heights${query}`)).body as unknown as { items: { height: number; root: string }[]; cursor: string | null };
+      return [body.items.map((h) => h.height), body.cursor];
     };
-    expect(await page('')).toEqual([[0, 1, 2, 3, 4], false]);
-    expect(await page('?limit=2')).toEqual([[0, 1], true]);
-    expect(await page('?from=2&limit=2')).toEqual([[2, 3], true]);
-    expect(await page('?from=4&limit=2')).toEqual([[4], false]);
-    expect(await page('?reverse=true&limit=3')).toEqual([[4, 3, 2], true]);
-    expect(await page('?reverse=true&from=1')).toEqual([[1, 0], false]);
+    expect(await page('')).toEqual([[0, 1, 2, 3, 4], null]);
+    expect(await page('?limit=2')).toEqual([[0, 1], 'h1.1']);
+    expect(await page('?limit=2&cursor=h1.1')).toEqual([[2, 3], 'h1.3']);
+    expect(await page('?gte=2&limit=2')).toEqual([[2, 3], 'h1.3']);
+    expect(await page('?gte=4&limit=2')).toEqual([[4], null]);
+    expect(await page('?gt=0&lt=3')).toEqual([[1, 2], null]);
+    expect(await page('?reverse=true&limit=3')).toEqual([[4, 3, 2], 'h1.2']);
+    expect(await page('?reverse=true&limit=3&cursor=h1.2')).toEqual([[1, 0], null]);
+    expect(await page('?reverse=true&lte=1')).toEqual([[1, 0], null]);
+    // A cursor of another kind of listing, or one no listing issues, is refused.
+    for (const cursor of ['k1.YQ', 'h1.01', 'h1.', 'h1.-1', 'x']) {
+      const answer = await app.inject({ method: 'GET', url: `/v1/states/chain/heights?cursor=${encodeURIComponent(cursor)}` });
+      expect([answer.statusCode, answer.json<{ code: string }>().code]).toEqual([400, 'CURSOR_INVALID']);
+    }
   });
 
   it('reads keys at a height: bytes, blocks in either encoding, binary keys, absent keys', async () => {
@@ -138,30 +147,42 @@ describe('states over HTTP', () => {
     changes.push({ op: 'put', tree: 't', key: 'ff00', bytes: bytesOf('bin') });
     expect((await commit(app, { changes, keyEncoding: 'hex' })).statusCode).toBe(200);
     const entries = async (query: string): Promise<{ keys: string[]; more: boolean }> => {
-      const body = ((await get(app, `/v1/states/chain/heights/0/trees/t/entries${query}`)).body as unknown as { entries: { key?: string; keyHex?: string }[]; more: boolean });
-      return { keys: body.entries.map((e) => e.key ?? `hex:${e.keyHex!}`), more: body.more };
+      const body = (await get(app, `/v1/states/chain/heights/0/trees/t/entries${query}`)).body as unknown as { items: { key?: string; keyHex?: string }[]; cursor: string | null };
+      return { keys: body.items.map((e) => e.key ?? `hex:${e.keyHex!}`), more: body.cursor !== null };
     };
     expect(await entries('')).toEqual({ keys: ['a', 'a/1', 'a/2', 'b', 'c', 'c\u0000', 'hex:ff00'], more: false });
     expect(await entries('?prefix=a%2F')).toEqual({ keys: ['a/1', 'a/2'], more: false });
     expect(await entries('?prefix=a&gte=a%2F2')).toEqual({ keys: ['a/2'], more: false });
     expect(await entries('?gte=a%2F1&lt=c')).toEqual({ keys: ['a/1', 'a/2', 'b'], more: false });
     expect(await entries('?prefix=a&lt=z')).toEqual({ keys: ['a', 'a/1', 'a/2'], more: false });
+    expect(await entries('?gt=a&lte=b')).toEqual({ keys: ['a/1', 'a/2', 'b'], more: false });
     expect(await entries('?reverse=true&limit=2')).toEqual({ keys: ['hex:ff00', 'c\u0000'], more: true });
     expect(await entries('?keyEncoding=hex&prefix=ff')).toEqual({ keys: ['ff00'], more: false });
-    // Paging with after walks every key once, either way, matching the embedded range.
+    // The cursor is k1. + base64url of the last key's bytes, binary keys too.
+    const last = (await get(app, '/v1/states/chain/heights/0/trees/t/entries?reverse=true&limit=1')).body as unknown as { cursor: string };
+    expect(last.cursor).toBe(`k1.${Buffer.from([0xff, 0]).toString('base64url')}`);
+    expect(await entries(`?reverse=true&limit=1&cursor=${last.cursor}`)).toEqual({ keys: ['c\u0000'], more: true });
+    for (const cursor of ['h1.3', 'k1.', 'k1.YQ=', 'k1.YR', 'nope']) {
+      const answer = await app.inject({ method: 'GET', url: `/v1/states/chain/heights/0/trees/t/entries?cursor=${encodeURIComponent(cursor)}` });
+      expect([cursor, answer.statusCode, answer.json<{ code: string }>().code]).toEqual([cursor, 400, 'CURSOR_INVALID']);
+    }
+    // Paging with the cursor walks every key once, either way, with the bounds still applying, matching the embedded range.
     const state = await store.state('chain');
     for (const reverse of [false, true]) {
-      const seen: string[] = [];
-      let after: string | undefined;
-      for (;;) {
-        const query = `?keyEncoding=base64url&limit=2&reverse=${reverse}${after === undefined ? '' : `&after=${after}`}`;
-        const body = ((await get(app, `/v1/states/chain/heights/0/trees/t/entries${query}`)).body as unknown as { entries: { key: string }[]; more: boolean });
-        seen.push(...body.entries.map((e) => e.key));
-        if (!body.more) break;
-        after = body.entries.at(-1)!.key;
+      for (const bounds of ['', '&gte=YQ&lt=Yw']) {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        for (;;) {
+          const query = `?keyEncoding=base64url&limit=2&reverse=${reverse}${bounds}${cursor === null ? '' : `&cursor=${cursor}`}`;
+          const body = (await get(app, `/v1/states/chain/heights/0/trees/t/entries${query}`)).body as unknown as { items: { key: string }[]; cursor: string | null };
+          seen.push(...body.items.map((e) => e.key));
+          if (body.cursor === null) break;
+          cursor = body.cursor;
+        }
+        const range = bounds === '' ? { reverse } : { reverse, gte: 'a', lt: 'c' };
+        const embedded = (await all(state.at(0).range('t', range))).map(({ key: k }) => Buffer.from(k).toString('base64url'));
+        expect(seen).toEqual(embedded);
       }
-      const embedded = (await state.at(0).range('t', { reverse })).map(([k]) => Buffer.from(k).toString('base64url'));
-      expect(seen).toEqual(embedded);
     }
   });
 
@@ -222,7 +243,7 @@ describe('states over HTTP', () => {
     expect(answers.map((a) => a.statusCode)).toEqual(Array.from({ length: 8 }, () => 200));
     expect(answers.map((a) => a.json<{ height: number }>().height).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     const state = await store.state('chain');
-    expect(await state.at(7).range('t')).toHaveLength(8);
+    expect(await all(state.at(7).range('t'))).toHaveLength(8);
   });
 
   it('answers with heights another process committed, and commits after them', async () => {
@@ -267,11 +288,11 @@ describe('states over HTTP', () => {
       await theirs.refresh();
       const latest = 2 + 20 + landed.filter(Boolean).length;
       expect(theirs.latest).toBe(latest);
-      expect((await theirs.heights()).map((h) => h.height)).toEqual(Array.from({ length: latest + 1 }, (_, h) => h));
-      const keys = (await theirs.at(latest).range('h')).map(([k]) => Buffer.from(k).toString());
+      expect((await all(theirs.heights())).map((h) => h.height)).toEqual(Array.from({ length: latest + 1 }, (_, h) => h));
+      const keys = (await all(theirs.at(latest).range('h'))).map(({ key: k }) => Buffer.from(k).toString());
       expect(keys.sort()).toEqual(landed.flatMap((ok, i) => (ok ? [`k${i}`] : [])).sort());
-      expect(await theirs.at(latest).range('o')).toHaveLength(20);
-      expect((await auditState(theirs.context)).ok).toBe(true);
+      expect(await all(theirs.at(latest).range('o'))).toHaveLength(20);
+      expect((await theirs.audit()).ok).toBe(true);
     } finally {
       await other.close();
     }

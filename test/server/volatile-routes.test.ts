@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import { VolatileDeque, VolatileMap, VolatilePriorityQueue, VolatileTree, type VolatileKind } from '../../src/keepr/index.js';
-import { VOLATILE_OPS, VolatileArgs, volatileOp } from '../../src/server/volatile-routes.js';
+import { callVolatile, volatileOp } from '../../src/server/volatile-routes.js';
+import { VOLATILE_OPS } from '../../src/wire/volatile-ops.js';
 import { codeOfAsync } from '../helpers/error-code.js';
 
 /** One container of each kind, holding one entry. */
@@ -27,7 +28,7 @@ describe('volatile method dispatch', () => {
     for (const kind of Object.keys(containers) as VolatileKind[]) {
       for (const op of names) {
         if (Object.hasOwn(VOLATILE_OPS[kind], op)) continue;
-        expect(await codeOfAsync(() => volatileOp(kind, op).call(containers[kind], new VolatileArgs({}))), `${kind}.${op}`).toBe('HTTP_REQUEST_INVALID');
+        expect(await codeOfAsync(() => callVolatile(containers[kind], op, volatileOp(kind, op), {})), `${kind}.${op}`).toBe('HTTP_REQUEST_INVALID');
         expect(await sizes(), `${kind}.${op}`).toEqual([1, 1, 1, 1]);
       }
     }
@@ -35,11 +36,16 @@ describe('volatile method dispatch', () => {
 
   it('calls the methods of each kind by their names, clear included', async () => {
     const containers = await filled();
-    expect(await volatileOp('map', 'has').call(containers.map, new VolatileArgs({ key: 'a' }))).toBe(true);
-    expect(await volatileOp('deque', 'length').call(containers.deque, new VolatileArgs({}))).toBe(1);
-    expect(await volatileOp('queue', 'size').call(containers.queue, new VolatileArgs({}))).toBe(1);
-    expect(await volatileOp('tree', 'roots').call(containers.tree, new VolatileArgs({}))).toEqual(['a']);
-    for (const kind of Object.keys(containers) as VolatileKind[]) await volatileOp(kind, 'clear').call(containers[kind], new VolatileArgs({}));
+    const call = (kind: VolatileKind, op: string, raw: Record<string, unknown> = {}): Promise<unknown> => callVolatile(containers[kind], op, volatileOp(kind, op), raw);
+    expect(await call('map', 'has', { key: 'a' })).toBe(true);
+    expect(await call('map', 'list', { prefix: 'a', limit: 5 })).toEqual({ items: ['a'] });
+    expect(await call('deque', 'length')).toBe(1);
+    expect(await call('queue', 'size')).toBe(1);
+    expect(await call('tree', 'list')).toEqual({ items: ['a'] });
+    expect(await codeOfAsync(call('map', 'has', { key: 7 }))).toBe('NAME_INVALID');
+    expect(await codeOfAsync(call('queue', 'put', { key: 'b', block: { type: 'int32', data: [1] }, priority: 'high' }))).toBe('ARGUMENT_INVALID');
+    expect(await codeOfAsync(call('map', 'list', { cursor: 'h1.1' }))).toBe('CURSOR_INVALID');
+    for (const kind of Object.keys(containers) as VolatileKind[]) await call(kind, 'clear');
     expect([await containers.map.size(), await containers.deque.length(), await containers.queue.size(), await containers.tree.size()]).toEqual([0, 0, 0, 0]);
   });
 });

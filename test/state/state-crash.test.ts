@@ -10,6 +10,7 @@ import { open } from '../../src/store/index.js';
 import { auditState } from '../../src/state/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { heightWrites } from './fixtures/state-data.js';
+import { all } from '../helpers/collect.js';
 
 const writer = fileURLToPath(new URL('./fixtures/state-writer.ts', import.meta.url));
 const ROUNDS = 6;
@@ -45,7 +46,7 @@ describe('state commits under SIGKILL', () => {
         const state = await store.state('crash');
         const report = await auditState(state.context);
         expect(report.problems).toEqual([]);
-        const heights = await state.heights();
+        const heights = await all(state.heights());
         // Contiguous from 0, and every acknowledged commit is there with the root reported.
         expect(heights.map((h) => h.height)).toEqual(heights.map((_, i) => i));
         for (const { height, root } of heights) if (roots.has(height)) expect(root).toBe(roots.get(height));

@@ -4,6 +4,7 @@ import { open } from '../../src/store/index.js';
 import { codeOfAsync } from '../helpers/error-code.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { freshState } from './state-factory.js';
+import { all } from '../helpers/collect.js';
 
 const text = (v: unknown): string => Buffer.from(v as Uint8Array).toString();
 
@@ -96,12 +97,14 @@ describe('store.state', () => {
   it('lists heights in pages, either way', async () => {
     const { state } = await freshState();
     for (let h = 0; h < 7; h++) await state.apply([{ op: 'put', tree: 't', key: 'k', value: Uint8Array.of(h) }]);
-    const heights = async (o = {}): Promise<number[]> => (await state.heights(o)).map((x) => x.height);
+    const heights = async (o = {}): Promise<number[]> => (await all(state.heights(o))).map((x) => x.height);
     expect(await heights()).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    expect(await heights({ from: 2, limit: 3 })).toEqual([2, 3, 4]);
+    expect(await heights({ gte: 2, limit: 3 })).toEqual([2, 3, 4]);
+    expect(await heights({ gt: 2, lt: 5 })).toEqual([3, 4]);
     expect(await heights({ reverse: true, limit: 2 })).toEqual([6, 5]);
-    expect(await heights({ from: 3, reverse: true })).toEqual([3, 2, 1, 0]);
-    expect((await state.heights({ limit: 1 }))[0]!.root).toMatch(/^[0-9a-f]{64}$/);
-    expect(await codeOfAsync(state.heights({ limit: -1 }))).toBe('ARGUMENT_INVALID');
+    expect(await heights({ lte: 3, reverse: true })).toEqual([3, 2, 1, 0]);
+    expect(await heights({ gte: 5, lte: 3 })).toEqual([]);
+    expect((await all(state.heights({ limit: 1 })))[0]!.root).toMatch(/^[0-9a-f]{64}$/);
+    expect(await codeOfAsync(all(state.heights({ limit: -1 })))).toBe('ARGUMENT_INVALID');
   });
 });

@@ -4,6 +4,7 @@ import { Block } from '../../src/block/index.js';
 import { open } from '../../src/store/index.js';
 import { codeOf, codeOfAsync } from '../helpers/error-code.js';
 import { freshState } from './state-factory.js';
+import { all } from '../helpers/collect.js';
 
 const js = (v: unknown): unknown => (v instanceof Block ? v.toJS() : v instanceof Uint8Array ? [...v] : v);
 
@@ -25,7 +26,7 @@ describe('versioned state', () => {
     expect(js(await state.at(0).get('accounts', 'bob'))).toEqual([1, 2]);
     expect(await state.at(1).get('accounts', 'bob')).toBeUndefined();
     expect(Buffer.from(await state.at(1).root()).toString('hex')).toBe(h1.rootHex);
-    expect((await state.heights()).map((h) => h.height)).toEqual([0, 1]);
+    expect((await all(state.heights())).map((h) => h.height)).toEqual([0, 1]);
     expect(await codeOfAsync(state.at(7).get('accounts', 'alice'))).toBe('STATE_HEIGHT_UNKNOWN');
   });
 
@@ -112,7 +113,7 @@ describe('versioned state', () => {
     await state.delete('t', 'c/1');
     await state.put('t', 'c/3', Uint8Array.of(1));
     await state.commit();
-    const keys = async (h: number, o = {}): Promise<string[]> => (await state.at(h).range('t', o)).map(([k]) => Buffer.from(k).toString());
+    const keys = async (h: number, o = {}): Promise<string[]> => (await all(state.at(h).range('t', o))).map(({ key: k }) => Buffer.from(k).toString());
     expect(await keys(0)).toEqual(['a', 'b', 'c/1', 'c/2', 'd']);
     expect(await keys(1)).toEqual(['a', 'b', 'c/2', 'c/3', 'd']);
     expect(await keys(1, { prefix: 'c/' })).toEqual(['c/2', 'c/3']);
@@ -138,16 +139,16 @@ describe('versioned state', () => {
     await state.commit();
     for (let i = 0; i < 700; i += 3) await state.delete('t', name(i));
     await state.commit();
-    const keys = async (h: number, o = {}): Promise<string[]> => (await state.at(h).range('t', o)).map(([k]) => Buffer.from(k).toString());
-    const all = Array.from({ length: 700 }, (_, i) => name(i));
-    const kept = all.filter((_, i) => i % 3 !== 0);
-    expect(await keys(0)).toEqual(all);
+    const keys = async (h: number, o = {}): Promise<string[]> => (await all(state.at(h).range('t', o))).map(({ key: k }) => Buffer.from(k).toString());
+    const every = Array.from({ length: 700 }, (_, i) => name(i));
+    const kept = every.filter((_, i) => i % 3 !== 0);
+    expect(await keys(0)).toEqual(every);
     expect(await keys(1)).toEqual(kept);
     expect(await keys(1, { limit: 400 })).toEqual(kept.slice(0, 400));
     expect(await keys(1, { reverse: true, limit: 300 })).toEqual([...kept].reverse().slice(0, 300));
     expect(await keys(1, { gte: name(100), lt: name(600) })).toEqual(kept.filter((k) => k >= name(100) && k < name(600)));
     expect(await keys(1, { limit: 0 })).toEqual([]);
-    expect(await codeOfAsync(state.at(1).range('t', { limit: -1 }))).toBe('ARGUMENT_INVALID');
+    expect(await codeOfAsync(all(state.at(1).range('t', { limit: -1 })))).toBe('ARGUMENT_INVALID');
   });
 
   it('ranges over the working height: its uncommitted writes over the height before, as a model says', async () => {
@@ -179,14 +180,14 @@ describe('versioned state', () => {
             (options.lte === undefined || k <= hex(options.lte));
           const expected = [...model].filter(([k]) => within(k)).sort(([a], [b]) => (a < b ? -1 : 1));
           if (options.reverse === true) expected.reverse();
-          const got = await state.range('t', options);
-          expect(got.map(([k, v]) => [hex(k), (v as Uint8Array)[0]])).toEqual(expected.slice(0, options.limit ?? expected.length));
+          const got = await all(state.range('t', options));
+          expect(got.map(({ key: k, value: v }) => [hex(k), (v as Uint8Array)[0]])).toEqual(expected.slice(0, options.limit ?? expected.length));
           if (commitAfter) await state.commit();
         },
       ),
       { numRuns: 150 },
     );
-    expect(await codeOfAsync(state.range('t', { limit: 1.5 }))).toBe('ARGUMENT_INVALID');
+    expect(await codeOfAsync(all(state.range('t', { limit: 1.5 })))).toBe('ARGUMENT_INVALID');
   });
 
   it('keeps keys with zero bytes and byte keys apart and in order', async () => {
@@ -194,8 +195,8 @@ describe('versioned state', () => {
     const keys = [Uint8Array.of(1), Uint8Array.of(1, 0), Uint8Array.of(1, 0, 0), Uint8Array.of(1, 1), Uint8Array.of(0xff)];
     for (const [i, k] of keys.entries()) await state.put('t', k, Uint8Array.of(i));
     await state.commit();
-    const got = await state.at(0).range('t');
-    expect(got.map(([k]) => Buffer.from(k).toString('hex'))).toEqual(['01', '0100', '010000', '0101', 'ff']);
+    const got = await all(state.at(0).range('t'));
+    expect(got.map(({ key: k }) => Buffer.from(k).toString('hex'))).toEqual(['01', '0100', '010000', '0101', 'ff']);
     for (const [i, k] of keys.entries()) expect(js(await state.at(0).get('t', k))).toEqual([i]);
   });
 

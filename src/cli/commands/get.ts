@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import { Block, blockToJSON, encodeNpy } from '../../block/index.js';
 import { KeeprError } from '../../errors.js';
-import { terminalView } from '../lib/terminal-view.js';
+import { commandLine, terminalView } from '../lib/terminal-view.js';
 import { dirOption, stdoutIsTerminal, withStore, writeOutput, writeStdout, type DirOptions } from './common.js';
 
 interface GetOptions extends DirOptions {
@@ -56,7 +56,7 @@ export function registerGet(program: Command): void {
         await writeOutput(options.output, block.data());
       } else if (options.output === undefined && stdoutIsTerminal()) {
         // Binary bytes would garble the terminal: show the block (`-o -` still writes them).
-        await writeStdout(terminalView(block, source, key));
+        await writeStdout(terminalView(block, commandLine(['keepr', 'get', source, key])));
       } else {
         await writeOutput(options.output, block.bytes);
       }

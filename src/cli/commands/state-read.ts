@@ -4,7 +4,8 @@ import { Block } from '../../block/index.js';
 import { KeeprError } from '../../errors.js';
 import { valueHash, type StateValue } from '../../state/index.js';
 import { keyToJSON, valueToJSON } from '../lib/state-json.js';
-import { dirOption, printJSON, withStore, writeOutput, writeStdout, type DirOptions } from './common.js';
+import { commandLine, terminalBytesView, terminalView } from '../lib/terminal-view.js';
+import { dirOption, printJSON, stdoutIsTerminal, withStore, writeOutput, writeStdout, type DirOptions } from './common.js';
 import { checkStateName, detached, heightOption, hex, keyEncodingOption, keyNotFound, treeAndKey, viewAt, type KeyOptions } from './state-common.js';
 
 interface ReadOptions extends DirOptions, KeyOptions {
@@ -50,13 +51,13 @@ const base64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('ba
 export function registerStateGet(state: Command): void {
   state
     .command('get')
-    .description('write the value of a key at a height: raw bytes, or a block\'s exact bytes (default), a file block\'s content (--raw) or JSON (--json)')
+    .description('write the value of a key at a height: raw bytes, or a block\'s exact bytes (default; on a terminal a readable view, -o - for the bytes), a file block\'s content (--raw) or JSON (--json)')
     .argument('<name>', 'state name')
     .argument('<tree>', 'tree name')
     .argument('<key>', 'key (UTF-8 unless --key-encoding)')
     .addOption(heightOption('read at this height (default: the latest)'))
     .addOption(keyEncodingOption())
-    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .option('-o, --output <file>', 'write to this file instead of stdout (-: stdout, binary even on a terminal)')
     .addOption(new Option('--raw', 'write only the content of a file (bytes) block').conflicts('json'))
     .option('--json', 'print { state, tree, key, height, root, value: { base64 } | block, proof? }')
     .option('--proof', 'also give the root and an inclusion proof (base64url): in the JSON, or as text lines on stdout with the value only in -o <file>')
@@ -73,6 +74,12 @@ export function registerStateGet(state: Command): void {
       if (options.json === true) {
         const doc = { state: name, tree, key: keyToJSON(keyText, options.keyEncoding), height: read.height, root: hex(read.root), ...valueToJSON(value) };
         await writeOutput(options.output, `${JSON.stringify(read.proof === undefined ? doc : { ...doc, proof: base64url(read.proof) })}\n`);
+        return;
+      }
+      if (options.raw !== true && options.output === undefined && read.proof === undefined && stdoutIsTerminal()) {
+        // Binary bytes would garble the terminal, as for `keepr get`: show the value (`-o -` still writes them).
+        const words = ['keepr', 'state', 'get', name, tree, keyText, '-H', String(read.height), ...(options.keyEncoding === 'utf8' ? [] : ['-k', options.keyEncoding])];
+        await writeStdout(value instanceof Block ? terminalView(value, commandLine(words)) : terminalBytesView(value, commandLine(words)));
         return;
       }
       let bytes: Uint8Array = value instanceof Block ? value.bytes : value;
@@ -101,7 +108,7 @@ export function registerStateProve(state: Command): void {
     .addOption(heightOption('prove at this height (default: the latest)'))
     .addOption(keyEncodingOption())
     .option('-o, --output <file>', 'write the binary proof to this file (- for stdout)')
-    .option('--json', 'print { state, tree, key, height, root, present, kind?, valueHash?, proof, bytes }')
+    .option('--json', 'print { state, tree, key, height, root, present, kind?, valueHash?, proof, byteLength }')
     .addOption(dirOption())
     .action(async (name: string, tree: string, keyText: string, options: ReadOptions) => {
       checkStateName(name);
@@ -118,7 +125,7 @@ export function registerStateProve(state: Command): void {
             : value instanceof Block
               ? { present: true, kind: 'block', valueHash: hex(valueHash('block', value.bytes)) }
               : { present: true, kind: 'bytes', valueHash: hex(valueHash('bytes', value)) };
-        await printJSON({ state: name, tree, key: keyToJSON(keyText, options.keyEncoding), height: read.height, root: hex(read.root), ...facts, proof: base64url(proof), bytes: proof.length });
+        await printJSON({ state: name, tree, key: keyToJSON(keyText, options.keyEncoding), height: read.height, root: hex(read.root), ...facts, proof: base64url(proof), byteLength: proof.length });
       } else if (options.output === undefined) {
         await writeStdout(`${base64url(proof)}\n`);
       }

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { KeeprError } from '../../errors.js';
 import type { Store } from '../../store/index.js';
-import { pruneState, type VersionedState } from '../../state/index.js';
+import type { HeightItem, VersionedState } from '../../state/index.js';
 import { changeSetFromJSON } from '../lib/state-json.js';
 import { dirOption, nonNegativeInt, positiveInt, printJSON, readInput, withStore, writeStdout, type DirOptions } from './common.js';
 import { checkStateName } from './state-common.js';
@@ -27,29 +27,34 @@ interface PruneOptions extends DirOptions {
   readonly json?: boolean;
 }
 
-/** Heights read per engine range while listing. */
+/** Heights printed per write while listing. */
 const PAGE = 1000;
 
 /**
- * Lists heights page by page (so a long history is never held at once) and hands each page to
- * `emit`; gives the `--from` that continues the listing, or undefined when it is complete.
+ * Lists heights as they are read, handing them to `emit` a page at a time (so a long history is
+ * never held at once); gives the `--from` that continues the listing, or undefined when it is complete.
  */
-async function walkHeights(state: VersionedState, options: LsOptions, emit: (page: { height: number; root: string }[]) => Promise<void>): Promise<number | undefined> {
+async function walkHeights(state: VersionedState, options: LsOptions, emit: (page: HeightItem[]) => Promise<void>): Promise<number | undefined> {
   const reverse = options.reverse === true;
-  let from = options.from;
-  let left = options.limit ?? Infinity;
-  while (left > 0) {
-    // One more than needed tells whether the listing goes on.
-    const want = Math.min(PAGE, left);
-    const page = await state.heights({ reverse, limit: want + 1, ...(from === undefined ? {} : { from }) });
-    const more = page.length > want;
-    const shown = page.slice(0, want);
-    await emit(shown);
-    left -= shown.length;
-    if (!more) return undefined;
-    from = page[want]!.height;
+  const from = options.from === undefined ? {} : reverse ? { lte: options.from } : { gte: options.from };
+  const limit = options.limit ?? Infinity;
+  let page: HeightItem[] = [];
+  let count = 0;
+  // One more than needed tells whether the listing goes on.
+  for await (const item of state.heights({ ...from, reverse, ...(limit === Infinity ? {} : { limit: limit + 1 }) })) {
+    if (count === limit) {
+      await emit(page);
+      return item.height;
+    }
+    page.push(item);
+    count++;
+    if (page.length === PAGE) {
+      await emit(page);
+      page = [];
+    }
   }
-  return from;
+  await emit(page);
+  return undefined;
 }
 
 async function listState(store: Store, name: string, options: LsOptions): Promise<void> {
@@ -60,7 +65,7 @@ async function listState(store: Store, name: string, options: LsOptions): Promis
     });
     return;
   }
-  const heights: { height: number; root: string }[] = [];
+  const heights: HeightItem[] = [];
   const next = await walkHeights(state, options, async (page) => {
     heights.push(...page);
   });
@@ -132,7 +137,7 @@ export function registerState(program: Command): void {
       if (options.keepLast === undefined && options.from === undefined) throw new KeeprError('ARGUMENT_INVALID', 'give --keep-last <n> or --from <h>');
       const report = await withStore(
         options.dir,
-        async (store) => pruneState(await store.state(name, { create: false }), options.keepLast === undefined ? { from: options.from! } : { keepLast: options.keepLast }),
+        async (store) => (await store.state(name, { create: false })).prune(options.keepLast === undefined ? { from: options.from! } : { keepLast: options.keepLast }),
         true,
       );
       if (options.json === true) await printJSON({ state: name, ...report });

@@ -1,6 +1,7 @@
 /**
- * What `keepr get` prints when stdout is a terminal, instead of a block's binary bytes: the
- * JSON view, a text file's text, or for other files a summary line and how to save them.
+ * What `keepr get` and `keepr state get` print when stdout is a terminal, instead of binary
+ * bytes: a block's JSON view, a text file's text, or for other files a summary line and how to
+ * save them; for a raw-bytes state value its text, or a hex dump.
  */
 import { blockToJSON, type Block } from '../../block/index.js';
 
@@ -56,24 +57,55 @@ function terminalText(content: Uint8Array): { text: string } | { why: string } {
   return { text };
 }
 
+/** The command that writes what a terminal view stands for, e.g. `keepr get SOURCE KEY`, each word shell-quoted. */
+export function commandLine(words: readonly string[]): string {
+  return words.map(shellWord).join(' ');
+}
+
 /**
- * The terminal view of a block read from `source` / `key`: the pretty-printed JSON view (as
- * `blockToJSON` gives it); for a file block of a text type, its text; for any other file
- * block, one summary line and the commands that save its content.
+ * The terminal view of a block: the pretty-printed JSON view (as `blockToJSON` gives it); for a
+ * file block of a text type, its text; for any other file block, one summary line and how the
+ * command `save` (which reads the block) writes its content.
  */
-export function terminalView(block: Block, source: string, key: string): string {
+export function terminalView(block: Block, save: string): string {
   if (!block.is('bytes')) return `${prettyJSON(blockToJSON(block))}\n`;
   const content = block.data();
   const mime = block.mime ?? 'application/octet-stream';
   let why = 'binary content is not printed on a terminal';
   if (isTextMime(mime)) {
     const shown = terminalText(content);
-    if ('text' in shown) return shown.text.length === 0 || shown.text.endsWith('\n') ? shown.text : `${shown.text}\n`;
+    if ('text' in shown) return withNewline(shown.text);
     why = `${shown.why}, so it is not printed on a terminal`;
   }
-  const get = `keepr get ${shellWord(source)} ${shellWord(key)}`;
   return (
     `file block: ${mime}, ${content.length} bytes, hash ${block.hashHex}\n` +
-    `${why}; save the content with: ${get} --raw > FILE  (or: ${get} --raw --output FILE)\n`
+    `${why}; save the content with: ${save} --raw > FILE  (or: ${save} --raw --output FILE)\n`
   );
+}
+
+/** Bytes a hex dump shows before it stops. */
+const DUMP_BYTES = 4096;
+
+/**
+ * The terminal view of raw bytes (a state value): their text when they are UTF-8 without
+ * terminal control characters, else a hex dump (offset, 16 bytes in hex, printable ASCII) of
+ * the first 4 KiB, with how the command `save` writes them all.
+ */
+export function terminalBytesView(bytes: Uint8Array, save: string): string {
+  const shown = terminalText(bytes);
+  if ('text' in shown) return withNewline(shown.text);
+  const lines: string[] = [];
+  for (let at = 0; at < Math.min(bytes.length, DUMP_BYTES); at += 16) {
+    const row = bytes.subarray(at, Math.min(at + 16, bytes.length));
+    const hexes = Array.from(row, (b) => b.toString(16).padStart(2, '0')).join(' ');
+    const ascii = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    lines.push(`${at.toString(16).padStart(8, '0')}  ${hexes.padEnd(47)}  |${ascii}|`);
+  }
+  const more = bytes.length > DUMP_BYTES ? `… ${bytes.length - DUMP_BYTES} more bytes\n` : '';
+  return `${lines.join('\n')}${lines.length > 0 ? '\n' : ''}${more}${bytes.length} bytes (${shown.why}); write them with: ${save} -o FILE  (or: ${save} -o -)\n`;
+}
+
+/** Text ending in a newline (unless empty), so the prompt starts on a line of its own. */
+function withNewline(text: string): string {
+  return text.length === 0 || text.endsWith('\n') ? text : `${text}\n`;
 }
