@@ -3,7 +3,9 @@
  * between `open(dir)` and `connect(url)` by changing that one line (docs/http-api.md, "Client").
  */
 export { connect, KeeprClient, type ConnectOptions } from './client.js';
-export { RemoteSource, RemoteBatch } from './remote-source.js';
+export { RemoteSource } from './remote-source.js';
+export { Batch } from '../keepr/batch.js';
+export type { Key, KeyEncoding, KeyOf } from '../keepr/keys.js';
 export { RemoteVolatiles, RemoteVolatileMap, RemoteVolatileDeque, RemoteVolatilePriorityQueue, RemoteVolatileTree } from './remote-volatiles.js';
 export { RemoteState, RemoteStateView } from './remote-state.js';
 export { errorFromResponse } from './http.js';
@@ -18,7 +20,6 @@ export type { StateOptions } from '../state/open-state.js';
 export type { PruneOptions, PruneReport } from '../state/state-prune.js';
 export type { AuditProblem, AuditReport } from '../state/state-audit.js';
 export type {
-  BatchApi,
   MaybePromise,
   SourceApi,
   StateApi,
