@@ -22,7 +22,7 @@ import { Block } from '../block/block.js';
 import { HEADER_BYTES, MAX_BLOCK_BYTES } from '../block/layout.js';
 import { NAMESPACE_NAME_RULE } from '../engine/engine.js';
 import { KeeprError, isKeeprError } from '../errors.js';
-import { keyLabel } from './keys.js';
+import { keyBytes, keyLabel, type Key } from './keys.js';
 import { MAX_KEY_BYTES, assertName } from './names.js';
 
 /** The eight magic bytes a dump starts with: "KPDM", then CR LF SUB LF to catch text-mode copies. */
@@ -42,10 +42,13 @@ const MAX_RAW_KEY = 0xffff;
 export const SOURCE_NAMESPACE_PREFIX = 'src:';
 const DIGEST_BYTES = 32;
 
-/** One record of a dump: a source, a block of the source before it, another engine namespace, or a raw entry of it. */
+/**
+ * One record of a dump: a source, a block of the source before it, another engine namespace, or a
+ * raw entry of it. Block keys are written as their bytes; decoding gives them as Uint8Array.
+ */
 export type DumpRecord =
   | { readonly kind: 'source'; readonly name: string }
-  | { readonly kind: 'block'; readonly key: Uint8Array; readonly block: Block }
+  | { readonly kind: 'block'; readonly key: Key; readonly block: Block }
   | { readonly kind: 'namespace'; readonly name: string }
   | { readonly kind: 'entry'; readonly key: Uint8Array; readonly value: Uint8Array };
 
@@ -152,8 +155,8 @@ export async function* encodeDump(records: AsyncIterable<DumpRecord> | Iterable<
       const name = Buffer.from(record.name, 'utf8');
       yield emit(Buffer.concat([Uint8Array.of(TAG_SOURCE), u16(name.length), name]));
     } else if (record.kind === 'block') {
-      order.block(record.key, record.block.byteLength);
-      const key = record.key;
+      const key = keyBytes(record.key);
+      order.block(key, record.block.byteLength);
       const head = Buffer.allocUnsafe(7 + key.length);
       head[0] = TAG_BLOCK;
       head.writeUInt16LE(key.length, 1);

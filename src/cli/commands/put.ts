@@ -3,8 +3,8 @@ import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { Block, blockInitFromJSON, decodeNpy } from '../../block/index.js';
 import { KeeprError, isKeeprError } from '../../errors.js';
-import { assertKey, assertName } from '../../keepr/index.js';
-import { dirOption, guessMime, printJSON, readInput, withStore, writeStdout, type DirOptions } from './common.js';
+import { assertName, type KeyTextEncoding } from '../../keepr/index.js';
+import { dirOption, guessMime, keyArgument, keyEncodingOption, printJSON, readInput, withStore, writeStdout, type DirOptions } from './common.js';
 
 /** How `put` reads its input. */
 export type InputFormat = 'auto' | 'file' | 'json' | 'block' | 'npy';
@@ -17,6 +17,7 @@ interface PutOptions extends DirOptions {
   readonly block?: boolean;
   readonly npy?: boolean;
   readonly json?: boolean;
+  readonly keyEncoding?: KeyTextEncoding;
 }
 
 /** The format actually used: shorthands first, then `auto` picks npy for `.npy` files and file blocks otherwise. */
@@ -63,13 +64,14 @@ export function registerPut(program: Command): void {
     .addOption(new Option('--npy', 'the input is a NumPy .npy file (same as --from npy)').conflicts('block'))
     .option('--block', 'the input is already a binary keepr block (same as --from block)')
     .option('--json', 'print { source, key, hash, type, shape, byteLength } instead of the bare hash')
+    .addOption(keyEncodingOption())
     .addOption(dirOption())
-    .action(async (source: string, key: string, file: string | undefined, options: PutOptions) => {
+    .action(async (source: string, keyText: string, file: string | undefined, options: PutOptions) => {
       const format = inputFormat(file, options);
       if (options.type !== undefined && format !== 'file') throw new KeeprError('ARGUMENT_INVALID', `--type is for file blocks, not --from ${format}`);
       // Check names and input before opening the store, so bad input creates nothing.
       assertName(source, 'source');
-      assertKey(key);
+      const key = keyArgument(keyText, options.keyEncoding);
       const bytes = await readInput(file);
       let block: Block;
       try {
@@ -81,7 +83,7 @@ export function registerPut(program: Command): void {
       await withStore(options.dir, async (store) => {
         await (await store.source(source)).put(key, block);
       });
-      if (options.json === true) await printJSON({ source, key, hash: block.hashHex, type: block.type, shape: block.shape, byteLength: block.byteLength });
+      if (options.json === true) await printJSON({ source, key: keyText, hash: block.hashHex, type: block.type, shape: block.shape, byteLength: block.byteLength });
       else await writeStdout(`${block.hashHex}\n`);
     });
 }
