@@ -8,8 +8,7 @@ import { Block } from '../block/index.js';
 import { KeeprError } from '../errors.js';
 // Only modules without the storage engines: a client must not load lmdb's native code.
 import { Batch } from '../keepr/batch.js';
-import { boundBytes, checkedKeyBytes, keyBytes, keyOut, prefixBytes, type Key, type KeyEncoding, type KeyOf } from '../keepr/keys.js';
-import { assertKey } from '../keepr/names.js';
+import { boundBytes, checkedKeyBytes, keyOut, prefixBytes, type Key, type KeyEncoding, type KeyOf } from '../keepr/keys.js';
 import { engineRange, type EntriesOptions } from '../keepr/source-range.js';
 import {
   checkLimit,

@@ -66,9 +66,9 @@ describe('binary keys, embedded only', () => {
       // The encoder writes what it is given; the decoder is the gate.
       for await (const chunk of encodeDump(records)) bytes.push(chunk);
       const read = (async () => {
-        for await (const record of decodeDump((async function* () {
+        for await (const _record of decodeDump((async function* () {
           yield Buffer.concat(bytes);
-        })())) void record;
+        })()));
       })();
       expect(await codeOfAsync(read)).toBe('DUMP_MALFORMED');
     }
