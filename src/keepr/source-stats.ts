@@ -16,7 +16,8 @@ export async function sourceStats(source: Source): Promise<SourceStats> {
   let byteLength = 0;
   let cursor: string | undefined;
   do {
-    const page = await source.list({ limit: LIST_MAX_LIMIT, ...(cursor === undefined ? {} : { cursor }) });
+    // Keys as bytes: the stat must not stop at a key that is not UTF-8.
+    const page = await source.list({ limit: LIST_MAX_LIMIT, keyEncoding: 'binary', ...(cursor === undefined ? {} : { cursor }) });
     blocks += page.items.length;
     for (const item of page.items) byteLength += item.byteLength;
     cursor = page.cursor;

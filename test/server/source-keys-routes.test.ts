@@ -57,6 +57,8 @@ describe('binary keys over HTTP', () => {
       expect([res.statusCode, res.json<{ code: string }>().code]).toEqual([400, 'KEY_NOT_UTF8']);
       expect((await app.inject({ method: 'GET', url: `${url}?keyEncoding=hex` })).json<{ items: { key: string }[] }>().items[0]!.key).toBe('c328');
     }
+    // The stat counts it: it reads keys as bytes.
+    expect((await app.inject({ method: 'GET', url: '/v1/sources/s' })).json()).toEqual({ source: 's', blocks: 1, byteLength: Block.from(1).byteLength });
   });
 
   it('JSON batch keys follow ?keyEncoding', async () => {
