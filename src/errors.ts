@@ -32,9 +32,9 @@ export const ERROR_CODES = {
 
   // Names and keys
   NAME_INVALID: { status: 400, description: 'A source name, block key or container name breaks the naming rules.' },
-  KEY_INVALID: { status: 400, description: 'An engine key is not a non-empty Uint8Array within the engine key size limit.' },
+  KEY_INVALID: { status: 400, description: 'A binary block key is not 1 to 512 bytes, key text is not valid hex or base64url, or an engine key is not a non-empty Uint8Array within the engine key size limit.' },
+  KEY_NOT_UTF8: { status: 400, description: 'A key was asked for as UTF-8 text (keyEncoding utf8, the default) but its bytes are not UTF-8; read it with keyEncoding binary (HTTP and CLI: hex or base64url).' },
   NAMESPACE_NOT_FOUND: { status: 404, description: 'The engine namespace does not exist.' },
-  KEY_NOT_UTF8: { status: 400, description: 'Keys were asked for as strings (keyEncoding \'utf8\') but a key is not valid UTF-8; read with keyEncoding \'binary\' to get its bytes.' },
 
   // Stores, sources, blocks
   STORE_CLOSED: { status: 503, description: 'The store or engine is closed (or not yet open).' },

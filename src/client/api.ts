@@ -4,10 +4,7 @@
  * container types are picked from the embedded classes, so their signatures cannot drift.
  * Left out on purpose: synchronous reads (`getSync`, `entriesSync`), which HTTP cannot offer.
  */
-import type { Block } from '../block/index.js';
 import type {
-  DeleteOptions,
-  PutOptions,
   QueueOptions,
   Source,
   SourceOptions,
@@ -25,23 +22,8 @@ import type { VersionedState } from '../state/versioned-state.js';
 /** A value, or a promise of it: the embedded API answers some calls synchronously. */
 export type MaybePromise<T> = T | Promise<T>;
 
-/** A batch pipeline: queue operations, then write them in one transaction. */
-export interface BatchApi {
-  /** Number of queued operations. */
-  readonly length: number;
-  /** Queues a put. */
-  put(key: string, block: Block, options?: PutOptions): this;
-  /** Queues a delete. */
-  delete(key: string, options?: DeleteOptions): this;
-  /** Writes the queued operations, all or nothing. */
-  write(): Promise<boolean[]>;
-}
-
 /** A source, embedded or remote. */
-export interface SourceApi extends Pick<Source, 'name' | 'get' | 'getMany' | 'has' | 'put' | 'delete' | 'write' | 'transact' | 'list' | 'entries'> {
-  /** Starts a batch pipeline. */
-  batch(): BatchApi;
-}
+export type SourceApi = Pick<Source, 'name' | 'get' | 'getMany' | 'has' | 'put' | 'delete' | 'batch' | 'write' | 'transact' | 'list' | 'entries'>;
 
 /** An ordered map container. */
 export type VolatileMapApi = Pick<VolatileMap, 'name' | 'get' | 'has' | 'put' | 'delete' | 'size' | 'keys' | 'list' | 'clear'>;

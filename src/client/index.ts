@@ -3,7 +3,9 @@
  * between `open(dir)` and `connect(url)` by changing that one line (docs/http-api.md, "Client").
  */
 export { connect, KeeprClient, type ConnectOptions } from './client.js';
-export { RemoteSource, RemoteBatch } from './remote-source.js';
+export { RemoteSource } from './remote-source.js';
+export { Batch } from '../keepr/batch.js';
+export type { Key, KeyEncoding, KeyOf } from '../keepr/keys.js';
 export { RemoteVolatiles, RemoteVolatileMap, RemoteVolatileDeque, RemoteVolatilePriorityQueue, RemoteVolatileTree } from './remote-volatiles.js';
 export { RemoteState, RemoteStateView } from './remote-state.js';
 export { errorFromResponse } from './http.js';
@@ -19,7 +21,6 @@ export type { PruneOptions, PruneReport } from '../state/state-prune.js';
 export type { AuditProblem, AuditReport } from '../state/state-audit.js';
 export type { KeyPage, TreeListOptions, VolatileListOptions, VolatileRangeOptions } from '../keepr/index.js';
 export type {
-  BatchApi,
   MaybePromise,
   SourceApi,
   StateApi,

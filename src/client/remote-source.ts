@@ -7,21 +7,23 @@
 import { Block } from '../block/index.js';
 import { KeeprError } from '../errors.js';
 // Only modules without the storage engines: a client must not load lmdb's native code.
-import { MAX_KEY_BYTES, assertKey } from '../keepr/names.js';
+import { Batch } from '../keepr/batch.js';
+import { boundBytes, checkedKeyBytes, keyOut, prefixBytes, type Key, type KeyEncoding, type KeyOf } from '../keepr/keys.js';
+import { engineRange, type EntriesOptions } from '../keepr/source-range.js';
 import {
-  LIST_MAX_LIMIT,
+  checkLimit,
+  hashBytes,
   type DeleteOptions,
-  type EntriesOptions,
   type ListOptions,
-  type ListPage,
+  type ListPageOf,
   type ListedBlock,
   type PutOptions,
   type SourceOp,
   type TransactOp,
   type TransactResult,
-} from '../keepr/source.js';
+} from '../keepr/source-types.js';
 import { BATCH_MEDIA_TYPE, decodeBatchAnswer, decodeEntries, encodeBatchRequest, type WireOp } from '../wire/batch-wire.js';
-import type { BatchApi, SourceApi } from './api.js';
+import type { SourceApi } from './api.js';
 import { isArray } from '../util/guards.js';
 import { hasCode, type Transport } from './http.js';
 
@@ -35,27 +37,40 @@ function invalid(message: string): KeeprError {
   return new KeeprError('ARGUMENT_INVALID', message);
 }
 
-/** The expected hash as 32 bytes, from hex or bytes (`ARGUMENT_INVALID` otherwise, as embedded). */
-function hashBytes(hash: string | Uint8Array): Uint8Array {
-  if (hash instanceof Uint8Array && hash.length === 32) return hash;
-  if (typeof hash === 'string' && /^[0-9a-f]{64}$/i.test(hash)) return new Uint8Array(Buffer.from(hash, 'hex'));
-  throw invalid('ifHash must be 64 hex digits or 32 bytes');
-}
-
 /** Checks one operation and frames it. */
 function toWire(op: TransactOp, index: number): WireOp {
   if (typeof op !== 'object') throw invalid(`operation ${index} is not an object`);
-  assertKey(op.key);
+  const key = checkedKeyBytes(op.key);
   const kind: unknown = op.op;
-  if (kind === 'get') return { op: 'get', key: op.key };
+  if (kind === 'get') return { op: 'get', key };
   if (kind !== 'put' && kind !== 'delete') throw invalid(`operation ${index}: op must be put or delete`);
   const write = op as SourceOp;
   const ifHash = write.ifHash === undefined ? {} : { ifHash: hashBytes(write.ifHash) };
-  if (write.op === 'delete') return { op: 'delete', key: write.key, ...ifHash };
+  if (write.op === 'delete') return { op: 'delete', key, ...ifHash };
   if (!(write.block instanceof Block)) throw invalid(`operation ${index}: block must be a Block`);
   const mode: unknown = write.mode ?? 'always';
   if (typeof mode !== 'string' || !MODES.has(mode)) throw invalid(`operation ${index}: unknown write mode ${String(mode)}`);
-  return { op: 'put', key: write.key, block: write.block.bytes, mode: mode as 'always', ...ifHash };
+  return { op: 'put', key, block: write.block.bytes, mode: mode as 'always', ...ifHash };
+}
+
+function base64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
+
+/**
+ * The query of a listing: bounds checked as the embedded Source checks them, then sent as
+ * base64url of their bytes, so every key (binary too) travels the same way and comes back as bytes.
+ */
+function rangeQuery(options: EntriesOptions, limit: number, cursor: string | undefined): Record<string, string | number | boolean | undefined> {
+  engineRange({ ...options, limit: undefined, cursor });
+  const query: Record<string, string | number | boolean | undefined> = { keyEncoding: 'base64url', reverse: options.reverse === true, limit, cursor };
+  const prefix = options.prefix === undefined ? new Uint8Array(0) : prefixBytes(options.prefix);
+  if (prefix.length > 0) query['prefix'] = base64url(prefix);
+  for (const bound of ['gt', 'gte', 'lt', 'lte'] as const) {
+    const value = options[bound];
+    if (value !== undefined) query[bound] = base64url(boundBytes(value, bound));
+  }
+  return query;
 }
 
 /** Block paths with each key segment escaped. */
@@ -63,8 +78,10 @@ export function sourcePath(source: string, rest = ''): string {
   return `/v1/sources/${encodeURIComponent(source)}${rest}`;
 }
 
-function blockPath(source: string, key: string): string {
-  return sourcePath(source, `/blocks/${key.split('/').map(encodeURIComponent).join('/')}`);
+/** The path of a block and the query naming its key's encoding: a string key as escaped segments, a binary one as hex. */
+function blockPath(source: string, key: Key): [string, Record<string, string> | undefined] {
+  if (typeof key === 'string') return [sourcePath(source, `/blocks/${key.split('/').map(encodeURIComponent).join('/')}`), undefined];
+  return [sourcePath(source, `/blocks/${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex')}`), { keyEncoding: 'hex' }];
 }
 
 /** A source served by a keepr server. Get one from `client.source(name)`. */
@@ -91,12 +108,13 @@ export class RemoteSource implements SourceApi {
     }
   }
 
-  /** The block under `key`, or undefined. */
-  async get(key: string): Promise<Block | undefined> {
-    assertKey(key);
+  /** The block under `key` (a string or bytes), or undefined. */
+  async get(key: Key): Promise<Block | undefined> {
+    checkedKeyBytes(key);
+    const [path, query] = blockPath(this.name, key);
     return this.#call(async () => {
       try {
-        return Block.decode(await this.#http.bytes('GET', blockPath(this.name, key), { headers: { accept: BLOCK_MEDIA_TYPE } }));
+        return Block.decode(await this.#http.bytes('GET', path, { headers: { accept: BLOCK_MEDIA_TYPE }, ...(query === undefined ? {} : { query }) }));
       } catch (err) {
         if (hasCode(err, 'BLOCK_NOT_FOUND')) return undefined;
         throw err;
@@ -105,19 +123,20 @@ export class RemoteSource implements SourceApi {
   }
 
   /** Blocks of many keys in one request (and one read), undefined where absent. */
-  async getMany(keys: readonly string[]): Promise<(Block | undefined)[]> {
-    if (!isArray(keys)) throw invalid('keys must be an array of strings');
-    for (const key of keys) assertKey(key);
+  async getMany(keys: readonly Key[]): Promise<(Block | undefined)[]> {
+    if (!isArray(keys)) throw invalid('keys must be an array of keys');
+    for (const key of keys) checkedKeyBytes(key);
     if (keys.length === 0) return [];
     return (await this.transact(keys.map((key) => ({ op: 'get', key })))) as (Block | undefined)[];
   }
 
   /** True when a block is stored under `key` (a HEAD request). */
-  async has(key: string): Promise<boolean> {
-    assertKey(key);
+  async has(key: Key): Promise<boolean> {
+    checkedKeyBytes(key);
+    const [path, query] = blockPath(this.name, key);
     return this.#call(async () => {
       try {
-        await this.#http.send('HEAD', blockPath(this.name, key), { headers: { accept: BLOCK_MEDIA_TYPE } });
+        await this.#http.send('HEAD', path, { headers: { accept: BLOCK_MEDIA_TYPE }, ...(query === undefined ? {} : { query }) });
         return true;
       } catch (err) {
         if (hasCode(err, 'BLOCK_NOT_FOUND')) return false;
@@ -127,19 +146,19 @@ export class RemoteSource implements SourceApi {
   }
 
   /** Stores a block; write modes and `ifHash` make it conditional (`WRITE_*` errors). */
-  async put(key: string, block: Block, options: PutOptions = {}): Promise<void> {
+  async put(key: Key, block: Block, options: PutOptions = {}): Promise<void> {
     await this.write([{ op: 'put', key, block, ...options }]);
   }
 
   /** Removes a block; true when one was there. */
-  async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
+  async delete(key: Key, options: DeleteOptions = {}): Promise<boolean> {
     const [existed] = await this.write([{ op: 'delete', key, ...options }]);
     return existed ?? false;
   }
 
-  /** Starts a batch pipeline. */
-  batch(): RemoteBatch {
-    return new RemoteBatch(this);
+  /** Starts a batch pipeline: queue puts and deletes, then `write()` them in one transaction. */
+  batch(): Batch {
+    return new Batch((ops) => this.write(ops));
   }
 
   /** Writes all operations in one transaction on the server: all land or none does. */
@@ -162,74 +181,36 @@ export class RemoteSource implements SourceApi {
     });
   }
 
-  /** One page of keys in order, with each block's type, shape, size and hash. */
-  async list(options: ListOptions = {}): Promise<ListPage> {
-    const { prefix, limit, cursor, reverse } = options;
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX_LIMIT)) throw invalid(`limit must be an integer from 1 to ${LIST_MAX_LIMIT}`);
-    const page = await this.#call(() => this.#http.json('GET', sourcePath(this.name, '/blocks'), { query: { prefix, limit, cursor, reverse } }));
-    const { items, cursor: next } = page as { items: ListedBlock[]; cursor: string | null };
-    return { items, cursor: next ?? undefined };
+  /** One page of keys in order (or reverse) within the bounds, with header facts; `cursor` while more follow. */
+  async list<E extends KeyEncoding = 'utf8'>(options: ListOptions<E> = {}): Promise<ListPageOf<E>> {
+    const limit = checkLimit(options.limit);
+    const query = rangeQuery(options, limit, options.cursor);
+    const encoding = (options.keyEncoding ?? 'utf8') as E;
+    const page = await this.#call(() => this.#http.json('GET', sourcePath(this.name, '/blocks'), { query }));
+    const { items, cursor } = page as { items: ListedBlock[]; cursor: string | null };
+    const keyed = items.map((item) => ({ ...item, key: keyOut(Buffer.from(item.key, 'base64url'), encoding) }));
+    return cursor === null ? { items: keyed } : { items: keyed, cursor };
   }
 
   /** Every key and block in key order (or reverse) within the bounds, fetched a page at a time. */
-  async *entries(options: EntriesOptions = {}): AsyncGenerator<[string, Block]> {
+  async *entries<E extends KeyEncoding = 'utf8'>(options: EntriesOptions<E> = {}): AsyncGenerator<[KeyOf<E>, Block]> {
     if (typeof options !== 'object') throw invalid('options must be an object');
-    const { prefix, reverse = false, limit } = options;
-    const bounds: Record<string, string | undefined> = {};
-    for (const bound of ['gt', 'gte', 'lt', 'lte'] as const) {
-      const value: unknown = options[bound];
-      if (value !== undefined && (typeof value !== 'string' || Buffer.byteLength(value) > MAX_KEY_BYTES)) {
-        throw invalid(`${bound} must be a string of at most ${MAX_KEY_BYTES} bytes`);
-      }
-      bounds[bound] = value;
-    }
+    const { limit } = options;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw invalid('limit must be a non-negative integer');
+    const encoding = (options.keyEncoding ?? 'utf8') as E;
+    rangeQuery(options, ENTRIES_PAGE, options.cursor);
     let left = limit ?? Infinity;
-    // Each page continues strictly after the last key seen (before it, in reverse).
-    let after: string | undefined;
+    let cursor = options.cursor;
     while (left > 0) {
-      const query = { prefix, ...bounds, reverse, limit: Math.min(left, ENTRIES_PAGE), ...(after === undefined ? {} : { [reverse ? 'lt' : 'gt']: after }) };
+      const query = rangeQuery(options, Math.min(left, ENTRIES_PAGE), cursor);
       const bytes = await this.#call(() => this.#http.bytes('GET', sourcePath(this.name, '/entries'), { query, headers: { accept: BATCH_MEDIA_TYPE } }));
       const page = decodeEntries(bytes);
       for (const [key, block] of page.entries) {
-        yield [key, Block.decode(block)];
-        after = key;
+        yield [keyOut(key, encoding), Block.decode(block)];
         left--;
       }
-      if (!page.more || page.entries.length === 0) return;
+      if (page.cursor === undefined || page.entries.length === 0) return;
+      cursor = page.cursor;
     }
-  }
-}
-
-/** A batch pipeline on a remote source. */
-export class RemoteBatch implements BatchApi {
-  readonly #source: RemoteSource;
-  readonly #ops: SourceOp[] = [];
-
-  /** @internal Created by {@link RemoteSource.batch}. */
-  constructor(source: RemoteSource) {
-    this.#source = source;
-  }
-
-  /** Number of queued operations. */
-  get length(): number {
-    return this.#ops.length;
-  }
-
-  /** Queues a put. */
-  put(key: string, block: Block, options: PutOptions = {}): this {
-    this.#ops.push({ op: 'put', key, block, ...options });
-    return this;
-  }
-
-  /** Queues a delete. */
-  delete(key: string, options: DeleteOptions = {}): this {
-    this.#ops.push({ op: 'delete', key, ...options });
-    return this;
-  }
-
-  /** Writes the queued operations in one transaction. */
-  async write(): Promise<boolean[]> {
-    return this.#source.write(this.#ops);
   }
 }

@@ -5,14 +5,14 @@
  *
  *   header   magic 4B 50 44 4D 0D 0A 1A 0A ("KPDM\r\n\x1a\n"), u32 version = 1, u32 flags = 0
  *   'S' 0x53 u16 name length, source name (UTF-8)             starts a source
- *   'B' 0x42 u16 key length, key (UTF-8), u32 length, block   a block of the current source
+ *   'B' 0x42 u16 key length, key bytes, u32 length, block     a block of the current source
  *   'N' 0x4E u16 name length, engine namespace name (ASCII)   starts another namespace
  *   'R' 0x52 u16 key length, key, u32 length, value           a raw entry of that namespace
  *   'E' 0x45 u32 sources, u64 blocks, u64 block bytes, u32 namespaces, u64 entries,
  *            u64 entry bytes, then the SHA-256 of every stream byte before it
  *
  * Sources come first, in ascending name order, each once, with keys strictly ascending within
- * each; then the store's other engine namespaces (such as versioned states, `state:<name>`)
+ * each (bytewise; keys are 1 to 512 bytes, any bytes: string keys as their UTF-8); then the store's other engine namespaces (such as versioned states, `state:<name>`)
  * the same way, their entries copied byte for byte. The trailer is the last thing in the
  * stream, so truncation anywhere is detected, and its digest catches any other damage. Blocks
  * are their canonical bytes, each also checked with its own hash.
@@ -22,7 +22,8 @@ import { Block } from '../block/block.js';
 import { HEADER_BYTES, MAX_BLOCK_BYTES } from '../block/layout.js';
 import { NAMESPACE_NAME_RULE } from '../engine/engine.js';
 import { KeeprError, isKeeprError } from '../errors.js';
-import { assertKey, assertName } from './names.js';
+import { keyBytes, keyLabel, type Key } from './keys.js';
+import { MAX_KEY_BYTES, assertName } from './names.js';
 
 /** The eight magic bytes a dump starts with: "KPDM", then CR LF SUB LF to catch text-mode copies. */
 export const DUMP_MAGIC = Uint8Array.of(0x4b, 0x50, 0x44, 0x4d, 0x0d, 0x0a, 0x1a, 0x0a);
@@ -41,10 +42,13 @@ const MAX_RAW_KEY = 0xffff;
 export const SOURCE_NAMESPACE_PREFIX = 'src:';
 const DIGEST_BYTES = 32;
 
-/** One record of a dump: a source, a block of the source before it, another engine namespace, or a raw entry of it. */
+/**
+ * One record of a dump: a source, a block of the source before it, another engine namespace, or a
+ * raw entry of it. Block keys are written as their bytes; decoding gives them as Uint8Array.
+ */
 export type DumpRecord =
   | { readonly kind: 'source'; readonly name: string }
-  | { readonly kind: 'block'; readonly key: string; readonly block: Block }
+  | { readonly kind: 'block'; readonly key: Key; readonly block: Block }
   | { readonly kind: 'namespace'; readonly name: string }
   | { readonly kind: 'entry'; readonly key: Uint8Array; readonly value: Uint8Array };
 
@@ -107,13 +111,13 @@ class DumpOrder {
   #item(section: 'source' | 'namespace', key: Uint8Array, what: string): string {
     if (this.#section !== section) throw malformed(`${what} comes before any ${section}`);
     const k = Buffer.from(key);
-    if (this.#key !== undefined && Buffer.compare(k, this.#key) <= 0) throw malformed(`${what} is out of order or repeated`, { [section]: this.#current, key: k.toString('utf8') });
+    if (this.#key !== undefined && Buffer.compare(k, this.#key) <= 0) throw malformed(`${what} is out of order or repeated`, { [section]: this.#current, key: keyLabel(k) });
     this.#key = k;
     return this.#current;
   }
 
-  block(key: string, bytes: number): string {
-    const source = this.#item('source', Buffer.from(key), `block ${JSON.stringify(key)}`);
+  block(key: Uint8Array, bytes: number): string {
+    const source = this.#item('source', key, `block ${JSON.stringify(keyLabel(key))}`);
     this.blocks++;
     this.blockBytes += bytes;
     return source;
@@ -151,8 +155,8 @@ export async function* encodeDump(records: AsyncIterable<DumpRecord> | Iterable<
       const name = Buffer.from(record.name, 'utf8');
       yield emit(Buffer.concat([Uint8Array.of(TAG_SOURCE), u16(name.length), name]));
     } else if (record.kind === 'block') {
-      order.block(record.key, record.block.byteLength);
-      const key = Buffer.from(record.key, 'utf8');
+      const key = keyBytes(record.key);
+      order.block(key, record.block.byteLength);
       const head = Buffer.allocUnsafe(7 + key.length);
       head[0] = TAG_BLOCK;
       head.writeUInt16LE(key.length, 1);
@@ -309,15 +313,14 @@ export async function* decodeDump(chunks: AsyncIterable<Uint8Array>): AsyncGener
       yield { kind: 'source', name };
     } else if (tag === TAG_BLOCK) {
       const keyLength = view(await reader.read(2, 'a block record')).getUint16(0, true);
-      const key = text(await reader.read(keyLength, 'a block key'), 'a block key');
-      checked(() => {
-        assertKey(key);
-      }, `block record at byte ${at}`);
+      if (keyLength === 0 || keyLength > MAX_KEY_BYTES) throw malformed(`block record at byte ${at}: a key is 1 to ${MAX_KEY_BYTES} bytes, not ${keyLength}`);
+      const key = new Uint8Array(await reader.read(keyLength, 'a block key'));
+      const label = keyLabel(key);
       const length = view(await reader.read(4, 'a block record')).getUint32(0, true);
       source = order.block(key, length);
-      if (length < HEADER_BYTES || length > MAX_BLOCK_BYTES) throw malformed(`block ${JSON.stringify(key)} has an impossible length ${length}`, { source, key });
-      const bytes = await reader.read(length, `block ${JSON.stringify(key)}`);
-      const block = checked(() => Block.decode(bytes), `block ${JSON.stringify(key)} of source ${JSON.stringify(source)}`);
+      if (length < HEADER_BYTES || length > MAX_BLOCK_BYTES) throw malformed(`block ${JSON.stringify(label)} has an impossible length ${length}`, { source, key: label });
+      const bytes = await reader.read(length, `block ${JSON.stringify(label)}`);
+      const block = checked(() => Block.decode(bytes), `block ${JSON.stringify(label)} of source ${JSON.stringify(source)}`);
       yield { kind: 'block', key, block };
     } else if (tag === TAG_NAMESPACE) {
       const length = view(await reader.read(2, 'a namespace record')).getUint16(0, true);

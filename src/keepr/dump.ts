@@ -6,6 +6,7 @@
 import { Block } from '../block/block.js';
 import type { EngineEntry, WriteOp } from '../engine/engine.js';
 import { KeeprError, isKeeprError } from '../errors.js';
+import { keyLabel } from './keys.js';
 import { SOURCE_NAMESPACE_PREFIX, decodeDump, encodeDump, type DumpRecord, type DumpSummary } from './dump-format.js';
 import type { Source, SourceOp } from './source.js';
 import type { BlockStore as Store } from './store.js';
@@ -38,7 +39,7 @@ export const LOAD_BATCH_BYTES = 16 * 1024 * 1024;
 /** An item of {@link storeItems}: a source and its blocks' raw bytes, or another namespace and its entries. */
 export type StoredItem =
   | { readonly kind: 'source'; readonly name: string }
-  | { readonly kind: 'bytes'; readonly source: string; readonly key: string; readonly bytes: Uint8Array }
+  | { readonly kind: 'bytes'; readonly source: string; readonly key: Uint8Array; readonly bytes: Uint8Array }
   | { readonly kind: 'namespace'; readonly name: string }
   | { readonly kind: 'entry'; readonly namespace: string; readonly key: Uint8Array; readonly value: Uint8Array };
 
@@ -90,7 +91,7 @@ export async function* storeItems(store: Store, options: StoreItemsOptions = {})
         for (; step.done !== true; step = await entries.next()) {
           const { key, value } = step.value;
           if (source === undefined) yield { kind: 'entry', namespace: ns, key, value };
-          else yield { kind: 'bytes', source, key: Buffer.from(key.buffer, key.byteOffset, key.length).toString('utf8'), bytes: value };
+          else yield { kind: 'bytes', source, key, bytes: value };
         }
       } finally {
         await entries.return?.();
@@ -102,7 +103,8 @@ export async function* storeItems(store: Store, options: StoreItemsOptions = {})
 }
 
 /** The `STORE_CORRUPT` error for one stored block. */
-export function corruptBlock(source: string, key: string, cause: unknown): KeeprError {
+export function corruptBlock(source: string, bytes: Uint8Array, cause: unknown): KeeprError {
+  const key = keyLabel(bytes);
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new KeeprError('STORE_CORRUPT', `block ${JSON.stringify(key)} of source ${JSON.stringify(source)} is corrupt: ${reason}`, { cause, details: { source, key, reason } });
 }

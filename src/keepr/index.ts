@@ -3,13 +3,13 @@ export { DEFAULT_CACHE_LIMITS, type CacheOptions, type StoreCacheStats } from '.
 export { BlockCache, DEFAULT_CACHE_POLICY, DEFAULT_CACHE_SAMPLES, type BlockCacheOptions, type BlockCacheStats, type CachePolicy, type EvictReason } from './block-cache.js';
 export {
   Source,
-  SourceBatch,
   LIST_DEFAULT_LIMIT,
   LIST_MAX_LIMIT,
   type DeleteOptions,
   type EntriesOptions,
   type ListOptions,
   type ListPage,
+  type ListPageOf,
   type ListedBlock,
   type PutOptions,
   type SourceOp,
@@ -17,6 +17,23 @@ export {
   type TransactResult,
   type WriteMode,
 } from './source.js';
+export { Batch } from './batch.js';
+export {
+  KEY_TEXT_ENCODINGS,
+  assertAnyKey,
+  keyBytes,
+  keyFromText,
+  keyId,
+  keyLabel,
+  keyOut,
+  keyTextEncodingOf,
+  keyToText,
+  type Key,
+  type KeyEncoding,
+  type KeyOf,
+  type KeyTextEncoding,
+} from './keys.js';
+export { encodeKeyCursor as encodeCursor } from '../util/cursor.js';
 export { sourceStats, type SourceStats } from './source-stats.js';
 export { NAME_RULE, MAX_KEY_BYTES, assertKey, assertName } from './names.js';
 export { Volatiles, type QueueOptions, type Volatile, type VolatileKind } from './volatiles.js';

@@ -1,72 +1,75 @@
 /**
- * Key ranges and listing cursors of a Source: string bounds turned into engine ranges, stored
- * keys turned back into strings, and the opaque cursors `list()` hands out.
+ * Key ranges of a Source: bounds (strings or bytes) turned into engine ranges, with a listing
+ * cursor (src/util/cursor.ts) folded in.
  */
-import type { RangeOptions } from '../engine/engine.js';
+import type { RangeOptions } from '../engine/engine-types.js';
 import { KeeprError } from '../errors.js';
-import { fromUtf8, utf8 } from '../util/bytes.js';
+import { compareBytes } from '../util/bytes.js';
 import { isObject } from '../util/guards.js';
-import { MAX_KEY_BYTES, assertKey, assertPrefix } from './names.js';
+import { decodeKeyCursor } from '../util/cursor.js';
+import { boundBytes, keyEncodingOption, prefixBytes, type Key, type KeyEncoding } from './keys.js';
+import { MAX_KEY_BYTES } from './names.js';
 
-const CURSOR_PREFIX = 'k1.';
 
 /** Options of {@link Source.entries} and {@link Source.entriesSync}: all given bounds apply. */
-export interface EntriesOptions {
-  /** Only keys starting with this string. */
-  readonly prefix?: string;
-  readonly gt?: string;
-  readonly gte?: string;
-  readonly lt?: string;
-  readonly lte?: string;
+export interface EntriesOptions<E extends KeyEncoding = KeyEncoding> {
+  /** Only keys starting with these bytes (a string means its UTF-8). */
+  readonly prefix?: Key;
+  readonly gt?: Key;
+  readonly gte?: Key;
+  readonly lt?: Key;
+  readonly lte?: Key;
   readonly reverse?: boolean;
   /** At most this many entries. */
   readonly limit?: number;
+  /** Continue after the page of a listing that returned this cursor. */
+  readonly cursor?: string;
+  /** Keys as strings (`utf8`, the default; `KEY_NOT_UTF8` for keys that are not UTF-8) or as bytes (`binary`). */
+  readonly keyEncoding?: E;
 }
 
 const BOUNDS = ['gt', 'gte', 'lt', 'lte'] as const;
 
-/** Engine range options for string bounds (checked: strings no longer than any key). */
-export function engineRange(options: EntriesOptions): RangeOptions {
+/** A checked range: engine options and the key encoding asked for. */
+export interface CheckedRange {
+  readonly range: RangeOptions;
+  readonly keyEncoding: KeyEncoding;
+}
+
+/**
+ * Engine range options for the bounds (checked: a prefix under the prefix rules, bounds of at
+ * most 512 bytes), with a cursor folded in: the range then starts strictly after its key
+ * (before it, in reverse), within the other bounds.
+ */
+export function engineRange(options: EntriesOptions): CheckedRange {
   if (!isObject(options)) throw new KeeprError('ARGUMENT_INVALID', 'options must be an object');
-  const { prefix = '', reverse = false, limit } = options;
-  assertPrefix(prefix);
+  const { prefix = '', reverse = false, limit, cursor } = options;
   const range: { -readonly [K in keyof RangeOptions]: RangeOptions[K] } = { reverse };
-  if (prefix !== '') range.prefix = utf8(prefix);
+  const prefixed = prefixBytes(prefix);
+  if (prefixed.length > 0) range.prefix = prefixed;
   for (const bound of BOUNDS) {
     const value: unknown = options[bound];
-    if (value === undefined) continue;
-    if (typeof value !== 'string' || Buffer.byteLength(value) > MAX_KEY_BYTES) {
-      throw new KeeprError('ARGUMENT_INVALID', `${bound} must be a string of at most ${MAX_KEY_BYTES} bytes`);
+    if (value !== undefined) range[bound] = boundBytes(value, bound);
+  }
+  if (range.gt !== undefined && range.gte !== undefined) throw new KeeprError('ARGUMENT_INVALID', 'give gt or gte, not both');
+  if (range.lt !== undefined && range.lte !== undefined) throw new KeeprError('ARGUMENT_INVALID', 'give lt or lte, not both');
+  if (cursor !== undefined) {
+    const after = decodeKeyCursor(cursor, MAX_KEY_BYTES);
+    if (reverse) {
+      const upper = range.lt ?? range.lte;
+      // The cursor's key was returned, so it lies within the bounds; keep whichever bound is tighter.
+      if (upper === undefined || compareBytes(after, upper) <= 0) {
+        delete range.lte;
+        range.lt = after;
+      }
+    } else {
+      const lower = range.gt ?? range.gte;
+      if (lower === undefined || compareBytes(after, lower) >= 0) {
+        delete range.gte;
+        range.gt = after;
+      }
     }
-    range[bound] = utf8(value);
   }
   if (limit !== undefined) range.limit = limit;
-  return range;
+  return { range, keyEncoding: keyEncodingOption(options.keyEncoding) };
 }
-
-/** A stored key as a string (keys are stored as the UTF-8 of valid key strings). */
-export function keyString(key: Uint8Array): string {
-  return Buffer.isBuffer(key) ? key.toString('utf8') : fromUtf8(key);
-}
-
-/** Encodes a listing cursor (opaque to callers). */
-export function encodeCursor(key: string): string {
-  return CURSOR_PREFIX + Buffer.from(key, 'utf8').toString('base64url');
-}
-
-/** Decodes a listing cursor; `CURSOR_INVALID` unless it came from {@link encodeCursor}. */
-export function decodeCursor(cursor: string): Uint8Array {
-  const invalid = (): KeeprError => new KeeprError('CURSOR_INVALID', 'the cursor was not issued by a listing of this store');
-  if (typeof cursor !== 'string' || !cursor.startsWith(CURSOR_PREFIX) || !/^[A-Za-z0-9_-]+$/.test(cursor.slice(CURSOR_PREFIX.length))) throw invalid();
-  const bytes = Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url');
-  let key: string;
-  try {
-    key = fromUtf8(bytes);
-    assertKey(key);
-  } catch {
-    throw invalid();
-  }
-  if (encodeCursor(key) !== cursor) throw invalid();
-  return utf8(key);
-}
-

@@ -1,12 +1,13 @@
 /**
  * The store's block cache as its sources see it: one BlockCache shared by every source, keys
- * `<namespace>\0<key>`, emptied whenever the engine reports writes from elsewhere. In transient
- * mode the cache is the store's memory limit: what it evicts is deleted from the engine, gone.
+ * `<namespace>\0<key id>` (keys.ts: one id per distinct key, string or binary), emptied whenever
+ * the engine reports writes from elsewhere. In transient mode the cache is the store's memory
+ * limit: what it evicts is deleted from the engine, gone.
  */
 import type { Block } from '../block/block.js';
 import type { Engine } from '../engine/engine.js';
 import { BlockCache, type BlockCacheStats } from './block-cache.js';
-import { utf8 } from '../util/bytes.js';
+import { keyIdBytes } from './keys.js';
 
 /** Limits of the block cache. */
 export interface CacheOptions {
@@ -98,6 +99,6 @@ export class StoreCache {
     this.#lost++;
     const at = cacheKey.indexOf(SEP);
     // The memory engine applies writes synchronously, so this lands before the next read.
-    void this.#engine.delete(cacheKey.slice(0, at), utf8(cacheKey.slice(at + 1))).catch(() => undefined);
+    void this.#engine.delete(cacheKey.slice(0, at), keyIdBytes(cacheKey.slice(at + 1))).catch(() => undefined);
   }
 }

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Block } from '../block/index.js';
 import { KeeprError } from '../errors.js';
-import { assertKey, assertName, type TransactOp, type TransactResult, type WriteMode } from '../keepr/index.js';
+import { assertAnyKey, assertName, keyFromText, keyLabel, type KeyTextEncoding, type TransactOp, type TransactResult, type WriteMode } from '../keepr/index.js';
 import { type Store } from '../store/index.js';
 import { isArray, isObject } from '../util/guards.js';
 import { requireRole } from './auth.js';
@@ -16,6 +16,7 @@ import { atIndex, blockFromField, checkWritable, encodingOf, fieldsOf, header, p
 import { JSON_MEDIA_TYPE, mediaTypeEssence } from './content-types.js';
 import type { ServerConfig } from './options.js';
 import { binarySchema, blockJsonSchema, blockValueSchema, errorResponses, sourceParamsSchema } from './schemas.js';
+import { keyEncodingOfQuery, keyEncodingQuery } from './source-keys.js';
 
 const BODY_FIELDS = new Set(['ops', 'encoding']);
 const OP_FIELDS = new Set(['op', 'key', 'block', 'blockBase64', 'mode', 'ifHash']);
@@ -25,7 +26,7 @@ const opSchema = {
   type: 'object',
   properties: {
     op: { type: 'string', enum: ['get', 'put', 'delete'] },
-    key: { type: 'string' },
+    key: { type: 'string', description: 'The key, in the keyEncoding of the query' },
     block: { ...blockJsonSchema, description: 'put: the block as a JSON block description (or a bare JSON value)' },
     blockBase64: { type: 'string', format: 'byte', description: 'put: the block in the binary format, base64' },
     mode: { type: 'string', enum: MODES },
@@ -50,11 +51,12 @@ const resultSchema = {
   properties: { block: { ...blockValueSchema, nullable: true }, hash: { type: 'string' }, existed: { type: 'boolean' } },
 } as const;
 
-/** Turns one JSON operation into a transact operation. */
-function jsonOp(value: unknown, index: number): TransactOp {
+/** Turns one JSON operation into a transact operation (its key text read in `keyEncoding`). */
+function jsonOp(value: unknown, index: number, keyEncoding: KeyTextEncoding): TransactOp {
   const raw = fieldsOf(value, OP_FIELDS, 'BATCH_INVALID', `operation ${index}`);
-  const { op, key, mode, ifHash } = raw;
-  if (typeof key !== 'string') throw new KeeprError('BATCH_INVALID', `operation ${index}: key must be a string`, { details: { index } });
+  const { op, mode, ifHash } = raw;
+  if (typeof raw['key'] !== 'string') throw new KeeprError('BATCH_INVALID', `operation ${index}: key must be a string`, { details: { index } });
+  const key = keyFromText(raw['key'], keyEncoding);
   if (ifHash !== undefined && (typeof ifHash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(ifHash))) {
     throw new KeeprError('BATCH_INVALID', `operation ${index}: ifHash must be 64 hex digits`, { details: { index } });
   }
@@ -91,7 +93,7 @@ function checkWrites(request: FastifyRequest, names: readonly unknown[]): void {
 }
 
 /** Reads the operations of a batch request, by its Content-Type. */
-function readOps(request: FastifyRequest, maxOps: number): { ops: TransactOp[]; binary: boolean; encoding: BlockEncoding } {
+function readOps(request: FastifyRequest, maxOps: number, keyEncoding: KeyTextEncoding): { ops: TransactOp[]; binary: boolean; encoding: BlockEncoding } {
   const essence = mediaTypeEssence(header(request, 'content-type'));
   const body = request.body as Buffer | undefined;
   if (essence === BATCH_MEDIA_TYPE) {
@@ -107,7 +109,7 @@ function readOps(request: FastifyRequest, maxOps: number): { ops: TransactOp[]; 
   if (!isArray(list)) throw new KeeprError('BATCH_INVALID', 'ops must be an array of operations');
   if (list.length > maxOps) throw tooManyOps(list.length, maxOps);
   checkWrites(request, list.map((op) => (isObject(op) ? (op as Record<string, unknown>)['op'] : undefined)));
-  return { ops: list.map((value, i) => indexed(i, () => jsonOp(value, i))), binary: false, encoding: encodingOf(parsed['encoding'], 'BATCH_INVALID') };
+  return { ops: list.map((value, i) => indexed(i, () => jsonOp(value, i, keyEncoding))), binary: false, encoding: encodingOf(parsed['encoding'], 'BATCH_INVALID') };
 }
 
 function indexed<T>(index: number, fn: () => T): T {
@@ -128,7 +130,7 @@ function jsonResult(op: TransactOp, result: TransactResult, encoding: BlockEncod
 
 /** Registers the batch route. */
 export function registerBatchRoutes(app: FastifyInstance, store: Store, config: ServerConfig): void {
-  app.post<{ Params: { source: string } }>(
+  app.post<{ Params: { source: string }; Querystring: { keyEncoding?: string } }>(
     '/v1/sources/:source/batch',
     {
       config: { role: 'read', docBody: batchBodyDoc },
@@ -137,6 +139,7 @@ export function registerBatchRoutes(app: FastifyInstance, store: Store, config: 
         summary: 'Read and write many blocks of one source in one transaction, all or nothing (needs write when it writes)',
         tags: ['blocks'],
         params: sourceParamsSchema,
+        querystring: { type: 'object', properties: { keyEncoding: keyEncodingQuery }, additionalProperties: false },
         response: {
           200: {
             description: 'One result per operation, in the framing of the request',
@@ -152,11 +155,11 @@ export function registerBatchRoutes(app: FastifyInstance, store: Store, config: 
     async (request, reply) => {
       const name = request.params.source;
       assertName(name, 'source');
-      const { ops, binary, encoding } = readOps(request, config.maxBatchOps);
+      const { ops, binary, encoding } = readOps(request, config.maxBatchOps, keyEncodingOfQuery(request.query));
       ops.forEach((op, i) => {
         indexed(i, () => {
-          assertKey(op.key);
-          if (op.op === 'put') checkWritable(config, name, op.key, op.block);
+          assertAnyKey(op.key);
+          if (op.op === 'put') checkWritable(config, name, keyLabel(op.key), op.block);
         });
       });
       const source = await store.source(name, { create: false });

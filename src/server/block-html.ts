@@ -65,7 +65,8 @@ function preview(block: Block): string {
 
 /** The links to the other representations of the block. */
 function links(block: Block, path: string): string {
-  const href = (query: string): string => escapeHtml(`${path}?${query}`);
+  // A binary key's path already has a query (`?keyEncoding=hex`).
+  const href = (query: string): string => escapeHtml(`${path}${path.includes('?') ? '&' : '?'}${query}`);
   const items = [`<li><a href="${href('format=json')}">JSON view</a></li>`, `<li><a href="${href('format=block')}" download>Download (keepr block)</a></li>`];
   if (block.type !== 'tuple') items.push(`<li><a href="${href('format=npy')}" download>Download (NumPy .npy)</a></li>`);
   if (block.type !== 'tuple' && block.type !== 'bytes' && block.rank <= 2) items.push(`<li><a href="${href('format=arrow')}" download>Download (Apache Arrow stream)</a></li>`);

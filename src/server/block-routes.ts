@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NPY_MEDIA_TYPE, blockToJSON, encodeNpy, type Block } from '../block/index.js';
 import { KeeprError, isKeeprError } from '../errors.js';
-import { assertKey, assertName } from '../keepr/index.js';
+import { assertName, keyLabel, keyToText, type Key } from '../keepr/index.js';
 import { type Store } from '../store/index.js';
 import { requireRole, type Role } from './auth.js';
 import { blockFromBody, checkWritable, header } from './bodies.js';
@@ -29,19 +29,14 @@ import {
 import { sendContent } from './file-content.js';
 import type { ServerConfig } from './options.js';
 import { binarySchema, blockBodyDoc, blockJsonSchema, blockParamsSchema, errorResponses, listQuerySchema, listedBlockSchema, sourceParamsSchema } from './schemas.js';
+import { blockPath, keyEncodingOfQuery, keyEncodingQuery, pathKey, rangeOfQuery, type RangeQuery } from './source-keys.js';
+
+export { blockPath } from './source-keys.js';
 
 /** Route parameters of a single block. */
 interface BlockParams {
   readonly source: string;
   readonly '*': string;
-}
-
-/** Query string of a block listing. */
-interface ListQuery {
-  readonly prefix?: string;
-  readonly limit?: number;
-  readonly cursor?: string;
-  readonly reverse?: boolean;
 }
 
 const TAGS = ['blocks'];
@@ -64,6 +59,7 @@ async function putRole(store: Store, request: FastifyRequest): Promise<Role> {
 interface BlockQuery {
   readonly raw?: string;
   readonly format?: BlockRepresentation;
+  readonly keyEncoding?: string;
 }
 
 const blockQuerySchema = {
@@ -71,9 +67,17 @@ const blockQuerySchema = {
   properties: {
     raw: { type: 'string', description: 'Present (and not false or 0): a file block\'s content with its MIME type' },
     format: { type: 'string', enum: Object.keys(BLOCK_REPRESENTATIONS), description: 'This representation whatever the Accept header says (for links): block, json, npy, arrow or html' },
+    keyEncoding: keyEncodingQuery,
   },
   additionalProperties: false,
 } as const;
+
+/** Query string of a block PUT or DELETE. */
+interface KeyQuery {
+  readonly keyEncoding?: string;
+}
+
+const keyQuerySchema = { type: 'object', properties: { keyEncoding: keyEncodingQuery }, additionalProperties: false } as const;
 
 const putAnswerSchema = {
   type: 'object',
@@ -94,14 +98,10 @@ const blockAnswer = {
   },
 } as const;
 
-/** The URL path of a block, each key segment escaped. */
-export function blockPath(source: string, key: string): string {
-  return `/v1/sources/${encodeURIComponent(source)}/blocks/${key.split('/').map(encodeURIComponent).join('/')}`;
-}
-
-function notFound(source: string, key: string): KeeprError {
-  return new KeeprError('BLOCK_NOT_FOUND', `no block under key ${JSON.stringify(key)} in source ${JSON.stringify(source)}`, {
-    details: { source, key },
+function notFound(source: string, key: Key): KeeprError {
+  const label = keyLabel(key);
+  return new KeeprError('BLOCK_NOT_FOUND', `no block under key ${JSON.stringify(label)} in source ${JSON.stringify(source)}`, {
+    details: { source, key: label },
   });
 }
 
@@ -109,7 +109,7 @@ function notFound(source: string, key: string): KeeprError {
 export interface SendBlockOptions {
   /** The source and key of the block (for the HTML page's title and links). */
   readonly source: string;
-  readonly key: string;
+  readonly key: Key;
   /** A representation chosen by the request (`?format=`), overriding Accept. */
   readonly format?: BlockRepresentation | undefined;
 }
@@ -164,7 +164,7 @@ export function sendBlock(request: FastifyRequest, reply: FastifyReply, block: B
     case 'arrow':
       return arrowStreamOf(block).then((bytes) => reply.type(ARROW_STREAM_MEDIA_TYPE).send(asBuffer(bytes)));
     case 'html': {
-      const page = blockPage(block, { key: options.key, path: blockPath(options.source, options.key) });
+      const page = blockPage(block, { key: keyLabel(options.key), path: blockPath(options.source, options.key) });
       return reply.header('content-security-policy', HTML_PAGE_CSP).header('x-content-type-options', 'nosniff').type('text/html; charset=utf-8').send(page);
     }
     default:
@@ -190,13 +190,13 @@ function wantsRaw(query: { raw?: string }): boolean {
 
 /** Registers listing, GET/HEAD, PUT and DELETE of blocks. */
 export function registerBlockRoutes(app: FastifyInstance, store: Store, config: ServerConfig): void {
-  app.get<{ Params: { source: string }; Querystring: ListQuery }>(
+  app.get<{ Params: { source: string }; Querystring: RangeQuery }>(
     '/v1/sources/:source/blocks',
     {
       config: { role: 'read' },
       schema: {
         operationId: 'listBlocks',
-        summary: 'List keys with header facts, one page at a time',
+        summary: 'One page of keys with header facts, in key order within bounds; continue with ?cursor=',
         tags: TAGS,
         params: sourceParamsSchema,
         querystring: listQuerySchema,
@@ -204,10 +204,12 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
       },
     },
     async (request) => {
+      const encoding = keyEncodingOfQuery(request.query);
+      const range = rangeOfQuery(request.query);
       const source = await store.source(request.params.source, { create: false });
-      const { prefix, limit, cursor, reverse } = request.query;
-      const page = await source.list({ prefix, limit, cursor, reverse });
-      return { items: page.items, cursor: page.cursor ?? null };
+      const page = await source.list({ ...range, ...(request.query.limit === undefined ? {} : { limit: request.query.limit }) });
+      const items = page.items.map((item) => ({ ...item, key: keyToText(item.key, encoding) }));
+      return { items, cursor: page.cursor ?? null };
     },
   );
 
@@ -220,7 +222,8 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
       schema: { operationId: 'getBlock', summary: 'Read a block (HEAD: its headers)', tags: TAGS, params: blockParamsSchema, querystring: blockQuerySchema, response: { 200: blockAnswer, ...errorResponses } },
     },
     (request, reply) => {
-      const { source: name, '*': key } = request.params;
+      const { source: name } = request.params;
+      const key = pathKey(request.params['*'], keyEncodingOfQuery(request.query));
       const { format } = request.query;
       const send = wantsRaw(request.query) ? sendFile : (req: FastifyRequest, rep: FastifyReply, block: Block): FastifyReply | Promise<FastifyReply> => sendBlock(req, rep, block, { source: name, key, format });
       const known = store.engine.supports.syncReads ? store.knownSource(name) : undefined;
@@ -238,7 +241,7 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
     },
   );
 
-  app.put<{ Params: BlockParams; Body: Buffer | undefined }>(
+  app.put<{ Params: BlockParams; Querystring: KeyQuery; Body: Buffer | undefined }>(
     '/v1/sources/:source/blocks/*',
     {
       config: { role: 'write', roleOf: (request) => putRole(store, request), docBody: blockBodyDoc, fileBody: true },
@@ -247,25 +250,28 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
         summary: 'Store a block (creates the source); If-None-Match: * / If-Match make it conditional',
         tags: TAGS,
         params: blockParamsSchema,
+        querystring: keyQuerySchema,
         response: { 201: { ...putAnswerSchema, description: 'Stored' }, ...errorResponses },
       },
     },
     async (request, reply) => {
-      const { source: name, '*': key } = request.params;
+      const { source: name } = request.params;
       // Check everything about the request before touching the store, so a bad request changes nothing.
       assertName(name, 'source');
-      assertKey(key);
+      const encoding = keyEncodingOfQuery(request.query);
+      const key = pathKey(request.params['*'], encoding);
+      const label = keyLabel(key);
       const conditions = writeConditions(header(request, 'if-none-match'), header(request, 'if-match'));
       const language = header(request, 'content-language')?.trim();
-      const file = { ...(language ? { language } : {}), ...(name === config.webSource ? { url: `/${key}` } : {}) };
+      const file = { ...(language ? { language } : {}), ...(name === config.webSource ? { url: `/${label}` } : {}) };
       const block = blockFromBody(request.body ?? Buffer.alloc(0), header(request, 'content-type'), request, file);
-      checkWritable(config, name, key, block);
+      checkWritable(config, name, label, block);
       const exists = await sourceExists(store, name);
       // A condition on a missing source fails without creating the source.
       if ((conditions.mode === 'if-exists' || conditions.ifHash !== undefined) && !exists) {
         const code = conditions.ifHash !== undefined ? 'WRITE_HASH_MISMATCH' : 'WRITE_KEY_ABSENT';
-        throw new KeeprError(code, `write condition failed for key ${JSON.stringify(key)}: source ${JSON.stringify(name)} does not exist`, {
-          details: { source: name, key },
+        throw new KeeprError(code, `write condition failed for key ${JSON.stringify(label)}: source ${JSON.stringify(name)} does not exist`, {
+          details: { source: name, key: label },
         });
       }
       // Creating a source is an admin's right, also when a block PUT would do it on the way
@@ -277,20 +283,20 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
         .code(201)
         .header('etag', etagOf(block.hashHex))
         .header('location', blockPath(name, key))
-        .send({ source: name, key, hash: block.hashHex, type: block.type, shape: block.shape, byteLength: block.byteLength });
+        .send({ source: name, key: keyToText(key, encoding), hash: block.hashHex, type: block.type, shape: block.shape, byteLength: block.byteLength });
     },
   );
 
-  app.delete<{ Params: BlockParams }>(
+  app.delete<{ Params: BlockParams; Querystring: KeyQuery }>(
     '/v1/sources/:source/blocks/*',
     {
       config: { role: 'write' },
-      schema: { operationId: 'deleteBlock', summary: 'Delete a block; If-Match: "<hash>" deletes only that block', tags: TAGS, params: blockParamsSchema, response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses } },
+      schema: { operationId: 'deleteBlock', summary: 'Delete a block; If-Match: "<hash>" deletes only that block', tags: TAGS, params: blockParamsSchema, querystring: keyQuerySchema, response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses } },
     },
     async (request, reply) => {
-      const { source: name, '*': key } = request.params;
+      const { source: name } = request.params;
       assertName(name, 'source');
-      assertKey(key);
+      const key = pathKey(request.params['*'], keyEncodingOfQuery(request.query));
       const conditions = writeConditions(header(request, 'if-none-match'), header(request, 'if-match'));
       if (conditions.mode === 'if-absent') {
         throw new KeeprError('HTTP_REQUEST_INVALID', 'If-None-Match is not supported on DELETE', { details: { header: 'If-None-Match' } });

@@ -3,7 +3,8 @@
  * and answer schemas document the API in `/openapi.json` (answers are serialised with
  * JSON.stringify, so a schema can never silently drop a field).
  */
-import { LIST_MAX_LIMIT } from '../keepr/index.js';
+import { LIST_DEFAULT_LIMIT } from '../keepr/index.js';
+import { rangeQueryProperties } from './source-keys.js';
 
 /** The error body every failure answers with. */
 export const errorSchema = {
@@ -78,12 +79,7 @@ export const listedBlockSchema = {
 /** Query of a block listing. */
 export const listQuerySchema = {
   type: 'object',
-  properties: {
-    prefix: { type: 'string', description: 'Only keys starting with this' },
-    limit: { type: 'integer', minimum: 1, maximum: LIST_MAX_LIMIT, description: 'Page size (default 1000)' },
-    cursor: { type: 'string', description: 'Continue after the page that returned this cursor' },
-    reverse: { type: 'boolean', description: 'Descending key order' },
-  },
+  properties: rangeQueryProperties(LIST_DEFAULT_LIMIT),
   additionalProperties: false,
 } as const;
 

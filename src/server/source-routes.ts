@@ -4,8 +4,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Block } from '../block/index.js';
+import { keyEncodingOfQuery, rangeOfQuery, rangeQueryProperties, type RangeQuery } from './source-keys.js';
 import { KeeprError } from '../errors.js';
-import { LIST_MAX_LIMIT, sourceStats, type EntriesOptions } from '../keepr/index.js';
+import { encodeCursor, keyToText, sourceStats } from '../keepr/index.js';
 import { type Store } from '../store/index.js';
 import { roleAllows } from './auth.js';
 import { encodeEntries, BATCH_MEDIA_TYPE } from '../wire/batch-wire.js';
@@ -16,27 +17,15 @@ import { binarySchema, blockValueSchema, errorResponses, sourceParamsSchema } fr
 
 const TAGS = ['sources'];
 
-interface EntriesQuery {
-  readonly prefix?: string;
-  readonly gt?: string;
-  readonly gte?: string;
-  readonly lt?: string;
-  readonly lte?: string;
-  readonly reverse?: boolean;
-  readonly limit?: number;
+/** Query string of an entries page. */
+interface EntriesQuery extends RangeQuery {
   readonly encoding?: string;
 }
 
 const entriesQuerySchema = {
   type: 'object',
   properties: {
-    prefix: { type: 'string', description: 'Only keys starting with this' },
-    gt: { type: 'string', description: 'Only keys after this' },
-    gte: { type: 'string', description: 'Only keys from this on' },
-    lt: { type: 'string', description: 'Only keys before this' },
-    lte: { type: 'string', description: 'Only keys up to this' },
-    reverse: { type: 'boolean', description: 'Descending key order' },
-    limit: { type: 'integer', minimum: 1, maximum: LIST_MAX_LIMIT, description: `Most entries in this page (default ${DEFAULT_ENTRIES_PAGE})` },
+    ...rangeQueryProperties(DEFAULT_ENTRIES_PAGE),
     encoding: { type: 'string', enum: ['json', 'base64'], description: 'How blocks appear in the JSON answer (default json)' },
   },
   additionalProperties: false,
@@ -44,8 +33,8 @@ const entriesQuerySchema = {
 
 const sourceStatSchema = {
   type: 'object',
-  properties: { source: { type: 'string' }, blocks: { type: 'integer' }, bytes: { type: 'integer' } },
-  required: ['source', 'blocks', 'bytes'],
+  properties: { source: { type: 'string' }, blocks: { type: 'integer' }, byteLength: { type: 'integer' } },
+  required: ['source', 'blocks', 'byteLength'],
 } as const;
 
 /** Registers the source routes and `/v1/stats`. */
@@ -81,7 +70,7 @@ export function registerSourceRoutes(app: FastifyInstance, store: Store): void {
     '/v1/sources/:source',
     {
       config: { role: 'read' },
-      schema: { operationId: 'getSource', summary: 'Block count and bytes of a source (reads every header)', tags: TAGS, params: sourceParamsSchema, response: { 200: sourceStatSchema, ...errorResponses } },
+      schema: { operationId: 'getSource', summary: 'Block count and byteLength (summed block sizes) of a source (reads every header)', tags: TAGS, params: sourceParamsSchema, response: { 200: sourceStatSchema, ...errorResponses } },
     },
     async (request) => sourceStats(await store.source(request.params.source, { create: false })),
   );
@@ -107,7 +96,7 @@ export function registerSourceRoutes(app: FastifyInstance, store: Store): void {
       config: { role: 'read' },
       schema: {
         operationId: 'listEntries',
-        summary: 'One page of keys and blocks in key order within bounds; continue with gt (lt when reverse) = the last key',
+        summary: 'One page of keys and blocks in key order within bounds; continue with ?cursor=',
         tags: TAGS,
         params: sourceParamsSchema,
         querystring: entriesQuerySchema,
@@ -118,7 +107,7 @@ export function registerSourceRoutes(app: FastifyInstance, store: Store): void {
               'application/json': {
                 schema: {
                   type: 'object',
-                  properties: { entries: { type: 'array', items: { type: 'object', properties: { key: { type: 'string' }, block: blockValueSchema } } }, more: { type: 'boolean' } },
+                  properties: { items: { type: 'array', items: { type: 'object', properties: { key: { type: 'string' }, block: blockValueSchema } } }, cursor: { type: ['string', 'null'] } },
                 },
               },
               [BATCH_MEDIA_TYPE]: { schema: binarySchema },
@@ -129,15 +118,17 @@ export function registerSourceRoutes(app: FastifyInstance, store: Store): void {
       },
     },
     async (request, reply) => {
-      const { limit = DEFAULT_ENTRIES_PAGE, encoding: enc, ...bounds } = request.query;
+      const { limit = DEFAULT_ENTRIES_PAGE, encoding: enc } = request.query;
       const encoding = encodingOf(enc, 'HTTP_REQUEST_INVALID');
+      const keyEncoding = keyEncodingOfQuery(request.query);
+      const range = rangeOfQuery(request.query);
       const binary = acceptsExactly(request.headers.accept, BATCH_MEDIA_TYPE);
       const source = await store.source(request.params.source, { create: false });
-      const page: [string, Block][] = [];
+      const page: [Uint8Array, Block][] = [];
       let bytes = 0;
       let more = false;
       // One entry beyond the page tells whether another follows; a byte budget keeps pages of big blocks small.
-      for await (const [key, block] of source.entries({ ...(bounds as EntriesOptions), limit: limit + 1 })) {
+      for await (const [key, block] of source.entries({ ...range, keyEncoding: 'binary', limit: limit + 1 })) {
         if (page.length === limit || bytes >= ENTRIES_PAGE_BYTES) {
           more = true;
           break;
@@ -145,8 +136,10 @@ export function registerSourceRoutes(app: FastifyInstance, store: Store): void {
         page.push([key, block]);
         bytes += block.byteLength;
       }
-      if (binary) return reply.type(BATCH_MEDIA_TYPE).send(encodeEntries(page.map(([key, block]) => [key, block.bytes]), more));
-      return { entries: page.map(([key, block]) => ({ key, block: renderBlock(block, encoding) })), more };
+      const last = page.at(-1);
+      const cursor = more && last !== undefined ? encodeCursor(last[0]) : undefined;
+      if (binary) return reply.type(BATCH_MEDIA_TYPE).send(encodeEntries(page.map(([key, block]) => [key, block.bytes]), cursor));
+      return { items: page.map(([key, block]) => ({ key: keyToText(key, keyEncoding), block: renderBlock(block, encoding) })), cursor: cursor ?? null };
     },
   );
 

@@ -9,11 +9,11 @@ import { KeeprError } from '../errors.js';
 /** Media type of binary batch requests, batch answers and entry pages. */
 export const BATCH_MEDIA_TYPE = 'application/vnd.keepr.batch';
 
-/** A batch operation as framed: blocks as binary block bytes, not yet validated. */
+/** A batch operation as framed: keys as their bytes, blocks as binary block bytes, neither yet validated. */
 export type WireOp =
-  | { readonly op: 'get'; readonly key: string }
-  | { readonly op: 'put'; readonly key: string; readonly block: Uint8Array; readonly mode?: 'always' | 'if-absent' | 'if-exists'; readonly ifHash?: Uint8Array }
-  | { readonly op: 'delete'; readonly key: string; readonly ifHash?: Uint8Array };
+  | { readonly op: 'get'; readonly key: Uint8Array }
+  | { readonly op: 'put'; readonly key: Uint8Array; readonly block: Uint8Array; readonly mode?: 'always' | 'if-absent' | 'if-exists'; readonly ifHash?: Uint8Array }
+  | { readonly op: 'delete'; readonly key: Uint8Array; readonly ifHash?: Uint8Array };
 
 /** One result as framed: a boolean for puts and deletes, block bytes or undefined (absent) for gets. */
 export type WireResult = boolean | Uint8Array | undefined;
@@ -21,7 +21,7 @@ export type WireResult = boolean | Uint8Array | undefined;
 /** Magic numbers: requests, answers and entry pages are told apart by their first four bytes. */
 const REQUEST_MAGIC = 'KBQ1';
 const ANSWER_MAGIC = 'KBA1';
-const ENTRIES_MAGIC = 'KBE1';
+const ENTRIES_MAGIC = 'KBE2';
 
 const OP_CODES = { get: 1, put: 2, delete: 3 } as const;
 const MODE_CODES = { always: 0, 'if-absent': 1, 'if-exists': 2 } as const;
@@ -137,7 +137,7 @@ export function encodeBatchRequest(ops: readonly WireOp[]): Buffer {
     w.u8(op.op === 'put' ? MODE_CODES[op.mode ?? 'always'] : 0);
     w.u8(ifHash === undefined ? 0 : HAS_HASH);
     w.u8(0);
-    w.text(op.key);
+    w.chunk(op.key);
     if (ifHash !== undefined) w.bytes(ifHash);
     if (op.op === 'put') w.chunk(op.block);
   }
@@ -156,7 +156,7 @@ export function decodeBatchRequest(bytes: Uint8Array, maxOps: number): WireOp[] 
     const modeCode = r.u8('mode');
     const flags = r.u8('flags');
     r.u8('reserved byte');
-    const key = r.text('key');
+    const key = r.chunk('key');
     if (flags & ~HAS_HASH) r.fail(`operation ${i}: unknown flags ${flags}`);
     const ifHash = flags & HAS_HASH ? r.bytes(HASH_BYTES, 'hash') : undefined;
     if (code === OP_CODES.get) {
@@ -216,27 +216,33 @@ export function decodeBatchAnswer(bytes: Uint8Array): WireResult[] {
   return results;
 }
 
-/** Frames a page of entries: a flag for "more follow", then key and block bytes per entry. */
-export function encodeEntries(entries: readonly (readonly [string, Uint8Array])[], more: boolean): Buffer {
+/** Frames a page of entries: the cursor of the next page (empty text on the last), then key and block bytes per entry. */
+export function encodeEntries(entries: readonly (readonly [Uint8Array, Uint8Array])[], cursor: string | undefined): Buffer {
   const w = new Writer();
   w.bytes(Buffer.from(ENTRIES_MAGIC, 'latin1'));
   w.u32(entries.length);
-  w.u8(more ? 1 : 0);
+  w.text(cursor ?? '');
   for (const [key, block] of entries) {
-    w.text(key);
+    w.chunk(key);
     w.chunk(block);
   }
   return w.finish();
 }
 
+/** A page of entries as framed: keys and blocks as bytes, and the cursor of the next page (absent on the last). */
+export interface EntriesPage {
+  readonly entries: [Uint8Array, Uint8Array][];
+  readonly cursor?: string;
+}
+
 /** Reads a page of entries. */
-export function decodeEntries(bytes: Uint8Array): { entries: [string, Uint8Array][]; more: boolean } {
+export function decodeEntries(bytes: Uint8Array): EntriesPage {
   const r = new Reader(bytes);
   r.magic(ENTRIES_MAGIC);
   const count = r.u32('entry count');
-  const more = r.u8('more flag') === 1;
-  const entries: [string, Uint8Array][] = [];
-  for (let i = 0; i < count; i++) entries.push([r.text('key'), r.chunk('block')]);
+  const cursor = r.text('cursor');
+  const entries: [Uint8Array, Uint8Array][] = [];
+  for (let i = 0; i < count; i++) entries.push([r.chunk('key'), r.chunk('block')]);
   r.end();
-  return { entries, more };
+  return cursor === '' ? { entries } : { entries, cursor };
 }

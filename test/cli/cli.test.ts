@@ -60,7 +60,7 @@ describe('keepr CLI', () => {
     expect(rest).toMatchObject({ items: [{ key: 'a/2', hash: block.hashHex }], cursor: null });
 
     const stats = JSON.parse(ok(['stat', 'nums', '--json', '--dir', dir]).toString()) as unknown;
-    expect(stats).toEqual({ source: 'nums', blocks: 2, bytes: Block.decode(ok(['get', 'nums', 'a/1', '--dir', dir])).byteLength + block.byteLength });
+    expect(stats).toEqual({ source: 'nums', blocks: 2, byteLength: Block.decode(ok(['get', 'nums', 'a/1', '--dir', dir])).byteLength + block.byteLength });
     const storeStats = JSON.parse(ok(['stat', '--json', '--dir', dir]).toString()) as { sources: number; engine: { engine: string } };
     expect(storeStats).toMatchObject({ sources: 2, engine: { engine: 'lmdb' } });
     expect(ok(['stat', '--dir', dir]).toString()).toMatch(/sources\s+2/);

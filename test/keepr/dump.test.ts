@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import { isKeeprError } from '../../src/errors.js';
-import { copyStore, decodeDump, dumpStore, encodeDump, loadDump, storeRecords, verifyDump, type DumpRecord } from '../../src/keepr/index.js';
+import { keyLabel, copyStore, decodeDump, dumpStore, encodeDump, loadDump, storeRecords, verifyDump, type DumpRecord } from '../../src/keepr/index.js';
 import { memoryEngine } from '../../src/engine/memory/index.js';
 import { open, type Store } from '../../src/store/index.js';
 import { codeOfAsync } from '../helpers/error-code.js';
@@ -14,7 +14,7 @@ function label(r: DumpRecord): string {
   if (r.kind === 'source') return `S:${r.name}`;
   if (r.kind === 'namespace') return `N:${r.name}`;
   if (r.kind === 'entry') return `R:${Buffer.from(r.key).toString('hex')}`;
-  return r.key;
+  return keyLabel(r.key);
 }
 
 async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {

@@ -114,8 +114,8 @@ const vop = (path: string, body?: unknown, headers: Record<string, string> = {})
 });
 const b64 = (block: Block): string => Buffer.from(block.bytes).toString('base64');
 const wwwPage = Block.file(Buffer.from('<p>x</p>'), 'text/html', { url: '/other.html' });
-const framed = encodeBatchRequest([{ op: 'put', key: 'k2', block: valid.bytes }]);
-const framedBadBlock = encodeBatchRequest([{ op: 'put', key: 'k2', block: flipped }]);
+const framed = encodeBatchRequest([{ op: 'put', key: Buffer.from('k2'), block: valid.bytes }]);
+const framedBadBlock = encodeBatchRequest([{ op: 'put', key: Buffer.from('k2'), block: flipped }]);
 
 /**
  * Requests to the routes of sources, batches, volatiles, web resources and access control, on

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Block, blockToJSON } from '../../src/block/index.js';
 import { BATCH_MEDIA_TYPE } from '../../src/server/index.js';
 import { decodeBatchAnswer, decodeBatchRequest, encodeBatchAnswer, encodeBatchRequest, type WireOp } from '../../src/wire/batch-wire.js';
+import { utf8 } from '../../src/util/bytes.js';
 import { codeOf } from '../helpers/error-code.js';
 import { serverFixture } from './server-fixture.js';
 
@@ -91,10 +92,10 @@ describe('batch route, binary framing', () => {
     const a = Block.from('a');
     await src.put('a', a);
     const ops: WireOp[] = [
-      { op: 'get', key: 'a' },
-      { op: 'put', key: 'b', block: Block.from(2).bytes, mode: 'if-absent' },
-      { op: 'delete', key: 'a', ifHash: a.hash },
-      { op: 'get', key: 'zz' },
+      { op: 'get', key: utf8('a') },
+      { op: 'put', key: utf8('b'), block: Block.from(2).bytes, mode: 'if-absent' },
+      { op: 'delete', key: utf8('a'), ifHash: a.hash },
+      { op: 'get', key: utf8('zz') },
     ];
     const res = await app.inject({ method: 'POST', url: '/v1/sources/s/batch', headers: { 'content-type': BATCH_MEDIA_TYPE }, payload: encodeBatchRequest(ops) });
     expect(res.statusCode).toBe(200);
@@ -108,22 +109,22 @@ describe('batch route, binary framing', () => {
   it('encodes and decodes every operation and result exactly', () => {
     const hash = new Uint8Array(32).fill(7);
     const ops: WireOp[] = [
-      { op: 'get', key: 'k/é' },
-      { op: 'put', key: 'p', block: Uint8Array.of(1, 2, 3), mode: 'if-exists', ifHash: hash },
-      { op: 'delete', key: 'd' },
+      { op: 'get', key: utf8('k/é') },
+      { op: 'put', key: utf8('p'), block: Uint8Array.of(1, 2, 3), mode: 'if-exists', ifHash: hash },
+      { op: 'delete', key: Uint8Array.of(0xff, 0) },
     ];
     const back = decodeBatchRequest(encodeBatchRequest(ops), 10);
-    expect(back.map((op) => ({ ...op, ...('block' in op ? { block: Array.from(op.block) } : {}), ...('ifHash' in op && op.ifHash ? { ifHash: Array.from(op.ifHash) } : {}) }))).toEqual([
-      { op: 'get', key: 'k/é' },
-      { op: 'put', key: 'p', block: [1, 2, 3], mode: 'if-exists', ifHash: Array.from(hash) },
-      { op: 'delete', key: 'd' },
+    expect(back.map((op) => ({ ...op, key: Buffer.from(op.key).toString('hex'), ...('block' in op ? { block: Array.from(op.block) } : {}), ...('ifHash' in op && op.ifHash ? { ifHash: Array.from(op.ifHash) } : {}) }))).toEqual([
+      { op: 'get', key: Buffer.from('k/é').toString('hex') },
+      { op: 'put', key: '70', block: [1, 2, 3], mode: 'if-exists', ifHash: Array.from(hash) },
+      { op: 'delete', key: 'ff00' },
     ]);
     const answers = decodeBatchAnswer(encodeBatchAnswer([true, false, undefined, Uint8Array.of(9)]));
     expect(answers.map((r) => (r instanceof Uint8Array ? Array.from(r) : r))).toEqual([true, false, undefined, [9]]);
   });
 
   it('rejects bad framing with HTTP_BODY_MALFORMED and too many operations with HTTP_BODY_TOO_LARGE', () => {
-    const good = encodeBatchRequest([{ op: 'put', key: 'k', block: Uint8Array.of(1, 2) }]);
+    const good = encodeBatchRequest([{ op: 'put', key: utf8('k'), block: Uint8Array.of(1, 2) }]);
     expect(codeOf(() => decodeBatchRequest(good.subarray(0, good.length - 1), 10))).toBe('HTTP_BODY_MALFORMED');
     expect(codeOf(() => decodeBatchRequest(Buffer.concat([good, Buffer.of(0)]), 10))).toBe('HTTP_BODY_MALFORMED');
     expect(codeOf(() => decodeBatchRequest(Buffer.from('nope'), 10))).toBe('HTTP_BODY_MALFORMED');

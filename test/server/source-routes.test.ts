@@ -16,7 +16,7 @@ describe('source routes', () => {
     await putBlock(app, '/v1/sources/alpha/blocks/b', Block.from('xy'));
     expect((await app.inject({ method: 'GET', url: '/v1/sources' })).json()).toEqual({ sources: ['alpha'] });
     const stat = await app.inject({ method: 'GET', url: '/v1/sources/alpha' });
-    expect(stat.json()).toEqual({ source: 'alpha', blocks: 2, bytes: Block.from(1).byteLength + Block.from('xy').byteLength });
+    expect(stat.json()).toEqual({ source: 'alpha', blocks: 2, byteLength: Block.from(1).byteLength + Block.from('xy').byteLength });
     expect((await app.inject({ method: 'GET', url: '/v1/sources/beta' })).json()).toMatchObject({ code: 'SOURCE_NOT_FOUND' });
     const dropped = await app.inject({ method: 'DELETE', url: '/v1/sources/alpha' });
     expect(dropped.statusCode).toBe(204);
@@ -38,14 +38,22 @@ describe('source routes', () => {
     const blocks = ['a', 'b', 'c', 'd'].map((k) => [k, Block.from(k)] as const);
     await src.write(blocks.map(([key, block]) => ({ op: 'put' as const, key, block })));
     const json = await app.inject({ method: 'GET', url: '/v1/sources/s/entries?limit=2&gt=a' });
-    expect(json.json()).toEqual({ entries: [{ key: 'b', block: blockToJSON(blocks[1]![1]) }, { key: 'c', block: blockToJSON(blocks[2]![1]) }], more: true });
+    const first = json.json<{ items: unknown[]; cursor: string | null }>();
+    expect(first).toEqual({ items: [{ key: 'b', block: blockToJSON(blocks[1]![1]) }, { key: 'c', block: blockToJSON(blocks[2]![1]) }], cursor: 'k1.Yw' });
+    // The cursor continues with the same other parameters, until it is null.
+    const next = await app.inject({ method: 'GET', url: `/v1/sources/s/entries?limit=2&gt=a&cursor=${first.cursor!}` });
+    expect(next.json()).toEqual({ items: [{ key: 'd', block: blockToJSON(blocks[3]![1]) }], cursor: null });
     const bin = await app.inject({ method: 'GET', url: '/v1/sources/s/entries?reverse=true&lte=c', headers: { accept: BATCH_MEDIA_TYPE } });
     expect(bin.headers['content-type']).toBe(BATCH_MEDIA_TYPE);
     const page = decodeEntries(bin.rawPayload);
-    expect(page.more).toBe(false);
-    expect(page.entries.map(([k, b]) => [k, Block.decode(b).toJS()])).toEqual([['c', 'c'], ['b', 'b'], ['a', 'a']]);
+    expect(page.cursor).toBeUndefined();
+    expect(page.entries.map(([k, b]) => [Buffer.from(k).toString(), Block.decode(b).toJS()])).toEqual([['c', 'c'], ['b', 'b'], ['a', 'a']]);
+    const binPaged = decodeEntries((await app.inject({ method: 'GET', url: '/v1/sources/s/entries?limit=1', headers: { accept: BATCH_MEDIA_TYPE } })).rawPayload);
+    expect(binPaged.cursor).toBe('k1.YQ');
     const b64 = await app.inject({ method: 'GET', url: '/v1/sources/s/entries?prefix=d&encoding=base64' });
-    expect(Block.decode(Buffer.from(b64.json<{ entries: { block: string }[] }>().entries[0]!.block, 'base64')).toJS()).toBe('d');
+    expect(Block.decode(Buffer.from(b64.json<{ items: { block: string }[] }>().items[0]!.block, 'base64')).toJS()).toBe('d');
+    const wrong = await app.inject({ method: 'GET', url: '/v1/sources/s/entries?cursor=h1.3' });
+    expect([wrong.statusCode, wrong.json<{ code: string }>().code]).toEqual([400, 'CURSOR_INVALID']);
   });
 });
 

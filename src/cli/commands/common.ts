@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Option } from 'commander';
 import { storeFiles } from '../lib/store-engine.js';
 import { ERROR_CODES, KeeprError, type ErrorCode } from '../../errors.js';
+import { KEY_TEXT_ENCODINGS, assertAnyKey, keyFromText, type Key, type KeyTextEncoding } from '../../keepr/index.js';
 import { open, type Store } from '../../store/index.js';
 
 export { guessMime } from '../lib/mime.js';
@@ -58,6 +59,20 @@ export class CommandExit extends Error {
 
 /** Default data directory when neither `--dir` nor `KEEPR_DIR` is given. */
 export const DEFAULT_DIR = './data';
+
+/** The `--key-encoding` option of get, put, rm and ls: how keys on the command line and in the output are written. */
+export function keyEncodingOption(): Option {
+  return new Option('--key-encoding <encoding>', 'how keys are written, in arguments and output: utf8 (a string key), hex or base64url (binary keys)')
+    .choices(KEY_TEXT_ENCODINGS)
+    .default('utf8');
+}
+
+/** The key named by a `<key>` argument in its `--key-encoding`, checked (`NAME_INVALID`, `KEY_INVALID`). */
+export function keyArgument(text: string, encoding: KeyTextEncoding | undefined): Key {
+  const key = keyFromText(text, encoding ?? 'utf8');
+  assertAnyKey(key);
+  return key;
+}
 
 /** The `--dir` option, defaulting from `KEEPR_DIR`, then `./data`. */
 export function dirOption(): Option {

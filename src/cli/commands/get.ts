@@ -6,23 +6,26 @@ import { Option, type Command } from 'commander';
 import { Block, blockToJSON, encodeNpy } from '../../block/index.js';
 import { KeeprError } from '../../errors.js';
 import { commandLine, terminalView } from '../lib/terminal-view.js';
-import { dirOption, stdoutIsTerminal, withStore, writeOutput, writeStdout, type DirOptions } from './common.js';
+import { keyLabel, type Key, type KeyTextEncoding } from '../../keepr/index.js';
+import { dirOption, keyArgument, keyEncodingOption, stdoutIsTerminal, withStore, writeOutput, writeStdout, type DirOptions } from './common.js';
 
 interface GetOptions extends DirOptions {
   readonly output?: string;
   readonly raw?: boolean;
   readonly json?: boolean;
   readonly npy?: boolean;
+  readonly keyEncoding?: KeyTextEncoding;
 }
 
 /** Reads one block, or throws `SOURCE_NOT_FOUND` / `BLOCK_NOT_FOUND` (without creating anything). */
-async function readBlock(dir: string, source: string, key: string): Promise<Block> {
+async function readBlock(dir: string, source: string, key: Key): Promise<Block> {
   return withStore(
     dir,
     async (store) => {
       const block = await (await store.source(source, { create: false })).get(key);
       if (block === undefined) {
-        throw new KeeprError('BLOCK_NOT_FOUND', `no block under key ${JSON.stringify(key)} in source ${JSON.stringify(source)}`, { details: { source, key } });
+        const label = keyLabel(key);
+        throw new KeeprError('BLOCK_NOT_FOUND', `no block under key ${JSON.stringify(label)} in source ${JSON.stringify(source)}`, { details: { source, key: label } });
       }
       // The engine contract does not promise the bytes outlive the store, so copy before closing.
       return Block.fromTrusted(new Uint8Array(block.bytes));
@@ -42,8 +45,10 @@ export function registerGet(program: Command): void {
     .addOption(new Option('--raw', 'write only the content of a file (bytes) block').conflicts(['json', 'npy']))
     .addOption(new Option('--json', 'print the JSON view of the block').conflicts('npy'))
     .option('--npy', 'write the block as a NumPy .npy file (tensors, strings and factors)')
+    .addOption(keyEncodingOption())
     .addOption(dirOption())
-    .action(async (source: string, key: string, options: GetOptions) => {
+    .action(async (source: string, keyText: string, options: GetOptions) => {
+      const key = keyArgument(keyText, options.keyEncoding);
       const block = await readBlock(options.dir, source, key);
       if (options.json === true) {
         await writeOutput(options.output, `${JSON.stringify(blockToJSON(block))}\n`);
@@ -56,7 +61,7 @@ export function registerGet(program: Command): void {
         await writeOutput(options.output, block.data());
       } else if (options.output === undefined && stdoutIsTerminal()) {
         // Binary bytes would garble the terminal: show the block (`-o -` still writes them).
-        await writeStdout(terminalView(block, commandLine(['keepr', 'get', source, key])));
+        await writeStdout(terminalView(block, commandLine(['keepr', 'get', source, keyText, ...(options.keyEncoding === undefined || options.keyEncoding === 'utf8' ? [] : ['--key-encoding', options.keyEncoding])])));
       } else {
         await writeOutput(options.output, block.bytes);
       }

@@ -7,9 +7,9 @@ import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { Block, blockInitFromJSON, decodeNpy } from '../../block/index.js';
 import { KeeprError, isKeeprError } from '../../errors.js';
-import { assertKey, assertName } from '../../keepr/index.js';
+import { assertName, keyLabel, type KeyTextEncoding } from '../../keepr/index.js';
 import { DEFAULT_WEB_SOURCE } from '../lib/www-files.js';
-import { dirOption, guessMime, printJSON, readInput, withStore, writeStdout, type DirOptions } from './common.js';
+import { dirOption, guessMime, keyArgument, keyEncodingOption, printJSON, readInput, withStore, writeStdout, type DirOptions } from './common.js';
 
 /** How `put` reads its input. */
 export type InputFormat = 'auto' | 'file' | 'json' | 'block' | 'npy';
@@ -25,6 +25,7 @@ interface PutOptions extends DirOptions {
   readonly url?: string;
   /** The source `keepr serve` publishes (`--web`, `KEEPR_WEB`). */
   readonly web: string;
+  readonly keyEncoding?: KeyTextEncoding;
 }
 
 /** The format actually used: shorthands first, then `auto` picks npy for `.npy` files and file blocks otherwise. */
@@ -102,16 +103,17 @@ export function registerPut(program: Command): void {
     .option('--url <path>', 'URL attribute of a file block or .npy tensor (in the web source: "/" + key, the default there)')
     .addOption(new Option('--web <source>', 'the source keepr serve publishes; blocks put there get url "/" + key').env('KEEPR_WEB').default(DEFAULT_WEB_SOURCE))
     .option('--json', 'print { source, key, hash, type, shape, byteLength } instead of the bare hash')
+    .addOption(keyEncodingOption())
     .addOption(dirOption())
-    .action(async (source: string, key: string, file: string | undefined, options: PutOptions) => {
+    .action(async (source: string, keyText: string, file: string | undefined, options: PutOptions) => {
       const format = inputFormat(file, options);
       if (options.type !== undefined && format !== 'file') throw new KeeprError('ARGUMENT_INVALID', `--type is for file blocks, not --from ${format}`);
       const ownAttributes = format === 'json' || format === 'block';
       if (options.url !== undefined && ownAttributes) throw new KeeprError('ARGUMENT_INVALID', `--url is for file blocks and .npy tensors; a --from ${format} block carries its own attributes`);
       // Check names and input before opening the store, so bad input creates nothing.
       assertName(source, 'source');
-      assertKey(key);
-      const url = ownAttributes ? undefined : urlFor(source, key, options.web, options.url);
+      const key = keyArgument(keyText, options.keyEncoding);
+      const url = ownAttributes ? undefined : urlFor(source, keyLabel(key), options.web, options.url);
       const bytes = await readInput(file);
       let block: Block;
       try {
@@ -120,7 +122,7 @@ export function registerPut(program: Command): void {
         if (isKeeprError(err)) throw err;
         throw new KeeprError('BLOCK_INVALID', `the input cannot be made into a block: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
-      checkWebUrl(source, key, options.web, block);
+      checkWebUrl(source, keyLabel(key), options.web, block);
       // A URL outside the published source is stored but served nowhere: say so, as nothing else would.
       if (options.url !== undefined && source !== options.web) {
         process.stderr.write(`keepr: note: keepr serve publishes source ${options.web}, not ${source}; this block's url ${options.url} is not served (put it into ${options.web}, or serve --web ${source})\n`);
@@ -128,7 +130,7 @@ export function registerPut(program: Command): void {
       await withStore(options.dir, async (store) => {
         await (await store.source(source)).put(key, block);
       });
-      if (options.json === true) await printJSON({ source, key, hash: block.hashHex, type: block.type, shape: block.shape, byteLength: block.byteLength });
+      if (options.json === true) await printJSON({ source, key: keyText, hash: block.hashHex, type: block.type, shape: block.shape, byteLength: block.byteLength });
       else await writeStdout(`${block.hashHex}\n`);
     });
 }

@@ -1,4 +1,4 @@
-/** `keepr stat [source]`: store statistics, or a source's block count and bytes. */
+/** `keepr stat [source]`: store statistics, or a source's block count and byteLength (summed block sizes). */
 import type { Command } from 'commander';
 import { sourceStats } from '../../keepr/index.js';
 import { dirOption, printJSON, withStore, writeStdout, type DirOptions } from './common.js';
@@ -11,7 +11,7 @@ interface StatOptions extends DirOptions {
 export function registerStat(program: Command): void {
   program
     .command('stat')
-    .description('show store statistics, or the block count and total bytes of a source')
+    .description('show store statistics, or the block count and byteLength (total block bytes) of a source')
     .argument('[source]', 'show this source only')
     .option('--json', 'print JSON')
     .addOption(dirOption())
@@ -22,7 +22,7 @@ export function registerStat(program: Command): void {
           if (sourceName !== undefined) {
             const stats = await sourceStats(await store.source(sourceName, { create: false }));
             if (options.json === true) await printJSON(stats);
-            else await writeStdout(`source  ${stats.source}\nblocks  ${stats.blocks}\nbytes   ${stats.bytes}\n`);
+            else await writeStdout(`source      ${stats.source}\nblocks      ${stats.blocks}\nbyteLength  ${stats.byteLength}\n`);
             return;
           }
           const stats = await store.stats();

@@ -7,7 +7,7 @@ import { Block } from '../../block/index.js';
 import type { FileCheckReport } from '../../engine/engine-files.js';
 import { KeeprError, isKeeprError } from '../../errors.js';
 import { SOURCE_NAMESPACE_PREFIX } from '../../keepr/dump-format.js';
-import { storeItems } from '../../keepr/index.js';
+import { keyLabel, storeItems } from '../../keepr/index.js';
 import { type Store } from '../../store/index.js';
 import { STATE_NS, auditState, type AuditProblem, type AuditReport } from '../../state/index.js';
 import type { StateContext } from '../../state/state-view.js';
@@ -76,7 +76,7 @@ export async function verifyStore(store: Store, options: VerifyOptions = {}): Pr
       } catch (err) {
         const details = (err as { details?: { reason?: unknown } }).details;
         const reason = typeof details?.reason === 'string' ? details.reason : err instanceof Error ? err.message : String(err);
-        bad.push({ source: item.source, key: item.key, reason });
+        bad.push({ source: item.source, key: keyLabel(item.key), reason });
       }
       options.onBlock?.(blocks, bytes);
     }
@@ -96,7 +96,7 @@ async function badRecords(store: Store, only: readonly string[] | undefined): Pr
   return (await store.engine.checkRecords()).bad.filter((r) => wanted === undefined || (r.namespace !== undefined && wanted.has(r.namespace)))
     .map((r) => ({
       source: r.namespace === undefined ? '(no namespace)' : r.namespace.startsWith(SOURCE_NAMESPACE_PREFIX) ? r.namespace.slice(SOURCE_NAMESPACE_PREFIX.length) : `(${r.namespace})`,
-      key: Buffer.from(r.key).toString('utf8'),
+      key: keyLabel(r.key),
       reason: r.reason,
     }));
 }

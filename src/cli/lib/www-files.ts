@@ -7,7 +7,7 @@ import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { Block } from '../../block/index.js';
 import { KeeprError } from '../../errors.js';
-import { LIST_MAX_LIMIT, assertKey, assertName, type SourceOp } from '../../keepr/index.js';
+import { LIST_MAX_LIMIT, assertKey, assertName, keyId, type SourceOp } from '../../keepr/index.js';
 import { type Store } from '../../store/index.js';
 import { DEFAULT_WEB_SOURCE } from '../../server/options.js';
 import { webMime } from './mime.js';
@@ -178,9 +178,10 @@ export async function loadWebFolder(store: Store, root: string, options: LoadWeb
     const keep = new Set(files.map((f) => f.key));
     let cursor: string | undefined;
     do {
-      const page = await source.list({ limit: LIST_MAX_LIMIT, ...(cursor === undefined ? {} : { cursor }) });
+      // As bytes: a key that is not UTF-8 is no file of the folder either, and goes too.
+      const page = await source.list({ limit: LIST_MAX_LIMIT, keyEncoding: 'binary', ...(cursor === undefined ? {} : { cursor }) });
       for (const item of page.items) {
-        if (keep.has(item.key)) continue;
+        if (keep.has(keyId(item.key))) continue;
         ops.push({ op: 'delete', key: item.key });
         pruned++;
       }
