@@ -44,7 +44,7 @@ export interface EncodeParts {
 
 function tooLarge(total: number): KeeprError {
   return new KeeprError('BLOCK_TOO_LARGE', `block would be ${total} bytes; the limit is ${MAX_BLOCK_BYTES}`, {
-    details: { bytes: total, limit: MAX_BLOCK_BYTES },
+    details: { byteLength: total, limit: MAX_BLOCK_BYTES },
   });
 }
 

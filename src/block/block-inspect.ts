@@ -46,7 +46,7 @@ function contents(block: Block): string {
 
 /** The one-line summary `console.log(block)` prints. */
 export function inspectBlock(block: Block): string {
-  const parts = [`size: ${block.size}`, `bytes: ${block.byteLength}`, `hash: '${block.hashHex.slice(0, 12)}…'`];
+  const parts = [`size: ${block.size}`, `byteLength: ${block.byteLength}`, `hash: '${block.hashHex.slice(0, 12)}…'`];
   const attrs = [...block.attributes].map(([code, value]) => `${attributeName(code)}: ${quote(value)}`);
   if (attrs.length > 0) parts.push(`attributes: { ${attrs.join(', ')} }`);
   if (block.is('factor')) parts.push(`levels: ${block.levels().length}${block.ordered ? ' (ordered)' : ''}`);

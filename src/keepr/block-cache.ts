@@ -48,7 +48,7 @@ export interface BlockCacheOptions {
 /** Counters of a {@link BlockCache} (since creation or the last `resetStats()`), plus its current size. */
 export interface BlockCacheStats {
   readonly entries: number;
-  readonly bytes: number;
+  readonly byteLength: number;
   readonly maxEntries: number;
   readonly maxBytes: number;
   readonly hits: number;
@@ -256,7 +256,7 @@ export class BlockCache {
   stats(): BlockCacheStats {
     return {
       entries: this.#dense.length,
-      bytes: this.#bytes,
+      byteLength: this.#bytes,
       maxEntries: this.#maxEntries,
       maxBytes: this.#maxBytes,
       hits: this.#hits,

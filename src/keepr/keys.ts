@@ -29,7 +29,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const NOT_UTF8_MARK = '\udc00';
 
 function binaryInvalid(length: number): KeeprError {
-  return new KeeprError('KEY_INVALID', `a binary key is 1 to ${MAX_KEY_BYTES} bytes, not ${length}`, { details: { bytes: length } });
+  return new KeeprError('KEY_INVALID', `a binary key is 1 to ${MAX_KEY_BYTES} bytes, not ${length}`, { details: { byteLength: length } });
 }
 
 /** Checks a key: a string under the naming rules (`NAME_INVALID`) or 1 to 512 bytes (`KEY_INVALID`). */
@@ -83,7 +83,7 @@ export function keyLabel(key: Key): string {
 /** Checks a listing prefix: a string under the prefix rules, or at most 512 bytes. Empty means none. */
 export function prefixBytes(prefix: unknown): Uint8Array {
   if (prefix instanceof Uint8Array) {
-    if (prefix.length > MAX_KEY_BYTES) throw new KeeprError('KEY_INVALID', `a binary prefix is at most ${MAX_KEY_BYTES} bytes, not ${prefix.length}`, { details: { bytes: prefix.length } });
+    if (prefix.length > MAX_KEY_BYTES) throw new KeeprError('KEY_INVALID', `a binary prefix is at most ${MAX_KEY_BYTES} bytes, not ${prefix.length}`, { details: { byteLength: prefix.length } });
     return prefix;
   }
   assertPrefix(prefix);
@@ -149,7 +149,7 @@ export function keyFromText(text: string, encoding: KeyTextEncoding, what = 'key
   const bytes = textBytes(text, encoding);
   if (bytes === undefined) throw new KeeprError('KEY_INVALID', `${what} is not ${encoding} text`, { details: { argument: what, keyEncoding: encoding } });
   if ((!bound && bytes.length === 0) || bytes.length > MAX_KEY_BYTES) {
-    throw new KeeprError('KEY_INVALID', `${what}: a binary key is ${bound ? 0 : 1} to ${MAX_KEY_BYTES} bytes, not ${bytes.length}`, { details: { argument: what, bytes: bytes.length } });
+    throw new KeeprError('KEY_INVALID', `${what}: a binary key is ${bound ? 0 : 1} to ${MAX_KEY_BYTES} bytes, not ${bytes.length}`, { details: { argument: what, byteLength: bytes.length } });
   }
   return bytes;
 }

@@ -169,7 +169,7 @@ export class Source {
         if (!(write.block instanceof Block)) throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: block must be a Block`);
         if (cache?.authoritative === true && write.block.byteLength > cache.maxBytes) {
           throw new KeeprError('BLOCK_TOO_LARGE', `operation ${index}: a ${write.block.byteLength}-byte block exceeds the transient store's ${cache.maxBytes} bytes`, {
-            details: { index, bytes: write.block.byteLength, limit: cache.maxBytes },
+            details: { index, byteLength: write.block.byteLength, limit: cache.maxBytes },
           });
         }
         const mode: unknown = write.mode ?? 'always';

@@ -105,7 +105,7 @@ export function encodingOf(value: unknown, code: ErrorCode): BlockEncoding {
 export function checkBlockSize(config: ServerConfig, block: Block): void {
   if (block.byteLength > config.maxBlockBytes) {
     throw new KeeprError('BLOCK_TOO_LARGE', `a ${block.byteLength}-byte block is over this server's limit of ${config.maxBlockBytes} bytes`, {
-      details: { bytes: block.byteLength, limit: config.maxBlockBytes },
+      details: { byteLength: block.byteLength, limit: config.maxBlockBytes },
     });
   }
 }

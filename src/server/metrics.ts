@@ -157,7 +157,7 @@ export class ServerMetrics {
     this.#gauges.sources.set(stats.sources);
     this.#gauges.volatiles.set(stats.volatiles);
     this.#gauges.cacheEntries.set(cache?.entries ?? 0);
-    this.#gauges.cacheBytes.set(cache?.bytes ?? 0);
+    this.#gauges.cacheBytes.set(cache?.byteLength ?? 0);
     // The store keeps the running totals; counters are set to them (reset, then one increment).
     const set = (counter: Counter, value: number): void => {
       counter.reset();

@@ -19,7 +19,7 @@ export function registerBackup(program: Command): void {
     .command('backup')
     .description('copy the store to a new directory while it stays in use (a consistent snapshot, even with keepr serve writing)')
     .argument('<target>', 'new directory for the copy (must not hold a store)')
-    .option('--json', 'print { target, bytes }')
+    .option('--json', 'print { target, byteLength }')
     .addOption(dirOption())
     .action(async (target: string, options: JsonOptions) => {
       const started = Date.now();
@@ -28,7 +28,7 @@ export function registerBackup(program: Command): void {
       });
       const ms = Date.now() - started;
       if (options.json === true) await printJSON({ ...report, ms });
-      else await writeStdout(`backed up ${options.dir} to ${target}: ${formatBytes(report.bytes)} in ${ms} ms\n`);
+      else await writeStdout(`backed up ${options.dir} to ${target}: ${formatBytes(report.byteLength)} in ${ms} ms\n`);
     });
 }
 
@@ -40,7 +40,7 @@ export function registerRestore(program: Command): void {
     .argument('<backup>', 'a directory made by keepr backup, or its keepr.mdb')
     .option('--force', 'replace a store that holds sources')
     .option('--no-verify', 'skip checking every block of the backup before using it')
-    .option('--json', 'print { sources, blocks, bytes }')
+    .option('--json', 'print { sources, blocks, byteLength }')
     .addOption(dirOption())
     .action(async (backup: string, options: RestoreOptions) => {
       const progress = startProgress({ label: 'verify', total: 0 });

@@ -46,7 +46,7 @@ export function registerVerify(program: Command): void {
     .description('check the structure of keepr.mdb (every page, before LMDB opens it), then every block (layout and SHA-256 integrity hash) from one snapshot, or audit versioned states; lists what is bad and exits 4 when anything is')
     .option('-s, --source <name>', 'only this source (repeatable)', collectValues)
     .option('--state <name>', 'audit this versioned state: recompute every hash from its stored values (repeatable; blocks are then checked only with --source)', collectValues)
-    .option('--json', 'print { file: { ok, pageSize, pagesVisited, entries, problems: [{ kind, page?, message }], ... }, sources, blocks, bytes, bad: [{ source, key, reason }], states?: [{ state, ok, heights, records, problems }] } (only file when the file is damaged)')
+    .option('--json', 'print { file: { ok, pageSize, pagesVisited, entries, problems: [{ kind, page?, message }], ... }, sources, blocks, byteLength, bad: [{ source, key, reason }], states?: [{ state, ok, heights, records, problems }] } (only file when the file is damaged)')
     .addOption(dirOption())
     .action(async (options: VerifyOptions) => {
       // LMDB trusts its file and can die by a signal on a damaged one: look at it first, by preads.

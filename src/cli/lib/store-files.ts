@@ -56,14 +56,14 @@ async function stagingDir(dir: string, purpose: string): Promise<string> {
 /** What {@link backupStore} made. */
 export interface BackupReport {
   readonly target: string;
-  readonly bytes: number;
+  readonly byteLength: number;
 }
 
 /** Copies the store in `dir` to a new directory `target` while it stays in use (the engine's hot backup). */
 export async function backupStore(dir: string, target: string): Promise<BackupReport> {
   await assertStore(dir);
   await using(dir, (store) => store.engine.backup(target));
-  return { target, bytes: (await storeFileSize(target)) ?? 0 };
+  return { target, byteLength: (await storeFileSize(target)) ?? 0 };
 }
 
 /** Options of {@link restoreStore}. */
@@ -82,7 +82,7 @@ export interface RestoreOptions {
 export interface RestoreReport {
   readonly sources: number;
   readonly blocks: number;
-  readonly bytes: number;
+  readonly byteLength: number;
 }
 
 /**
@@ -109,7 +109,7 @@ export async function restoreStore(backup: string, dir: string, options: Restore
     await copyFile(source, join(stage, storeFiles.dataFile));
     const report = await using(stage, async (store): Promise<VerifyReport> => {
       options.onStart?.((await store.engine.stats()).extra['dataEntries'] ?? 0);
-      if (options.verify === false) return { sources: (await store.sources()).length, blocks: 0, bytes: 0, bad: [] };
+      if (options.verify === false) return { sources: (await store.sources()).length, blocks: 0, byteLength: 0, bad: [] };
       return verifyStore(store, options.onBlock === undefined ? {} : { onBlock: options.onBlock });
     });
     if (report.bad.length > 0) {
@@ -119,7 +119,7 @@ export async function restoreStore(backup: string, dir: string, options: Restore
       });
     }
     await storeFiles.install(stage, dir);
-    return { sources: report.sources, blocks: report.blocks, bytes: report.bytes };
+    return { sources: report.sources, blocks: report.blocks, byteLength: report.byteLength };
   } finally {
     await rm(stage, { recursive: true, force: true });
   }

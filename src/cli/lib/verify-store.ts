@@ -44,7 +44,7 @@ export interface BadBlock {
 export interface VerifyReport {
   readonly sources: number;
   readonly blocks: number;
-  readonly bytes: number;
+  readonly byteLength: number;
   readonly bad: readonly BadBlock[];
 }
 
@@ -84,7 +84,7 @@ export async function verifyStore(store: Store, options: VerifyOptions = {}): Pr
     // A record without its header cannot be read at all: the record check named it already.
     if (!(isKeeprError(err, 'STORE_CORRUPT') && bad.length > 0)) throw err;
   }
-  return { sources, blocks, bytes, bad };
+  return { sources, blocks, byteLength: bytes, bad };
 }
 
 /**
