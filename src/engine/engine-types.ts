@@ -1,5 +1,6 @@
 /** The engine contract's types: capabilities, ranges, operations, outcomes, stats, durability. */
 import type { ErrorCode } from '../errors.js';
+import type { KeyBounds } from '../util/range.js';
 
 /** What an engine can do; layers above read it to pick fast paths. */
 export interface EngineCapabilities {
@@ -26,18 +27,7 @@ export interface EngineHealth {
 }
 
 /** Bounds of a range read; all given bounds apply together. */
-export interface RangeOptions {
-  /** Only keys that start with these bytes. */
-  readonly prefix?: Uint8Array;
-  readonly gt?: Uint8Array;
-  readonly gte?: Uint8Array;
-  readonly lt?: Uint8Array;
-  readonly lte?: Uint8Array;
-  /** Iterate from the greatest key down. */
-  readonly reverse?: boolean;
-  /** At most this many entries (a non-negative integer). */
-  readonly limit?: number;
-}
+export type RangeOptions = KeyBounds<Uint8Array>;
 
 /**
  * Range bounds after validation: at most one lower and one upper bound, a prefix already

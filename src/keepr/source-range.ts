@@ -9,19 +9,11 @@ import { isObject } from '../util/guards.js';
 import { decodeKeyCursor } from '../util/cursor.js';
 import { boundBytes, keyEncodingOption, prefixBytes, type Key, type KeyEncoding } from './keys.js';
 import { MAX_KEY_BYTES } from './names.js';
+import type { KeyBounds } from '../util/range.js';
 
 
 /** Options of {@link Source.entries} and {@link Source.entriesSync}: all given bounds apply. */
-export interface EntriesOptions<E extends KeyEncoding = KeyEncoding> {
-  /** Only keys starting with these bytes (a string means its UTF-8). */
-  readonly prefix?: Key;
-  readonly gt?: Key;
-  readonly gte?: Key;
-  readonly lt?: Key;
-  readonly lte?: Key;
-  readonly reverse?: boolean;
-  /** At most this many entries. */
-  readonly limit?: number;
+export interface EntriesOptions<E extends KeyEncoding = KeyEncoding> extends KeyBounds<Key> {
   /** Continue after the page of a listing that returned this cursor. */
   readonly cursor?: string;
   /** Keys as strings (`utf8`, the default; `KEY_NOT_UTF8` for keys that are not UTF-8) or as bytes (`binary`). */

@@ -3,7 +3,7 @@ import { BTree } from '../util/btree.js';
 import type { Block } from '../block/block.js';
 import { KeeprError } from '../errors.js';
 import { assertKey } from './names.js';
-import { keyBounds, keyPage, keyPageLimit, keyRangeLimit, keysWithin, type KeyBounds, type KeyPage, type VolatileListOptions, type VolatileRangeOptions } from './volatile-range.js';
+import { keyBounds, keyPage, keyPageLimit, keyRangeLimit, keysWithin, type KeyWalk, type KeyPage, type VolatileListOptions, type VolatileRangeOptions } from './volatile-range.js';
 
 
 /** Throws unless `block` is a Block (checked without importing the class at runtime). */
@@ -72,7 +72,7 @@ export class VolatileMap {
   }
 
   /** Keys within `bounds`, starting the B+tree walk at the nearer bound. */
-  #walk(bounds: KeyBounds): Generator<string> {
+  #walk(bounds: KeyWalk): Generator<string> {
     const { prefix, lower, upper, reverse } = bounds;
     const start = reverse ? upper : lower !== undefined && lower >= prefix ? lower : prefix === '' ? undefined : prefix;
     const entries = reverse ? this.#tree.entriesReversed(start) : this.#tree.entries(start);

@@ -8,20 +8,10 @@ import { fromUtf8, utf8 } from '../util/bytes.js';
 import { decodeKeyCursor, encodeKeyCursor } from '../util/cursor.js';
 import { isObject } from '../util/guards.js';
 import { MAX_KEY_BYTES, assertKey, assertPrefix } from './names.js';
+import type { KeyBounds } from '../util/range.js';
 
 /** Options of a full key scan: all given bounds apply. */
-export interface VolatileRangeOptions {
-  /** Only keys starting with this string. */
-  readonly prefix?: string;
-  readonly gt?: string;
-  readonly gte?: string;
-  readonly lt?: string;
-  readonly lte?: string;
-  /** Descending key order. */
-  readonly reverse?: boolean;
-  /** At most this many keys. */
-  readonly limit?: number;
-}
+export type VolatileRangeOptions = KeyBounds<string>;
 
 /** Options of a paged key listing: a range and the cursor of the page before. */
 export interface VolatileListOptions extends VolatileRangeOptions {
@@ -41,7 +31,7 @@ export const VOLATILE_LIST_DEFAULT_LIMIT = 1000;
 export const VOLATILE_LIST_MAX_LIMIT = 10_000;
 
 /** Checked bounds of a key walk. */
-export interface KeyBounds {
+export interface KeyWalk {
   readonly prefix: string;
   readonly lower: string | undefined;
   readonly lowerOpen: boolean;
@@ -53,7 +43,7 @@ export interface KeyBounds {
 const BOUNDS = ['gt', 'gte', 'lt', 'lte'] as const;
 
 /** The bounds of `options` (checked: `ARGUMENT_INVALID`, `NAME_INVALID`), narrowed past a cursor's key. */
-export function keyBounds(options: VolatileListOptions): KeyBounds {
+export function keyBounds(options: VolatileListOptions): KeyWalk {
   if (!isObject(options)) throw new KeeprError('ARGUMENT_INVALID', 'options must be an object');
   const { prefix = '', reverse = false, cursor } = options;
   assertPrefix(prefix);
@@ -108,7 +98,7 @@ export function keyPageLimit(limit: unknown): number {
  * The keys of `ordered` (in the walk's direction, from wherever it starts) within `bounds`:
  * keys before the range are skipped, the first one past it ends the walk.
  */
-export function* keysWithin(ordered: Iterable<string>, bounds: KeyBounds): Generator<string> {
+export function* keysWithin(ordered: Iterable<string>, bounds: KeyWalk): Generator<string> {
   const { prefix, lower, lowerOpen, upper, upperOpen, reverse } = bounds;
   const belowLower = (k: string): boolean => lower !== undefined && (lowerOpen ? k <= lower : k < lower);
   const aboveUpper = (k: string): boolean => upper !== undefined && (upperOpen ? k >= upper : k > upper);

@@ -4,6 +4,7 @@
  * source listings (`/blocks`, `/entries`) take; and block URLs for string and binary keys.
  */
 import { KEY_TEXT_ENCODINGS, LIST_MAX_LIMIT, assertAnyKey, keyFromText, keyTextEncodingOf, type EntriesOptions, type Key, type KeyTextEncoding } from '../keepr/index.js';
+import type { KeyBounds } from '../util/range.js';
 
 /** Schema of the `keyEncoding` query parameter. */
 export const keyEncodingQuery = {
@@ -13,14 +14,7 @@ export const keyEncodingQuery = {
 } as const;
 
 /** Query string of a source listing. */
-export interface RangeQuery {
-  readonly prefix?: string;
-  readonly gt?: string;
-  readonly gte?: string;
-  readonly lt?: string;
-  readonly lte?: string;
-  readonly reverse?: boolean;
-  readonly limit?: number;
+export interface RangeQuery extends KeyBounds<string> {
   readonly cursor?: string;
   readonly keyEncoding?: string;
 }

@@ -29,6 +29,7 @@ import {
   treeParamsSchema,
 } from './state-schemas.js';
 import { decodeKeyText, keyEncodingOf, parseHeightText, toBase64Url, toHex, type KeyEncoding } from '../wire/state-wire.js';
+import type { Bounds, KeyBounds } from '../util/range.js';
 
 const TAGS = ['states'];
 
@@ -45,26 +46,13 @@ interface KeyParams extends TreeParams {
   readonly '*': string;
 }
 
-interface EntriesQuery {
-  readonly prefix?: string;
-  readonly gt?: string;
-  readonly gte?: string;
-  readonly lt?: string;
-  readonly lte?: string;
+interface EntriesQuery extends KeyBounds<string> {
   readonly cursor?: string;
-  readonly reverse?: boolean;
-  readonly limit?: number;
   readonly keyEncoding?: string;
   readonly encoding?: string;
 }
 
-interface HeightsQuery {
-  readonly gt?: number;
-  readonly gte?: number;
-  readonly lt?: number;
-  readonly lte?: number;
-  readonly reverse?: boolean;
-  readonly limit?: number;
+interface HeightsQuery extends Bounds<number> {
   readonly cursor?: string;
 }
 

@@ -2,15 +2,10 @@
 import { KeeprError } from '../errors.js';
 import { decodeHeightCursor } from '../util/cursor.js';
 import { MAX_HEIGHT } from './state-records.js';
+import type { Bounds } from '../util/range.js';
 
 /** Height bounds and order of a height listing. */
-export interface HeightBoundsOptions {
-  readonly gt?: number;
-  readonly gte?: number;
-  readonly lt?: number;
-  readonly lte?: number;
-  readonly reverse?: boolean;
-}
+export type HeightBoundsOptions = Omit<Bounds<number>, 'limit'>;
 
 function bound(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;

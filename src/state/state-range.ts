@@ -7,6 +7,7 @@ import { compareBytes } from '../util/bytes.js';
 import { decodeKeyCursor, encodeKeyCursor } from '../util/cursor.js';
 import { MAX_STATE_KEY_BYTES } from './state-records.js';
 import type { StateValue } from './state-view.js';
+import type { KeyBounds } from '../util/range.js';
 
 const utf8 = new TextEncoder();
 
@@ -20,14 +21,7 @@ export function keyBytes(key: Uint8Array | string): Uint8Array {
  * names as every other range (`prefix`, `gt`, `gte`, `lt`, `lte`, `reverse`, `limit`); all given
  * bounds apply together.
  */
-export interface StateRangeOptions {
-  readonly prefix?: Uint8Array | string;
-  readonly gt?: Uint8Array | string;
-  readonly gte?: Uint8Array | string;
-  readonly lt?: Uint8Array | string;
-  readonly lte?: Uint8Array | string;
-  readonly reverse?: boolean;
-  readonly limit?: number;
+export interface StateRangeOptions extends KeyBounds<Uint8Array | string> {
   /** Keys come back as bytes (`binary`, the default) or as strings (`utf8`; `KEY_NOT_UTF8` for a key that is not). */
   readonly keyEncoding?: StateKeyEncoding;
 }

@@ -21,18 +21,10 @@ import { readMeta, type StateMeta } from './state-meta.js';
 import { addChange, checkKey, checkTree, copyWorking, makeChange, mapKey, workingOf, type StateChange, type Working } from './state-working.js';
 import { changesInRange, overlayRange } from './working-range.js';
 import { keyPath } from './state-hash.js';
+import type { Bounds } from '../util/range.js';
 
 /** Options of {@link VersionedState.heights}: height bounds (all given apply), order and limit. */
-export interface HeightsOptions {
-  readonly gt?: number;
-  readonly gte?: number;
-  readonly lt?: number;
-  readonly lte?: number;
-  /** Newest first. */
-  readonly reverse?: boolean;
-  /** At most this many heights. */
-  readonly limit?: number;
-}
+export type HeightsOptions = Bounds<number>;
 
 /** Options of {@link VersionedState.listHeights}: {@link HeightsOptions} and the cursor of the page before. */
 export interface HeightListOptions extends HeightsOptions {
