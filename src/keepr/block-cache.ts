@@ -158,7 +158,7 @@ export class BlockCache {
   }
 
   /** Sum of the cached blocks' byte lengths. */
-  get bytes(): number {
+  get byteLength(): number {
     return this.#bytes;
   }
 

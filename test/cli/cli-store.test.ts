@@ -51,7 +51,7 @@ describe('keepr backup and restore', () => {
       const res = await keeprAsync(['backup', backup, '--json', '--dir', dir]);
       expect(res.stderr).toBe('');
       expect(res.code).toBe(0);
-      expect(JSON.parse(res.stdout.toString())).toMatchObject({ target: backup, bytes: expect.any(Number) as number });
+      expect(JSON.parse(res.stdout.toString())).toMatchObject({ target: backup, byteLength: expect.any(Number) as number });
       const during = [...acked];
       // The writers kept going while the backup ran.
       expect(during.some((d, w) => d > before[w]!)).toBe(true);

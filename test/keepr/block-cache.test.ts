@@ -45,17 +45,17 @@ describe('BlockCache: API', () => {
     expect(cache.has('a')).toBe(true);
     expect(cache.has('b')).toBe(false);
     expect(cache.size).toBe(1);
-    expect(cache.bytes).toBe(a.byteLength);
+    expect(cache.byteLength).toBe(a.byteLength);
     expect(cache.set('a', b)).toBe(true);
     expect(cache.get('a')).toBe(b);
-    expect(cache.bytes).toBe(b.byteLength);
+    expect(cache.byteLength).toBe(b.byteLength);
     expect(cache.delete('a')).toBe(true);
     expect(cache.delete('a')).toBe(false);
     expect(cache.size).toBe(0);
-    expect(cache.bytes).toBe(0);
+    expect(cache.byteLength).toBe(0);
     expect(cache.stats()).toEqual({
       entries: 0,
-      bytes: 0,
+      byteLength: 0,
       maxEntries: 10,
       maxBytes: 10_000,
       hits: 2,
@@ -69,7 +69,7 @@ describe('BlockCache: API', () => {
     });
     cache.set('c', a);
     cache.resetStats();
-    expect(cache.stats()).toMatchObject({ entries: 1, bytes: a.byteLength, hits: 0, misses: 0, inserts: 0, deletes: 0 });
+    expect(cache.stats()).toMatchObject({ entries: 1, byteLength: a.byteLength, hits: 0, misses: 0, inserts: 0, deletes: 0 });
   });
 
   it('rejects a block larger than maxBytes, dropping any older block under its key', () => {
@@ -97,11 +97,11 @@ describe('BlockCache: API', () => {
     expect(cache.has(key('evenish', 1))).toBe(true);
     expect(cache.has(key('even', 0))).toBe(false);
     expect(cache.has(key('odd', 1))).toBe(true);
-    expect(cache.bytes).toBe(11 * block.byteLength);
+    expect(cache.byteLength).toBe(11 * block.byteLength);
     expect(cache.clearPrefix('nothing')).toBe(0);
     cache.clear();
     expect(cache.size).toBe(0);
-    expect(cache.bytes).toBe(0);
+    expect(cache.byteLength).toBe(0);
     expect(cache.get(key('odd', 1))).toBeUndefined();
     expect(cache.stats()).toMatchObject({ inserts: 21, deletes: 21, evictions: 0 });
     expect(calls).toEqual([]);
@@ -167,7 +167,7 @@ describe('BlockCache: eviction', () => {
     expect(cache.set('large', large)).toBe(true);
     expect(cache.has('large')).toBe(true);
     expect(calls.map(([k]) => k)).toEqual(['s0', 's1', 's2']);
-    expect(cache.bytes).toBeLessThanOrEqual(small.byteLength * 4);
+    expect(cache.byteLength).toBeLessThanOrEqual(small.byteLength * 4);
     // Growing a cached entry in place evicts others, not itself.
     cache.get('s3');
     expect(cache.set('s3', sized(small.byteLength * 2))).toBe(true);
@@ -289,9 +289,9 @@ describe('BlockCache: properties', () => {
               bytes += block.byteLength;
             }
             expect(cache.size).toBe(model.size);
-            expect(cache.bytes).toBe(bytes);
+            expect(cache.byteLength).toBe(bytes);
             expect(cache.size).toBeLessThanOrEqual(options.maxEntries);
-            expect(cache.bytes).toBeLessThanOrEqual(options.maxBytes);
+            expect(cache.byteLength).toBeLessThanOrEqual(options.maxBytes);
             const s = cache.stats();
             expect(s.hits + s.misses).toBe(gets);
             expect(s.inserts - s.evictions - s.deletes).toBe(s.entries);
