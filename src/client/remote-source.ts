@@ -7,17 +7,15 @@
 import { Block } from '../block/index.js';
 import { KeeprError } from '../errors.js';
 // Only modules without the storage engines: a client must not load lmdb's native code.
-import { Batch } from '../keepr/batch.js';
+import { SourceWriter } from '../keepr/batch.js';
 import { boundBytes, checkedKeyBytes, keyOut, prefixBytes, type Key, type KeyEncoding, type KeyOf } from '../keepr/keys.js';
 import { engineRange, type EntriesOptions } from '../keepr/source-range.js';
 import {
   checkLimit,
   hashBytes,
-  type DeleteOptions,
   type ListOptions,
   type ListPageOf,
   type ListedBlock,
-  type PutOptions,
   type SourceOp,
   type TransactOp,
   type TransactResult,
@@ -85,7 +83,7 @@ function blockPath(source: string, key: Key): [string, Record<string, string> | 
 }
 
 /** A source served by a keepr server. Get one from `client.source(name)`. */
-export class RemoteSource implements SourceApi {
+export class RemoteSource extends SourceWriter implements SourceApi {
   /** The source name. */
   readonly name: string;
   readonly #http: Transport;
@@ -93,6 +91,7 @@ export class RemoteSource implements SourceApi {
 
   /** @internal Created by the client. */
   constructor(http: Transport, name: string, onGone: () => void) {
+    super();
     this.#http = http;
     this.name = name;
     this.#onGone = onGone;
@@ -145,24 +144,8 @@ export class RemoteSource implements SourceApi {
     });
   }
 
-  /** Stores a block; write modes and `ifHash` make it conditional (`WRITE_*` errors). */
-  async put(key: Key, block: Block, options: PutOptions = {}): Promise<void> {
-    await this.write([{ op: 'put', key, block, ...options }]);
-  }
-
-  /** Removes a block; true when one was there. */
-  async delete(key: Key, options: DeleteOptions = {}): Promise<boolean> {
-    const [existed] = await this.write([{ op: 'delete', key, ...options }]);
-    return existed ?? false;
-  }
-
-  /** Starts a batch pipeline: queue puts and deletes, then `write()` them in one transaction. */
-  batch(): Batch {
-    return new Batch((ops) => this.write(ops));
-  }
-
   /** Writes all operations in one transaction on the server: all land or none does. */
-  async write(ops: readonly SourceOp[]): Promise<boolean[]> {
+  override async write(ops: readonly SourceOp[]): Promise<boolean[]> {
     if (!isArray(ops)) throw invalid('ops must be an array');
     ops.forEach((op, index) => {
       if (typeof op === 'object' && (op.op as string) === 'get') throw invalid(`operation ${index}: op must be put or delete (transact() also reads)`);

@@ -39,3 +39,28 @@ export class Batch {
     return this.#commit([...this.#ops]);
   }
 }
+
+/**
+ * `put`, `delete` and `batch()` over one `write(ops)`: the embedded and the remote source extend
+ * it, so the three mean the same on both sides.
+ */
+export abstract class SourceWriter {
+  /** Writes all operations in one transaction: all land or none does; one boolean per op. */
+  abstract write(ops: readonly SourceOp[]): Promise<boolean[]>;
+
+  /** Stores a block; write modes and `ifHash` make it conditional (`WRITE_*` errors). */
+  async put(key: Key, block: Block, options: PutOptions = {}): Promise<void> {
+    await this.write([{ op: 'put', key, block, ...options }]);
+  }
+
+  /** Removes a block; true when one was there. */
+  async delete(key: Key, options: DeleteOptions = {}): Promise<boolean> {
+    const [existed] = await this.write([{ op: 'delete', key, ...options }]);
+    return existed ?? false;
+  }
+
+  /** Starts a batch pipeline: queue puts and deletes, then `write()` them in one transaction. */
+  batch(): Batch {
+    return new Batch((ops) => this.write(ops));
+  }
+}

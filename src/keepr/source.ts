@@ -8,12 +8,12 @@ import { HASH_BYTES, HASH_OFFSET } from '../block/layout.js';
 import type { Engine, WriteOp } from '../engine/engine.js';
 import { KeeprError, isKeeprError, type ErrorCode } from '../errors.js';
 import { isArray, isObject } from '../util/guards.js';
-import { Batch } from './batch.js';
+import { SourceWriter } from './batch.js';
 import { assertAnyKey, checkedKeyBytes, keyId, keyLabel, keyOut, type Key, type KeyEncoding, type KeyOf } from './keys.js';
 import { MAX_KEY_BYTES } from './names.js';
 import { encodeKeyCursor } from '../util/cursor.js';
 import { engineRange, type EntriesOptions } from './source-range.js';
-import { checkLimit, hashBytes, type DeleteOptions, type ListOptions, type ListPageOf, type ListedBlock, type PutOptions, type SourceOp, type TransactOp, type TransactResult } from './source-types.js';
+import { checkLimit, hashBytes, type ListOptions, type ListPageOf, type ListedBlock, type SourceOp, type TransactOp, type TransactResult } from './source-types.js';
 import type { StoreCache } from './store-cache.js';
 
 export type { EntriesOptions } from './source-range.js';
@@ -26,7 +26,7 @@ function storedHashIs(stored: Uint8Array | undefined, expected: Uint8Array): boo
 }
 
 /** A persisted keepr of blocks. Get one from `store.source(name)`. */
-export class Source {
+export class Source extends SourceWriter {
   /** The source name. */
   readonly name: string;
   readonly #engine: Engine;
@@ -37,6 +37,7 @@ export class Source {
 
   /** @internal Created by the Store. */
   constructor(engine: Engine, name: string, namespace: string, cache?: StoreCache, onGone?: () => void) {
+    super();
     this.#engine = engine;
     this.#cache = cache;
     this.#onGone = onGone;
@@ -96,28 +97,12 @@ export class Source {
     return this.#call(() => this.#engine.has(this.#ns, bytes));
   }
 
-  /** Stores a block; write modes and `ifHash` make it conditional (`WRITE_*` errors). */
-  async put(key: Key, block: Block, options: PutOptions = {}): Promise<void> {
-    await this.write([{ op: 'put', key, block, ...options }]);
-  }
-
-  /** Removes a block; true when one was there. */
-  async delete(key: Key, options: DeleteOptions = {}): Promise<boolean> {
-    const [existed] = await this.write([{ op: 'delete', key, ...options }]);
-    return existed ?? false;
-  }
-
-  /** Starts a batch pipeline: queue puts and deletes, then `write()` them in one transaction. */
-  batch(): Batch {
-    return new Batch((ops) => this.write(ops));
-  }
-
   /**
    * Writes all operations in one transaction: all land or none does. A failed condition throws
    * its `WRITE_*` code with `details.index` naming the operation. Resolves, once durable, to
    * one boolean per operation: for deletes whether a block was there, for puts always true.
    */
-  async write(ops: readonly SourceOp[]): Promise<boolean[]> {
+  override async write(ops: readonly SourceOp[]): Promise<boolean[]> {
     if (!isArray(ops)) throw new KeeprError('ARGUMENT_INVALID', 'ops must be an array');
     ops.forEach((op, index) => {
       const kind: unknown = isObject(op) ? op.op : undefined;
