@@ -6,8 +6,8 @@
 import { KeeprError } from '../errors.js';
 import { normalizeAttributes, type AttributesInit } from './attributes.js';
 import type { EncodeParts, EncodedItem } from './block-encoder.js';
-import { MAX_RANK, NA_BOOL, NA_INT32, NA_INT64, cellType, type CellType, type CellTypeInfo } from './cell-type.js';
-import { hasLoneSurrogate, setNAFloat64At } from './cells.js';
+import { MAX_RANK, NA_BOOL, NA_INT16, NA_INT32, NA_INT64, NA_INT8, cellType, type CellType, type CellTypeInfo } from './cell-type.js';
+import { canonicalizeNaNs, hasLoneSurrogate, isNAFloat64, setCanonicalNaNAt, setNAFloat64At } from './cells.js';
 import { MAX_EMPTY_EXTENT } from './layout.js';
 import { isArray, isObject } from '../util/guards.js';
 import { flattenNested } from './block-infer.js';
@@ -90,7 +90,15 @@ function rawCells(type: CellTypeInfo, data: CellData | undefined): Uint8Array | 
   if (data === undefined || !ArrayBuffer.isView(data) || type.array === undefined) return undefined;
   const sameKind = data.constructor === type.array || (type.array === Uint8Array && data instanceof Uint8Array);
   if (!sameKind) return undefined;
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+  const out = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+  // Canonical means bit-level: every NaN that is not NA becomes the one quiet NaN.
+  if (type.name === 'float32' || type.name === 'float64') canonicalizeNaNs(type, out);
+  return out;
+}
+
+/** The NA sentinel of an integer type, refused as data: NA is written as null. */
+function sentinelOf(name: CellType): number | undefined {
+  return name === 'int8' ? NA_INT8 : name === 'int16' ? NA_INT16 : name === 'int32' ? NA_INT32 : undefined;
 }
 
 function intRange(name: CellType): [number, number] {
@@ -119,7 +127,12 @@ function toBigInt(type: CellTypeInfo, v: CellValue, i: number): bigint {
   else throw invalid(`cell ${i} of a ${type.name} block must be a bigint or a safe integer${type.name === 'time' ? ' (microseconds) or a Date' : ''}`, { cell: i });
   const [lo, hi] = type.name === 'uint64' ? [0n, 2n ** 64n - 1n] : [NA_INT64, 2n ** 63n - 1n];
   if (b < lo || b > hi) throw invalid(`cell ${i} is out of range for ${type.name}`, { cell: i });
+  if (b === NA_INT64 && type.name !== 'uint64') throw naAsData(type.name, i);
   return b;
+}
+
+function naAsData(name: CellType, i: number): KeeprError {
+  return invalid(`cell ${i} holds the ${name} NA sentinel as a value; write NA as null`, { cell: i });
 }
 
 /** Converts plain values into little-endian cell bytes of a fixed-size type. */
@@ -150,8 +163,18 @@ function packCells(type: CellTypeInfo, values: ArrayLike<CellValue>, count: numb
       case 'float32':
       case 'float64':
         if (typeof v !== 'number') throw invalid(`cell ${i} of a ${type.name} block must be a number or null`, { cell: i });
-        if (type.name === 'float32') view.setFloat32(at, v, true);
-        else view.setFloat64(at, v, true);
+        if (isNAFloat64(v)) {
+          // A NaN carrying the NA payload (read from a typed array of a block) is NA.
+          if (type.name === 'float32') view.setUint32(at, NA_FLOAT32_BITS, true);
+          else setNAFloat64At(view, at);
+        } else if (Number.isNaN(v)) {
+          setCanonicalNaNAt(type, view, at);
+        } else if (type.name === 'float32') {
+          if (Number.isFinite(v) && !Number.isFinite(Math.fround(v))) throw invalid(`cell ${i} (${v}) overflows float32`, { cell: i });
+          view.setFloat32(at, v, true);
+        } else {
+          view.setFloat64(at, v, true);
+        }
         break;
       case 'int64':
       case 'time':
@@ -165,6 +188,7 @@ function packCells(type: CellTypeInfo, values: ArrayLike<CellValue>, count: numb
         if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
           throw invalid(`cell ${i} of a ${type.name} block must be an integer from ${lo} to ${hi}`, { cell: i });
         }
+        if (v === sentinelOf(type.name)) throw naAsData(type.name, i);
         if (type.size === 1) view.setUint8(at, v & 0xff);
         else if (type.size === 2) view.setUint16(at, v & 0xffff, true);
         else view.setUint32(at, v >>> 0, true);
@@ -194,7 +218,9 @@ function factorParts(init: BlockInit, count: number): { cells: Uint8Array; level
     if (!isArray(given) || given.some((l) => typeof l !== 'string')) throw invalid('levels must be an array of strings');
     levels = [...(given as readonly string[])];
   } else if (labelsGiven) {
-    levels = [...new Set(Array.from({ length: count }, (_, i) => values[i]).filter((v): v is string => typeof v === 'string'))].sort();
+    // Sorted by UTF-8 bytes (= code point order), the order a reader in any language gets.
+    const distinct = [...new Set(Array.from({ length: count }, (_, i) => values[i]).filter((v): v is string => typeof v === 'string'))];
+    levels = distinct.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   } else {
     levels = [];
   }
@@ -206,7 +232,7 @@ function factorParts(init: BlockInit, count: number): { cells: Uint8Array; level
     let code: number | undefined;
     if (v === null) code = NA_INT32;
     else if (typeof v === 'string') code = index.get(v);
-    else if (typeof v === 'number' && Number.isInteger(v) && (v === NA_INT32 || (v >= 0 && v < levels.length))) code = v;
+    else if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < levels.length) code = v;
     if (code === undefined) throw invalid(`cell ${i} is not a level label or code of this factor`, { cell: i });
     codes[i] = code;
   }

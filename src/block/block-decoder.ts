@@ -12,6 +12,8 @@ import {
   FLAG_HAS_NA,
   FLAG_ORDERED,
   FLAGS_KNOWN,
+  FLAGS_MUST_UNDERSTAND,
+  MAX_BLOCK_BYTES,
   FORMAT_VERSION,
   HASH_BYTES,
   HASH_OFFSET,
@@ -87,9 +89,12 @@ function checkHeader(bytes: Uint8Array, view: DataView): ValidHeader {
   const type = cellTypeByCode(h.cellTypeCode);
   if (type === undefined) throw malformed('unknown cell type code', { code: h.cellTypeCode });
   if (h.rank > MAX_RANK) throw malformed('rank above 6', { rank: h.rank });
-  if ((h.flags & ~FLAGS_KNOWN) !== 0) throw malformed('unknown flag bits', { flags: h.flags });
+  // Bits 2-3 must be understood (a reader that does not know one refuses the block); bits 4-7
+  // may be ignored (they never change how cells read), so they are accepted and kept as-is.
+  if ((h.flags & FLAGS_MUST_UNDERSTAND & ~FLAGS_KNOWN) !== 0) throw malformed('unknown must-understand flag bits', { flags: h.flags });
   if ((h.flags & FLAG_ORDERED) !== 0 && type.name !== 'factor') throw malformed('ordered flag on a non-factor');
   if (view.getUint32(OFF.reserved, true) !== 0) throw malformed('reserved header field is not zero');
+  if (h.totalBytes > MAX_BLOCK_BYTES) throw malformed('total size above the limit', { totalBytes: h.totalBytes, limit: MAX_BLOCK_BYTES });
   if (h.totalBytes !== bytes.length) throw malformed('total size does not match the buffer', { totalBytes: h.totalBytes, length: bytes.length });
   let count = 1;
   let extent = 1;
@@ -223,7 +228,9 @@ function validateAt(bytes: Uint8Array, depth: number, options: ValidateOptions):
       if (h.heapBytes !== 0) throw malformed('heap on a type without strings');
   }
   const na = h.type.name === 'tuple' ? false : scanCells(h.type, bytes, data, h.cellCount);
-  if (na === 'invalid') throw malformed('cell value not allowed for the type');
+  if (na === 'invalid') {
+    throw malformed(h.type.name === 'bool' ? 'cell value not allowed for the type' : 'non-canonical NaN (only the NA pattern and the one quiet NaN are allowed)');
+  }
   if (na !== ((h.flags & FLAG_HAS_NA) !== 0)) throw malformed('has-NA flag does not match the cells');
   checkAttributes(view, bytes, h);
   if (options.verifyHash !== false) {

@@ -1,8 +1,8 @@
 /**
  * The JSON view of blocks, used by the HTTP API and the CLI. Lossless for every cell type:
  * 64-bit integers travel as decimal strings, times as ISO-8601 strings with microseconds,
- * non-finite floats as "NaN" / "Infinity" / "-Infinity", NA as null, bytes as base64.
- * (JSON cannot tell -0 from 0; use the binary format where that matters.)
+ * non-finite floats as "NaN" / "Infinity" / "-Infinity", negative zero as "-0", NA as null,
+ * bytes as padded base64. A JSON round trip gives back the same bytes and hash.
  */
 import { KeeprError } from '../errors.js';
 import { attributeCode, attributeName } from './attributes.js';
@@ -26,7 +26,7 @@ export interface BlockJSON {
   readonly items?: { readonly name: string; readonly block: BlockJSON }[];
   /** Attributes by well-known name or decimal code. */
   readonly attributes?: Record<string, string>;
-  /** Hex SHA-256 integrity hash (output only; ignored on input). */
+  /** Hex SHA-256 integrity hash; on input, optional, and a block whose hash differs is refused. */
   readonly hash?: string;
 }
 
@@ -45,13 +45,17 @@ export function formatTime(us: bigint): string {
   return `${iso.slice(0, 23)}${sub.toString().padStart(3, '0')}Z`;
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})$/;
 
-/** Parses ISO-8601 (UTC or with offset, up to nanosecond digits) or decimal microseconds. */
+/** Parses ISO-8601 (UTC or with offset, at most 6 fractional digits) or decimal microseconds. */
 export function parseTime(text: string): bigint {
   if (/^-?\d{1,19}$/.test(text)) return BigInt(text);
   const m = ISO.exec(text);
-  if (m === null) throw bad(`${JSON.stringify(text)} is neither ISO-8601 nor integer microseconds`);
+  if (m === null) {
+    // More digits would be silently truncated; the block holds microseconds only.
+    if (/\.\d{7,}/.test(text)) throw bad(`${JSON.stringify(text)} has more than 6 fractional digits (times are microseconds)`);
+    throw bad(`${JSON.stringify(text)} is neither ISO-8601 nor integer microseconds`);
+  }
   const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m;
   // Date.UTC maps years 0-99 to 1900-1999, so set the fields one by one.
   const check = new Date(0);
@@ -71,6 +75,8 @@ function cellToJSON(type: CellType, v: CellValue | BlockJS): JsonValue {
   if (v === null) return null;
   if (typeof v === 'bigint') return type === 'time' ? formatTime(v) : v.toString();
   if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  // JSON.stringify writes -0 as 0; the string keeps the sign bit (and so the bytes and hash).
+  if (typeof v === 'number' && Object.is(v, -0)) return '-0';
   return v as JsonValue;
 }
 
@@ -110,6 +116,7 @@ function cellFromJSON(type: CellType, v: unknown, i: number): CellValue {
       if (v === 'NaN') return NaN;
       if (v === 'Infinity') return Infinity;
       if (v === '-Infinity') return -Infinity;
+      if (v === '-0') return -0;
       break;
     default:
       if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return v;
@@ -138,6 +145,18 @@ function readAttributes(value: unknown): Record<string, string> | undefined {
  * `type`), or a bare value (number, string, boolean or nested array) whose type is inferred.
  */
 export function blockInitFromJSON(json: unknown, depth = 0): BlockInit {
+  const init = readInit(json, depth);
+  const hash = isRecord(json) ? json['hash'] : undefined;
+  if (hash !== undefined) {
+    if (typeof hash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(hash)) throw bad('hash must be 64 hex digits');
+    // A stated hash is a claim about the bytes: a wrong one means the description was altered.
+    const actual = Buffer.from(encodeBlock(buildParts(init)).subarray(64, 96)).toString('hex');
+    if (actual !== hash.toLowerCase()) throw bad('hash does not match the described block', { hash: hash.toLowerCase(), actual });
+  }
+  return init;
+}
+
+function readInit(json: unknown, depth: number): BlockInit {
   if (depth > 32) throw bad('tuples nested too deeply');
   if (!isRecord(json)) {
     if (json === null || typeof json === 'object' && !Array.isArray(json)) throw bad('expected a block object or a value');
@@ -167,6 +186,8 @@ export function blockInitFromJSON(json: unknown, depth = 0): BlockInit {
   if (t === 'bytes') {
     if (typeof data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) throw bad('bytes data must be base64 text');
     const content = Buffer.from(data, 'base64');
+    // One text per content: padded, standard alphabet, zero unused bits.
+    if (content.toString('base64') !== data) throw bad('bytes data must be canonical padded base64 (RFC 4648 section 4)');
     return { type: t, shape: (shape as number[] | undefined) ?? [content.length], data: content, attributes };
   }
   let cells: unknown[];

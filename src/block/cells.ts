@@ -38,20 +38,63 @@ export function scanCells(type: CellTypeInfo, bytes: Uint8Array, offset: number,
         if (view.getUint32(8 * i + 4, true) === 0x80000000 && view.getUint32(8 * i, true) === 0) return true;
       }
       return false;
-    case 'float32':
-      for (let i = 0; i < count; i++) if (view.getUint32(4 * i, true) === NA_FLOAT32_BITS) return true;
-      return false;
-    case 'float64':
+    case 'float32': {
+      let na = false;
       for (let i = 0; i < count; i++) {
-        if (view.getUint32(8 * i, true) === NA_FLOAT64_WORDS.lo && view.getUint32(8 * i + 4, true) === NA_FLOAT64_WORDS.hi) return true;
+        const bits = view.getUint32(4 * i, true);
+        if (bits === NA_FLOAT32_BITS) na = true;
+        else if ((bits & 0x7f800000) === 0x7f800000 && (bits & 0x007fffff) !== 0 && bits !== NAN_FLOAT32_BITS) return 'invalid';
       }
-      return false;
+      return na;
+    }
+    case 'float64': {
+      let na = false;
+      for (let i = 0; i < count; i++) {
+        const lo = view.getUint32(8 * i, true);
+        const hi = view.getUint32(8 * i + 4, true);
+        if (lo === NA_FLOAT64_WORDS.lo && hi === NA_FLOAT64_WORDS.hi) na = true;
+        else if ((hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0x000fffff) !== 0 || lo !== 0) && !(hi === NAN_FLOAT64_HI && lo === 0)) return 'invalid';
+      }
+      return na;
+    }
     case 'string':
       for (let i = 0; i < count; i++) if (view.getUint32(4 * i, true) === 0) return true;
       return false;
     default:
       // uint*, bytes and tuples have no NA.
       return false;
+  }
+}
+
+/** The one canonical float32 NaN (quiet, positive, no payload). */
+export const NAN_FLOAT32_BITS = 0x7fc00000;
+/** High word of the one canonical float64 NaN 0x7FF8000000000000 (low word 0). */
+export const NAN_FLOAT64_HI = 0x7ff80000;
+
+/** Writes the canonical NaN of a float type at `at`. */
+export function setCanonicalNaNAt(type: CellTypeInfo, view: DataView, at: number): void {
+  if (type.name === 'float32') {
+    view.setUint32(at, NAN_FLOAT32_BITS, true);
+  } else {
+    view.setUint32(at, 0, true);
+    view.setUint32(at + 4, NAN_FLOAT64_HI, true);
+  }
+}
+
+/** Rewrites, in place, every NaN of little-endian float cells that is not NA as the canonical NaN. */
+export function canonicalizeNaNs(type: CellTypeInfo, cells: Uint8Array): void {
+  const view = new DataView(cells.buffer, cells.byteOffset, cells.byteLength);
+  const size = type.size;
+  for (let at = 0; at + size <= cells.length; at += size) {
+    if (size === 4) {
+      const bits = view.getUint32(at, true);
+      if ((bits & 0x7f800000) === 0x7f800000 && (bits & 0x007fffff) !== 0 && bits !== NA_FLOAT32_BITS) setCanonicalNaNAt(type, view, at);
+    } else {
+      const lo = view.getUint32(at, true);
+      const hi = view.getUint32(at + 4, true);
+      const nan = (hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0x000fffff) !== 0 || lo !== 0);
+      if (nan && !(lo === NA_FLOAT64_WORDS.lo && hi === NA_FLOAT64_WORDS.hi)) setCanonicalNaNAt(type, view, at);
+    }
   }
 }
 

@@ -55,6 +55,8 @@ export const OFF = Object.freeze({
 export const FLAG_HAS_NA = 0x01;
 export const FLAG_ORDERED = 0x02;
 export const FLAGS_KNOWN = FLAG_HAS_NA | FLAG_ORDERED;
+/** Bits 0-3: a reader refuses a block with one it does not know. Bits 4-7 may be ignored. */
+export const FLAGS_MUST_UNDERSTAND = 0x0f;
 
 /** Rounds up to a multiple of 8. */
 export function pad8(n: number): number {

@@ -66,11 +66,12 @@ describe('Block', () => {
     expect(view.getBigUint64(0, true)).toBe(0x7ff00000000007a2n);
   });
 
-  it('treats the integer sentinels as NA', () => {
+  it('treats the integer sentinels in typed arrays as NA and refuses them as plain values', () => {
     const b = Block.from(new Int32Array([NA_INT32, 5]));
     expect(b.hasNA).toBe(true);
     expect(b.toJS()).toEqual([null, 5]);
-    expect(Block.create({ type: 'int64', data: [NA_INT64] }).toJS()).toEqual([null]);
+    expect(Block.create({ type: 'int64', data: new BigInt64Array([NA_INT64]) }).toJS()).toEqual([null]);
+    expect(codeOf(() => Block.create({ type: 'int64', data: [NA_INT64] }))).toBe('BLOCK_INVALID');
   });
 
   it('keeps NA strings distinct from empty strings', () => {
