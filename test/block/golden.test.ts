@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Block, blockInitFromJSON, blockToJSON, type BlockJSON } from '../../src/block/index.js';
+import { codeOf } from '../helpers/error-code.js';
 import { referenceRead, type ReferenceBlock } from './reference-reader.js';
 
 interface Vector {
@@ -8,9 +9,27 @@ interface Vector {
   input: BlockJSON;
   hex: string;
   hash: string;
+  /** The JSON view keepr writes for these bytes. */
+  json: unknown;
 }
 
-const vectors = JSON.parse(readFileSync(new URL('../fixtures/blocks.json', import.meta.url), 'utf8')) as Vector[];
+interface RejectVector {
+  name: string;
+  hex: string;
+  code: string;
+  reason: string;
+}
+
+interface JsonRejectVector {
+  name: string;
+  input: unknown;
+  code: string;
+}
+
+const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8'));
+const vectors = fixture('blocks.json') as Vector[];
+const rejects = fixture('blocks-reject.json') as RejectVector[];
+const jsonRejects = fixture('blocks-json-reject.json') as JsonRejectVector[];
 
 /** The implementation's view of a block in the reference reader's terms. */
 function implementationView(block: Block): Omit<ReferenceBlock, 'hashOk'> {
@@ -28,7 +47,7 @@ describe('golden block vectors', () => {
   it('has a dozen or more vectors covering every cell type', () => {
     expect(vectors.length).toBeGreaterThanOrEqual(12);
     const types = new Set(vectors.map((v) => v.input.type));
-    for (const t of ['bool', 'int8', 'int32', 'uint8', 'uint64', 'float32', 'float64', 'time', 'string', 'factor', 'bytes', 'tuple']) {
+    for (const t of ['bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float32', 'float64', 'time', 'string', 'factor', 'bytes', 'tuple']) {
       expect(types).toContain(t);
     }
   });
@@ -47,9 +66,46 @@ describe('golden block vectors', () => {
       expect(ref.hashOk).toBe(true);
       const { hashOk: _hashOk, ...rest } = ref;
       expect(rest).toEqual(implementationView(block));
-      const json = blockToJSON(block);
-      expect(json.type).toBe(vector.input.type);
+      const json = JSON.parse(JSON.stringify(blockToJSON(block))) as unknown;
+      expect(json).toEqual(vector.json);
       expect(Block.create(blockInitFromJSON(json)).equals(block)).toBe(true);
+    });
+  }
+});
+
+describe('must-reject block vectors', () => {
+  it('covers every byte-level rule with its own vector', () => {
+    expect(rejects.length).toBeGreaterThanOrEqual(40);
+    expect(new Set(rejects.map((r) => r.name)).size).toBe(rejects.length);
+  });
+
+  for (const vector of rejects) {
+    it(`refuses "${vector.name}" in the implementation and the reference reader`, () => {
+      const bytes = new Uint8Array(Buffer.from(vector.hex, 'hex'));
+      let reason: unknown;
+      try {
+        Block.decode(bytes);
+      } catch (err) {
+        reason = (err as { details?: Record<string, unknown> }).details?.['reason'];
+      }
+      expect(codeOf(() => Block.decode(bytes))).toBe(vector.code);
+      expect(reason).toBe(vector.reason);
+      let refError: string | undefined;
+      try {
+        if (!referenceRead(bytes).hashOk) refError = 'integrity hash does not match the contents';
+      } catch (err) {
+        refError = (err as Error).message;
+      }
+      expect(refError).toBeDefined();
+      expect(vector.reason).toContain(refError);
+    });
+  }
+});
+
+describe('must-reject JSON descriptions', () => {
+  for (const vector of jsonRejects) {
+    it(`refuses "${vector.name}" with ${vector.code}`, () => {
+      expect(codeOf(() => Block.create(blockInitFromJSON(vector.input)))).toBe(vector.code);
     });
   }
 });
