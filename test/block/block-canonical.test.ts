@@ -118,3 +118,28 @@ describe('JSON input rules', () => {
     expect(fromJSON({ type: 'float64', data: [null, null] }).toJS()).toEqual([null, null]);
   });
 });
+
+describe('what a reader does not know', () => {
+  it('accepts may-ignore flag bits 4-7 and keeps them, refuses must-understand bits 2-3', () => {
+    const base = Block.create({ type: 'int32', data: [1] }).bytes;
+    for (const bit of [4, 5, 6, 7]) {
+      const bytes = base.slice();
+      bytes[7] = 1 << bit;
+      bytes.set(computeHash(bytes), 64);
+      const b = Block.decode(bytes);
+      expect(b.toJS()).toEqual([1]);
+      expect(b.bytes[7]).toBe(1 << bit);
+    }
+    for (const bit of [2, 3]) {
+      const bytes = base.slice();
+      bytes[7] = 1 << bit;
+      bytes.set(computeHash(bytes), 64);
+      expect(codeOf(() => Block.decode(bytes))).toBe('BLOCK_MALFORMED');
+    }
+  });
+
+  it('keeps attribute codes it has no name for', () => {
+    const b = Block.decode(Block.create({ type: 'int8', data: [1], attributes: { '6': 'x', '999': 'y' } }).bytes.slice());
+    expect([...b.attributes]).toEqual([[6, 'x'], [999, 'y']]);
+  });
+});
