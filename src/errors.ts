@@ -70,7 +70,7 @@ export const ERROR_CODES = {
   STATE_HEIGHT_INVALID: { status: 400, description: 'A working height must follow the last committed one or repeat a committed one.' },
   STATE_KEY_INVALID: { status: 400, description: 'A state key is not 1 to 500 bytes (a string or a Uint8Array).' },
   STATE_SAVEPOINT_UNKNOWN: { status: 400, description: 'The savepoint does not exist in the working height (or was rolled past).' },
-  STATE_PROOF_MALFORMED: { status: 400, description: 'Bytes offered as a state proof cannot be decoded.' },
+  STATE_PROOF_MALFORMED: { status: 400, description: 'Bytes offered as a state proof are not the canonical encoding of a proof.' },
   STATE_CORRUPT: { status: 500, description: 'A stored state record does not decode; run keepr verify --state to locate tampering.' },
 
   // Engines

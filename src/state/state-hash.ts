@@ -2,7 +2,7 @@
  * Hashing of versioned state (docs/state.md is normative). SHA-256 throughout; every preimage
  * starts with a one-byte domain tag so a hash of one kind can never pass for another.
  *
- *   key path     kh = SHA-256(key)                       (its first 16 bits pick the bucket)
+ *   key path     kh = SHA-256(0x04 | key)                (its first 16 bits pick the bucket)
  *   value hash   vh = SHA-256(0x00 | kind | value)        kind 0 = bytes, 1 = block
  *   bucket       SHA-256(0x01 | n u32 BE | (kh | vh) * n) entries sorted by kh; empty → 32 zero bytes
  *   inner node   SHA-256(0x02 | left | right)             both children zero → 32 zero bytes
@@ -27,6 +27,9 @@ const VALUE_BLOCK = Uint8Array.of(0x00, 1);
 const TAG_BUCKET = 0x01;
 const TAG_NODE = 0x02;
 const TAG_ROOT = 0x03;
+// Tagged like every other preimage: untagged, a 65-byte key 02 | L | R would share its key path
+// with the inner node over L and R.
+const TAG_KEY = 0x04;
 
 /**
  * SHA-256 of `data`. Node's one-shot hash returns a latin1 string about twice as fast as a
@@ -53,7 +56,10 @@ export function sameHash(a: Uint8Array, b: Uint8Array): boolean {
 
 /** The key path of a key. */
 export function keyPath(key: Uint8Array): Uint8Array {
-  return sha256(key);
+  const tagged = new Uint8Array(1 + key.length);
+  tagged[0] = TAG_KEY;
+  tagged.set(key, 1);
+  return sha256(tagged);
 }
 
 /** The bucket (0 to 65535) a key path falls in. */

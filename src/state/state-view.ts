@@ -255,7 +255,9 @@ export class StateView {
     const id = this.#ctx.treeId(tree);
     const kh = keyPath(keyBytes(key));
     const b = bucketOf(kh);
-    if (id === undefined) return { tree, trees, bucket: [], siblings: new Array<Uint8Array>(BUCKET_BITS).fill(ZERO) };
+    // A tree the state does not have at this height (never, or not yet) is proven absent by
+    // the tree list alone: no bucket, no siblings.
+    if (id === undefined || !trees.has(tree)) return { tree, trees, bucket: [], siblings: new Array<Uint8Array>(BUCKET_BITS).fill(ZERO) };
     // Four levels at a time, bottom up: the 16 hashes under the path's node at the top of the
     // four (one range of bucket entries, then one group record each), hashed up to that node.
     const buckets = await this.#bucketGroup(id, b >>> GROUP_BITS);

@@ -1,36 +1,34 @@
 /**
- * Golden vectors pin roots and a proof (test/fixtures/state-vectors.json), and a property test
+ * Golden vectors pin primitives, roots and proofs (test/fixtures/state-vectors.json), and a property test
  * shows the root depends only on the contents: any write order, any store, any process.
  */
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { bucketHash, keyPath, nodeHash, stateRoot, valueHash } from '../../src/state/index.js';
+import { isKeeprError } from '../../src/errors.js';
+import { bucketHash, decodeProof, encodeProof, keyPath, nodeHash, stateRoot, valueHash, verifyProof, type ProvenValue } from '../../src/state/index.js';
 import { freshState } from './state-factory.js';
+import type { StateVectors } from './reference-verifier.js';
 
-interface Vectors {
-  writes: { height: number; tree: string; key: string; value: string | null; block?: boolean }[];
-  roots: string[];
-  proof: { height: number; tree: string; key: string; hex: string };
-  primitives: { keyPath: string; valueHash: string; bucketHash: string; nodeHash: string; stateRoot: string };
-}
-
-const vectors = JSON.parse(readFileSync(new URL('../fixtures/state-vectors.json', import.meta.url), 'utf8')) as Vectors;
+const vectors = JSON.parse(readFileSync(new URL('../fixtures/state-vectors.json', import.meta.url), 'utf8')) as StateVectors;
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const bytes = (h: string): Uint8Array => Buffer.from(h, 'hex');
 
 describe('state golden vectors', () => {
-  it('hash primitives give the pinned digests', () => {
-    const kh = keyPath(Buffer.from('alice'));
-    const vh = valueHash('bytes', Buffer.from('ten'));
-    expect(hex(kh)).toBe(vectors.primitives.keyPath);
-    expect(hex(vh)).toBe(vectors.primitives.valueHash);
-    expect(hex(bucketHash([{ kh, vh }]))).toBe(vectors.primitives.bucketHash);
-    expect(hex(nodeHash(kh, vh))).toBe(vectors.primitives.nodeHash);
-    expect(hex(stateRoot(new Map([['t', kh]])))).toBe(vectors.primitives.stateRoot);
+  it('hash primitives give the pinned digests from the pinned inputs', () => {
+    const p = vectors.primitives;
+    expect(hex(keyPath(bytes(p.keyPath.key)))).toBe(p.keyPath.hash);
+    expect(hex(valueHash('bytes', bytes(p.valueHash.value)))).toBe(p.valueHash.hash);
+    expect(hex(valueHash('block', bytes(p.valueHashBlock.value)))).toBe(p.valueHashBlock.hash);
+    expect(hex(bucketHash(p.bucketHash.entries.map((e) => ({ kh: bytes(e.kh), vh: bytes(e.vh) }))))).toBe(p.bucketHash.hash);
+    expect(hex(nodeHash(bytes(p.nodeHash.left), bytes(p.nodeHash.right)))).toBe(p.nodeHash.hash);
+    expect(hex(nodeHash(bytes(p.nodeHashZero.left), bytes(p.nodeHashZero.right)))).toBe(p.nodeHashZero.hash);
+    expect(hex(stateRoot(new Map(p.stateRoot.trees.map((t) => [t.name, bytes(t.root)]))))).toBe(p.stateRoot.hash);
+    expect(hex(Block.from('on').bytes)).toBe(p.valueHashBlock.value);
   });
 
-  it('replays the pinned writes to the pinned roots and proof', async () => {
+  it('replays the pinned writes to the pinned roots and valid proofs', async () => {
     const { state } = await freshState();
     const heights = [...new Set(vectors.writes.map((w) => w.height))];
     const roots: string[] = [];
@@ -42,8 +40,25 @@ describe('state golden vectors', () => {
       roots.push((await state.commit()).rootHex);
     }
     expect(roots).toEqual(vectors.roots);
-    const p = vectors.proof;
-    expect(hex(await state.at(p.height).prove(p.tree, p.key))).toBe(p.hex);
+    const valid = vectors.proofs.filter((p) => p.expect === 'valid');
+    expect(new Set(valid.map((p) => p.kind))).toEqual(new Set(['inclusion', 'exclusion', 'tree-absence']));
+    for (const p of valid) expect(hex(await state.at(p.height!).prove(p.tree, p.key)), p.name).toBe(p.hex);
+  });
+
+  it('verifies every proof vector as it expects: valid, malformed or false', () => {
+    for (const p of vectors.proofs) {
+      const value: ProvenValue | undefined = p.value === null ? undefined : p.value.kind === 'bytes' ? bytes(p.value.hex) : { bytes: bytes(p.value.hex) };
+      let got: string;
+      try {
+        got = verifyProof(bytes(p.root), p.tree, bytes(p.keyHex), value, bytes(p.hex)) ? 'valid' : 'false';
+      } catch (err) {
+        expect(isKeeprError(err, 'STATE_PROOF_MALFORMED'), p.name).toBe(true);
+        got = 'malformed';
+      }
+      expect(got, p.name).toBe(p.expect);
+      // Every proof that decodes re-encodes to the same bytes: one fact, one encoding.
+      if (got !== 'malformed') expect(hex(encodeProof(decodeProof(bytes(p.hex)))), p.name).toBe(p.hex);
+    }
   });
 });
 

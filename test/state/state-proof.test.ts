@@ -83,4 +83,56 @@ describe('state proofs', () => {
       { numRuns: 1000 },
     );
   });
+
+  it('proves the absence of a whole tree: never created, or not yet at that height', async () => {
+    const { state } = await freshState();
+    await state.put('a', 'k', Uint8Array.of(1));
+    const h0 = await state.commit();
+    await state.put('b', 'k', Uint8Array.of(2));
+    const h1 = await state.commit();
+    for (const [height, root, tree] of [[0, h0.root, 'b'], [1, h1.root, 'nosuch'], [0, h0.root, 'nosuch']] as const) {
+      const proof = await state.at(height).prove(tree, 'k');
+      expect(verifyProof(root, tree, 'k', undefined, proof), `${tree}@${height}`).toBe(true);
+      expect(verifyProof(root, tree, 'other', undefined, proof)).toBe(true);
+      expect(verifyProof(root, tree, 'k', Uint8Array.of(2), proof)).toBe(false);
+      expect(decodeProof(proof)).toMatchObject({ bucket: [] });
+    }
+    // The absence proof of b at height 0 says nothing about height 1, where b exists.
+    expect(verifyProof(h1.root, 'b', 'k', undefined, await state.at(0).prove('b', 'k'))).toBe(false);
+    // A decoded proof of an unlisted tree with a bucket entry does not verify either.
+    const forged = { ...decodeProof(await state.at(0).prove('b', 'k')), bucket: [{ kh: new Uint8Array(32), vh: new Uint8Array(32) }] };
+    expect(verifyProof(h0.root, 'b', 'k', undefined, forged)).toBe(false);
+  });
+
+  it('refuses non-canonical encodings: one fact, one proof', async () => {
+    const { state } = await freshState();
+    await state.put('b', 'k', Uint8Array.of(1));
+    await state.put('a', 'k', Uint8Array.of(2));
+    const { root } = await state.commit();
+    const proof = decodeProof(await state.at(0).prove('b', 'k'));
+    // Trees given in any order encode sorted by name bytes.
+    const reversed = encodeProof({ ...proof, trees: new Map([...proof.trees].reverse()) });
+    expect(reversed).toEqual(encodeProof(proof));
+    const bytes = Buffer.from(encodeProof(proof));
+    // Swap the two tree entries (1 + 1 + 32 bytes each, after version, name and count).
+    const start = 1 + 1 + 1 + 2;
+    const swapped = Buffer.concat([bytes.subarray(0, start), bytes.subarray(start + 34, start + 68), bytes.subarray(start, start + 34), bytes.subarray(start + 68)]);
+    expectMalformed(() => verifyProof(root, 'b', 'k', Uint8Array.of(1), swapped), 'trees are not in strictly ascending name order');
+    // Write the level-16 sibling (empty: one key per tree) out as 32 zero bytes.
+    const bitmapAt = start + 68 + 4 + 64;
+    expect(bytes.readUInt16BE(bitmapAt)).toBe(0xffff);
+    const zero = Buffer.concat([bytes.subarray(0, bitmapAt), Buffer.of(0xff, 0xfe), Buffer.alloc(32)]);
+    expectMalformed(() => decodeProof(zero), 'an empty sibling is written out instead of marked in the bitmap');
+  });
 });
+
+function expectMalformed(fn: () => unknown, reason: string): void {
+  try {
+    fn();
+  } catch (err) {
+    expect(isKeeprError(err, 'STATE_PROOF_MALFORMED')).toBe(true);
+    expect((err as { details?: { reason?: string } }).details?.reason).toBe(reason);
+    return;
+  }
+  expect.unreachable('accepted');
+}

@@ -17,6 +17,7 @@ import {
   versionOf,
 } from '../../src/state/state-records.js';
 import { compareBytes } from '../../src/util/bytes.js';
+import { readMeta } from '../../src/state/state-meta.js';
 
 const code = (fn: () => unknown): string | undefined => {
   try {
@@ -43,6 +44,12 @@ describe('state records', () => {
     }
     expect(decodeEntry(encodeEntry('deleted', undefined, undefined)).kind).toBe('deleted');
     expect(entryHash(encodeEntry('deleted', undefined, undefined))).toBeUndefined();
+  });
+
+  it('refuses a meta record of format 1 (keepr 0.1, untagged key paths)', () => {
+    const v1 = Buffer.from(JSON.stringify({ version: 1, latest: 0, prunedBefore: 0, trees: { t: 1 } }));
+    expect(code(() => readMeta(v1))).toBe('STATE_CORRUPT');
+    expect(readMeta(Buffer.from(JSON.stringify({ version: 2, latest: 0, prunedBefore: 0, trees: { t: 1 } })))).toMatchObject({ version: 2, latest: 0 });
   });
 
   it('rejects corrupt entry values with STATE_CORRUPT', () => {
