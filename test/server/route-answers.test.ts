@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { Block } from '../../src/block/index.js';
+import { putBlock, serverFixture } from './server-fixture.js';
+
+const FORM = 'application/x-www-form-urlencoded';
+
+/** Status and error code of an answer (code undefined when it has none). */
+function outcome(res: { statusCode: number; body: string }): [number, string | undefined] {
+  const code = res.body === '' ? undefined : (JSON.parse(res.body) as { code?: string }).code;
+  return [res.statusCode, code];
+}
+
+describe('answers as docs/http-api.md states them', () => {
+  it('deletes a block: 404 SOURCE_NOT_FOUND without creating the source, If-Match forms, no If-None-Match', async () => {
+    const { store, app } = await serverFixture({}, 'memory');
+    expect(outcome(await app.inject({ method: 'DELETE', url: '/v1/sources/ghost/blocks/k' }))).toEqual([404, 'SOURCE_NOT_FOUND']);
+    expect(await store.sources()).toEqual([]);
+    const block = Block.from([1]);
+    await putBlock(app, '/v1/sources/s/blocks/k', block);
+    // A hash condition on a missing block fails as a mismatch; If-Match: * adds nothing to a plain delete.
+    expect(outcome(await app.inject({ method: 'DELETE', url: '/v1/sources/s/blocks/none', headers: { 'if-match': `"${block.hashHex}"` } }))).toEqual([412, 'WRITE_HASH_MISMATCH']);
+    expect(outcome(await app.inject({ method: 'DELETE', url: '/v1/sources/s/blocks/none', headers: { 'if-match': '*' } }))).toEqual([404, 'BLOCK_NOT_FOUND']);
+    expect(outcome(await app.inject({ method: 'DELETE', url: '/v1/sources/s/blocks/k', headers: { 'if-none-match': '*' } }))).toEqual([400, 'HTTP_REQUEST_INVALID']);
+    const gone = await app.inject({ method: 'DELETE', url: '/v1/sources/s/blocks/k', headers: { 'if-match': '*' } });
+    expect([gone.statusCode, gone.body]).toEqual([204, '']);
+  });
+
+  it('answers a block PUT with 201 also on replace, and a hex Location for keys given in base64url', async () => {
+    const { app } = await serverFixture({}, 'memory');
+    expect((await putBlock(app, '/v1/sources/s/blocks/k', Block.from(1))).statusCode).toBe(201);
+    expect((await putBlock(app, '/v1/sources/s/blocks/k', Block.from(2))).statusCode).toBe(201);
+    const key = Buffer.from('ab');
+    const put = await putBlock(app, `/v1/sources/s/blocks/${key.toString('base64url')}?keyEncoding=base64url`, Block.from(3));
+    expect([put.statusCode, put.headers.location, put.json<{ key: string }>().key]).toEqual([201, `/v1/sources/s/blocks/${key.toString('hex')}?keyEncoding=hex`, key.toString('base64url')]);
+  });
+
+  it('creates and drops sources and states with the documented statuses and Location', async () => {
+    const { app } = await serverFixture({}, 'memory');
+    expect(outcome(await app.inject({ method: 'PUT', url: '/v1/sources/a' }))).toEqual([201, undefined]);
+    expect(outcome(await app.inject({ method: 'PUT', url: '/v1/sources/a' }))).toEqual([409, 'SOURCE_EXISTS']);
+    const drop = await app.inject({ method: 'DELETE', url: '/v1/sources/a' });
+    expect([drop.statusCode, drop.body]).toEqual([204, '']);
+    for (const status of [201, 200]) {
+      const put = await app.inject({ method: 'PUT', url: '/v1/states/chain' });
+      expect([put.statusCode, put.headers.location]).toEqual([status, '/v1/states/chain']);
+    }
+    const dropState = await app.inject({ method: 'DELETE', url: '/v1/states/chain' });
+    expect([dropState.statusCode, dropState.body]).toEqual([204, '']);
+  });
+
+  it('needs application/json for JSON arguments, except an empty volatile body; audit ignores a body', async () => {
+    const { app } = await serverFixture({}, 'memory');
+    await app.inject({ method: 'PUT', url: '/v1/states/chain' });
+    const commit = { changes: [{ op: 'put', tree: 't', key: 'k', bytes: 'AQI=' }] };
+    expect(outcome(await app.inject({ method: 'POST', url: '/v1/states/chain/commit', headers: { 'content-type': FORM }, payload: JSON.stringify(commit) }))).toEqual([415, 'HTTP_CONTENT_TYPE_UNSUPPORTED']);
+    expect(outcome(await app.inject({ method: 'POST', url: '/v1/states/chain/prune', payload: Buffer.from('{"keepLast":1}') }))).toEqual([415, 'HTTP_CONTENT_TYPE_UNSUPPORTED']);
+    expect(outcome(await app.inject({ method: 'POST', url: '/v1/states/chain/commit', headers: { 'content-type': 'application/json; charset=utf-8' }, payload: JSON.stringify(commit) }))).toEqual([200, undefined]);
+    expect(outcome(await app.inject({ method: 'POST', url: '/v1/states/chain/audit', headers: { 'content-type': FORM }, payload: 'x=1' }))).toEqual([200, undefined]);
+    expect(outcome(await app.inject({ method: 'POST', url: '/v1/volatiles/deque/d/length', headers: { 'content-type': FORM }, payload: '' }))).toEqual([200, undefined]);
+    expect(outcome(await app.inject({ method: 'POST', url: '/v1/volatiles/deque/d/pushLast', headers: { 'content-type': FORM }, payload: '{"block":1}' }))).toEqual([415, 'HTTP_CONTENT_TYPE_UNSUPPORTED']);
+  });
+});
