@@ -60,3 +60,18 @@ describe('answers as docs/http-api.md states them', () => {
     expect(outcome(await app.inject({ method: 'POST', url: '/v1/volatiles/deque/d/pushLast', headers: { 'content-type': FORM }, payload: '{"block":1}' }))).toEqual([415, 'HTTP_CONTENT_TYPE_UNSUPPORTED']);
   });
 });
+
+describe('JSON batches as docs/http-api.md states them', () => {
+  it('refuses fields an op does not take, and answers an empty batch with no results', async () => {
+    const { app } = await serverFixture({}, 'memory');
+    await app.inject({ method: 'PUT', url: '/v1/sources/s' });
+    const run = (body: unknown): Promise<{ statusCode: number; body: string }> =>
+      app.inject({ method: 'POST', url: '/v1/sources/s/batch', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    const empty = await run({ ops: [] });
+    expect([empty.statusCode, empty.body]).toEqual([200, '{"results":[]}']);
+    for (const op of [{ op: 'get', key: 'k', mode: 'always' }, { op: 'get', key: 'k', ifHash: 'a'.repeat(64) }, { op: 'delete', key: 'k', mode: 'if-exists' }, { op: 'delete', key: 'k', block: 1 }, { op: 'put', key: 'k', block: 1, extra: true }]) {
+      expect(outcome(await run({ ops: [op] }))).toEqual([400, 'BATCH_INVALID']);
+    }
+    expect(outcome(await run({ ops: [], more: 1 }))).toEqual([400, 'BATCH_INVALID']);
+  });
+});
