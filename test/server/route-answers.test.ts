@@ -75,3 +75,32 @@ describe('JSON batches as docs/http-api.md states them', () => {
     expect(outcome(await run({ ops: [], more: 1 }))).toEqual([400, 'BATCH_INVALID']);
   });
 });
+
+describe('query strings as docs/http-api.md states them', () => {
+  it('ignores parameters a route does not define, and refuses bad or repeated ones with 400 HTTP_REQUEST_INVALID', async () => {
+    const { app } = await serverFixture({}, 'memory');
+    await putBlock(app, '/v1/sources/s/blocks/k', Block.from(1));
+    await app.inject({ method: 'PUT', url: '/v1/states/chain' });
+    await app.inject({ method: 'POST', url: '/v1/states/chain/commit', headers: { 'content-type': 'application/json' }, payload: '{"changes":[{"op":"put","tree":"t","key":"k","bytes":"AQ=="}]}' });
+    for (const url of ['/v1/sources/s/blocks?keyEncodng=hex', '/v1/sources/s/blocks/k?foo=1', '/v1/states/chain/heights/0/trees/t/keys/k?prooof=true', '/v1/sources/s/blocks/k?raw=0', '/v1/sources/s/blocks/k?raw=false']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect([url, res.statusCode]).toEqual([url, 200]);
+    }
+    // raw=0 and raw=false are as if absent: the binary block, not the (refused) raw content of a non-file.
+    expect((await app.inject({ method: 'GET', url: '/v1/sources/s/blocks/k?raw=0' })).headers['content-type']).toBe('application/vnd.keepr.block');
+    expect(outcome(await app.inject({ method: 'GET', url: '/v1/sources/s/blocks/k?raw' }))).toEqual([400, 'BLOCK_TYPE_MISMATCH']);
+    for (const url of [
+      '/v1/sources/s/blocks?reverse=1',
+      '/v1/sources/s/blocks?reverse=yes',
+      '/v1/sources/s/blocks?limit=0',
+      '/v1/sources/s/blocks?limit=1.5',
+      '/v1/sources/s/blocks?limit=1&limit=2',
+      '/v1/sources/s/blocks?prefix=a&prefix=b',
+      '/v1/states/chain/heights/0/trees/t/keys/k?proof=1',
+      '/v1/sources/s/blocks/k?format=xml',
+    ]) {
+      expect([url, ...outcome(await app.inject({ method: 'GET', url }))]).toEqual([url, 400, 'HTTP_REQUEST_INVALID']);
+    }
+    expect(outcome(await app.inject({ method: 'GET', url: '/v1/states/chain/heights/00' }))).toEqual([400, 'STATE_HEIGHT_INVALID']);
+  });
+});
