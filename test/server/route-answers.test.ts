@@ -104,3 +104,31 @@ describe('query strings as docs/http-api.md states them', () => {
     expect(outcome(await app.inject({ method: 'GET', url: '/v1/states/chain/heights/00' }))).toEqual([400, 'STATE_HEIGHT_INVALID']);
   });
 });
+
+describe('volatile calls and names as docs/http-api.md states them', () => {
+  it('answers unknown kinds, unknown ops, other methods and bad arguments with the documented codes', async () => {
+    const { app } = await serverFixture({}, 'memory');
+    const call = (url: string, payload?: string): Promise<{ statusCode: number; body: string }> =>
+      app.inject({ method: 'POST', url, ...(payload === undefined ? {} : { payload, headers: { 'content-type': 'application/json' } }) });
+    expect(outcome(await call('/v1/volatiles/bag/x/get'))).toEqual([404, 'HTTP_ROUTE_NOT_FOUND']);
+    expect(outcome(await call('/v1/volatiles/map/x/nope'))).toEqual([400, 'HTTP_REQUEST_INVALID']);
+    const get = await app.inject({ method: 'GET', url: '/v1/volatiles/map/x/get' });
+    expect([...outcome(get), get.headers.allow]).toEqual([405, 'HTTP_METHOD_NOT_ALLOWED', 'POST']);
+    expect(outcome(await call('/v1/volatiles/map/x/get', '[]'))).toEqual([400, 'ARGUMENT_INVALID']);
+    expect(outcome(await call('/v1/volatiles/map/x/get', '{"key":"a","block":1}'))).toEqual([400, 'ARGUMENT_INVALID']);
+    const put = await call('/v1/volatiles/map/x/put', '{"key":"a","block":1}');
+    expect([put.statusCode, put.body]).toEqual([200, '{"result":null}']);
+    const drop = await app.inject({ method: 'DELETE', url: '/v1/volatiles/x' });
+    expect([drop.statusCode, drop.body]).toEqual([204, '']);
+  });
+
+  it('refuses names that do not start with a letter or digit, for sources, states and containers', async () => {
+    const { app } = await serverFixture({}, 'memory');
+    for (const name of ['.hidden', '_x', '-x']) {
+      expect(outcome(await app.inject({ method: 'PUT', url: `/v1/sources/${name}` }))).toEqual([400, 'NAME_INVALID']);
+      expect(outcome(await app.inject({ method: 'PUT', url: `/v1/states/${name}` }))).toEqual([400, 'NAME_INVALID']);
+      expect(outcome(await app.inject({ method: 'POST', url: `/v1/volatiles/map/${name}/size` }))).toEqual([400, 'NAME_INVALID']);
+    }
+    expect(outcome(await app.inject({ method: 'PUT', url: '/v1/sources/9a._-' }))).toEqual([201, undefined]);
+  });
+});
