@@ -132,3 +132,18 @@ describe('volatile calls and names as docs/http-api.md states them', () => {
     expect(outcome(await app.inject({ method: 'PUT', url: '/v1/sources/9a._-' }))).toEqual([201, undefined]);
   });
 });
+
+describe('/v1/stats as docs/http-api.md states it', () => {
+  it('has the documented fields, leaving out those without a value', async () => {
+    for (const engine of ['memory', 'lmdb'] as const) {
+      const { app } = await serverFixture({}, engine);
+      const stats = (await app.inject({ method: 'GET', url: '/v1/stats' })).json<Record<string, unknown> & { engine: Record<string, unknown>; cache?: Record<string, unknown> }>();
+      expect(Object.keys(stats).sort()).toEqual(['durability', 'engine', 'sources', 'volatiles', ...(stats.cache === undefined ? [] : ['cache'])].sort());
+      expect(Object.keys(stats.engine).sort()).toEqual(['engine', 'extra', 'namespaces', ...(engine === 'lmdb' ? ['path'] : []), 'sizeBytes']);
+      expect(['sync', 'write-cache', 'transient']).toContain(stats['durability']);
+      if (stats.cache !== undefined) {
+        expect(Object.keys(stats.cache).sort()).toEqual(['byteLength', 'deletes', 'entries', 'evictedBytes', 'evictions', 'hits', 'inserts', 'lost', 'maxBytes', 'maxEntries', 'misses', 'rejected', 'updates']);
+      }
+    }
+  });
+});
