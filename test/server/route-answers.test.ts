@@ -147,3 +147,23 @@ describe('/v1/stats as docs/http-api.md states it', () => {
     }
   });
 });
+
+describe('commit and prune bodies as docs/http-api.md states them', () => {
+  it('refuses unknown fields and unpadded bytes, seals an empty change set, and takes exactly one prune point', async () => {
+    const { app } = await serverFixture({}, 'memory');
+    await app.inject({ method: 'PUT', url: '/v1/states/c' });
+    const post = (op: string, payload: string): Promise<{ statusCode: number; body: string }> =>
+      app.inject({ method: 'POST', url: `/v1/states/c/${op}`, payload, headers: { 'content-type': 'application/json' } });
+    for (const body of ['[]', '{}', '{"changes":[],"x":1}', '{"changes":[{"op":"put","tree":"t","key":"k","bytes":"AQ"}]}', '{"changes":[{"op":"delete","tree":"t","key":"k","bytes":"AQ=="}]}']) {
+      expect([body, ...outcome(await post('commit', body))]).toEqual([body, 400, 'ARGUMENT_INVALID']);
+    }
+    const empty = await post('commit', '{"changes":[]}');
+    expect(empty.statusCode).toBe(200);
+    expect(JSON.parse(empty.body)).toMatchObject({ height: 0, changes: 0 });
+    for (const body of ['{}', '{"keepLast":1,"from":0}', '{"keepLast":0}', '{"keepLast":1,"x":1}']) {
+      expect([body, ...outcome(await post('prune', body))]).toEqual([body, 400, 'ARGUMENT_INVALID']);
+    }
+    expect(outcome(await post('prune', '{"from":9}'))).toEqual([400, 'STATE_HEIGHT_INVALID']);
+    expect(outcome(await post('prune', '{"keepLast":1}'))).toEqual([200, undefined]);
+  });
+});
