@@ -61,3 +61,22 @@ describe('block PUT bodies typed as HTML forms', () => {
     expect(codeOf(() => { refuseFormBody(undefined); })).toBeUndefined();
   });
 });
+
+describe('other block PUT body rules of docs/http-api.md', () => {
+  it('refuses an empty Content-Type, stores an empty untyped body as an empty file, and uses Content-Language for files only', async () => {
+    const { store, app } = await serverFixture({}, 'memory');
+    const emptyType = await app.inject({ method: 'PUT', url: '/v1/sources/s/blocks/t', headers: { 'content-type': '' }, payload: 'x' });
+    expect([emptyType.statusCode, emptyType.json<{ code: string }>().code]).toEqual([415, 'HTTP_CONTENT_TYPE_UNSUPPORTED']);
+    const empty = await app.inject({ method: 'PUT', url: '/v1/sources/s/blocks/e', payload: Buffer.alloc(0) });
+    expect([empty.statusCode, empty.json<{ type: string; shape: number[] }>().shape]).toEqual([201, [0]]);
+    const emptyBlock = await app.inject({ method: 'PUT', url: '/v1/sources/s/blocks/b', headers: { 'content-type': 'application/vnd.keepr.block' }, payload: Buffer.alloc(0) });
+    expect([emptyBlock.statusCode, emptyBlock.json<{ code: string }>().code]).toEqual([400, 'BLOCK_MALFORMED']);
+    const tensor = Block.from([1]);
+    await putBlock(app, '/v1/sources/s/blocks/l', tensor, { 'content-language': 'de' });
+    expect((await (await store.source('s')).get('l'))?.hashHex).toBe(tensor.hashHex);
+    await app.inject({ method: 'PUT', url: '/v1/sources/s/blocks/f', headers: { 'content-type': 'text/plain', 'content-language': ' de ' }, payload: 'x' });
+    await app.inject({ method: 'PUT', url: '/v1/sources/s/blocks/g', headers: { 'content-type': 'text/plain', 'content-language': '  ' }, payload: 'x' });
+    expect((await (await store.source('s')).get('f'))?.language).toBe('de');
+    expect((await (await store.source('s')).get('g'))?.language).toBeUndefined();
+  });
+});
