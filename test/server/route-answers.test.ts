@@ -167,3 +167,30 @@ describe('commit and prune bodies as docs/http-api.md states them', () => {
     expect(outcome(await post('prune', '{"keepLast":1}'))).toEqual([200, undefined]);
   });
 });
+
+describe('web paths as docs/http-api.md states them', () => {
+  it('take GET and HEAD only (405 otherwise), 404 without a web source, and ignore the query string', async () => {
+    const { app } = await serverFixture({}, 'memory');
+    await app.inject({ method: 'PUT', url: '/v1/sources/www/blocks/a.txt', payload: 'hi', headers: { 'content-type': 'text/plain' } });
+    for (const [method, url] of [['PUT', '/a.txt'], ['POST', '/nothing'], ['DELETE', '/']] as const) {
+      const res = await app.inject({ method, url });
+      expect([...outcome(res), res.headers.allow]).toEqual([405, 'HTTP_METHOD_NOT_ALLOWED', 'GET, HEAD']);
+    }
+    const get = await app.inject({ method: 'GET', url: '/a.txt?x=1' });
+    expect([get.statusCode, get.body]).toEqual([200, 'hi']);
+    const { app: bare } = await serverFixture({ webSource: false }, 'memory');
+    expect(outcome(await bare.inject({ method: 'PUT', url: '/x' }))).toEqual([404, 'HTTP_ROUTE_NOT_FOUND']);
+  });
+});
+
+describe('state value and proof text as docs/http-api.md states it', () => {
+  it('answers bytes as padded base64 and proofs as unpadded base64url', async () => {
+    const { app } = await serverFixture({}, 'memory');
+    await app.inject({ method: 'PUT', url: '/v1/states/c' });
+    await app.inject({ method: 'POST', url: '/v1/states/c/commit', headers: { 'content-type': 'application/json' }, payload: '{"changes":[{"op":"put","tree":"t","key":"k","bytes":"AQ=="}]}' });
+    const answer = (await app.inject({ method: 'GET', url: '/v1/states/c/heights/0/trees/t/keys/k?proof=true' })).json<{ bytes: string; proof: string }>();
+    expect(answer.bytes).toBe('AQ==');
+    expect(answer.proof).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(Buffer.from(answer.proof, 'base64url').toString('base64url')).toBe(answer.proof);
+  });
+});
