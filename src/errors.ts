@@ -63,7 +63,7 @@ export const ERROR_CODES = {
 
   // Versioned state
   STATE_NOT_FOUND: { status: 404, description: 'No versioned state with this name exists (and it was not to be created).' },
-  STATE_KEY_NOT_FOUND: { status: 404, description: 'The key has no value in the tree at that height (a proof of its absence is still available).' },
+  STATE_KEY_NOT_FOUND: { status: 404, description: 'CLI only (keepr state get): the key has no value in the tree at that height (a proof of its absence is still available). The HTTP key read answers 200 with found: false instead, and the embedded API and client return undefined.' },
   STATE_HEIGHT_EXISTS: { status: 409, description: 'A different change set was committed at this height already (re-applying the same one is fine).' },
   STATE_HEIGHT_PRUNED: { status: 410, description: 'The height was pruned: its values, nodes and proofs are gone.' },
   STATE_HEIGHT_UNKNOWN: { status: 404, description: 'No height with this number was committed.' },
@@ -81,6 +81,7 @@ export const ERROR_CODES = {
   HTTP_ROUTE_NOT_FOUND: { status: 404, description: 'No route matches this method and path.' },
   HTTP_BODY_TOO_LARGE: { status: 413, description: 'The request body exceeds the server body limit.' },
   HTTP_CONTENT_TYPE_UNSUPPORTED: { status: 415, description: 'The request body has a content type this route does not accept.' },
+  HTTP_FORM_BODY_REFUSED: { status: 415, description: 'A block PUT body is typed application/x-www-form-urlencoded, the type curl -d/--data-binary and Python urllib add by themselves; send the body\'s real Content-Type (for example application/octet-stream).' },
   HTTP_NOT_ACCEPTABLE: { status: 406, description: 'The route cannot answer in any type the Accept header allows.' },
   HTTP_REQUEST_INVALID: { status: 400, description: 'The request breaks the route schema (query string, parameters or headers).' },
   HTTP_BODY_MALFORMED: { status: 400, description: 'The request body cannot be read as its content type says (for example JSON with a syntax error).' },

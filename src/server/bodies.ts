@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { Block, NPY_MEDIA_TYPE, blockInitFromJSON, blockToJSON, decodeNpy, type BlockJSON } from '../block/index.js';
 import { KeeprError, isKeeprError, type ErrorCode } from '../errors.js';
 import { isObject } from '../util/guards.js';
-import { BLOCK_MEDIA_TYPE, DEFAULT_FILE_MEDIA_TYPE, KEEPR_JSON_MEDIA_TYPE, mediaTypeEssence } from './content-types.js';
+import { BLOCK_MEDIA_TYPE, DEFAULT_FILE_MEDIA_TYPE, FORM_MEDIA_TYPE, KEEPR_JSON_MEDIA_TYPE, mediaTypeEssence } from './content-types.js';
 import type { ServerConfig } from './options.js';
 
 /** How blocks appear in JSON answers: the JSON view, or base64 of the binary format. */
@@ -51,12 +51,29 @@ export interface FileAttributes {
 }
 
 /**
+ * `HTTP_FORM_BODY_REFUSED` for a block body typed `application/x-www-form-urlencoded`: curl
+ * `-d`/`--data-binary` and Python urllib add that type when none is given, so such a body is
+ * almost always a file sent without `-H`, which would otherwise be stored under a wrong MIME type.
+ */
+export function refuseFormBody(contentType: string | undefined): void {
+  if (mediaTypeEssence(contentType) !== FORM_MEDIA_TYPE) return;
+  throw new KeeprError(
+    'HTTP_FORM_BODY_REFUSED',
+    `a block body typed ${FORM_MEDIA_TYPE} is refused: curl -d/--data-binary and Python urllib send that type when none is given; ` +
+      "send the body's real Content-Type, e.g. -H 'Content-Type: application/octet-stream' (a form document is kept by sending it inside a binary block or a batch)",
+    { details: { contentType: contentType ?? null } },
+  );
+}
+
+/**
  * Turns a request body into a block according to its Content-Type: the binary block format, a
  * block description (`application/vnd.keepr+json`), a NumPy `.npy` file (a tensor block; the
  * file attributes are kept), or any other bytes, `application/json` documents included, as a
- * file block of that MIME type holding the bytes exactly as sent.
+ * file block of that MIME type holding the bytes exactly as sent (`application/octet-stream`
+ * when no type is given). A form-encoded body is refused ({@link refuseFormBody}).
  */
 export function blockFromBody(body: Buffer, contentType: string | undefined, request?: FastifyRequest, file: FileAttributes = {}): Block {
+  refuseFormBody(contentType);
   const essence = mediaTypeEssence(contentType) ?? DEFAULT_FILE_MEDIA_TYPE;
   if (essence === BLOCK_MEDIA_TYPE) return fromClient('BLOCK_MALFORMED', 'binary block', request, () => Block.decode(body));
   if (essence === KEEPR_JSON_MEDIA_TYPE) {

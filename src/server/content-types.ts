@@ -15,6 +15,9 @@ export const JSON_MEDIA_TYPE = 'application/json';
 /** Media type of a block description: the JSON view of a block, and a JSON body that describes one. */
 export const KEEPR_JSON_MEDIA_TYPE = 'application/vnd.keepr+json';
 
+/** Media type of an HTML form body, which curl `-d`/`--data-binary` and Python urllib send unasked. */
+export const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
+
 /** Media type assumed for a request body that names none. */
 export const DEFAULT_FILE_MEDIA_TYPE = 'application/octet-stream';
 

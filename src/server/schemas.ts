@@ -92,7 +92,7 @@ export interface DocBody {
 /** The JSON and binary forms of a block as a request body. */
 export const blockBodyDoc: DocBody = {
   description:
-    'The block: binary block format, a block description (application/vnd.keepr+json), a NumPy .npy file (stored as a tensor block), or any other bytes (application/json documents too) as a file block of that MIME type, stored byte for byte',
+    'The block: binary block format, a block description (application/vnd.keepr+json), a NumPy .npy file (stored as a tensor block), or any other bytes (application/json documents too) as a file block of that MIME type, stored byte for byte (no Content-Type: application/octet-stream; application/x-www-form-urlencoded is refused with 415 HTTP_FORM_BODY_REFUSED)',
   content: {
     'application/vnd.keepr.block': { schema: binarySchema },
     'application/vnd.keepr+json': { schema: blockJsonSchema },

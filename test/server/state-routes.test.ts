@@ -106,7 +106,11 @@ describe('states over HTTP', () => {
     expect(Block.create(blockInitFromJSON(alice['block'])).toJS()).toEqual([10n]);
     const asBase64 = await key('0/trees/accounts/keys/alice?encoding=base64');
     expect(Block.decode(Buffer.from(asBase64['blockBase64'] as string, 'base64')).toJS()).toEqual([10n]);
-    // Deleted at height 1, still there at 0; absent keys and trees are found: false with no value.
+    // Deleted at height 1, still there at 0; absent keys and trees are 200 found: false with no
+    // value, never 404 STATE_KEY_NOT_FOUND (that code is the CLI's, docs/errors.md).
+    for (const url of ['1/trees/accounts/keys/alice', '0/trees/accounts/keys/nobody', '1/trees/nowhere/keys/alice']) {
+      expect((await get(app, `/v1/states/chain/heights/${url}`)).status).toBe(200);
+    }
     const gone = await key('1/trees/accounts/keys/alice');
     expect(Object.keys(gone).sort()).toEqual(['found', 'height', 'root', 'tree']);
     expect(gone).toMatchObject({ height: 1, tree: 'accounts', found: false });
