@@ -47,7 +47,8 @@ export type ProvenValue = Uint8Array | { readonly bytes: Uint8Array };
 export const PROOF_VERSION = 2;
 const ALL_EMPTY = 0xffff;
 const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading EF BB BF as U+FEFF: stripped, two byte strings would decode to one name.
+const fromUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function malformed(reason: string): KeeprError {
   return new KeeprError('STATE_PROOF_MALFORMED', `malformed state proof: ${reason}`, { details: { reason } });

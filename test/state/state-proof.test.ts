@@ -123,6 +123,10 @@ describe('state proofs', () => {
     expect(bytes.readUInt16BE(bitmapAt)).toBe(0xffff);
     const zero = Buffer.concat([bytes.subarray(0, bitmapAt), Buffer.of(0xff, 0xfe), Buffer.alloc(32)]);
     expectMalformed(() => decodeProof(zero), 'an empty sibling is written out instead of marked in the bitmap');
+    // A byte-order mark before a name is part of the name, not a second spelling of it.
+    const bom = Buffer.concat([Buffer.of(2, 4, 0xef, 0xbb, 0xbf), bytes.subarray(2)]);
+    // (Stripped, it would decode as this very proof; kept, the claim names an unlisted tree.)
+    expectMalformed(() => decodeProof(bom), 'a proof for a tree that is not listed carries a bucket or siblings');
   });
 });
 
