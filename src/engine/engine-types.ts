@@ -111,7 +111,7 @@ export interface EngineStats {
   /** Where the data lives, when on disk. */
   readonly path: string | undefined;
   /** Bytes used on disk (or in memory for memory engines). */
-  readonly sizeBytes: number;
+  readonly byteLength: number;
   readonly namespaces: number;
   /** Engine-specific counters. */
   readonly extra: Readonly<Record<string, number>>;

@@ -153,7 +153,7 @@ export class ServerMetrics {
   async render(): Promise<string> {
     const stats = await this.#store.stats();
     const cache = stats.cache;
-    this.#gauges.storeBytes.set(stats.engine.sizeBytes);
+    this.#gauges.storeBytes.set(stats.engine.byteLength);
     this.#gauges.sources.set(stats.sources);
     this.#gauges.volatiles.set(stats.volatiles);
     this.#gauges.cacheEntries.set(cache?.entries ?? 0);

@@ -303,7 +303,7 @@ describe('LmdbEngine', () => {
     const rewrite = (round: number): Promise<unknown> =>
       engine.write(Array.from({ length: 2000 }, (_, i) => ({ op: 'put' as const, namespace: 'n', key: key(`k${String(i).padStart(5, '0')}`), value: Buffer.alloc(400, round) })));
     await rewrite(0);
-    const live = (await engine.stats()).sizeBytes;
+    const live = (await engine.stats()).byteLength;
     // Every round copies every leaf page. Pages freed since the last checkpoint stay pinned (a
     // power cut may send recovery back to it); a checkpoint after each round frees them, and
     // the small transaction after each large one lets LMDB reuse them one round sooner.
@@ -311,7 +311,7 @@ describe('LmdbEngine', () => {
       await rewrite(round);
       await engine.checkpoint();
     }
-    const grown = (await engine.stats()).sizeBytes;
+    const grown = (await engine.stats()).byteLength;
     expect(grown / live).toBeLessThan(2.5);
     expect(Buffer.from(engine.getSync('n', key('k01999'))!)).toEqual(Buffer.alloc(400, 12));
   });
@@ -323,7 +323,7 @@ describe('LmdbEngine', () => {
     await engine.write(Array.from({ length: 50 }, (_, i) => ({ op: 'put' as const, namespace: 'a', key: key(`k${i}`), value: key('v') })));
     const stats = await engine.stats();
     expect(stats).toMatchObject({ engine: 'lmdb', path: engine.config.path, namespaces: 2 });
-    expect(stats.sizeBytes).toBe(statSync(engine.file).size);
+    expect(stats.byteLength).toBe(statSync(engine.file).size);
     expect(stats.extra['dataEntries']).toBe(50);
     expect(stats.extra['pageSize']).toBeGreaterThan(0);
     expect(stats.extra['entryCount']).toBeGreaterThan(50);

@@ -39,7 +39,7 @@ describe('MemoryEngine', () => {
     await engine.close();
     await engine.open();
     expect(await engine.listNamespaces()).toEqual([]);
-    expect((await engine.stats()).sizeBytes).toBe(0);
+    expect((await engine.stats()).byteLength).toBe(0);
   });
 
   it('keeps snapshot clones independent of later writes and of each other', async () => {
@@ -88,15 +88,15 @@ describe('MemoryEngine', () => {
       { op: 'put', namespace: 'n', key: key(2), value: new Uint8Array(20) },
       { op: 'put', namespace: 'm', key: key(1), value: new Uint8Array(5) },
     ]);
-    expect((await engine.stats()).sizeBytes).toBe(3 + 10 + 3 + 20 + 3 + 5);
+    expect((await engine.stats()).byteLength).toBe(3 + 10 + 3 + 20 + 3 + 5);
     const snapshot = await engine.snapshot();
     await engine.put('n', key(1), new Uint8Array(1));
     await engine.delete('n', key(2));
     await engine.delete('n', key(9));
-    expect((await engine.stats()).sizeBytes).toBe(3 + 1 + 3 + 5);
+    expect((await engine.stats()).byteLength).toBe(3 + 1 + 3 + 5);
     await engine.dropNamespace('m');
     const stats = await engine.stats();
-    expect(stats).toMatchObject({ engine: 'memory', path: undefined, sizeBytes: 4, namespaces: 1 });
+    expect(stats).toMatchObject({ engine: 'memory', path: undefined, byteLength: 4, namespaces: 1 });
     expect(stats.extra['entries']).toBe(1);
     await snapshot.close();
   });

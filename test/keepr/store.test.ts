@@ -65,7 +65,7 @@ describe('open()', () => {
     const stats = await store.stats();
     expect(stats).toMatchObject({ sources: 1, volatiles: 1 });
     expect(stats.engine.engine).toBe('lmdb');
-    expect(stats.engine.sizeBytes).toBeGreaterThan(0);
+    expect(stats.engine.byteLength).toBeGreaterThan(0);
     await store.close();
     await store.close();
     expect(store.isOpen).toBe(false);

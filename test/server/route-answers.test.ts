@@ -139,7 +139,7 @@ describe('/v1/stats as docs/http-api.md states it', () => {
       const { app } = await serverFixture({}, engine);
       const stats = (await app.inject({ method: 'GET', url: '/v1/stats' })).json<Record<string, unknown> & { engine: Record<string, unknown>; cache?: Record<string, unknown> }>();
       expect(Object.keys(stats).sort()).toEqual(['durability', 'engine', 'sources', 'volatiles', ...(stats.cache === undefined ? [] : ['cache'])].sort());
-      expect(Object.keys(stats.engine).sort()).toEqual(['engine', 'extra', 'namespaces', ...(engine === 'lmdb' ? ['path'] : []), 'sizeBytes']);
+      expect(Object.keys(stats.engine).sort()).toEqual(['byteLength', 'engine', 'extra', 'namespaces', ...(engine === 'lmdb' ? ['path'] : [])]);
       expect(['sync', 'write-cache', 'transient']).toContain(stats['durability']);
       if (stats.cache !== undefined) {
         expect(Object.keys(stats.cache).sort()).toEqual(['byteLength', 'deletes', 'entries', 'evictedBytes', 'evictions', 'hits', 'inserts', 'lost', 'maxBytes', 'maxEntries', 'misses', 'rejected', 'updates']);

@@ -32,7 +32,7 @@ export function registerStat(program: Command): void {
           }
           const { engine } = stats;
           await writeStdout(
-            `engine   ${engine.engine}\npath     ${engine.path ?? '-'}\nsize     ${engine.sizeBytes} bytes\nsources  ${stats.sources}\n`,
+            `engine   ${engine.engine}\npath     ${engine.path ?? '-'}\nsize     ${engine.byteLength} bytes\nsources  ${stats.sources}\n`,
           );
         },
         true,

@@ -326,7 +326,7 @@ export class LmdbEngine extends Engine {
     }
     extra['keyPrefixBytes'] = ID_BYTES;
     if (typeof extra['entryCount'] === 'number') extra['dataEntries'] = extra['entryCount'] - registryEntries;
-    return { engine: this.name, path: this.config.path, sizeBytes: size, namespaces, extra };
+    return { engine: this.name, path: this.config.path, byteLength: size, namespaces, extra };
   }
 }
 

@@ -150,17 +150,17 @@ export class MemoryEngine extends Engine {
 
   protected _stats(): Promise<EngineStats> {
     return settle(() => {
-      let sizeBytes = 0;
+      let byteLength = 0;
       let entries = 0;
       const namespaces = this.#live();
       for (const state of namespaces.values()) {
-        sizeBytes += state.bytes;
+        byteLength += state.bytes;
         entries += state.tree.size;
       }
       return {
         engine: this.name,
         path: undefined,
-        sizeBytes,
+        byteLength,
         namespaces: namespaces.size,
         extra: { entries, snapshots: this.#snapshots.size },
       };
