@@ -4,6 +4,7 @@ export const config = defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'examples/*.test.ts'],
     pool: 'forks',
+    globalSetup: ['test/global/postgres-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default'],

@@ -76,6 +76,9 @@ export const ERROR_CODES = {
   // Engines
   ENGINE_NOT_SUPPORTED: { status: 501, description: 'The engine does not offer this operation (for example synchronous reads).' },
   ENGINE_FAILURE: { status: 500, description: 'The storage engine failed; the cause holds the engine error.' },
+  ENGINE_UNAVAILABLE: { status: 503, description: 'The engine cannot reach its database server (PostgreSQL down, restarting or unreachable): nothing of a failed write was stored, except when details.inDoubt is true (the connection dropped while COMMIT was in flight, so the write may or may not have landed). keepr reconnects by itself; retry later.' },
+  ENGINE_FORMAT_UNSUPPORTED: { status: 500, description: 'The engine\'s stored data has a layout version this keepr does not know (written by a newer keepr); the message names it.' },
+  CITUS_NOT_INSTALLED: { status: 409, description: 'keepr pg distribute (distributePostgresStore) needs the citus extension in the database; it is not installed there, so nothing was changed.' },
 
   // HTTP
   HTTP_ROUTE_NOT_FOUND: { status: 404, description: 'No route matches this method and path.' },
