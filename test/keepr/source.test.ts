@@ -7,8 +7,19 @@ import { codeOfAsync } from '../helpers/error-code.js';
 // The shared cases (test/client/source.test.ts runs the same ones through the HTTP client).
 for (const engine of STORE_ENGINES) sourceCases(engine, () => freshStore(engine));
 
-// Synchronous reads exist only embedded.
-for (const engine of STORE_ENGINES) {
+// Engines without synchronous reads (PostgreSQL) refuse them clearly.
+describe('Source sync reads on postgres', () => {
+  it('are ENGINE_NOT_SUPPORTED, and the async reads answer', async () => {
+    const src = await (await freshStore('postgres')).source('s');
+    await src.put('k', Block.from(1));
+    expect(await codeOfAsync(() => src.getSync('k'))).toBe('ENGINE_NOT_SUPPORTED');
+    expect(await codeOfAsync(() => [...src.entriesSync()])).toBe('ENGINE_NOT_SUPPORTED');
+    expect((await src.get('k'))?.toJS()).toBe(1);
+  });
+});
+
+// Synchronous reads exist only embedded, on engines that declare them.
+for (const engine of STORE_ENGINES.filter((name) => name !== 'postgres')) {
   describe(`Source sync reads on ${engine}`, () => {
     it('getSync reads what get reads, with views over the bytes read', async () => {
       const src = await (await freshStore(engine)).source('s');

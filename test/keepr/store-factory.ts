@@ -1,15 +1,11 @@
 /** Fresh stores for keepr tests, one per engine, closed when the test ends. */
-import { onTestFinished } from 'vitest';
-import { memoryEngine } from '../../src/engine/memory/index.js';
-import { open, type Store } from '../../src/store/index.js';
-import { makeTmpDir } from '../helpers/tmp-dir.js';
+import type { Store } from '../../src/store/index.js';
+import { storeTarget } from '../helpers/store-targets.js';
 
 /** Engines every keepr-level test runs over. */
-export const STORE_ENGINES = ['lmdb', 'memory'] as const;
+export const STORE_ENGINES = ['lmdb', 'memory', 'postgres'] as const;
 
 /** Opens a fresh store on `engine`; it is closed after the test. */
 export async function freshStore(engine: (typeof STORE_ENGINES)[number]): Promise<Store> {
-  const store = engine === 'lmdb' ? await open(makeTmpDir()) : await open({ engine: memoryEngine() });
-  onTestFinished(() => store.close());
-  return store;
+  return storeTarget(engine).open();
 }

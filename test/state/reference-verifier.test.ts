@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { verifyProof } from '../../src/state/index.js';
 import { isKeeprError } from '../../src/errors.js';
-import { freshState } from './state-factory.js';
+import { freshState, STATE_ENGINES } from './state-factory.js';
 import { refBucketHash, refKeyPath, refNodeHash, refStateRoot, refValueHash, refVerify, type StateVectors, type Verdict } from './reference-verifier.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../fixtures/state-vectors.json', import.meta.url), 'utf8')) as StateVectors;
@@ -15,7 +15,7 @@ const bytes = (h: string): Buffer => Buffer.from(h, 'hex');
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
 
-describe('reference state verifier', () => {
+describe.each(STATE_ENGINES)('reference state verifier (%s)', (engine) => {
   it('computes every pinned primitive', () => {
     const p = vectors.primitives;
     expect(vectors.proofVersion).toBe(2);
@@ -40,7 +40,7 @@ describe('reference state verifier', () => {
   });
 
   it('agrees with keepr on live proofs and on damaged ones', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.record({ tree: fc.constantFrom('a', 'b'), key: fc.uint8Array({ minLength: 1, maxLength: 4 }), value: fc.option(fc.uint8Array({ maxLength: 4 }), { nil: undefined }) }), { maxLength: 30 }),

@@ -1,12 +1,13 @@
-/** Fresh stores and states for state tests, closed when the test ends. */
-import { onTestFinished } from 'vitest';
-import { open, type Store } from '../../src/store/index.js';
+/** Fresh stores and states for state tests, on every persistent engine, closed when the test ends. */
 import type { VersionedState } from '../../src/state/index.js';
-import { makeTmpDir } from '../helpers/tmp-dir.js';
+import type { Store } from '../../src/store/index.js';
+import { storeTarget, type EngineName, type StoreTarget } from '../helpers/store-targets.js';
 
-/** A fresh LMDB store with a state `name` in it. */
-export async function freshState(name = 'chain', dir = makeTmpDir()): Promise<{ store: Store; state: VersionedState; dir: string }> {
-  const store = await open(dir);
-  onTestFinished(() => store.close());
-  return { store, state: await store.state(name), dir };
+export { PERSISTENT_ENGINES as STATE_ENGINES } from '../helpers/store-targets.js';
+
+/** A fresh store on `target` (a fresh LMDB folder unless told) with a state `name` in it. */
+export async function freshState(name = 'chain', target: StoreTarget | EngineName = 'lmdb'): Promise<{ store: Store; state: VersionedState; target: StoreTarget }> {
+  const where = typeof target === 'string' ? storeTarget(target) : target;
+  const store = await where.open();
+  return { store, state: await store.state(name), target: where };
 }

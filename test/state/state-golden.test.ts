@@ -8,14 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import { isKeeprError } from '../../src/errors.js';
 import { bucketHash, decodeProof, encodeProof, keyPath, nodeHash, stateRoot, valueHash, verifyProof, type ProvenValue } from '../../src/state/index.js';
-import { freshState } from './state-factory.js';
+import { freshState, STATE_ENGINES } from './state-factory.js';
 import type { StateVectors } from './reference-verifier.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../fixtures/state-vectors.json', import.meta.url), 'utf8')) as StateVectors;
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const bytes = (h: string): Uint8Array => Buffer.from(h, 'hex');
 
-describe('state golden vectors', () => {
+describe.each(STATE_ENGINES)('state golden vectors (%s)', (engine) => {
   it('hash primitives give the pinned digests from the pinned inputs', () => {
     const p = vectors.primitives;
     expect(hex(keyPath(bytes(p.keyPath.key)))).toBe(p.keyPath.hash);
@@ -29,7 +29,7 @@ describe('state golden vectors', () => {
   });
 
   it('replays the pinned writes to the pinned roots and valid proofs', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     const heights = [...new Set(vectors.writes.map((w) => w.height))];
     const roots: string[] = [];
     for (const h of heights) {
@@ -67,7 +67,7 @@ const writeArb = fc.array(
   { maxLength: 40 },
 );
 
-describe('state root determinism', () => {
+describe.each(STATE_ENGINES)('state root determinism (%s)', (engine) => {
   it('is independent of write order and of the store', async () => {
     await fc.assert(
       fc.asyncProperty(writeArb, fc.nat(), async (writes, seed) => {
@@ -78,7 +78,7 @@ describe('state root determinism', () => {
         const shuffled = [...ordered].sort((x, y) => ((x.key.length * 31 + seed) % 7) - ((y.key.length * 31 + seed) % 7) || (x.key < y.key ? 1 : -1));
         const roots: string[] = [];
         for (const order of [ordered, shuffled]) {
-          const { state, store } = await freshState('p');
+          const { state, store } = await freshState('p', engine);
           for (const w of order) {
             if (w.value === undefined) await state.delete(w.tree, w.key);
             else await state.put(w.tree, w.key, w.value);
@@ -88,13 +88,14 @@ describe('state root determinism', () => {
         }
         expect(roots[1]).toBe(roots[0]);
       }),
-      { numRuns: 30 },
+      // Each run opens two stores: on PostgreSQL that is two schemas, so fewer runs.
+      { numRuns: engine === 'postgres' ? 8 : 30 },
     );
   });
 
   it('gives the same root whether built in one height or many', async () => {
-    const a = await freshState('x');
-    const b = await freshState('x');
+    const a = await freshState('x', engine);
+    const b = await freshState('x', engine);
     for (let i = 0; i < 60; i++) await a.state.put('t', `k${i}`, Uint8Array.of(i));
     const one = await a.state.commit();
     for (let h = 0; h < 6; h++) {

@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import { decodeProof, encodeProof, verifyProof } from '../../src/state/index.js';
 import { isKeeprError } from '../../src/errors.js';
-import { freshState } from './state-factory.js';
+import { freshState, STATE_ENGINES } from './state-factory.js';
 
-describe('state proofs', () => {
+describe.each(STATE_ENGINES)('state proofs (%s)', (engine) => {
   it('prove inclusion and exclusion at every retained height', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     const roots: Uint8Array[] = [];
     for (let h = 0; h < 4; h++) {
       for (let i = 0; i < 30; i++) await state.put('t', `k${(h * 11 + i) % 40}`, Block.from(h * 1000 + i));
@@ -29,7 +29,7 @@ describe('state proofs', () => {
   });
 
   it('binds the value kind: the same bytes as a block and as raw bytes differ', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     const block = Block.from('v');
     await state.put('t', 'k', block);
     const { root } = await state.commit();
@@ -39,7 +39,7 @@ describe('state proofs', () => {
   });
 
   it('ties every tree into the one state root', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     await state.put('accounts', 'a', Uint8Array.of(1));
     await state.put('apps', 'a', Uint8Array.of(2));
     const { root } = await state.commit();
@@ -49,7 +49,7 @@ describe('state proofs', () => {
   });
 
   it('rejects tampered proofs', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     for (let i = 0; i < 20; i++) await state.put('t', `k${i}`, Uint8Array.of(i));
     const { root } = await state.commit();
     const proof = await state.at(0).prove('t', 'k3');
@@ -85,7 +85,7 @@ describe('state proofs', () => {
   });
 
   it('proves the absence of a whole tree: never created, or not yet at that height', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     await state.put('a', 'k', Uint8Array.of(1));
     const h0 = await state.commit();
     await state.put('b', 'k', Uint8Array.of(2));
@@ -105,7 +105,7 @@ describe('state proofs', () => {
   });
 
   it('refuses non-canonical encodings: one fact, one proof', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     await state.put('b', 'k', Uint8Array.of(1));
     await state.put('a', 'k', Uint8Array.of(2));
     const { root } = await state.commit();

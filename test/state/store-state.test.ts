@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { open } from '../../src/store/index.js';
 import { codeOfAsync } from '../helpers/error-code.js';
-import { makeTmpDir } from '../helpers/tmp-dir.js';
-import { freshState } from './state-factory.js';
+import { freshState, STATE_ENGINES } from './state-factory.js';
 import { all } from '../helpers/collect.js';
 
 const text = (v: unknown): string => Buffer.from(v as Uint8Array).toString();
 
-describe('store.state', () => {
+describe.each(STATE_ENGINES)('store.state (%s)', (engine) => {
   it('opens one instance per name, lists and drops states', async () => {
-    const { store, state } = await freshState('chain');
+    const { store, state } = await freshState('chain', engine);
     expect(await store.state('chain')).toBe(state);
     expect(await codeOfAsync(store.state('other', { create: false }))).toBe('STATE_NOT_FOUND');
     expect(await store.hasState('other')).toBe(false);
@@ -27,7 +25,7 @@ describe('store.state', () => {
   });
 
   it('applies a change set as one height, all or nothing, apart from the working height', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     await state.put('t', 'working', Uint8Array.of(9));
     const h0 = await state.apply([
       { op: 'put', tree: 'a', key: 'x', value: Uint8Array.of(1) },
@@ -55,7 +53,7 @@ describe('store.state', () => {
   });
 
   it('runs commits in order: concurrent ones seal consecutive heights', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     const results = await Promise.all(
       Array.from({ length: 6 }, async (_, i) => {
         if (i % 2 === 0) return state.apply([{ op: 'put', tree: 't', key: `k${i}`, value: Uint8Array.of(i) }]);
@@ -68,11 +66,10 @@ describe('store.state', () => {
   });
 
   it('keeps working changes when a commit fails and picks up another writer with refresh()', async () => {
-    const dir = makeTmpDir();
-    const { store, state } = await freshState('chain', dir);
+    const { store, state, target } = await freshState('chain', engine);
     await state.put('t', 'a', Uint8Array.of(1));
     await state.commit();
-    const other = await open(dir);
+    const other = await target.open();
     try {
       const theirs = await other.state('chain');
       await theirs.put('t', 'b', Uint8Array.of(2));
@@ -95,7 +92,7 @@ describe('store.state', () => {
   });
 
   it('lists heights in pages, either way', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     for (let h = 0; h < 7; h++) await state.apply([{ op: 'put', tree: 't', key: 'k', value: Uint8Array.of(h) }]);
     const heights = async (o = {}): Promise<number[]> => (await all(state.heights(o))).map((x) => x.height);
     expect(await heights()).toEqual([0, 1, 2, 3, 4, 5, 6]);

@@ -1,16 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { open } from '../../src/store/index.js';
 import { codeOf, codeOfAsync } from '../helpers/error-code.js';
-import { freshState } from './state-factory.js';
+import { freshState, STATE_ENGINES } from './state-factory.js';
 import { all } from '../helpers/collect.js';
 
 const js = (v: unknown): unknown => (v instanceof Block ? v.toJS() : v instanceof Uint8Array ? [...v] : v);
 
-describe('versioned state', () => {
+describe.each(STATE_ENGINES)('versioned state (%s)', (engine) => {
   it('commits heights and reads any of them back', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     expect(state.latest).toBeUndefined();
     await state.put('accounts', 'alice', Block.from(10));
     await state.put('accounts', 'bob', Uint8Array.of(1, 2));
@@ -31,7 +30,7 @@ describe('versioned state', () => {
   });
 
   it('lets the working height read its own uncommitted writes', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     await state.put('t', 'a', Uint8Array.of(1));
     await state.commit();
     await state.put('t', 'a', Uint8Array.of(2));
@@ -43,7 +42,7 @@ describe('versioned state', () => {
   });
 
   it('rolls back to savepoints inside the working height', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     await state.put('t', 'a', Uint8Array.of(1));
     const sp = state.savepoint();
     await state.put('t', 'b', Uint8Array.of(2));
@@ -62,26 +61,26 @@ describe('versioned state', () => {
   });
 
   it('stores only what changed', async () => {
-    const { store, state } = await freshState();
+    const { store, state } = await freshState(undefined, engine);
     for (let i = 0; i < 50; i++) await state.put('t', `k${i}`, Uint8Array.of(i));
     await state.commit();
-    const count = (): number => [...store.engine.rangeSync('state:chain')].length;
-    const before = count();
+    const count = async (): Promise<number> => (await all(store.engine.range('state:chain'))).length;
+    const before = await count();
     await state.put('t', 'k1', Uint8Array.of(1)); // the value it already has
     await state.delete('t', 'missing');
     const same = await state.commit();
     expect(same.changes).toBe(0);
     // Only the height record was added.
-    expect(count()).toBe(before + 1);
+    expect(await count()).toBe(before + 1);
     await state.put('t', 'k2', Uint8Array.of(99));
     const one = await state.commit();
     expect(one.changes).toBe(1);
     // A value, a bucket entry, a handful of nodes on its path and the height record.
-    expect(count() - before - 1).toBeLessThanOrEqual(1 + 1 + 5 + 1);
+    expect((await count()) - before - 1).toBeLessThanOrEqual(1 + 1 + 5 + 1);
   });
 
   it('re-applying a height is idempotent; a different change set is STATE_HEIGHT_EXISTS', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     await state.put('t', 'a', Uint8Array.of(1));
     await state.commit();
     await state.put('t', 'a', Uint8Array.of(2));
@@ -107,7 +106,7 @@ describe('versioned state', () => {
   });
 
   it('ranges over keys in order at any height', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     for (const k of ['b', 'a', 'c/1', 'c/2', 'd']) await state.put('t', k, Uint8Array.of(k.charCodeAt(0)));
     await state.commit();
     await state.delete('t', 'c/1');
@@ -133,7 +132,7 @@ describe('versioned state', () => {
   });
 
   it('ranges over more keys than one index chunk, with deletions, limits and reverse', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     const name = (i: number): string => `k${String(i).padStart(4, '0')}`;
     for (let i = 0; i < 700; i++) await state.put('t', name(i), Uint8Array.of(i & 0xff));
     await state.commit();
@@ -152,7 +151,7 @@ describe('versioned state', () => {
   });
 
   it('ranges over the working height: its uncommitted writes over the height before, as a model says', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     const keyArb = fc.uint8Array({ minLength: 1, maxLength: 3 }).map((k) => k.map((b) => b % 4));
     const hex = (k: Uint8Array): string => Buffer.from(k).toString('hex');
     // The model: key (hex) -> value byte; hex order is byte order.
@@ -191,7 +190,7 @@ describe('versioned state', () => {
   });
 
   it('keeps keys with zero bytes and byte keys apart and in order', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     const keys = [Uint8Array.of(1), Uint8Array.of(1, 0), Uint8Array.of(1, 0, 0), Uint8Array.of(1, 1), Uint8Array.of(0xff)];
     for (const [i, k] of keys.entries()) await state.put('t', k, Uint8Array.of(i));
     await state.commit();
@@ -201,7 +200,7 @@ describe('versioned state', () => {
   });
 
   it('rejects bad keys, trees and values with codes', async () => {
-    const { state } = await freshState();
+    const { state } = await freshState(undefined, engine);
     expect(await codeOfAsync(state.put('t', '', Uint8Array.of(1)))).toBe('STATE_KEY_INVALID');
     expect(await codeOfAsync(state.put('t', 'x'.repeat(501), Uint8Array.of(1)))).toBe('STATE_KEY_INVALID');
     expect(await codeOfAsync(state.put('bad tree', 'k', Uint8Array.of(1)))).toBe('NAME_INVALID');
@@ -210,12 +209,12 @@ describe('versioned state', () => {
   });
 
   it('reopens with its heights, trees and roots', async () => {
-    const { store, state, dir } = await freshState();
+    const { store, state, target } = await freshState(undefined, engine);
     await state.put('a', 'k', Uint8Array.of(1));
     await state.put('b', 'k', Uint8Array.of(2));
     const h0 = await state.commit();
     await store.close();
-    const again = await open(dir);
+    const again = await target.open();
     try {
       const s = await again.state('chain');
       expect(s.latest).toBe(0);

@@ -1,0 +1,54 @@
+/**
+ * Storage for store-level tests on every persistent engine: a target opens a store on the same
+ * storage each time it is asked (a fresh LMDB folder, a fresh PostgreSQL schema), so a test can
+ * open a second store beside the first one or reopen after closing. Call inside a test; stores
+ * are closed and storage removed when it ends.
+ */
+import { onTestFinished } from 'vitest';
+import { memoryEngine } from '../../src/engine/memory/index.js';
+import { postgresEngine } from '../../src/engine/postgres/index.js';
+import { open, type Store } from '../../src/store/index.js';
+import { freshSchema, pgUrl } from './postgres-engines.js';
+import { makeTmpDir } from './tmp-dir.js';
+
+/** Persistent engines every engine-independent store test runs over. */
+export const PERSISTENT_ENGINES = ['lmdb', 'postgres'] as const;
+
+/** An engine name the targets know. */
+export type EngineName = (typeof PERSISTENT_ENGINES)[number] | 'memory';
+
+/** Where a test's stores live. */
+export interface StoreTarget {
+  readonly engine: EngineName;
+  /** Opens a store on the target's storage (closed after the test). */
+  open(): Promise<Store>;
+}
+
+/** Fresh storage on `engine`; `memory` targets open only once (nothing outlives a memory store). */
+export function storeTarget(engine: EngineName): StoreTarget {
+  let opened = 0;
+  const track = async (opening: Promise<Store>): Promise<Store> => {
+    const store = await opening;
+    onTestFinished(() => store.close());
+    return store;
+  };
+  switch (engine) {
+    case 'lmdb': {
+      const dir = makeTmpDir();
+      return { engine, open: () => track(open(dir)) };
+    }
+    case 'postgres': {
+      const url = pgUrl();
+      const schema = freshSchema(url);
+      return { engine, open: () => track(open({ engine: postgresEngine(url, { schema }) })) };
+    }
+    case 'memory':
+      return {
+        engine,
+        open: () => {
+          if (opened++ > 0) throw new Error('a memory store cannot be opened twice');
+          return track(open({ engine: memoryEngine() }));
+        },
+      };
+  }
+}
