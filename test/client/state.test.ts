@@ -46,16 +46,16 @@ async function transcript(store: StoreApi): Promise<unknown[]> {
   return out;
 }
 
-describe('versioned state through the client', () => {
+describe.each(['lmdb', 'postgres'] as const)('versioned state through the client (%s)', (engine) => {
   it('gives the same answers as the embedded state, call for call', async () => {
     const embedded = await transcript(await freshStore('lmdb'));
-    const { client } = await liveClient();
+    const { client } = await liveClient({}, undefined, engine);
     const remote = await transcript(client);
     expect(remote).toEqual(embedded);
   });
 
   it('fetches proofs that verify against a trusted root, and fail for a tampered value or proof', async () => {
-    const { client } = await liveClient();
+    const { client } = await liveClient({}, undefined, engine);
     const state = await client.state('chain');
     const { root } = await state.apply([{ op: 'put', tree: 'accounts', key: 'alice', value: Block.from([10n]) }, { op: 'put', tree: 'accounts', key: 'bob', value: Uint8Array.of(7) }]);
     const view = state.at(0);
@@ -84,7 +84,7 @@ describe('versioned state through the client', () => {
   });
 
   it('prunes and audits, with the codes of the embedded state', async () => {
-    const { client, store } = await liveClient();
+    const { client, store } = await liveClient({}, undefined, engine);
     const state = await client.state('chain');
     for (let h = 0; h < 4; h++) await state.apply([{ op: 'put', tree: 't', key: 'k', value: Uint8Array.of(h) }]);
     const audit = await state.audit();
@@ -106,7 +106,7 @@ describe('versioned state through the client', () => {
   });
 
   it('checks arguments before any request, with the embedded codes', async () => {
-    const { client } = await liveClient();
+    const { client } = await liveClient({}, undefined, engine);
     const state = await client.state('chain');
     const cases: [string, () => Promise<unknown>, string][] = [
       ['changes not an array', () => state.apply('nope' as never), 'ARGUMENT_INVALID'],
@@ -130,7 +130,7 @@ describe('versioned state through the client', () => {
   });
 
   it('lands concurrent commits of two clients on consecutive heights', async () => {
-    const { url } = await liveServer();
+    const { url } = await liveServer({}, engine);
     const [a, b] = await Promise.all([connect(url), connect(url)]);
     try {
       const [sa, sb] = [await a.state('chain'), await b.state('chain')];
@@ -149,7 +149,7 @@ describe('versioned state through the client', () => {
       { token: 'write-token-000000000', role: 'write' },
       { token: 'admin-token-000000000', role: 'admin' },
     ];
-    const { url } = await liveServer({ tokens: TOKENS });
+    const { url } = await liveServer({ tokens: TOKENS }, engine);
     const [reader, writer, admin] = await Promise.all(TOKENS.map((t) => connect(url, { token: t.token })));
     try {
       expect(await codeOfAsync(writer!.state('chain'))).toBe('AUTH_FORBIDDEN');

@@ -40,8 +40,8 @@ export async function run(client: pg.ClientBase | pg.Pool, text: string, values:
 
 /** A caller-owned copy of a bytea value (`pg` may hand out views of its receive buffer). */
 export function owned(value: unknown): Uint8Array {
-  const bytes = value as Uint8Array;
-  return Uint8Array.prototype.slice.call(bytes);
+  // A plain Uint8Array (not a Buffer), like every other engine returns.
+  return new Uint8Array(value as Uint8Array);
 }
 
 /** A Buffer view of bytes, the form `pg` sends as binary parameters and array elements. */

@@ -41,6 +41,7 @@ export class PostgresEngine extends Engine {
   #connections: Connections | undefined;
   #reads: PgReads | undefined;
   #listener: Listener | undefined;
+  #citus = false;
   readonly #snapshots = new Set<PostgresSnapshot>();
   readonly #pending = new Set<Promise<unknown>>();
 
@@ -72,6 +73,7 @@ export class PostgresEngine extends Engine {
         await client.query(this.#sql.writeLayout);
         const [row] = await run(client, this.#sql.readLayout, []);
         const layout = row?.[0] instanceof Buffer ? row[0].toString('utf8') : String(row?.[0]);
+        this.#citus = (await run(client, this.#sql.hasCitus, [])).length > 0;
         if (layout !== LAYOUT_VERSION) {
           throw new KeeprError('ENGINE_FORMAT_UNSUPPORTED', `schema ${this.config.schema} holds a keepr store of layout ${layout}; this keepr reads layout ${LAYOUT_VERSION}`, { details: { layout } });
         }
@@ -164,6 +166,15 @@ export class PostgresEngine extends Engine {
     return this.#track(writeBatch(this.#connections!, this.#sql, ops, owned, this.config.notify ? this.#id : undefined));
   }
 
+  /** `write-cache`: one synchronous commit, which flushes the WAL of every earlier commit. */
+  protected override async _flushed(): Promise<void> {
+    if (this.durability === 'sync') return;
+    await this.#connections!.transaction(async (client) => {
+      await client.query('SET LOCAL synchronous_commit TO on');
+      await client.query(this.#sql.flush);
+    }, 'flush');
+  }
+
   protected async _snapshot(): Promise<EngineSnapshot> {
     const snapshot = await openSnapshot(clientConfig(this.config), this.#sql, this.supports, (closed) => {
       this.#snapshots.delete(closed);
@@ -178,7 +189,7 @@ export class PostgresEngine extends Engine {
 
   protected async _stats(): Promise<EngineStats> {
     const connections = this.#connections!;
-    const [bytes] = await connections.query(this.#sql.tableBytes, [this.config.schema], 'stats');
+    const [bytes] = await connections.query(this.#citus ? this.#sql.citusTableBytes : this.#sql.tableBytes, [this.config.schema], 'stats');
     const namespaces = await this.listNamespaces();
     return {
       engine: this.name,

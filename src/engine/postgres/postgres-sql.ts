@@ -33,6 +33,9 @@ export interface StoreSql {
   readonly clearPlaceholders: string;
   readonly notify: string;
   readonly tableBytes: string;
+  readonly citusTableBytes: string;
+  readonly hasCitus: string;
+  readonly flush: string;
 }
 
 /** The statements for the store in `schema` (a name already checked against SCHEMA_NAME_RULE). */
@@ -68,6 +71,11 @@ export function storeSql(schema: string): StoreSql {
     clearPlaceholders: `DELETE FROM ${s}.entries WHERE ns = $1 AND k = ANY($2::bytea[]) AND v IS NULL`,
     notify: `SELECT pg_notify($1, $2)`,
     tableBytes: `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::float8 AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`,
+    // On Citus the coordinator's tables of a distributed or reference table are empty shells.
+    citusTableBytes: `SELECT coalesce(sum(CASE WHEN p.logicalrelid IS NULL THEN pg_total_relation_size(c.oid) ELSE citus_total_relation_size(c.oid) END), 0)::float8 AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_dist_partition p ON p.logicalrelid = c.oid WHERE n.nspname = $1 AND c.relkind = 'r'`,
+    hasCitus: `SELECT 1 FROM pg_extension WHERE extname = 'citus'`,
+    // A synchronous commit that writes WAL flushes every earlier asynchronous commit with it.
+    flush: `UPDATE ${s}.keepr_meta SET value = value WHERE name = 'layout'`,
   };
 }
 

@@ -121,7 +121,7 @@ async function writeIn(client: PgClient, sql: StoreSql, write: PreparedWrite, no
       const value = checked.current.get(`${check.namespace}\0${hexOf(check.key)}`);
       let passed: boolean;
       try {
-        passed = check.test(value === undefined ? undefined : Uint8Array.prototype.slice.call(value));
+        passed = check.test(value === undefined ? undefined : new Uint8Array(value));
       } catch (err) {
         throw new Passthrough(err);
       }
