@@ -8,13 +8,14 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { buildServer } from '../src/server/index.js';
 import { open } from '../src/store/index.js';
+import { freshSchema, pgUrl } from './helpers/postgres-engines.js';
 import { makeTmpDir } from './helpers/tmp-dir.js';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
 
-async function example(name: string, dir = makeTmpDir()): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', `examples/${name}`, dir], { cwd: root });
+async function example(name: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', `examples/${name}`, ...(args.length === 0 ? [makeTmpDir()] : args)], { cwd: root });
   return stdout;
 }
 
@@ -55,6 +56,10 @@ describe('README examples', () => {
 
   it('server-and-client writes through the client and reads the block in the store', async () => {
     expect(await example('server-and-client.ts')).toBe('[ 42000.5 ]\n');
+  });
+
+  it('postgres keeps a source and a versioned state in a PostgreSQL schema', async () => {
+    expect(await example('postgres.ts', pgUrl(), freshSchema())).toBe('[ 42000.5 ] 0\n');
   });
 
   it('versioned-state commits two heights and proves a value of the first', async () => {
