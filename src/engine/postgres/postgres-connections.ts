@@ -77,10 +77,11 @@ export class Connections {
   }
 
   /**
-   * Runs `work` inside BEGIN … COMMIT on one connection, again from the start after a deadlock
+   * Runs `work` inside BEGIN … COMMIT on one connection (`begin`: the simple-protocol text that
+   * opens the transaction), again from the start after a deadlock
    * or serialization failure. A failure while COMMIT is in flight is reported in doubt.
    */
-  async transaction<T>(work: (client: PgClient) => Promise<T>, what: string): Promise<T> {
+  async transaction<T>(work: (client: PgClient, begun: readonly pg.QueryResult[]) => Promise<T>, what: string, begin = 'BEGIN'): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       let client: PgClient;
       try {
@@ -91,8 +92,9 @@ export class Connections {
       let phase: 'work' | 'commit' = 'work';
       let broken: unknown;
       try {
-        await client.query('BEGIN');
-        const result = await work(client);
+        // `begin` may carry more statements after BEGIN (one round trip); their results go to `work`.
+        const begun: unknown = await client.query(begin);
+        const result = await work(client, Array.isArray(begun) ? (begun as pg.QueryResult[]) : [begun as pg.QueryResult]);
         phase = 'commit';
         await client.query('COMMIT');
         return result;

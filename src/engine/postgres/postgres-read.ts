@@ -38,9 +38,10 @@ export class PgReads {
 
   async get(namespace: string, key: Uint8Array): Promise<Uint8Array | undefined> {
     const [row] = await this.#query(this.#sql.get, [namespace, asBuffer(key)], 'keepr_get');
-    const [value, present] = row as [Buffer | null, boolean];
-    if (!present) throw notFound(namespace);
-    return value === null ? undefined : owned(value);
+    if (row !== undefined) return owned(row[0]);
+    // A miss: one more statement tells an absent key from a missing namespace.
+    await assertNamespace(this.#query, this.#sql, namespace);
+    return undefined;
   }
 
   async getMany(namespace: string, keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {

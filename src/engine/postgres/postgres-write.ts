@@ -13,6 +13,7 @@
  * serializable isolation does not span shards; deadlocks between writers locking in different
  * orders are retried by {@link Connections.transaction}.
  */
+import type { QueryResult } from 'pg';
 import { KeeprError } from '../../errors.js';
 import { compareBytes } from '../../util/bytes.js';
 import type { WriteOp, WriteOutcome } from '../engine-types.js';
@@ -106,10 +107,11 @@ function uniqueKeys(keys: readonly Uint8Array[]): Buffer[] {
 }
 
 /** Runs a prepared write inside the caller's transaction. */
-async function writeIn(client: PgClient, sql: StoreSql, write: PreparedWrite, notifyPayload: string | undefined): Promise<WriteOutcome> {
-  const locked = await run(client, sql.lockNamespaces, [write.namespaces], 'keepr_lock_namespaces');
+async function writeIn(client: PgClient, sql: StoreSql, write: PreparedWrite, begun: readonly QueryResult[]): Promise<WriteOutcome> {
+  // begun: BEGIN, the namespace locks (FOR KEY SHARE), maybe the NOTIFY.
+  const locked = (begun[1]?.rows ?? []) as { ns: string }[];
   if (locked.length !== write.namespaces.length) {
-    const present = new Set(locked.map(([ns]) => ns as string));
+    const present = new Set(locked.map((row) => row.ns));
     const namespace = write.namespaces.find((ns) => !present.has(ns))!;
     throw new KeeprError('NAMESPACE_NOT_FOUND', `namespace ${namespace} does not exist`, { details: { namespace } });
   }
@@ -137,7 +139,6 @@ async function writeIn(client: PgClient, sql: StoreSql, write: PreparedWrite, no
     await run(client, sql.deleteKeys, [namespace, group.map((d) => asBuffer(d.key))], 'keepr_delete');
   }
   for (const [namespace, keys] of placeholders) await run(client, sql.clearPlaceholders, [namespace, keys], 'keepr_clear_placeholders');
-  if (notifyPayload !== undefined) await run(client, sql.notify, [sql.channel, notifyPayload], 'keepr_notify');
   return { committed: true };
 }
 
@@ -152,7 +153,7 @@ class CheckFailed extends Error {
 export async function writeBatch(connections: Connections, sql: StoreSql, ops: readonly WriteOp[], owned: boolean, notifyPayload: string | undefined): Promise<WriteOutcome> {
   const write = prepareWrite(ops, owned);
   try {
-    return await connections.transaction((client) => writeIn(client, sql, write, notifyPayload), 'write');
+    return await connections.transaction((client, begun) => writeIn(client, sql, write, begun), 'write', sql.beginWrite(write.namespaces, notifyPayload));
   } catch (err) {
     if (err instanceof CheckFailed) return { committed: false, failedCheck: err.index };
     throw err;
