@@ -13,6 +13,7 @@ import { Block } from '../../src/block/index.js';
 import { connect } from '../../src/client/index.js';
 import { postgresEngine } from '../../src/engine/postgres/index.js';
 import { open } from '../../src/store/index.js';
+import { eventually } from '../helpers/eventually.js';
 import { freshSchema, pgUrl } from '../helpers/postgres-engines.js';
 
 const serveChild = fileURLToPath(new URL('./fixtures/pg-serve-child.ts', import.meta.url));
@@ -57,16 +58,6 @@ function increment(url: string): Promise<{ increments: number; conflicts: number
       else reject(new Error(`increment child exited with ${String(code)}`));
     });
   });
-}
-
-/** Polls `probe` until it returns true, failing after `ms` (a bound, not a speed assertion). */
-async function eventually(probe: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await probe()) return;
-    if (Date.now() > end) throw new Error(`${what} did not happen within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('many keepr processes on one PostgreSQL schema', () => {
