@@ -40,7 +40,11 @@ async function serve(schema: string): Promise<string> {
 /** Asks a server child to close its server and store, and waits for it to exit. */
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
   if (child.connected) child.send({ stop: true });
   else child.kill('SIGKILL');
   await exited;

@@ -142,7 +142,7 @@ describe('postgres listener across a server restart', () => {
     const restarted = Date.now();
     await eventually(async () => {
       const first = engine.externalVersion;
-      return first === engine.externalVersion && (await engine.stats()).extra?.['listening'] === 1;
+      return first === engine.externalVersion && (await engine.stats()).extra['listening'] === 1;
     }, 20_000, 'the listener reconnecting');
     console.log(`postgres listener: listening again ${Date.now() - restarted} ms after the server was back`);
 
