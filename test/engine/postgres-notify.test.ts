@@ -7,7 +7,7 @@
 import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { postgresEngine, type PostgresEngine } from '../../src/engine/postgres/index.js';
+import { PostgresEngine, postgresEngine } from '../../src/engine/postgres/index.js';
 import { open } from '../../src/store/index.js';
 import { codeOfAsync } from '../helpers/error-code.js';
 import { eventually } from '../helpers/eventually.js';
@@ -153,4 +153,58 @@ describe('postgres listener across a server restart', () => {
     await (await writer.source('s')).put('k', Block.from('two'));
     await eventually(async () => (await source.get('k'))?.toJS() === 'two', 10_000, 'the store seeing the other writer');
   }, 60_000);
+});
+
+/** An engine whose next get, once armed, holds its answer until released. */
+class HeldEngine extends PostgresEngine {
+  #hold: { reached: () => void; release: Promise<void> } | undefined;
+
+  /** Arms the hold; resolves `reached` once the next get has read its value. */
+  arm(): { reached: Promise<void>; release: () => void } {
+    let release!: () => void;
+    let reached!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+    this.#hold = { reached, release: released };
+    return { reached: reachedPromise, release };
+  }
+
+  protected override async _get(namespace: string, key: Uint8Array): Promise<Uint8Array | undefined> {
+    const value = await super._get(namespace, key);
+    const hold = this.#hold;
+    this.#hold = undefined;
+    if (hold !== undefined) {
+      hold.reached();
+      await hold.release;
+    }
+    return value;
+  }
+}
+
+describe('postgres block cache and a read racing another process', () => {
+  it('does not cache an answer read before a commit whose notice arrived first', async () => {
+    const schema = freshSchema();
+    const engine = new HeldEngine({ url: pgUrl(), schema });
+    const store = await open({ engine, cache: { maxEntries: 100 } });
+    onTestFinished(() => store.close());
+    const source = await store.source('s');
+    await source.put('k', Block.from('one'));
+    await source.put('other', Block.from('x'));
+    const writer = await open({ engine: postgresEngine(pgUrl(), { schema }) });
+    onTestFinished(() => writer.close());
+
+    // This read gets 'one' from the database, then its answer is held back...
+    const hold = engine.arm();
+    const before = engine.externalVersion;
+    const racing = source.get('k');
+    await hold.reached;
+    // ... while another process commits 'two' and this one hears of it and reads meanwhile.
+    await (await writer.source('s')).put('k', Block.from('two'));
+    await eventually(() => engine.externalVersion !== before, 10_000, 'the notice of the other commit');
+    expect((await source.get('other'))?.toJS()).toBe('x');
+    hold.release();
+    // The held answer was right when read; it must not be kept past the notice.
+    expect((await racing)?.toJS()).toBe('one');
+    expect((await source.get('k'))?.toJS()).toBe('two');
+  });
 });
