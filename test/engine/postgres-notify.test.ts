@@ -7,6 +7,7 @@
 import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Block } from '../../src/block/index.js';
+import { KeeprError } from '../../src/errors.js';
 import { PostgresEngine, postgresEngine } from '../../src/engine/postgres/index.js';
 import { open } from '../../src/store/index.js';
 import { codeOfAsync } from '../helpers/error-code.js';
@@ -95,6 +96,30 @@ describe('postgres NOTIFY', () => {
     await listener.settle();
     expect(listener.payloads).toEqual([]);
     expect(engine.externalVersion).toBe(0);
+  });
+
+  it('reports an error at COMMIT, as a full NOTIFY queue raises it, as ENGINE_FAILURE with nothing stored', async () => {
+    const engine = await opened(freshPostgresEngine());
+    await engine.createNamespace('n');
+    const s = engine.config.schema;
+    const admin = new pg.Client({ connectionString: pgUrl() });
+    await admin.connect();
+    onTestFinished(() => admin.end());
+    // PostgreSQL queues notifications at COMMIT and fails it with 54000 when the queue is full
+    // (8 GB, not reachable in a test): a deferred trigger raises the same error at the same point.
+    await admin.query(`CREATE FUNCTION ${s}.queue_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'too many notifications in the NOTIFY queue' USING ERRCODE = '54000'; END $$`);
+    await admin.query(`CREATE CONSTRAINT TRIGGER queue_full AFTER INSERT OR UPDATE ON ${s}.entries DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ${s}.queue_full()`);
+    const err = await engine.put('n', key(1), Buffer.from('v')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(KeeprError);
+    expect((err as KeeprError).code).toBe('ENGINE_FAILURE');
+    expect((err as KeeprError).details).toMatchObject({ sqlstate: '54000' });
+    await admin.query(`DROP TRIGGER queue_full ON ${s}.entries`);
+    expect(await engine.get('n', key(1))).toBeUndefined();
+    await engine.put('n', key(1), Buffer.from('w'));
+    expect(await engine.get('n', key(1))).toEqual(Buffer.from('w'));
   });
 
   it("moves externalVersion on other engines' commits, not on its own", async () => {
