@@ -51,14 +51,15 @@ export class Source extends SourceWriter {
     const id = keyId(key);
     const cached = this.#cache?.get(this.#ns, id);
     if (cached !== undefined) return cached;
-    return this.#loaded(id, await this.#call(() => this.#engine.get(this.#ns, bytes)));
+    const stamp = this.#cache?.stamp;
+    return this.#loaded(id, await this.#call(() => this.#engine.get(this.#ns, bytes)), stamp);
   }
 
-  /** Wraps bytes read from the engine and caches the block under the key's id. */
-  #loaded(id: string, bytes: Uint8Array | undefined): Block | undefined {
+  /** Wraps bytes read from the engine and caches the block under the key's id (see StoreCache.set for `stamp`). */
+  #loaded(id: string, bytes: Uint8Array | undefined, stamp?: number): Block | undefined {
     if (bytes === undefined) return undefined;
     const block = Block.fromTrusted(bytes);
-    this.#cache?.set(this.#ns, id, block);
+    this.#cache?.set(this.#ns, id, block, stamp);
     return block;
   }
 
@@ -86,9 +87,10 @@ export class Source extends SourceWriter {
     const found = ids.map((id) => this.#cache?.get(this.#ns, id));
     const missing = bytes.filter((_, i) => found[i] === undefined);
     if (missing.length === 0) return found;
+    const stamp = this.#cache?.stamp;
     const values = await this.#call(() => this.#engine.getMany(this.#ns, missing));
     let next = 0;
-    return found.map((block, i) => block ?? this.#loaded(ids[i]!, values[next++]));
+    return found.map((block, i) => block ?? this.#loaded(ids[i]!, values[next++], stamp));
   }
 
   /** True when a block is stored under `key`. */

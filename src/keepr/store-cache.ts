@@ -66,8 +66,21 @@ export class StoreCache {
     return this.#cache.get(namespace + SEP + key);
   }
 
-  /** Caches a block read from (or, in transient mode, written to) the engine. */
-  set(namespace: string, key: string, block: Block): void {
+  /**
+   * The engine's external version as of the last `get`: pass it to `set` with what a read
+   * started after that `get` returned.
+   */
+  get stamp(): number {
+    return this.#version;
+  }
+
+  /**
+   * Caches a block read from (or, in transient mode, written to) the engine. With `stamp`, only
+   * when nobody else wrote since then: an answer of a read that raced another process's commit
+   * (its notice came first) must not outlive that notice in the cache.
+   */
+  set(namespace: string, key: string, block: Block, stamp?: number): void {
+    if (stamp !== undefined && this.#engine.externalVersion !== stamp) return;
     this.#cache.set(namespace + SEP + key, block);
   }
 

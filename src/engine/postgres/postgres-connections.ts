@@ -91,6 +91,13 @@ export class Connections {
       }
       let phase: 'work' | 'commit' = 'work';
       let broken: unknown;
+      // The pool listens for errors only on idle connections: a connection lost while checked
+      // out (server restart) emits 'error', which would crash the process without a listener.
+      // The statement in flight rejects too; the connection is thrown away on release.
+      const onError = (err: Error): void => {
+        broken ??= err;
+      };
+      client.on('error', onError);
       try {
         // `begin` may carry more statements after BEGIN (one round trip); their results go to `work`.
         const begun: unknown = await client.query(begin);
@@ -115,6 +122,7 @@ export class Connections {
         }
         throw postgresFailure(err, what, phase === 'commit');
       } finally {
+        client.removeListener('error', onError);
         client.release(broken instanceof Error ? broken : undefined);
       }
     }
