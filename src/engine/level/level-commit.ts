@@ -94,7 +94,7 @@ export class LevelCommitter {
       group = this.#open = fresh;
       this.#unapplied.push(fresh);
       // The next turn, not a microtask: writers resumed together all join before it is written.
-      this.#chain(() => new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#write(fresh)));
+      void this.#chain(() => new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#write(fresh)));
     }
     group.add(ops);
     this.counters.writes++;
@@ -157,7 +157,7 @@ export class LevelCommitter {
   async #write(group: Group): Promise<void> {
     if (this.#open === group) this.#open = undefined;
     try {
-      await this.#db.batch(group.ops as LevelOp[], { sync: this.#sync });
+      await this.#db.batch(group.ops, { sync: this.#sync });
     } catch (err) {
       this.#unapplied.shift();
       group.reject(levelFailure(err, 'write'));

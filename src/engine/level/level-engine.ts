@@ -211,14 +211,10 @@ export class LevelEngine extends Engine {
 
   // Synchronous up to the submit: no other write can come between the checks and the moment the
   // batch joins the commit chain, and checks read the writes still in flight.
-  protected _write(ops: readonly WriteOp[], owned: boolean): Promise<WriteOutcome> {
-    let prepared: LevelOp[] | WriteOutcome;
-    try {
-      prepared = this.#prepare(ops, owned);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (!Array.isArray(prepared)) return Promise.resolve(prepared);
+  protected async _write(ops: readonly WriteOp[], owned: boolean): Promise<WriteOutcome> {
+    // No await before the submit: all of this runs within the write() call.
+    const prepared = this.#prepare(ops, owned);
+    if (!Array.isArray(prepared)) return prepared;
     return this.#live().commit.submit(prepared);
   }
 

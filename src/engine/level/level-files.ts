@@ -3,12 +3,12 @@
  * (`CURRENT`, `LOCK`, `LOG`, `MANIFEST-*`, `*.log`, `*.ldb`) and, while a process has it open,
  * keepr's owner file.
  */
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { KeeprError } from '../../errors.js';
-import type { EngineFiles, FileCheckReport, SalvageReport } from '../engine-files.js';
+import type { EngineFiles, FileCheckReport, LogDamageReport, SalvageReport } from '../engine-files.js';
 import { LevelEngine } from './level-engine.js';
 import { isLocked, levelFailure, liveOwner, lockedError, OWNER_FILE } from './level-owner.js';
 
@@ -64,9 +64,10 @@ async function install(staged: string, dir: string): Promise<void> {
 
 /**
  * Runs LevelDB's repair on the store in `dir` (not open anywhere): it rebuilds the manifest from
- * the table and log files it can read, keeps every record it can parse, and moves files it
- * cannot use to `lost/`. LevelDB does not count what it dropped, so `replayed` and `dropped` are 0
- * and `damaged` lists the files it moved aside.
+ * the table and log files it can read, turns logs into tables, keeps every record it can parse
+ * and moves the files it is done with (old logs and manifests, unusable tables) to `lost/`.
+ * The report comes from repair's own `LOG`: `replayed` counts the log records it saved,
+ * `damaged` lists each log stretch and table it had to drop (`dropped` counts those).
  */
 async function salvage(dir: string): Promise<SalvageReport> {
   const path = resolve(dir);
@@ -80,20 +81,24 @@ async function salvage(dir: string): Promise<SalvageReport> {
     // A store too damaged to open is what repair is for.
   }
   await probe.close().catch(() => undefined);
-  const lost = join(path, LOST_DIR);
-  const before = new Set(await readdir(lost).catch(() => [] as string[]));
   try {
     await ClassicLevel.repair(path);
   } catch (err) {
     throw levelFailure(err, 'repair');
   }
-  const moved = (await readdir(lost).catch(() => [] as string[])).filter((name) => !before.has(name));
-  return {
-    replayed: 0,
-    dropped: 0,
-    damaged: moved.map((segment) => ({ segment, offset: 0, reason: 'LevelDB repair could not use this file and moved it aside' })),
-    movedTo: lost,
-  };
+  // Repair starts a fresh LOG (the previous one becomes LOG.old), so every line is its own.
+  const log = await readFile(join(path, 'LOG'), 'utf8').catch(() => '');
+  let replayed = 0;
+  const damaged: LogDamageReport[] = [];
+  for (const line of log.split('\n')) {
+    const saved = /Log #(\d+): (\d+) ops saved/.exec(line);
+    if (saved !== null) replayed += Number(saved[2]);
+    const dropping = /Log #(\d+): dropping (\d+) bytes; (.*)$/.exec(line);
+    if (dropping !== null) damaged.push({ segment: `${dropping[1]!.padStart(6, '0')}.log`, offset: 0, reason: `dropped ${dropping[2]!} bytes: ${dropping[3]!}` });
+    const table = /Table #(\d+): ignoring (.*)$/.exec(line);
+    if (table !== null) damaged.push({ segment: `${table[1]!.padStart(6, '0')}.ldb`, offset: 0, reason: `table ignored: ${table[2]!}` });
+  }
+  return { replayed, dropped: damaged.length, damaged, movedTo: join(path, LOST_DIR) };
 }
 
 /** The LevelDB engine's files, for tools (`keepr backup`, `restore`, `compact`, `verify`, `salvage`). */
