@@ -29,6 +29,8 @@ const LEVEL_CAPABILITIES: EngineCapabilities = Object.freeze({
 
 /** Entries read or deleted per LevelDB step when a namespace is dropped or the store copied. */
 const STEP = 1024;
+/** Bytes a LevelDB step may hold (classic-level's default, 16 KiB, would cut steps short). */
+const COPY_BYTES = 4 * 1024 * 1024;
 
 /** One open database and what belongs to it. */
 interface Opened {
@@ -155,7 +157,7 @@ export class LevelEngine extends Engine {
     const dropped = commit.task(async () => {
       const prefix = namespacePrefix(name);
       const ops: LevelOp[] = [];
-      const keys = db.keys({ gt: prefix, lt: namespaceEnd(prefix), keyEncoding: 'view' });
+      const keys = db.keys({ gt: prefix, lt: namespaceEnd(prefix), keyEncoding: 'view', highWaterMarkBytes: COPY_BYTES });
       try {
         for (let step = await keys.nextv(STEP); step.length > 0; step = await keys.nextv(STEP)) {
           for (const key of step) ops.push({ type: 'del', key });
@@ -269,7 +271,7 @@ export class LevelEngine extends Engine {
     const target: LevelDb = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view', errorIfExists: true, compression: this.config.compression });
     try {
       await target.open();
-      const entries = db.iterator({ snapshot, keyEncoding: 'view', valueEncoding: 'view' });
+      const entries = db.iterator({ snapshot, keyEncoding: 'view', valueEncoding: 'view', highWaterMarkBytes: COPY_BYTES });
       try {
         for (let step = await entries.nextv(STEP); step.length > 0; step = await entries.nextv(STEP)) {
           await target.batch(step.map(([key, value]) => ({ type: 'put' as const, key, value })));

@@ -1,6 +1,7 @@
 /**
  * Range reads over a LevelDB iterator: entries come in batches (`nextv`), growing from a small
- * first batch (ranges that stop early read little) to {@link MAX_BATCH}.
+ * first batch (ranges that stop early read little) to {@link MAX_BATCH}. From the second batch
+ * on, the next batch is read (on libuv's thread pool) while the caller consumes the current one.
  */
 import type { Iterator as ClassicIterator, Snapshot } from 'classic-level';
 import type { EngineEntry, NormalizedRange } from '../engine-types.js';
@@ -10,6 +11,11 @@ import { levelFailure } from './level-owner.js';
 
 const FIRST_BATCH = 64;
 const MAX_BATCH = 1024;
+// classic-level stops a batch once it holds this many bytes (its default, 16 KiB, is 16 values
+// of 1 KiB: a thread-pool round trip per 16 entries).
+const BATCH_BYTES = 2 * 1024 * 1024;
+
+type Batch = [Uint8Array, Uint8Array][];
 
 type LevelIterator = ClassicIterator<LevelDb, Uint8Array, Uint8Array>;
 
@@ -35,7 +41,10 @@ class LevelRangeIterator implements AsyncIterator<EngineEntry, undefined> {
   readonly #range: NormalizedRange;
   #iterator: LevelIterator | undefined;
   #prefixLength = 0;
-  #batch: [Uint8Array, Uint8Array][] = [];
+  #batch: Batch = [];
+  // The next batch, already asked for.
+  #ahead: Promise<Batch> | undefined;
+  #batches = 0;
   #pos = 0;
   #size = FIRST_BATCH;
   #ended = false;
@@ -82,11 +91,19 @@ class LevelRangeIterator implements AsyncIterator<EngineEntry, undefined> {
           return { done: true, value: undefined };
         }
         this.#prefixLength = prefix.length;
-        this.#iterator = this.#source.db.iterator<Uint8Array, Uint8Array>({ ...rangeBounds(prefix, this.#range), snapshot: this.#source.snapshot, keyEncoding: 'view', valueEncoding: 'view' });
+        this.#iterator = this.#source.db.iterator<Uint8Array, Uint8Array>({
+          ...rangeBounds(prefix, this.#range),
+          snapshot: this.#source.snapshot,
+          keyEncoding: 'view',
+          valueEncoding: 'view',
+          highWaterMarkBytes: BATCH_BYTES,
+        });
       }
-      let batch: [Uint8Array, Uint8Array][];
+      let batch: Batch;
       try {
-        batch = await this.#iterator.nextv(this.#size);
+        const ahead = this.#ahead;
+        this.#ahead = undefined;
+        batch = await (ahead ?? this.#iterator.nextv(this.#size));
       } catch (err) {
         // Closed underneath (engine or snapshot closed while reading): say so the usual way.
         this.#source.guard();
@@ -101,10 +118,19 @@ class LevelRangeIterator implements AsyncIterator<EngineEntry, undefined> {
         await this.#close();
         return { done: true, value: undefined };
       }
+      // The first batch alone for a range that may stop early; after that, read ahead.
+      if (++this.#batches > 1) this.#readAhead();
       return this.#take();
     } catch (err) {
       return this.#fail(err);
     }
+  }
+
+  #readAhead(): void {
+    const ahead = this.#iterator!.nextv(this.#size);
+    // Awaited by the next #fill; until then a failure must not count as unhandled.
+    ahead.catch(() => undefined);
+    this.#ahead = ahead;
   }
 
   async #fail(err: unknown): Promise<never> {
@@ -117,6 +143,9 @@ class LevelRangeIterator implements AsyncIterator<EngineEntry, undefined> {
     this.#batch = [];
     const iterator = this.#iterator;
     this.#iterator = undefined;
+    // A read ahead in flight must settle before the iterator closes under it.
+    await this.#ahead?.catch(() => undefined);
+    this.#ahead = undefined;
     // Closing after the database closed is harmless; its error says nothing new.
     await iterator?.close().catch(() => undefined);
   }
