@@ -39,7 +39,7 @@ export function readOwner(dir: string): LevelOwner | undefined {
     const parsed: unknown = JSON.parse(readFileSync(join(dir, OWNER_FILE), 'utf8'));
     if (typeof parsed !== 'object' || parsed === null) return undefined;
     const { pid, host, since } = parsed as Record<string, unknown>;
-    if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || typeof host !== 'string' || typeof since !== 'string') return undefined;
+    if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0 || typeof host !== 'string' || typeof since !== 'string') return undefined;
     return { pid, host, since };
   } catch {
     return undefined;
