@@ -34,7 +34,7 @@ const TSX_CHILD: ChildCommand = { args: ['--import', 'tsx', join(BENCH_DIR, 'chi
 const HELP = `npm run bench [-- options]
 
   --only w1,w3      run these workloads only (w0 w1 w2 w3 w4 w5 w6 wc; w3 brings w0 along)
-  --engines a,b     run these contender families only (keepr lmdb level sqlite mpt disk fastify)
+  --engines a,b     run these contender families only (keepr keepr-level lmdb level sqlite mpt disk fastify)
   --quick           small sizes: a smoke run of about a minute
   --scale F         multiply the item counts by F (after --quick)
   --dir PATH        make data directories under PATH (default: the OS temp dir); removed at the end
@@ -424,8 +424,9 @@ async function main(): Promise<number> {
       const t = Date.now();
       const row = await runChild(step, opts, runDir, command);
       const took = ((Date.now() - t) / 1000).toFixed(1);
-      const what = counted ? `${rate(row.opsPerSec)} ops/s` : `loaded ${int(row.ops)} entries`;
-      console.log(`${counted ? `[${done}/${total}]` : '     '} ${name}: ${measured(row) ? what : `FAILED: ${row.error ?? ''}`} (${took} s)`);
+      // A failed row has no numbers: describe it only when measured.
+      const what = (): string => (counted ? `${rate(row.opsPerSec)} ops/s` : `loaded ${int(row.ops)} entries`);
+      console.log(`${counted ? `[${done}/${total}]` : '     '} ${name}: ${measured(row) ? what() : `FAILED: ${row.error ?? ''}`} (${took} s)`);
       return row;
     },
     skip: (name, why) => {

@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   DUMP_TRUNCATED: { status: 400, description: 'A dump stream ends before its trailer: it was cut short.' },
   STORE_NOT_EMPTY: { status: 409, description: 'The target store already holds sources; restoring over it needs --force.' },
   STORE_BUSY: { status: 409, description: 'Another process has the store open, so its files cannot be replaced (restore, compact).' },
+  STORE_LOCKED: { status: 409, description: "Another process holds the store's exclusive lock (LevelDB stores open in one process at a time); the message and details name the holder's process id and host when known." },
   PATH_OUTSIDE_ROOT: { status: 400, description: 'A file to upload is a symbolic link that resolves outside the folder being uploaded.' },
   SNAPSHOT_CLOSED: { status: 400, description: 'The snapshot was released and cannot be read any more.' },
 

@@ -34,8 +34,8 @@ describe('package entries', () => {
     expect(before.stdout.trim()).toBe('function');
     const files = ours(before.modules);
     expect(files).toContain('store/open.js');
-    expect(files.filter((f) => /^(server|client|cli|engine\/lmdb|engine\/memory)\//.test(f))).toEqual([]);
-    expect(packages(before.modules).filter((p) => /fastify|pino|prom-client|^lmdb$|commander/.test(p))).toEqual([]);
+    expect(files.filter((f) => /^(server|client|cli|engine\/lmdb|engine\/memory|engine\/level)\//.test(f))).toEqual([]);
+    expect(packages(before.modules).filter((p) => /fastify|pino|prom-client|^lmdb$|classic-level|commander/.test(p))).toEqual([]);
     const after = await loaded(`const { open } = await import('keepr'); const store = await open(${JSON.stringify(dir)}); await store.close(); console.log('ok');`);
     expect(ours(after.modules)).toContain('engine/lmdb/index.js');
     expect(ours(after.modules).filter((f) => f.startsWith('server/'))).toEqual([]);
@@ -43,10 +43,10 @@ describe('package entries', () => {
 
   it('every entry resolves to what it promises', async () => {
     const code = [
-      "const [core, lmdb, memory, server, client] = await Promise.all(['keepr', 'keepr/lmdb', 'keepr/memory', 'keepr/server', 'keepr/client'].map((e) => import(e)));",
-      'console.log([typeof core.open, typeof lmdb.lmdbEngine, typeof memory.memoryEngine, typeof server.buildServer, typeof client.connect].join());',
+      "const [core, lmdb, memory, level, server, client] = await Promise.all(['keepr', 'keepr/lmdb', 'keepr/memory', 'keepr/level', 'keepr/server', 'keepr/client'].map((e) => import(e)));",
+      'console.log([typeof core.open, typeof lmdb.lmdbEngine, typeof memory.memoryEngine, typeof level.levelEngine, typeof level.levelFiles.users, typeof server.buildServer, typeof client.connect].join());',
     ].join('\n');
-    expect((await loaded(code)).stdout.trim()).toBe('function,function,function,function,function');
+    expect((await loaded(code)).stdout.trim()).toBe('function,function,function,function,function,function,function');
   });
 
   it("require('keepr') works from CommonJS", async () => {

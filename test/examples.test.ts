@@ -50,8 +50,8 @@ describe('README examples', () => {
     expect(out).toContain("name: [ 'ana', '', null ]");
   });
 
-  it('engines opens an LMDB store with its own options and a transient one in memory', async () => {
-    expect(await example('engines.ts')).toBe('write-cache transient [ 1, 2, 3 ]\n');
+  it('engines opens an LMDB store with its own options, a LevelDB store and a transient one in memory', async () => {
+    expect(await example('engines.ts')).toBe('write-cache sync transient [ 1, 2, 3 ]\n');
   });
 
   it('server-and-client writes through the client and reads the block in the store', async () => {

@@ -162,6 +162,13 @@ describe('what each entry loads', () => {
     expect(packages).toEqual([]);
   });
 
+  it('keepr/level loads classic-level but no LMDB, other engine or server', () => {
+    const [level, levelPackages] = entryGraph('engine/level/index.ts');
+    expect(level.filter((f) => ['server', 'keepr', 'store', 'cli'].includes(layer(f)) || (engineImpl(f) !== undefined && engineImpl(f) !== 'level'))).toEqual([]);
+    expect(levelPackages).toContain('classic-level');
+    expect(levelPackages).not.toContain('lmdb');
+  });
+
   it('keepr/memory loads no LMDB, keepr/lmdb no server', () => {
     const [memory, memoryPackages] = entryGraph('engine/memory/index.ts');
     expect(memory.filter((f) => engineImpl(f) === 'lmdb')).toEqual([]);

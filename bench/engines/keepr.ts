@@ -1,4 +1,4 @@
-/** keepr through its public API: `open`, `store.source`, `Source.write/put/getSync/get/entries/entriesSync`. */
+/** keepr through its public API: `open`, `store.source`, `Source.write/put/getSync/get/entries/entriesSync`, on any engine. */
 import { open, type Source, type Store } from '../../src/index.js';
 import type { Entry } from '../lib/data.js';
 import { unknownMethod, type Adapter, type Reader, type Scanner, type Visit } from './types.js';
@@ -6,11 +6,24 @@ import { unknownMethod, type Adapter, type Reader, type Scanner, type Visit } fr
 /** The source every keepr workload uses. */
 export const SOURCE_NAME = 'bench';
 
+/** Opens a keepr store in the empty directory `dir`. */
+export type StoreOpener = (dir: string) => Promise<Store>;
+
+// Default options: the lmdb engine, durable writes.
+const openDefault: StoreOpener = (dir) => open(dir);
+
 export class KeeprAdapter implements Adapter {
-  readonly family = 'keepr';
+  readonly family: string;
   touched = 0;
+  readonly #open: StoreOpener;
   #store: Store | undefined;
   #source: Source | undefined;
+
+  /** keepr as `family` (default `keepr`: the lmdb engine), opened by `opener`. */
+  constructor(family = 'keepr', opener: StoreOpener = openDefault) {
+    this.family = family;
+    this.#open = opener;
+  }
 
   get store(): Store {
     if (this.#store === undefined) throw new Error('keepr store is not open');
@@ -23,8 +36,7 @@ export class KeeprAdapter implements Adapter {
   }
 
   async open(dir: string): Promise<void> {
-    // Default options: the lmdb engine, durable writes.
-    this.#store = await open(dir);
+    this.#store = await this.#open(dir);
     this.#source = await this.#store.source(SOURCE_NAME);
   }
 

@@ -80,6 +80,7 @@ export function evaluateGoals(rows: readonly ResultRow[]): Goal[] {
   }
 
   atLeast('w4', 'keepr.entriesSync', 'lmdb.getRange', 0.9, 'keepr entriesSync() ≥ 0.9× raw lmdb getRange');
+  goals.push(...levelGoals(find));
   goals.push(...stateGoals(find('w5', 'keepr.state'), find('w5', 'mpt.level')));
   atLeast('w6', 'keepr.server', 'fastify.bare', 0.9, 'keepr server ≥ 0.9× bare Fastify route (req/s)');
 
@@ -98,6 +99,32 @@ export function evaluateGoals(rows: readonly ResultRow[]): Goal[] {
     });
   }
   return goals;
+}
+
+/**
+ * The level engine's goals (the issue's): keepr on its LevelDB engine (`keepr-level`) against raw
+ * classic-level (`level`) on the same workloads: at least 0.9× on reads and scans, ahead on
+ * durable writes. The engine has no synchronous reads, so W1 compares its async `get` with raw
+ * `getSync` (the faster raw read).
+ */
+function levelGoals(find: (workload: string, engine: string) => ResultRow | undefined): Goal[] {
+  const out: Goal[] = [];
+  const compare = (workload: string, mine: string, peer: string, factor: number, target: string): void => {
+    const a = find(workload, mine);
+    const b = find(workload, peer);
+    if (!measured(a) || !measured(b)) {
+      out.push({ workload, target, actual: `not measured (${!measured(a) ? mine : peer} did not run)`, met: undefined });
+      return;
+    }
+    const r = a.opsPerSec / b.opsPerSec;
+    out.push({ workload, target, actual: `${rate(a.opsPerSec)} vs ${rate(b.opsPerSec)} ops/s = ${ratio(r)}`, met: factor === 1 ? r > 1 : r >= factor });
+  };
+  compare('w1', 'keepr-level.get', 'level.getSync', 0.9, 'keepr on level: get ≥ 0.9× raw classic-level getSync');
+  compare('w2', 'keepr-level.write', 'level.batch', 1, 'keepr on level: write() ahead of raw classic-level batch');
+  compare('w3', 'keepr-level.put:1', 'level.put:1', 1, 'keepr on level: put, 1 writer, ahead of raw classic-level');
+  compare('w3', 'keepr-level.put:10', 'level.put:10', 1, 'keepr on level: put, 10 writers, ahead of raw classic-level');
+  compare('w4', 'keepr-level.entries', 'level.iterator', 0.9, 'keepr on level: entries() ≥ 0.9× raw classic-level iterator');
+  return out;
 }
 
 /** A numeric field of a row, or undefined. */

@@ -91,7 +91,7 @@ async function run(contender: string, ctx: CaseContext): Promise<CaseResult> {
 
     if (run.missing > 0) throw new Error(`${contender}: ${run.missing} of ${gets} gets found nothing`);
     if (run.bytes !== gets * VALUE_BYTES) throw new Error(`${contender}: read ${run.bytes} bytes, expected ${gets * VALUE_BYTES}`);
-    const perGet = family === 'keepr' ? PAYLOAD_BYTES : VALUE_BYTES;
+    const perGet = family.startsWith('keepr') ? PAYLOAD_BYTES : VALUE_BYTES;
     if (touched !== gets * perGet) throw new Error(`${contender}: touched ${touched} payload bytes, expected ${gets * perGet}`);
     const step = Math.max(1, Math.floor(count / VERIFY_SAMPLE));
     let checked = 0;
@@ -105,7 +105,7 @@ async function run(contender: string, ctx: CaseContext): Promise<CaseResult> {
       seconds: run.seconds,
       ...lat.summary(),
       keys: count,
-      verified: `all ${gets} gets hit with ${VALUE_BYTES}-byte values${family === 'keepr' ? ` (block.data() of ${PAYLOAD_BYTES} bytes each)` : ''}; ${checked} keys read back byte for byte`,
+      verified: `all ${gets} gets hit with ${VALUE_BYTES}-byte values${family.startsWith('keepr') ? ` (block.data() of ${PAYLOAD_BYTES} bytes each)` : ''}; ${checked} keys read back byte for byte`,
     };
   } finally {
     await adapter.close();
@@ -120,6 +120,7 @@ export const w1: WorkloadDef = {
     { id: 'keepr.get', peers: [] },
     { id: 'lmdb.getBinary', peers: [] },
     { id: 'lmdb.getBinaryFast', peers: [] },
+    { id: 'keepr-level.get', peers: [] },
     { id: 'level.getSync', peers: ['classic-level'] },
     { id: 'sqlite.get', peers: ['better-sqlite3'] },
   ],

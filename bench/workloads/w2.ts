@@ -58,6 +58,7 @@ export const w2: WorkloadDef = {
   contenders: () => [
     { id: 'keepr.write', peers: [], primary: true },
     { id: 'lmdb.transaction', peers: [] },
+    { id: 'keepr-level.write', peers: [] },
     { id: 'level.batch', peers: ['classic-level'] },
     { id: 'sqlite.transaction', peers: ['better-sqlite3'] },
   ],

@@ -58,6 +58,7 @@ function contenders(): ContenderDef[] {
   return W3_WRITERS.flatMap((n) => [
     { id: `keepr.put:${n}`, peers: [], group: `${n} writer${n === 1 ? '' : 's'}`, primary: true },
     { id: `lmdb.put:${n}`, peers: [], group: `${n} writer${n === 1 ? '' : 's'}` },
+    { id: `keepr-level.put:${n}`, peers: [], group: `${n} writer${n === 1 ? '' : 's'}` },
     { id: `level.put:${n}`, peers: ['classic-level'], group: `${n} writer${n === 1 ? '' : 's'}` },
     { id: `sqlite.run:${n}`, peers: ['better-sqlite3'], group: `${n} writer${n === 1 ? '' : 's'}` },
   ]);

@@ -77,6 +77,7 @@ export const w4: WorkloadDef = {
     { id: 'keepr.entriesSync', peers: [], primary: true },
     { id: 'keepr.entries', peers: [] },
     { id: 'lmdb.getRange', peers: [] },
+    { id: 'keepr-level.entries', peers: [] },
     { id: 'level.iterator', peers: ['classic-level'] },
     { id: 'sqlite.iterate', peers: ['better-sqlite3'] },
   ],

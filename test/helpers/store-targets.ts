@@ -1,10 +1,11 @@
 /**
  * Storage for store-level tests on every persistent engine: a target opens a store on the same
- * storage each time it is asked (a fresh LMDB folder, a fresh PostgreSQL schema), so a test can
+ * storage each time it is asked (a fresh LMDB or LevelDB folder, a fresh PostgreSQL schema), so a test can
  * open a second store beside the first one or reopen after closing. Call inside a test; stores
  * are closed and storage removed when it ends.
  */
 import { onTestFinished } from 'vitest';
+import { levelEngine } from '../../src/engine/level/index.js';
 import { memoryEngine } from '../../src/engine/memory/index.js';
 import { postgresEngine } from '../../src/engine/postgres/index.js';
 import { open, type Store } from '../../src/store/index.js';
@@ -12,7 +13,7 @@ import { freshSchema, pgUrl } from './postgres-engines.js';
 import { makeTmpDir } from './tmp-dir.js';
 
 /** Persistent engines every engine-independent store test runs over. */
-export const PERSISTENT_ENGINES = ['lmdb', 'postgres'] as const;
+export const PERSISTENT_ENGINES = ['lmdb', 'level', 'postgres'] as const;
 
 /** An engine name the targets know. */
 export type EngineName = (typeof PERSISTENT_ENGINES)[number] | 'memory';
@@ -36,6 +37,10 @@ export function storeTarget(engine: EngineName): StoreTarget {
     case 'lmdb': {
       const dir = makeTmpDir();
       return { engine, open: () => track(open(dir)) };
+    }
+    case 'level': {
+      const dir = makeTmpDir('keepr-level-');
+      return { engine, open: () => track(open({ engine: levelEngine(dir) })) };
     }
     case 'postgres': {
       const url = pgUrl();

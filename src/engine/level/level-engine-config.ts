@@ -1,0 +1,71 @@
+/** Options of the LevelDB engine. */
+import { KeeprError } from '../../errors.js';
+
+/**
+ * When a write is acknowledged: `sync` once its LevelDB batch was written with `sync: true`
+ * (on disk), `write-cache` once it is in LevelDB's log (survives a crash of the process; on
+ * disk within `flushDelayMs`).
+ */
+export type LevelDurability = 'sync' | 'write-cache';
+
+/** Options of {@link LevelEngine}; all but `path` optional. */
+export interface LevelEngineConfig {
+  /** Store directory (LevelDB's folder); created when missing. */
+  readonly path: string;
+  /** Default `sync`. */
+  readonly durability?: LevelDurability;
+  /** `write-cache`: longest delay before acknowledged writes are synced to disk (default 100 ms). */
+  readonly flushDelayMs?: number;
+  /** LevelDB's block cache in bytes (default 8 MiB). */
+  readonly cacheSize?: number;
+  /** LevelDB's memtable size in bytes before it is written out as a table file (default 4 MiB). */
+  readonly writeBufferSize?: number;
+  /** Snappy compression of table blocks (default true; values are stored as given either way). */
+  readonly compression?: boolean;
+}
+
+/** Config with defaults applied. */
+export interface ResolvedLevelEngineConfig {
+  readonly path: string;
+  readonly durability: LevelDurability;
+  readonly flushDelayMs: number;
+  readonly cacheSize: number;
+  readonly writeBufferSize: number;
+  readonly compression: boolean;
+}
+
+const KNOWN_OPTIONS = new Set(['path', 'durability', 'flushDelayMs', 'cacheSize', 'writeBufferSize', 'compression']);
+
+function bad(option: string, message: string): KeeprError {
+  return new KeeprError('OPTION_INVALID', message, { details: { option } });
+}
+
+function positive(value: unknown, option: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw bad(option, `${option} must be a positive integer`);
+  return value;
+}
+
+/** Validates a LevelDB engine config (throws `OPTION_INVALID`) and applies defaults. */
+export function resolveLevelEngineConfig(config: LevelEngineConfig): ResolvedLevelEngineConfig {
+  if (typeof config !== 'object' || (config as unknown) === null) {
+    throw new KeeprError('OPTION_INVALID', 'level engine config must be an object');
+  }
+  for (const key of Object.keys(config)) {
+    if (!KNOWN_OPTIONS.has(key)) throw bad(key, `unknown level engine option ${key}`);
+  }
+  const { path, durability = 'sync', compression = true } = config;
+  if (typeof path !== 'string' || path.length === 0) throw bad('path', 'path must be a non-empty string');
+  const mode: unknown = durability;
+  if (mode === 'transient') throw bad('durability', 'the level engine keeps data on disk; a transient store is memoryEngine() from keepr/memory');
+  if (mode !== 'sync' && mode !== 'write-cache') throw bad('durability', 'durability must be sync or write-cache');
+  if (typeof compression !== 'boolean') throw bad('compression', 'compression must be a boolean');
+  return {
+    path,
+    durability,
+    flushDelayMs: positive(config.flushDelayMs, 'flushDelayMs', 100),
+    cacheSize: positive(config.cacheSize, 'cacheSize', 8 * 1024 * 1024),
+    writeBufferSize: positive(config.writeBufferSize, 'writeBufferSize', 4 * 1024 * 1024),
+    compression,
+  };
+}
