@@ -7,7 +7,7 @@ import { unknownMethod, type Adapter, type Reader, type Scanner, type Visit } fr
 export const SOURCE_NAME = 'bench';
 
 export class KeeprAdapter implements Adapter {
-  readonly family = 'keepr';
+  readonly family: string = 'keepr';
   touched = 0;
   #store: Store | undefined;
   #source: Source | undefined;
@@ -22,9 +22,14 @@ export class KeeprAdapter implements Adapter {
     return this.#source;
   }
 
-  async open(dir: string): Promise<void> {
+  /** Opens the store in `dir`; subclasses open it on another engine. */
+  protected openStore(dir: string): Promise<Store> {
     // Default options: the lmdb engine, durable writes.
-    this.#store = await open(dir);
+    return open(dir);
+  }
+
+  async open(dir: string): Promise<void> {
+    this.#store = await this.openStore(dir);
     this.#source = await this.#store.source(SOURCE_NAME);
   }
 

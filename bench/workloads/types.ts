@@ -69,6 +69,8 @@ export interface ContenderDef {
   readonly group?: string;
   /** The keepr row that ratios are taken from within its group. */
   readonly primary?: boolean;
+  /** Needs a PostgreSQL server (the driver starts one, or skips the contender without). */
+  readonly postgres?: boolean;
 }
 
 /** A workload. */

@@ -9,6 +9,7 @@ import type { Reader } from '../engines/types.js';
 import { PAYLOAD_BYTES, Rng, VALUE_BYTES, keyOf, verifyValue } from '../lib/data.js';
 import { Latencies, nowUs } from '../lib/stats.js';
 import { prepareKeys } from './load.js';
+import { PG_GROUP } from '../lib/postgres-goals.js';
 import { parseContender, type CaseContext, type CaseResult, type WorkloadDef } from './types.js';
 
 const SAMPLE_MASK = 63;
@@ -91,7 +92,7 @@ async function run(contender: string, ctx: CaseContext): Promise<CaseResult> {
 
     if (run.missing > 0) throw new Error(`${contender}: ${run.missing} of ${gets} gets found nothing`);
     if (run.bytes !== gets * VALUE_BYTES) throw new Error(`${contender}: read ${run.bytes} bytes, expected ${gets * VALUE_BYTES}`);
-    const perGet = family === 'keepr' ? PAYLOAD_BYTES : VALUE_BYTES;
+    const perGet = family.startsWith('keepr') ? PAYLOAD_BYTES : VALUE_BYTES;
     if (touched !== gets * perGet) throw new Error(`${contender}: touched ${touched} payload bytes, expected ${gets * perGet}`);
     const step = Math.max(1, Math.floor(count / VERIFY_SAMPLE));
     let checked = 0;
@@ -105,7 +106,7 @@ async function run(contender: string, ctx: CaseContext): Promise<CaseResult> {
       seconds: run.seconds,
       ...lat.summary(),
       keys: count,
-      verified: `all ${gets} gets hit with ${VALUE_BYTES}-byte values${family === 'keepr' ? ` (block.data() of ${PAYLOAD_BYTES} bytes each)` : ''}; ${checked} keys read back byte for byte`,
+      verified: `all ${gets} gets hit with ${VALUE_BYTES}-byte values${family.startsWith('keepr') ? ` (block.data() of ${PAYLOAD_BYTES} bytes each)` : ''}; ${checked} keys read back byte for byte`,
     };
   } finally {
     await adapter.close();
@@ -122,6 +123,8 @@ export const w1: WorkloadDef = {
     { id: 'lmdb.getBinaryFast', peers: [] },
     { id: 'level.getSync', peers: ['classic-level'] },
     { id: 'sqlite.get', peers: ['better-sqlite3'] },
+    { id: 'keepr-pg.get', peers: [], group: PG_GROUP, primary: true, postgres: true },
+    { id: 'pg.get', peers: [], group: PG_GROUP, postgres: true },
   ],
   prepare: (family, ctx) => prepareKeys(family, ctx.sizes.w1Keys, ctx),
   run,
