@@ -48,7 +48,7 @@ function startServer(url: string, schema: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    const timer = setTimeout(() => fail(new Error(`a W8 server did not start within ${START_TIMEOUT_S} s: ${err.trim()}`)), START_TIMEOUT_S * 1000);
+    const timer = setTimeout(() => { fail(new Error(`a W8 server did not start within ${START_TIMEOUT_S} s: ${err.trim()}`)); }, START_TIMEOUT_S * 1000);
     const fail = (e: Error): void => {
       clearTimeout(timer);
       child.kill('SIGKILL');
@@ -62,13 +62,13 @@ function startServer(url: string, schema: string): Promise<Server> {
       clearTimeout(timer);
       resolve({ child, port: (JSON.parse(line) as { port: number }).port });
     });
-    child.once('exit', (code) => fail(new Error(`a W8 server exited with ${String(code)} before it listened: ${err.trim()}`)));
+    child.once('exit', (code) => { fail(new Error(`a W8 server exited with ${String(code)} before it listened: ${err.trim()}`)); });
   });
 }
 
 async function stopServer(server: Server): Promise<void> {
   if (server.child.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => server.child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => server.child.once('exit', () => { resolve(); }));
   server.child.kill('SIGTERM');
   const timer = setTimeout(() => server.child.kill('SIGKILL'), 5000);
   await exited;
@@ -82,7 +82,7 @@ function exchange(agent: Agent, port: number, method: 'GET' | 'PUT', path: strin
     const req = request({ agent, host: '127.0.0.1', port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }));
+      res.once('end', () => { resolve({ status: res.statusCode ?? 0, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }); });
       res.once('error', reject);
     });
     req.once('error', reject);

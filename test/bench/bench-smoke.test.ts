@@ -1,7 +1,8 @@
 /**
  * Smoke test of `npm run bench`: the driver in --quick mode at a tenth of the quick sizes, W1
  * and W4 only, keepr and raw lmdb only (both root dependencies), WC (keepr only) on its own, and
- * W5 (keepr, and @ethereumjs/mpt when bench/node_modules has it; skipped otherwise). It checks
+ * W5 (keepr, and @ethereumjs/mpt when bench/node_modules has it; skipped otherwise), and W1 and W4
+ * for keepr on PostgreSQL beside plain pg (on the test server the global setup started). It checks
  * that the run prints the tables and writes a valid results file; it asserts nothing about speed.
  */
 import { spawnSync } from 'node:child_process';
@@ -50,6 +51,31 @@ describe('npm run bench', () => {
     }
     expect(report.goals.length).toBeGreaterThan(0);
   }, 60_000);
+
+  it('runs W1 and W4 for keepr-pg and plain pg on PostgreSQL, with the 0.8× goals', () => {
+    const dir = makeTmpDir('keepr-bench-smoke-pg-');
+    const results = join(dir, 'results.json');
+    const args = ['--import', 'tsx', 'bench/run.ts', '--quick', '--scale', '0.1', '--only', 'w1,w4', '--engines', 'keepr-pg,pg', '--dir', dir, '--results', results];
+    // KEEPR_PG_URL (set by the global setup) is the server the run uses. Six processes each
+    // open a pg pool: about 30 s on an idle 2-core machine, over a minute on a busy one.
+    const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 150_000 });
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/PostgreSQL at .* \(given\)/);
+    expect(run.stdout).toMatch(/keepr-pg\.get\s+[\d,]+/);
+    expect(run.stdout).toMatch(/pg\.range\s+[\d,]+/);
+    expect(run.stdout).toMatch(/goal: keepr-pg point get ≥ 0\.8× plain pg — [\d,.]+ vs [\d,.]+ ops\/s = [\d.]+× — (met|NOT met)/);
+    expect(run.stdout).toMatch(/goal: keepr-pg range scan ≥ 0\.8× plain pg — .* — (met|NOT met)/);
+
+    const report = JSON.parse(readFileSync(results, 'utf8')) as { results: Row[]; postgres: { settings: Record<string, string> } };
+    expect(report.results.map((r) => `${r.workload} ${r.engine}`).sort()).toEqual(['w1 keepr-pg.get', 'w1 pg.get', 'w4 keepr-pg.entries', 'w4 pg.range']);
+    for (const row of report.results) {
+      expect(row.error).toBeUndefined();
+      expect(row.opsPerSec).toBeGreaterThan(0);
+      expect(row.verified).toMatch(/byte for byte/);
+    }
+    expect(report.postgres.settings['server_version']).toMatch(/^\d+/);
+  }, 160_000);
 
   it('runs WC for the three compression settings on the three data sets and prints a recommendation', () => {
     const dir = makeTmpDir('keepr-bench-smoke-wc-');
