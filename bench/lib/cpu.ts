@@ -1,9 +1,8 @@
 /**
  * CPU time on Linux from /proc, to say where a machine's cores went during a timed phase: the
- * whole machine (/proc/stat), given processes (/proc/<pid>/stat) and every process of one
- * command name (PostgreSQL's backends are many short-lived `postgres` processes).
+ * whole machine (/proc/stat) and given processes (/proc/<pid>/stat).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc's counters (USER_HZ: 100 on every Linux Node runs on). */
 const TICKS_PER_SECOND = 100;
@@ -42,24 +41,18 @@ export function pidsCpu(pids: readonly number[]): number {
   return pids.reduce((sum, pid) => sum + (processCpu(String(pid))?.seconds ?? 0), 0);
 }
 
-/** CPU seconds per pid of every process named `name` (`postgres`), to diff two readings. */
-export function namedCpu(name: string): Map<string, number> {
-  const out = new Map<string, number>();
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
-  } catch {
-    return out;
-  }
+/** CPU seconds per pid of the given processes (those still there), to diff two readings. */
+export function cpuOf(pids: Iterable<number>): Map<number, number> {
+  const out = new Map<number, number>();
   for (const pid of pids) {
-    const cpu = processCpu(pid);
-    if (cpu !== undefined && cpu.name === name) out.set(pid, cpu.seconds);
+    const cpu = processCpu(String(pid));
+    if (cpu !== undefined) out.set(pid, cpu.seconds);
   }
   return out;
 }
 
-/** CPU seconds the processes named in `after` used since `before` (new processes from zero). */
-export function namedCpuSince(before: Map<string, number>, after: Map<string, number>): number {
+/** CPU seconds the processes in `after` used since `before` (processes new in `after` from zero). */
+export function cpuSince(before: Map<number, number>, after: Map<number, number>): number {
   let sum = 0;
   for (const [pid, seconds] of after) sum += seconds - (before.get(pid) ?? 0);
   return sum;

@@ -18,7 +18,8 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchPgUrl, schemaOf } from '../engines/postgres.js';
 import { SOURCE_NAME } from '../engines/keepr.js';
-import { machineCpu, namedCpu, namedCpuSince, pidsCpu } from '../lib/cpu.js';
+import pg from 'pg';
+import { cpuOf, cpuSince, machineCpu, pidsCpu } from '../lib/cpu.js';
 import { Rng, entries, keyOf } from '../lib/data.js';
 import { int, micros, rate, ratio, table } from '../lib/format.js';
 import { measured, type ResultRow } from '../lib/result.js';
@@ -48,7 +49,9 @@ function startServer(url: string, schema: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    const timer = setTimeout(() => { fail(new Error(`a W8 server did not start within ${START_TIMEOUT_S} s: ${err.trim()}`)); }, START_TIMEOUT_S * 1000);
+    const timer = setTimeout(() => {
+      fail(new Error(`a W8 server did not start within ${START_TIMEOUT_S} s: ${err.trim()}`));
+    }, START_TIMEOUT_S * 1000);
     const fail = (e: Error): void => {
       clearTimeout(timer);
       child.kill('SIGKILL');
@@ -62,13 +65,19 @@ function startServer(url: string, schema: string): Promise<Server> {
       clearTimeout(timer);
       resolve({ child, port: (JSON.parse(line) as { port: number }).port });
     });
-    child.once('exit', (code) => { fail(new Error(`a W8 server exited with ${String(code)} before it listened: ${err.trim()}`)); });
+    child.once('exit', (code) => {
+      fail(new Error(`a W8 server exited with ${String(code)} before it listened: ${err.trim()}`));
+    });
   });
 }
 
 async function stopServer(server: Server): Promise<void> {
   if (server.child.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => server.child.once('exit', () => { resolve(); }));
+  const exited = new Promise<void>((resolve) => {
+    server.child.once('exit', () => {
+      resolve();
+    });
+  });
   server.child.kill('SIGTERM');
   const timer = setTimeout(() => server.child.kill('SIGKILL'), 5000);
   await exited;
@@ -82,12 +91,30 @@ function exchange(agent: Agent, port: number, method: 'GET' | 'PUT', path: strin
     const req = request({ agent, host: '127.0.0.1', port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.once('end', () => { resolve({ status: res.statusCode ?? 0, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }); });
+      res.once('end', () => {
+        resolve({ status: res.statusCode ?? 0, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+      });
       res.once('error', reject);
     });
     req.once('error', reject);
     req.end(body);
   });
+}
+
+/**
+ * The processes of this PostgreSQL server (its backends and background workers, from
+ * pg_stat_activity; the servers' pooled connections stay open through a phase): other servers
+ * on the machine (a test run's) are not counted.
+ */
+async function postgresPids(url: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()');
+    return rows.map((r) => r.pid);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Counts of one phase (warm-up or timed). */
@@ -148,12 +175,13 @@ async function run(contender: string, ctx: CaseContext): Promise<CaseResult> {
     const machine0 = machineCpu();
     const own0 = process.cpuUsage();
     const servers0 = pidsCpu(pids);
-    const pg0 = namedCpu('postgres');
+    const pgPids = await postgresPids(url);
+    const pg0 = cpuOf(pgPids);
     const took = await phase(seconds);
     const machine1 = machineCpu();
     const own = process.cpuUsage(own0);
     const serverSeconds = pidsCpu(pids) - servers0;
-    const pgSeconds = namedCpuSince(pg0, namedCpu('postgres'));
+    const pgSeconds = cpuSince(pg0, cpuOf(pgPids));
     ctx.mem.freeze();
 
     const ops = tally.gets + tally.puts;
@@ -230,7 +258,7 @@ function report(rows: readonly ResultRow[]): WorkloadReport {
   if (any !== undefined) {
     lines.push(
       `  ${String(num(any, 'clients'))} keep-alive HTTP clients (client i on server i mod n), ${100 - WRITE_PERCENT}% GET / ${WRITE_PERCENT}% PUT of 1 KiB blocks over ${int(num(any, 'keys') ?? 0)} preloaded keys; each server its own process on postgresEngine (one schema, one PostgreSQL)`,
-      `  CPU columns: cores in use over the timed phase (from /proc; the machine has ${String(num(any, 'machineCores'))}): busy = whole machine, client = the load generator, servers = the keepr processes together, postgres = every PostgreSQL process, other = the rest of busy (processes outside the bench: on a shared machine the numbers are only as good as this is small); peak RSS is the client's`,
+      `  CPU columns: cores in use over the timed phase (from /proc; the machine has ${String(num(any, 'machineCores'))}): busy = whole machine, client = the load generator, servers = the keepr processes together, postgres = this PostgreSQL's processes (pg_stat_activity), other = the rest of busy (processes outside the bench: on a shared machine the numbers are only as good as this is small); peak RSS is the client's`,
     );
   }
   const curve = rows.filter(measured).map((r) => ({ servers: num(r, 'servers'), requestsPerSec: round(r.opsPerSec, 1), overOneServer: one === undefined ? undefined : round(r.opsPerSec / one.opsPerSec, 3) }));
