@@ -108,18 +108,20 @@ describe('npm run bench', () => {
   it('runs W5 versioned state, checks every read and proof, and reports disk and proof size', () => {
     const dir = makeTmpDir('keepr-bench-smoke-w5-');
     const results = join(dir, 'results.json');
+    // keepr-pg.state runs on the test PostgreSQL (KEEPR_PG_URL, set by the global setup).
     const args = ['--import', 'tsx', 'bench/run.ts', '--quick', '--scale', '0.1', '--only', 'w5', '--dir', dir, '--results', results];
-    const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 110_000 });
     expect(run.stderr).not.toMatch(/Error/);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('## W5 versioned state');
     expect(run.stdout).toMatch(/keepr\.state \(store\.state on LMDB\)\s+[\d.]+\s+[\d,]+/);
+    expect(run.stdout).toMatch(/keepr-pg\.state \(store\.state on PostgreSQL\)\s+[\d.]+\s+[\d,]+/);
     expect(run.stdout).toContain('goal: keepr updates/s (commit included) ≥ 50× @ethereumjs/mpt on LevelDB');
     expect(run.stdout).toMatch(/proof size at [\d,]+ keys: keepr [\d,]+ B/);
 
     type W5Row = Row & { skipped?: string; diskBytes: number; liveBytes?: number; fullCopyBytes: number; readP50Us: number; verifyP50Us: number; proofBytesAvg: number };
     const report = JSON.parse(readFileSync(results, 'utf8')) as { results: W5Row[]; reports: { w5: { keeprProof: { avgBytes: number; predictedBytes: number } } } };
-    expect(report.results.map((r) => r.engine).sort()).toEqual(['keepr.state', 'mpt.level']);
+    expect(report.results.map((r) => r.engine).sort()).toEqual(['keepr-pg.state', 'keepr.state', 'mpt.level']);
     for (const row of report.results) {
       if (row.engine === 'mpt.level' && row.skipped !== undefined) continue; // peers not installed
       expect(row.error).toBeUndefined();
@@ -137,5 +139,5 @@ describe('npm run bench', () => {
     // The measured proof size is what keepr's proof format predicts for this many keys.
     const { avgBytes, predictedBytes } = report.reports.w5.keeprProof;
     expect(Math.abs(avgBytes - predictedBytes) / predictedBytes).toBeLessThan(0.1);
-  }, 60_000);
+  }, 120_000);
 });
