@@ -15,6 +15,7 @@ import { int, mib, micros, rate, ratio, table } from './lib/format.js';
 import { diskRate, evaluateGoals, type Goal } from './lib/goals.js';
 import { machineInfo } from './lib/machine.js';
 import { PEER_PACKAGES, missingPeers } from './lib/peers.js';
+import { postgresSettings, providePostgres } from './lib/postgres-server.js';
 import { isResultRow, measured, type ResultRow } from './lib/result.js';
 import { WORKLOADS } from './workloads/index.js';
 import type { ContenderDef, Sizes, WorkloadDef } from './workloads/types.js';
@@ -33,8 +34,10 @@ const TSX_CHILD: ChildCommand = { args: ['--import', 'tsx', join(BENCH_DIR, 'chi
 
 const HELP = `npm run bench [-- options]
 
-  --only w1,w3      run these workloads only (w0 w1 w2 w3 w4 w5 w6 wc; w3 brings w0 along)
-  --engines a,b     run these contender families only (keepr keepr-level lmdb level sqlite mpt disk fastify)
+  --only w1,w3      run these workloads only (w0 w1 w2 w3 w4 w5 w6 wc w8; w3 brings w0 along)
+  --engines a,b     run these contender families only (keepr keepr-level lmdb level sqlite mpt disk fastify keepr-pg pg)
+  --pg-url URL      PostgreSQL for the keepr-pg and pg families and W8 (default: KEEPR_PG_URL, else
+                    a server started for the run with fsync on, stopped at the end)
   --quick           small sizes: a smoke run of about a minute
   --scale F         multiply the item counts by F (after --quick)
   --dir PATH        make data directories under PATH (default: the OS temp dir); removed at the end
@@ -73,6 +76,8 @@ interface Options {
   readonly seed: number;
   readonly tsx: boolean;
   readonly repeat: number;
+  /** PostgreSQL to use (--pg-url or KEEPR_PG_URL); undefined: start one when needed. */
+  readonly pgUrl: string | undefined;
 }
 
 function localDate(): string {
@@ -97,6 +102,7 @@ function options(): Options | undefined {
       seed: { type: 'string' },
       tsx: { type: 'boolean', default: false },
       repeat: { type: 'string' },
+      'pg-url': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -129,6 +135,7 @@ function options(): Options | undefined {
     seed,
     tsx: values.tsx,
     repeat,
+    pgUrl: values['pg-url'] ?? process.env['KEEPR_PG_URL'],
   };
 }
 
@@ -327,6 +334,8 @@ function printWorkload(workload: WorkloadDef, rows: readonly ResultRow[], goals:
 /** What running a stage needs from the driver. */
 interface Runner {
   readonly missing: readonly string[];
+  /** Why the PostgreSQL contenders cannot run, or undefined when they can. */
+  readonly noPostgres: string | undefined;
   readonly runDir: string;
   /** Runs one process and logs it; `counted` steps advance the progress counter. */
   step(step: Step, counted: boolean): Promise<ResultRow>;
@@ -341,6 +350,11 @@ async function runStage(stage: Stage, runner: Runner): Promise<{ rows: ResultRow
   const prepared: ResultRow[] = [];
   const runnable: ContenderDef[] = [];
   for (const contender of stage.contenders) {
+    if (contender.postgres === true && runner.noPostgres !== undefined) {
+      rows.push({ workload: workload.id, engine: contender.id, ops: 0, seconds: 0, opsPerSec: NaN, skipped: runner.noPostgres });
+      runner.skip(`${workload.id} ${contender.id}`, runner.noPostgres);
+      continue;
+    }
     const absent = contender.peers.filter((p) => runner.missing.includes(p));
     if (absent.length === 0) {
       runnable.push(contender);
@@ -398,6 +412,14 @@ async function main(): Promise<number> {
   }
   mkdirSync(opts.baseDir, { recursive: true });
   const runDir = mkdtempSync(join(opts.baseDir, 'keepr-bench-'));
+  const plan = stages(opts);
+  // PostgreSQL only when a selected contender needs it; children find it in KEEPR_PG_URL.
+  const postgres = plan.some((stage) => stage.contenders.some((c) => c.postgres === true)) ? await providePostgres(opts.pgUrl) : undefined;
+  if (postgres !== undefined) {
+    console.log(postgres.missing === undefined ? postgres.origin : `${postgres.missing}: the PostgreSQL contenders are skipped in this run.`);
+    if (postgres.url !== undefined) process.env['KEEPR_PG_URL'] = postgres.url;
+  }
+  const pgSettings = postgres?.url === undefined ? undefined : await postgresSettings(postgres.url);
   const { command, cleanup } = opts.tsx ? { command: TSX_CHILD, cleanup: (): void => undefined } : compile();
   const removeAll = (): void => {
     rmSync(runDir, { recursive: true, force: true });
@@ -405,18 +427,18 @@ async function main(): Promise<number> {
   };
   const onSignal = (): void => {
     removeAll();
-    process.exit(130);
+    void (postgres?.stop(runDir) ?? Promise.resolve()).finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  const plan = stages(opts);
   const total = opts.repeat * plan.reduce((n, stage) => n + stage.contenders.length, 0);
   const passNote = opts.repeat > 1 ? ` in ${opts.repeat} passes` : '';
   console.log(`keepr bench: ${total} contender runs${passNote}${opts.quick ? ' (quick)' : ''}, each in its own ${command.mode === 'compiled' ? 'node' : 'node + tsx'} process; data under ${runDir}`);
   let done = 0;
   const runner: Runner = {
     missing,
+    noPostgres: postgres?.missing,
     runDir,
     step: async (step, counted) => {
       if (counted) done++;
@@ -446,6 +468,7 @@ async function main(): Promise<number> {
       }
     }
   } finally {
+    await postgres?.stop(runDir);
     removeAll();
   }
 
@@ -471,6 +494,7 @@ async function main(): Promise<number> {
     machine: machineInfo(opts.baseDir),
     options: { quick: opts.quick, repeat: opts.repeat, only: opts.only, engines: opts.families ?? 'all', seed: opts.seed, sizes: opts.sizes },
     missingPeers: missing,
+    ...(postgres === undefined ? {} : { postgres: { origin: postgres.origin, ...(pgSettings === undefined ? {} : { settings: pgSettings }) } }),
     w0DiskFdatasyncMean: diskRate(rows),
     childMode: command.mode,
     results: rows,

@@ -5,10 +5,11 @@ import { open } from '../../src/index.js';
 import { KeeprAdapter } from './keepr.js';
 import { LevelAdapter } from './level.js';
 import { LmdbAdapter } from './lmdb.js';
+import { KeeprPgAdapter, PgAdapter } from './postgres.js';
 import { SqliteAdapter } from './sqlite.js';
 import type { Adapter } from './types.js';
 
-export type Family = 'keepr' | 'keepr-level' | 'lmdb' | 'level' | 'sqlite';
+export type Family = 'keepr' | 'keepr-level' | 'lmdb' | 'level' | 'sqlite' | 'keepr-pg' | 'pg';
 
 /** A new, closed adapter of `family`. */
 export function createAdapter(family: string): Adapter {
@@ -24,6 +25,10 @@ export function createAdapter(family: string): Adapter {
       return new LevelAdapter();
     case 'sqlite':
       return new SqliteAdapter();
+    case 'keepr-pg':
+      return new KeeprPgAdapter();
+    case 'pg':
+      return new PgAdapter();
     default:
       throw new Error(`unknown engine family ${JSON.stringify(family)}`);
   }

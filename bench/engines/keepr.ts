@@ -35,8 +35,13 @@ export class KeeprAdapter implements Adapter {
     return this.#source;
   }
 
+  /** Opens the store in `dir` with the opener given to the constructor; subclasses may open it otherwise. */
+  protected openStore(dir: string): Promise<Store> {
+    return this.#open(dir);
+  }
+
   async open(dir: string): Promise<void> {
-    this.#store = await this.#open(dir);
+    this.#store = await this.openStore(dir);
     this.#source = await this.#store.source(SOURCE_NAME);
   }
 

@@ -23,6 +23,10 @@ export const DEFAULT_SIZES: Sizes = {
   wcSmallBlocks: 20_000,
   wcBatch: 100,
   wcReads: 20_000,
+  w8Keys: 20_000,
+  w8Clients: 20,
+  w8Seconds: 10,
+  w8WarmupSeconds: 2,
   loadBatch: 10_000,
 };
 
@@ -48,6 +52,10 @@ export const QUICK_SIZES: Sizes = {
   wcSmallBlocks: 2000,
   wcBatch: 100,
   wcReads: 5000,
+  w8Keys: 2000,
+  w8Clients: 20,
+  w8Seconds: 2,
+  w8WarmupSeconds: 0.5,
   loadBatch: 5000,
 };
 
@@ -70,6 +78,7 @@ export function scaleSizes(sizes: Sizes, factor: number): Sizes {
     wcLargeBlocks: n(sizes.wcLargeBlocks, 10),
     wcSmallBlocks: n(sizes.wcSmallBlocks, 10),
     wcReads: n(sizes.wcReads, 100),
+    w8Keys: n(sizes.w8Keys, 100),
   };
 }
 

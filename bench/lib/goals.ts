@@ -3,6 +3,7 @@
  * measures (ratios, because absolute numbers drift on shared machines).
  */
 import { rate, ratio } from './format.js';
+import { postgresGoals } from './postgres-goals.js';
 import { measured, type ResultRow } from './result.js';
 
 export interface Goal {
@@ -81,6 +82,7 @@ export function evaluateGoals(rows: readonly ResultRow[]): Goal[] {
 
   atLeast('w4', 'keepr.entriesSync', 'lmdb.getRange', 0.9, 'keepr entriesSync() ≥ 0.9× raw lmdb getRange');
   goals.push(...levelGoals(find));
+  goals.push(...postgresGoals(rows));
   goals.push(...stateGoals(find('w5', 'keepr.state'), find('w5', 'mpt.level')));
   atLeast('w6', 'keepr.server', 'fastify.bare', 0.9, 'keepr server ≥ 0.9× bare Fastify route (req/s)');
 

@@ -33,6 +33,14 @@ export interface Sizes {
   readonly wcBatch: number;
   /** WC: random `getSync` reads per data set (after the writes). */
   readonly wcReads: number;
+  /** W8: keys preloaded, which the clients read and overwrite. */
+  readonly w8Keys: number;
+  /** W8: concurrent HTTP clients. */
+  readonly w8Clients: number;
+  /** W8: timed seconds per server count. */
+  readonly w8Seconds: number;
+  /** W8: warm-up seconds before each timed phase. */
+  readonly w8WarmupSeconds: number;
   /** Entries per transaction when loading data that a workload then reads. */
   readonly loadBatch: number;
 }
@@ -69,6 +77,8 @@ export interface ContenderDef {
   readonly group?: string;
   /** The keepr row that ratios are taken from within its group. */
   readonly primary?: boolean;
+  /** Needs a PostgreSQL server (the driver starts one, or skips the contender without). */
+  readonly postgres?: boolean;
 }
 
 /** A workload. */

@@ -9,6 +9,7 @@ import type { Reader } from '../engines/types.js';
 import { PAYLOAD_BYTES, Rng, VALUE_BYTES, keyOf, verifyValue } from '../lib/data.js';
 import { Latencies, nowUs } from '../lib/stats.js';
 import { prepareKeys } from './load.js';
+import { PG_GROUP } from '../lib/postgres-goals.js';
 import { parseContender, type CaseContext, type CaseResult, type WorkloadDef } from './types.js';
 
 const SAMPLE_MASK = 63;
@@ -123,6 +124,8 @@ export const w1: WorkloadDef = {
     { id: 'keepr-level.get', peers: [] },
     { id: 'level.getSync', peers: ['classic-level'] },
     { id: 'sqlite.get', peers: ['better-sqlite3'] },
+    { id: 'keepr-pg.get', peers: [], group: PG_GROUP, primary: true, postgres: true },
+    { id: 'pg.get', peers: [], group: PG_GROUP, postgres: true },
   ],
   prepare: (family, ctx) => prepareKeys(family, ctx.sizes.w1Keys, ctx),
   run,

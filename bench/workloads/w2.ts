@@ -7,6 +7,7 @@
 import { createAdapter } from '../engines/index.js';
 import { entries, keyOf, verifyValue } from '../lib/data.js';
 import { Latencies, nowUs } from '../lib/stats.js';
+import { PG_GROUP } from '../lib/postgres-goals.js';
 import { parseContender, type CaseContext, type CaseResult, type WorkloadDef } from './types.js';
 
 const READER: Record<string, string> = { keepr: 'getSync', lmdb: 'getBinary', level: 'getSync', sqlite: 'get' };
@@ -61,6 +62,8 @@ export const w2: WorkloadDef = {
     { id: 'keepr-level.write', peers: [] },
     { id: 'level.batch', peers: ['classic-level'] },
     { id: 'sqlite.transaction', peers: ['better-sqlite3'] },
+    { id: 'keepr-pg.write', peers: [], group: PG_GROUP, primary: true, postgres: true },
+    { id: 'pg.batch', peers: [], group: PG_GROUP, postgres: true },
   ],
   run,
 };

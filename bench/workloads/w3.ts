@@ -6,6 +6,7 @@
 import { createAdapter } from '../engines/index.js';
 import { entryOf, type Entry, keyOf, verifyValue } from '../lib/data.js';
 import { Latencies, nowUs } from '../lib/stats.js';
+import { PG_GROUP } from '../lib/postgres-goals.js';
 import { parseContender, type CaseContext, type CaseResult, type ContenderDef, type WorkloadDef } from './types.js';
 
 const SPACE = 's';
@@ -61,6 +62,8 @@ function contenders(): ContenderDef[] {
     { id: `keepr-level.put:${n}`, peers: [], group: `${n} writer${n === 1 ? '' : 's'}` },
     { id: `level.put:${n}`, peers: ['classic-level'], group: `${n} writer${n === 1 ? '' : 's'}` },
     { id: `sqlite.run:${n}`, peers: ['better-sqlite3'], group: `${n} writer${n === 1 ? '' : 's'}` },
+    { id: `keepr-pg.put:${n}`, peers: [], group: `${n} writer${n === 1 ? '' : 's'}, ${PG_GROUP}`, primary: true, postgres: true },
+    { id: `pg.upsert:${n}`, peers: [], group: `${n} writer${n === 1 ? '' : 's'}, ${PG_GROUP}`, postgres: true },
   ]);
 }
 

@@ -8,6 +8,7 @@ import type { Scanner, Visit } from '../engines/types.js';
 import { VALUE_BYTES, keyOf, verifyValue } from '../lib/data.js';
 import { nowUs } from '../lib/stats.js';
 import { prepareKeys } from './load.js';
+import { PG_GROUP } from '../lib/postgres-goals.js';
 import { parseContender, type CaseContext, type CaseResult, type WorkloadDef } from './types.js';
 
 const REPEATS = 3;
@@ -80,6 +81,8 @@ export const w4: WorkloadDef = {
     { id: 'keepr-level.entries', peers: [] },
     { id: 'level.iterator', peers: ['classic-level'] },
     { id: 'sqlite.iterate', peers: ['better-sqlite3'] },
+    { id: 'keepr-pg.entries', peers: [], group: PG_GROUP, primary: true, postgres: true },
+    { id: 'pg.range', peers: [], group: PG_GROUP, postgres: true },
   ],
   prepare: (family, ctx) => prepareKeys(family, ctx.sizes.w4Keys, ctx),
   run,

@@ -32,6 +32,7 @@ import { int, micros, rate, ratio, table } from '../lib/format.js';
 import { loadClassicLevel, loadMpt, type ClassicLevelBatchOp, type ClassicLevelDb, type MptBatchOp, type MptDb, type MptModule, type MptTrie } from '../lib/peers.js';
 import { measured, type ResultRow } from '../lib/result.js';
 import { Latencies, nowUs, round } from '../lib/stats.js';
+import { keeprPgState } from './w5-pg.js';
 import { parseContender, type CaseContext, type CaseResult, type ContenderDef, type Sizes, type WorkloadDef, type WorkloadReport } from './types.js';
 
 const MiB = 1024 * 1024;
@@ -107,7 +108,8 @@ async function treeBytes(dir: string): Promise<number> {
 
 // ---- The two contenders behind one interface --------------------------------------------
 
-interface Versioned<P> {
+/** One contender behind the calls W5 times (exported for the PostgreSQL contender in w5-pg.ts). */
+export interface Versioned<P> {
   /** Writes keys 0 to count - 1 (values of height 0) and commits them as height 0; returns its root. */
   load(keys: readonly Uint8Array[], value: (index: number) => Uint8Array, batch: number): Promise<Uint8Array>;
   /** Starts a height (mpt: a checkpoint). */
@@ -447,6 +449,7 @@ async function run(contender: string, ctx: CaseContext): Promise<CaseResult> {
   if (ctx.sizes.w5Heights < 1) throw new Error('w5 needs at least one height after the load');
   if (family === 'keepr') return measure(contender, await keeprState(ctx.dir), ctx);
   if (family === 'mpt') return measure(contender, await mptOnLevel(ctx.dir), ctx);
+  if (family === 'keepr-pg') return measure(contender, await keeprPgState(ctx.dir, STATE_NAME, TREE), ctx);
   throw new Error(`w5 has no contender family ${family}`);
 }
 
@@ -454,6 +457,7 @@ function contenders(): ContenderDef[] {
   return [
     { id: 'keepr.state', peers: [], primary: true },
     { id: 'mpt.level', peers: ['@ethereumjs/mpt', 'classic-level'] },
+    { id: 'keepr-pg.state', peers: [], postgres: true },
   ];
 }
 
@@ -486,10 +490,17 @@ export function expectedKeeprProofBytes(keys: number, tree = TREE): { total: num
   return { total: header + 64 * entries + 32 * siblings, header, entries, siblings };
 }
 
+/** The contenders' names in W5's tables. */
+const W5_LABELS: Readonly<Record<string, string>> = {
+  'keepr.state': 'keepr.state (store.state on LMDB)',
+  'mpt.level': 'mpt.level (@ethereumjs/mpt on LevelDB)',
+  'keepr-pg.state': 'keepr-pg.state (store.state on PostgreSQL)',
+};
+
 function report(rows: readonly ResultRow[]): WorkloadReport {
   const keepr = rows.find((r) => r.engine === 'keepr.state' && measured(r));
   const mpt = rows.find((r) => r.engine === 'mpt.level' && measured(r));
-  const name = (row: ResultRow): string => (row.engine === 'mpt.level' ? 'mpt.level (@ethereumjs/mpt on LevelDB)' : row.engine === 'keepr.state' ? 'keepr.state (store.state on LMDB)' : row.engine);
+  const name = (row: ResultRow): string => W5_LABELS[row.engine] ?? row.engine;
   const failed = (row: ResultRow): string[] => [name(row), row.skipped !== undefined ? 'skipped' : 'FAILED'];
   const ms = (row: ResultRow | undefined, field: string): string => {
     const v = num(row, field);
@@ -541,6 +552,7 @@ function report(rows: readonly ResultRow[]): WorkloadReport {
       `  ${int(keys)} keys loaded as height 0 (load s: setup, not timed), then ${heights} heights × ${int(num(any, 'updatesPerHeight') ?? 0)} random updates; updates/s includes every commit`,
       `  full copy per height: ${heights + 1} × ${int(keys)} × (${W5_KEY_BYTES} + ${W5_VALUE_BYTES}) B = ${mibOf(full)} MiB; disk: keepr.mdb after close (live: LMDB's used pages before close; the rest are free pages it reuses) / LevelDB folder after close`,
       `  disk after the load: ${rows.filter(measured).map((row) => `${row.engine} ${mibOf(num(row, 'diskAfterLoadBytes'))} MiB`).join(', ')}`,
+      ...(rows.some((row) => row.engine === 'keepr-pg.state' && measured(row)) ? ["  keepr-pg.state disk: pg_total_relation_size (heap + indexes + TOAST) of its schema's tables after close (the JSON row has each table's bytes)"] : []),
       '  read: await at(h).get of a random key at a random old height; prove / verify: the same for a proof, verify is verifyProof / verifyMerkleProof; keepr ÷ mpt: keepr\'s value over mpt\'s (above 1× is better only for updates/s)',
     );
     json['fullCopyBytes'] = full;

@@ -1,7 +1,8 @@
 /**
  * Smoke test of `npm run bench`: the driver in --quick mode at a tenth of the quick sizes, W1
  * and W4 only, keepr and raw lmdb only (both root dependencies), WC (keepr only) on its own, and
- * W5 (keepr, and @ethereumjs/mpt when bench/node_modules has it; skipped otherwise). It checks
+ * W5 (keepr, and @ethereumjs/mpt when bench/node_modules has it; skipped otherwise), and W1 and W4
+ * for keepr on PostgreSQL beside plain pg (on the test server the global setup started). It checks
  * that the run prints the tables and writes a valid results file; it asserts nothing about speed.
  */
 import { spawnSync } from 'node:child_process';
@@ -51,6 +52,31 @@ describe('npm run bench', () => {
     expect(report.goals.length).toBeGreaterThan(0);
   }, 60_000);
 
+  it('runs W1 and W4 for keepr-pg and plain pg on PostgreSQL, with the 0.8× goals', () => {
+    const dir = makeTmpDir('keepr-bench-smoke-pg-');
+    const results = join(dir, 'results.json');
+    const args = ['--import', 'tsx', 'bench/run.ts', '--quick', '--scale', '0.1', '--only', 'w1,w4', '--engines', 'keepr-pg,pg', '--dir', dir, '--results', results];
+    // KEEPR_PG_URL (set by the global setup) is the server the run uses. Six processes each
+    // open a pg pool: about 30 s on an idle 2-core machine, over a minute on a busy one.
+    const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 150_000 });
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/PostgreSQL at .* \(given\)/);
+    expect(run.stdout).toMatch(/keepr-pg\.get\s+[\d,]+/);
+    expect(run.stdout).toMatch(/pg\.range\s+[\d,]+/);
+    expect(run.stdout).toMatch(/goal: keepr-pg point get ≥ 0\.8× plain pg — [\d,.]+ vs [\d,.]+ ops\/s = [\d.]+× — (met|NOT met)/);
+    expect(run.stdout).toMatch(/goal: keepr-pg range scan ≥ 0\.8× plain pg — .* — (met|NOT met)/);
+
+    const report = JSON.parse(readFileSync(results, 'utf8')) as { results: Row[]; postgres: { settings: Record<string, string> } };
+    expect(report.results.map((r) => `${r.workload} ${r.engine}`).sort()).toEqual(['w1 keepr-pg.get', 'w1 pg.get', 'w4 keepr-pg.entries', 'w4 pg.range']);
+    for (const row of report.results) {
+      expect(row.error).toBeUndefined();
+      expect(row.opsPerSec).toBeGreaterThan(0);
+      expect(row.verified).toMatch(/byte for byte/);
+    }
+    expect(report.postgres.settings['server_version']).toMatch(/^\d+/);
+  }, 160_000);
+
   it('runs WC for the three compression settings on the three data sets and prints a recommendation', () => {
     const dir = makeTmpDir('keepr-bench-smoke-wc-');
     const results = join(dir, 'results.json');
@@ -82,18 +108,20 @@ describe('npm run bench', () => {
   it('runs W5 versioned state, checks every read and proof, and reports disk and proof size', () => {
     const dir = makeTmpDir('keepr-bench-smoke-w5-');
     const results = join(dir, 'results.json');
+    // keepr-pg.state runs on the test PostgreSQL (KEEPR_PG_URL, set by the global setup).
     const args = ['--import', 'tsx', 'bench/run.ts', '--quick', '--scale', '0.1', '--only', 'w5', '--dir', dir, '--results', results];
-    const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 110_000 });
     expect(run.stderr).not.toMatch(/Error/);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('## W5 versioned state');
     expect(run.stdout).toMatch(/keepr\.state \(store\.state on LMDB\)\s+[\d.]+\s+[\d,]+/);
+    expect(run.stdout).toMatch(/keepr-pg\.state \(store\.state on PostgreSQL\)\s+[\d.]+\s+[\d,]+/);
     expect(run.stdout).toContain('goal: keepr updates/s (commit included) ≥ 50× @ethereumjs/mpt on LevelDB');
     expect(run.stdout).toMatch(/proof size at [\d,]+ keys: keepr [\d,]+ B/);
 
     type W5Row = Row & { skipped?: string; diskBytes: number; liveBytes?: number; fullCopyBytes: number; readP50Us: number; verifyP50Us: number; proofBytesAvg: number };
     const report = JSON.parse(readFileSync(results, 'utf8')) as { results: W5Row[]; reports: { w5: { keeprProof: { avgBytes: number; predictedBytes: number } } } };
-    expect(report.results.map((r) => r.engine).sort()).toEqual(['keepr.state', 'mpt.level']);
+    expect(report.results.map((r) => r.engine).sort()).toEqual(['keepr-pg.state', 'keepr.state', 'mpt.level']);
     for (const row of report.results) {
       if (row.engine === 'mpt.level' && row.skipped !== undefined) continue; // peers not installed
       expect(row.error).toBeUndefined();
@@ -111,5 +139,5 @@ describe('npm run bench', () => {
     // The measured proof size is what keepr's proof format predicts for this many keys.
     const { avgBytes, predictedBytes } = report.reports.w5.keeprProof;
     expect(Math.abs(avgBytes - predictedBytes) / predictedBytes).toBeLessThan(0.1);
-  }, 60_000);
+  }, 120_000);
 });

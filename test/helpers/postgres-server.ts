@@ -31,6 +31,8 @@ export interface StartOptions {
   readonly fsync?: boolean;
   /** `max_connections` (default 300). */
   readonly maxConnections?: number;
+  /** `full_page_writes` (default false: off for speed; the bench turns it on, PostgreSQL's default). */
+  readonly fullPageWrites?: boolean;
 }
 
 /** Where Debian keeps the newest installed server's binaries, or undefined. */
@@ -89,7 +91,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     '-c listen_addresses=127.0.0.1',
     `-c max_connections=${options.maxConnections ?? 300}`,
     `-c fsync=${options.fsync === true ? 'on' : 'off'}`,
-    '-c full_page_writes=off',
+    `-c full_page_writes=${options.fullPageWrites === true ? 'on' : 'off'}`,
   ].join(' ');
   const start = (): void => {
     run('pg_ctl', ['-D', pgdata, '-l', join(dataDir, 'log'), '-w', '-t', '60', '-o', settings, 'start']);
