@@ -4,11 +4,13 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerBackup, registerCompact, registerRestore } from './commands/backup.js';
-import { CommandExit, EXIT, reportError } from './commands/common.js';
+import { CommandExit, EXIT, engineOptions, passEngineOptions, reportError } from './commands/common.js';
+import { registerCopy } from './commands/copy.js';
 import { registerDump, registerLoad } from './commands/dump.js';
 import { registerGet } from './commands/get.js';
 import { registerLoadWww } from './commands/load-www.js';
 import { registerLs } from './commands/ls.js';
+import { registerPg } from './commands/pg.js';
 import { registerPut } from './commands/put.js';
 import { registerRm } from './commands/rm.js';
 import { registerSalvage } from './commands/salvage.js';
@@ -32,6 +34,9 @@ Exit codes:
 
 Environment:
   KEEPR_DIR   default for --dir (else ./data)
+  KEEPR_ENGINE     default for --engine (else lmdb)
+  KEEPR_PG_URL     default for --url (the PostgreSQL connection string of --engine postgres)
+  KEEPR_PG_SCHEMA  default for --schema (else keepr)
   KEEPR_HOST  default for serve --host (else 127.0.0.1)
   KEEPR_PORT  default for serve --port (else 7070)
   KEEPR_DURABILITY  default for serve --durability (else sync)
@@ -53,7 +58,13 @@ export function createProgram(): Command {
       outputError: (text, write) => {
         write(`keepr: ARGUMENT_INVALID: ${text.replace(/^error: /, '')}`);
       },
+    })
+    // The engine options are global: accepted before or after the command name, listed in every command's help.
+    .configureHelp({ showGlobalOptions: true })
+    .hook('preAction', (self, command) => {
+      passEngineOptions(self, command);
     });
+  for (const option of engineOptions()) program.addOption(option);
   registerServe(program);
   registerPut(program);
   registerGet(program);
@@ -69,6 +80,8 @@ export function createProgram(): Command {
   registerCompact(program);
   registerLoadWww(program);
   registerState(program);
+  registerCopy(program);
+  registerPg(program);
   return program;
 }
 

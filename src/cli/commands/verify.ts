@@ -7,7 +7,8 @@ import { KeeprError } from '../../errors.js';
 import type { Store } from '../../store/index.js';
 import { startProgress } from '../lib/progress.js';
 import { auditStates, checkDataFile, damagedFileError, fileLines, formatProblem, verifyStore, type StateAuditReport, type VerifyReport } from '../lib/verify-store.js';
-import { collectValues, dirOption, printJSON, withStore, writeStdout, type DirOptions } from './common.js';
+import { filesOf } from '../lib/store-engine.js';
+import { collectValues, dirOption, locationOf, printJSON, withStore, writeStdout, type DirOptions } from './common.js';
 
 interface VerifyOptions extends DirOptions {
   readonly source?: readonly string[];
@@ -50,14 +51,17 @@ export function registerVerify(program: Command): void {
     .addOption(dirOption())
     .action(async (options: VerifyOptions) => {
       // LMDB trusts its file and can die by a signal on a damaged one: look at it first, by preads.
-      const file = await checkDataFile(options.dir);
-      if (file !== undefined && !file.ok) {
-        await (options.json === true ? printJSON({ file }) : writeStdout(fileLines(file)));
-        throw damagedFileError(file);
+      // An engine without files (postgres) has no structure to check here: its blocks and states still are.
+      const location = locationOf(options);
+      const files = filesOf(location);
+      const file = files === undefined ? undefined : await checkDataFile(options.dir, files);
+      if (files !== undefined && file !== undefined && !file.ok) {
+        await (options.json === true ? printJSON({ file }) : writeStdout(fileLines(file, files)));
+        throw damagedFileError(file, files);
       }
       // --state alone audits only those states; blocks are checked without it or with --source.
       const { blocks, states } = await withStore(
-        options.dir,
+        options,
         // States first: a missing one fails before a long block check.
         async (store) => ({
           states: options.state === undefined ? undefined : await auditStates(store, options.state),
@@ -68,7 +72,7 @@ export function registerVerify(program: Command): void {
       if (options.json === true) {
         await printJSON({ ...(file === undefined ? {} : { file }), ...blocks, ...(states === undefined ? {} : { states }) });
       } else {
-        let text = file === undefined ? '' : fileLines(file);
+        let text = files === undefined || file === undefined ? '' : fileLines(file, files);
         if (blocks !== undefined) {
           text += blocks.bad.map((b) => `BAD\t${b.source}\t${b.key}\t${b.reason}\n`).join('');
           text += `verified ${blocks.blocks} blocks in ${blocks.sources} sources: ${blocks.bad.length === 0 ? 'all good' : `${blocks.bad.length} bad`}\n`;
