@@ -188,3 +188,23 @@ describe('keepr serve --engine postgres', () => {
     }
   });
 });
+
+describe('keepr pg distribute', () => {
+  it('refuses without Citus (CITUS_NOT_INSTALLED), and --dry-run prints the statements, one per line', () => {
+    const url = pgUrl();
+    const schema = freshSchema();
+    ok(['put', 's', 'k', '--engine', 'postgres', '--url', url, '--schema', schema], { input: 'x' });
+    fails(['pg', 'distribute', '--url', url, '--schema', schema], 1, 'CITUS_NOT_INSTALLED');
+    const dry = ok(['pg', 'distribute', '--dry-run', '--schema', schema], { env: { KEEPR_PG_URL: url } }).toString();
+    expect(dry.split('\n').filter((line) => !line.startsWith('--'))).toEqual([
+      `SELECT create_reference_table('${schema}.keepr_meta');`,
+      `SELECT create_reference_table('${schema}.namespaces');`,
+      `SELECT create_distributed_table('${schema}.entries', 'ns');`,
+      '',
+    ]);
+    const json = JSON.parse(ok(['pg', 'distribute', '--dry-run', '--json', '--url', url, '--schema', schema]).toString()) as { citus: boolean; statements: string[] };
+    expect(json).toMatchObject({ citus: false, statements: [expect.stringContaining('keepr_meta'), expect.stringContaining('namespaces'), expect.stringContaining('entries')] });
+    fails(['pg', 'distribute'], 1, 'OPTION_INVALID');
+    expect(ok(['get', 's', 'k', '--raw', '--engine', 'postgres', '--url', url, '--schema', schema]).toString()).toBe('x');
+  });
+});

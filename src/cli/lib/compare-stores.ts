@@ -22,7 +22,7 @@ export interface StoreDifference {
   readonly key?: string;
   /** The state height, for a root that differs or a height on one side only. */
   readonly height?: number;
-  /** `missing in target`, `extra in target`, `block hash differs`, `bytes differ`, `root differs`. */
+  /** `missing in target`, `extra in target`, `block hash differs (…)`, `block corrupt in target (…)`, `bytes differ (…)`, `root differs (…)`. */
   readonly reason: string;
 }
 
@@ -100,10 +100,12 @@ function valueDifference(namespace: string, a: Uint8Array, b: Uint8Array): strin
   if (Buffer.compare(a, b) === 0) return undefined;
   if (!namespace.startsWith(SOURCE_NAMESPACE_PREFIX)) return 'bytes differ';
   try {
-    const [ha, hb] = [Block.fromTrusted(a).hashHex, Block.fromTrusted(b).hashHex];
-    return ha === hb ? 'bytes differ (same block hash)' : `block hash differs (${ha} in source, ${hb} in target)`;
+    const [source, target] = [Block.fromTrusted(a), Block.fromTrusted(b)];
+    if (source.hashHex !== target.hashHex) return `block hash differs (${source.hashHex} in source, ${target.hashHex} in target)`;
+    // Same stored hash, other bytes: one side no longer matches its hash.
+    return target.verify() ? 'bytes differ (same block hash; the source block is corrupt)' : 'block corrupt in target (its bytes do not match its hash)';
   } catch {
-    return 'bytes differ';
+    return 'bytes differ (not a readable block)';
   }
 }
 
