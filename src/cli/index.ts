@@ -29,8 +29,8 @@ Exit codes:
   2  not found (no such source, block, state, height or state key; a pruned height)
   3  store or internal failure
   4  integrity check failed (keepr verify found bad blocks or a tampered state; a corrupt backup
-     or dump stream; a state proof that does not hold)
-  5  refused (the store is open in another process, or restore without --force over data)
+     or dump stream; a state proof that does not hold; keepr copy found a difference)
+  5  refused (the store is open in another process, or restore or copy without --force over data)
 
 Environment:
   KEEPR_DIR   default for --dir (else ./data)

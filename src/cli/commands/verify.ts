@@ -44,7 +44,7 @@ function stateLines(reports: readonly StateAuditReport[]): string {
 export function registerVerify(program: Command): void {
   program
     .command('verify')
-    .description('check the structure of keepr.mdb (every page, before LMDB opens it), then every block (layout and SHA-256 integrity hash) from one snapshot, or audit versioned states; lists what is bad and exits 4 when anything is')
+    .description('check the structure of keepr.mdb (every page, before LMDB opens it; no file check with --engine postgres), then every block (layout and SHA-256 integrity hash) from one snapshot, or audit versioned states; lists what is bad and exits 4 when anything is')
     .option('-s, --source <name>', 'only this source (repeatable)', collectValues)
     .option('--state <name>', 'audit this versioned state: recompute every hash from its stored values (repeatable; blocks are then checked only with --source)', collectValues)
     .option('--json', 'print { file: { ok, pageSize, pagesVisited, entries, problems: [{ kind, page?, message }], ... }, sources, blocks, byteLength, bad: [{ source, key, reason }], states?: [{ state, ok, heights, records, problems }] } (only file when the file is damaged)')
