@@ -129,7 +129,7 @@ export function parseStoreSpec(spec: string, option: string): StoreLocation {
   if (spec === '') throw new KeeprError('ARGUMENT_INVALID', `${option} is empty: give a directory or a postgres:// URL`, { details: { option } });
   if (/^postgres(ql)?:\/\//.test(spec)) {
     const hash = spec.indexOf('#');
-    const schema = hash < 0 ? DEFAULT_PG_SCHEMA : decodeURIComponent(spec.slice(hash + 1));
+    const schema = hash < 0 ? DEFAULT_PG_SCHEMA : spec.slice(hash + 1);
     return { engine: 'postgres', url: hash < 0 ? spec : spec.slice(0, hash), schema };
   }
   const prefixed = /^([a-z]+):(.*)$/s.exec(spec);
