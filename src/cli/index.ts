@@ -4,11 +4,13 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerBackup, registerCompact, registerRestore } from './commands/backup.js';
-import { CommandExit, EXIT, reportError } from './commands/common.js';
+import { CommandExit, EXIT, engineOptions, passEngineOptions, reportError } from './commands/common.js';
+import { registerCopy } from './commands/copy.js';
 import { registerDump, registerLoad } from './commands/dump.js';
 import { registerGet } from './commands/get.js';
 import { registerLoadWww } from './commands/load-www.js';
 import { registerLs } from './commands/ls.js';
+import { registerPg } from './commands/pg.js';
 import { registerPut } from './commands/put.js';
 import { registerRm } from './commands/rm.js';
 import { registerSalvage } from './commands/salvage.js';
@@ -27,11 +29,14 @@ Exit codes:
   2  not found (no such source, block, state, height or state key; a pruned height)
   3  store or internal failure
   4  integrity check failed (keepr verify found bad blocks or a tampered state; a corrupt backup
-     or dump stream; a state proof that does not hold)
-  5  refused (the store is open in another process, or restore without --force over data)
+     or dump stream; a state proof that does not hold; keepr copy found a difference)
+  5  refused (the store is open in another process, or restore or copy without --force over data)
 
 Environment:
   KEEPR_DIR   default for --dir (else ./data)
+  KEEPR_ENGINE     default for --engine (else lmdb)
+  KEEPR_PG_URL     default for --url (the PostgreSQL connection string of --engine postgres)
+  KEEPR_PG_SCHEMA  default for --schema (else keepr)
   KEEPR_HOST  default for serve --host (else 127.0.0.1)
   KEEPR_PORT  default for serve --port (else 7070)
   KEEPR_DURABILITY  default for serve --durability (else sync)
@@ -53,7 +58,13 @@ export function createProgram(): Command {
       outputError: (text, write) => {
         write(`keepr: ARGUMENT_INVALID: ${text.replace(/^error: /, '')}`);
       },
+    })
+    // The engine options are global: accepted before or after the command name, listed in every command's help.
+    .configureHelp({ showGlobalOptions: true })
+    .hook('preAction', (self, command) => {
+      passEngineOptions(self, command);
     });
+  for (const option of engineOptions()) program.addOption(option);
   registerServe(program);
   registerPut(program);
   registerGet(program);
@@ -69,6 +80,8 @@ export function createProgram(): Command {
   registerCompact(program);
   registerLoadWww(program);
   registerState(program);
+  registerCopy(program);
+  registerPg(program);
   return program;
 }
 

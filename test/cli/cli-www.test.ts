@@ -110,12 +110,12 @@ describe('keepr put for the web', () => {
     const dir = join(tmp, 'db');
     files(tmp, { 'page.html': '<h1>page</h1>', 'about.html': '<h1>about</h1>' });
     ok(['put', 'www', 'page.html', join(tmp, 'page.html'), '--dir', dir]);
-    ok(['put', 'www', 'about/index.html', join(tmp, 'about.html'), '--url', '/about/index.html', '--dir', dir]);
+    ok(['put', 'www', 'about/index.html', join(tmp, 'about.html'), '--web-url', '/about/index.html', '--dir', dir]);
     expect(Block.decode(ok(['get', 'www', 'page.html', '--dir', dir])).url).toBe('/page.html');
-    fails(['put', 'www', 'x.html', join(tmp, 'page.html'), '--url', '/elsewhere.html', '--dir', dir], 1, 'WEB_URL_MISMATCH');
+    fails(['put', 'www', 'x.html', join(tmp, 'page.html'), '--web-url', '/elsewhere.html', '--dir', dir], 1, 'WEB_URL_MISMATCH');
     fails(['put', 'www', 'n', '--from', 'json', '--dir', dir], 1, 'WEB_URL_MISMATCH', { input: '1' });
-    fails(['put', 'www', 'n', '--from', 'json', '--url', '/n', '--dir', dir], 1, 'ARGUMENT_INVALID', { input: '1' });
-    fails(['put', 'site', 'x.html', join(tmp, 'page.html'), '--url', 'x.html', '--dir', dir], 1, 'ARGUMENT_INVALID');
+    fails(['put', 'www', 'n', '--from', 'json', '--web-url', '/n', '--dir', dir], 1, 'ARGUMENT_INVALID', { input: '1' });
+    fails(['put', 'site', 'x.html', join(tmp, 'page.html'), '--web-url', 'x.html', '--dir', dir], 1, 'ARGUMENT_INVALID');
     // KEEPR_WEB names the published source for put and serve alike.
     ok(['put', 'pub', 'k.html', join(tmp, 'page.html'), '--dir', dir], { env: { KEEPR_WEB: 'pub' } });
     expect(Block.decode(ok(['get', 'pub', 'k.html', '--dir', dir])).url).toBe('/k.html');
@@ -131,10 +131,10 @@ describe('keepr put for the web', () => {
     }
   });
 
-  it('warns when a --url goes into a source serve does not publish', () => {
+  it('warns when a --web-url goes into a source serve does not publish', () => {
     const tmp = makeTmpDir();
     const dir = join(tmp, 'db');
-    const res = keepr(['put', 'site', 'index.html', '--url', '/index.html', '--dir', dir], { input: '<h1>x</h1>' });
+    const res = keepr(['put', 'site', 'index.html', '--web-url', '/index.html', '--dir', dir], { input: '<h1>x</h1>' });
     expect(res.code).toBe(0);
     expect(res.stderr).toMatch(/^keepr: note: keepr serve publishes source www, not site; /);
     expect(Block.decode(ok(['get', 'site', 'index.html', '--dir', dir])).url).toBe('/index.html');

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { backupStore, compactStore, restoreStore } from '../lib/store-files.js';
 import { progressHooks, startProgress } from '../lib/progress.js';
-import { dirOption, formatBytes, printJSON, writePathError, writeStdout, type DirOptions } from './common.js';
+import { storeFilesFor } from '../lib/store-engine.js';
+import { dirOption, formatBytes, locationOf, printJSON, writePathError, writeStdout, type DirOptions } from './common.js';
 
 interface JsonOptions extends DirOptions {
   readonly json?: boolean;
@@ -22,8 +23,9 @@ export function registerBackup(program: Command): void {
     .option('--json', 'print { target, byteLength }')
     .addOption(dirOption())
     .action(async (target: string, options: JsonOptions) => {
+      const files = storeFilesFor(locationOf(options), 'backup');
       const started = Date.now();
-      const report = await backupStore(options.dir, target).catch((err: unknown) => {
+      const report = await backupStore(options.dir, target, files).catch((err: unknown) => {
         throw writePathError(err, target);
       });
       const ms = Date.now() - started;
@@ -43,9 +45,10 @@ export function registerRestore(program: Command): void {
     .option('--json', 'print { sources, blocks, byteLength }')
     .addOption(dirOption())
     .action(async (backup: string, options: RestoreOptions) => {
+      const files = storeFilesFor(locationOf(options), 'restore');
       const progress = startProgress({ label: 'verify', total: 0 });
       try {
-        const report = await restoreStore(backup, options.dir, { force: options.force === true, verify: options.verify, ...progressHooks(progress) });
+        const report = await restoreStore(backup, options.dir, { force: options.force === true, verify: options.verify, files, ...progressHooks(progress) });
         progress.stop();
         if (options.json === true) await printJSON(report);
         else await writeStdout(`restored ${backup} to ${options.dir}: ${report.sources} sources, ${report.blocks} blocks checked\n`);
@@ -63,9 +66,10 @@ export function registerCompact(program: Command): void {
     .option('--json', 'print { before, after, sources, blocks, ... }')
     .addOption(dirOption())
     .action(async (options: JsonOptions) => {
+      const files = storeFilesFor(locationOf(options), 'compact');
       const progress = startProgress({ label: 'compact', total: 0 });
       try {
-        const report = await compactStore(options.dir, progressHooks(progress));
+        const report = await compactStore(options.dir, { files, ...progressHooks(progress) });
         progress.stop();
         if (options.json === true) await printJSON(report);
         else await writeStdout(`compacted ${options.dir}: ${formatBytes(report.before)} -> ${formatBytes(report.after)} (${report.sources} sources, ${report.blocks} blocks)\n`);

@@ -5,12 +5,11 @@
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Option } from 'commander';
-import { storeFiles } from '../lib/store-engine.js';
+import { Option, type Command } from 'commander';
+import { DEFAULT_ENGINE, DEFAULT_PG_SCHEMA, ENGINE_NAMES, describeLocation, openStore, storeExists, storeLocation, type EngineOptions, type StoreLocation } from '../lib/store-engine.js';
 import { ERROR_CODES, KeeprError, type ErrorCode } from '../../errors.js';
 import { KEY_TEXT_ENCODINGS, assertAnyKey, keyFromText, type Key, type KeyTextEncoding } from '../../keepr/index.js';
-import { open, type Store } from '../../store/index.js';
+import type { Store } from '../../store/index.js';
 
 export { guessMime } from '../lib/mime.js';
 
@@ -40,6 +39,7 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   DUMP_TRUNCATED: EXIT.CORRUPT,
   STORE_BUSY: EXIT.REFUSED,
   STORE_NOT_EMPTY: EXIT.REFUSED,
+  COPY_MISMATCH: EXIT.CORRUPT,
 };
 
 /**
@@ -79,33 +79,62 @@ export function dirOption(): Option {
   return new Option('-d, --dir <path>', 'data directory of the store').env('KEEPR_DIR').default(DEFAULT_DIR);
 }
 
-/** Options every store command receives. */
-export interface DirOptions {
+/** Options every store command receives: `--dir` and the program's engine options. */
+export interface DirOptions extends EngineOptions {
   readonly dir: string;
 }
 
+/** The program's global options that choose the engine: `--engine`, `--url`, `--schema`. */
+export function engineOptions(): Option[] {
+  return [
+    new Option('--engine <name>', 'engine of the store: lmdb or level (a directory, --dir) or postgres (--url, --schema)').choices(ENGINE_NAMES).env('KEEPR_ENGINE').default(DEFAULT_ENGINE),
+    new Option('--url <url>', 'PostgreSQL connection string for --engine postgres (postgres://user:password@host:port/database)').env('KEEPR_PG_URL'),
+    new Option('--schema <name>', 'PostgreSQL schema of the store for --engine postgres').env('KEEPR_PG_SCHEMA').default(DEFAULT_PG_SCHEMA),
+  ];
+}
+
+const ENGINE_OPTION_NAMES = ['engine', 'url', 'schema'] as const;
+
 /**
- * True when `dir` certainly holds no store file (ENOENT). Any other answer (a path under a
- * regular file, a directory without permission) is left to the open, which names the cause.
+ * Hands the program's engine options to the command about to run (a commander `preAction`
+ * hook), so every command sees them in its own options wherever they were written. A `--url`
+ * or `--schema` typed for a directory engine is refused rather than ignored (`put --url` was the
+ * URL attribute before 0.2.0; it is `--web-url` now). `pg` commands take them without --engine.
  */
-function storeFileMissing(dir: string): boolean {
-  try {
-    statSync(join(dir, storeFiles.dataFile));
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+export function passEngineOptions(program: Command, command: Command): void {
+  for (const name of ENGINE_OPTION_NAMES) command.setOptionValueWithSource(name, program.getOptionValue(name), program.getOptionValueSource(name));
+  if (command.parent?.name() === 'pg' || command.name() === 'copy') return;
+  const engine: unknown = program.getOptionValue('engine');
+  for (const name of ['url', 'schema'] as const) {
+    if (engine !== 'postgres' && program.getOptionValueSource(name) === 'cli') {
+      const hint = name === 'url' && command.name() === 'put' ? " (put's URL attribute option is --web-url)" : '';
+      throw new KeeprError('OPTION_INVALID', `--${name} is for --engine postgres, and the engine is ${String(engine)}${hint}`, { details: { option: name } });
+    }
   }
 }
 
+/** The store the command's options name (`OPTION_INVALID` for postgres without a URL). */
+export function locationOf(options: DirOptions): StoreLocation {
+  return storeLocation(options.dir, options);
+}
+
+/** The store the options name, for people: the directory, or the connection string (no password) and schema. */
+export function storeName(options: DirOptions): string {
+  return describeLocation(locationOf(options));
+}
+
 /**
- * Opens the store in `dir`, runs `fn`, and always closes it. Read-only commands pass
- * `mustExist` so a mistyped `--dir` fails instead of creating an empty store.
+ * Opens the store the options name (`--dir`, or `--engine postgres` with `--url` and `--schema`),
+ * runs `fn`, and always closes it. Read-only commands pass `mustExist` so a mistyped `--dir` or
+ * `--schema` fails instead of creating an empty store.
  */
-export async function withStore<R>(dir: string, fn: (store: Store) => Promise<R>, mustExist = false): Promise<R> {
-  if (mustExist && storeFileMissing(dir)) {
-    throw new KeeprError('OPTION_INVALID', `no keepr store at ${dir} (keepr put or keepr serve creates one)`, { details: { option: 'dir' } });
+export async function withStore<R>(options: DirOptions, fn: (store: Store) => Promise<R>, mustExist = false): Promise<R> {
+  const location = locationOf(options);
+  if (mustExist && !(await storeExists(location))) {
+    const [option, hint] = location.engine === 'postgres' ? ['schema', `no keepr store in schema ${location.schema} of ${describeLocation(location)}`] : ['dir', `no keepr store at ${location.dir}`];
+    throw new KeeprError('OPTION_INVALID', `${hint} (keepr put or keepr serve creates one)`, { details: { option } });
   }
-  const store = await open(dir);
+  const store = await openStore(location);
   try {
     return await fn(store);
   } finally {

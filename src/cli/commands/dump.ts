@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { KeeprError } from '../../errors.js';
 import { dumpStore, loadDump, verifyDump, type DumpSummary } from '../../keepr/index.js';
 import { startProgress, type Progress } from '../lib/progress.js';
-import { collectValues, dirOption, formatBytes, inputStream, positiveInt, printJSON, withStore, writeChunks, writeStdout, type DirOptions } from './common.js';
+import { collectValues, dirOption, formatBytes, inputStream, positiveInt, printJSON, storeName, withStore, writeChunks, writeStdout, type DirOptions } from './common.js';
 
 interface DumpOptions extends DirOptions {
   readonly source?: readonly string[];
@@ -48,7 +48,7 @@ export function registerDump(program: Command): void {
       if (toStdout && process.stdout.isTTY) throw new KeeprError('ARGUMENT_INVALID', 'refusing to write a binary dump to a terminal: give a file or redirect stdout');
       let summary: DumpSummary | undefined;
       await withStore(
-        options.dir,
+        options,
         async (store) => {
           const entries = (await store.engine.stats()).extra['dataEntries'] ?? 0;
           const progress = startProgress({ label: 'dump', total: entries });
@@ -68,7 +68,7 @@ export function registerDump(program: Command): void {
         if (toStdout) process.stderr.write(`${JSON.stringify(done)}\n`);
         else await printJSON({ file, ...done });
       } else if (!toStdout) {
-        await writeStdout(`dumped ${options.dir} to ${file}: ${describe(done)}\n`);
+        await writeStdout(`dumped ${storeName(options)} to ${file}: ${describe(done)}\n`);
       }
     });
 }
@@ -131,12 +131,12 @@ export function registerLoad(program: Command): void {
         const progress = startProgress({ label: 'load', total: size, unit: 'bytes' });
         let summary: DumpSummary;
         try {
-          summary = await withStore(options.dir, (store) => loadDump(store, counted(inputStream(path), progress), options.batch === undefined ? {} : { batchBlocks: options.batch }));
+          summary = await withStore(options, (store) => loadDump(store, counted(inputStream(path), progress), options.batch === undefined ? {} : { batchBlocks: options.batch }));
         } finally {
           progress.stop();
         }
         if (options.json === true) await printJSON(summary);
-        else await writeStdout(`loaded ${describe(summary)} into ${options.dir}\n`);
+        else await writeStdout(`loaded ${describe(summary)} into ${storeName(options)}\n`);
       } finally {
         if (spoolDir !== undefined) await rm(spoolDir, { recursive: true, force: true });
       }

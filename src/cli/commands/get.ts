@@ -18,7 +18,7 @@ interface GetOptions extends DirOptions {
 }
 
 /** Reads one block, or throws `SOURCE_NOT_FOUND` / `BLOCK_NOT_FOUND` (without creating anything). */
-async function readBlock(dir: string, source: string, key: Key): Promise<Block> {
+async function readBlock(dir: DirOptions, source: string, key: Key): Promise<Block> {
   return withStore(
     dir,
     async (store) => {
@@ -49,7 +49,7 @@ export function registerGet(program: Command): void {
     .addOption(dirOption())
     .action(async (source: string, keyText: string, options: GetOptions) => {
       const key = keyArgument(keyText, options.keyEncoding);
-      const block = await readBlock(options.dir, source, key);
+      const block = await readBlock(options, source, key);
       if (options.json === true) {
         await writeOutput(options.output, `${JSON.stringify(blockToJSON(block))}\n`);
       } else if (options.npy === true) {

@@ -25,7 +25,7 @@ export function registerLoadWww(program: Command): void {
     .action(async (folder: string, options: LoadWwwOptions) => {
       const progress = startProgress({ label: 'upload', total: 0, unit: 'bytes' });
       try {
-        const report = await withStore(options.dir, (store) =>
+        const report = await withStore(options, (store) =>
           loadWebFolder(store, folder, {
             source: options.source,
             hidden: options.hidden === true,

@@ -57,7 +57,7 @@ export function registerLs(program: Command): void {
     .addOption(dirOption())
     .action(async (sourceName: string | undefined, options: LsOptions) => {
       await withStore(
-        options.dir,
+        options,
         async (store) => {
           if (sourceName === undefined) {
             const sources = await store.sources();

@@ -22,7 +22,7 @@ interface PutOptions extends DirOptions {
   readonly block?: boolean;
   readonly npy?: boolean;
   readonly json?: boolean;
-  readonly url?: string;
+  readonly webUrl?: string;
   /** The source `keepr serve` publishes (`--web`, `KEEPR_WEB`). */
   readonly web: string;
   readonly keyEncoding?: KeyTextEncoding;
@@ -65,14 +65,14 @@ export function blockFromInput(bytes: Buffer, file: string | undefined, format: 
 
 /**
  * The URL attribute to give a block put under `key` into `source`: in the web source `'/' + key`
- * (the only URL the server publishes it at; another `--url` is `WEB_URL_MISMATCH`), elsewhere
- * `--url` as given. A `--url` must be an absolute path.
+ * (the only URL the server publishes it at; another `--web-url` is `WEB_URL_MISMATCH`), elsewhere
+ * `--web-url` as given. A `--web-url` must be an absolute path.
  */
 export function urlFor(source: string, key: string, web: string, url: string | undefined): string | undefined {
-  if (url !== undefined && !url.startsWith('/')) throw new KeeprError('ARGUMENT_INVALID', `--url must be a path starting with /, not ${JSON.stringify(url)}`, { details: { url } });
+  if (url !== undefined && !url.startsWith('/')) throw new KeeprError('ARGUMENT_INVALID', `--web-url must be a path starting with /, not ${JSON.stringify(url)}`, { details: { url } });
   if (source !== web) return url;
   if (url !== undefined && url !== `/${key}`) {
-    throw new KeeprError('WEB_URL_MISMATCH', `blocks in the web source ${source} are published at "/" + key: --url must be ${JSON.stringify(`/${key}`)} or left out, not ${JSON.stringify(url)}`, {
+    throw new KeeprError('WEB_URL_MISMATCH', `blocks in the web source ${source} are published at "/" + key: --web-url must be ${JSON.stringify(`/${key}`)} or left out, not ${JSON.stringify(url)}`, {
       details: { source, key, url },
     });
   }
@@ -100,7 +100,7 @@ export function registerPut(program: Command): void {
     .addOption(new Option('-t, --type <mime>', 'MIME type of a file block (default: guessed from the file extension)').conflicts(['block', 'npy']))
     .addOption(new Option('--npy', 'the input is a NumPy .npy file (same as --from npy)').conflicts('block'))
     .option('--block', 'the input is already a binary keepr block (same as --from block)')
-    .option('--url <path>', 'URL attribute of a file block or .npy tensor (in the web source: "/" + key, the default there)')
+    .option('--web-url <path>', 'URL attribute of a file block or .npy tensor (in the web source: "/" + key, the default there)')
     .addOption(new Option('--web <source>', 'the source keepr serve publishes; blocks put there get url "/" + key').env('KEEPR_WEB').default(DEFAULT_WEB_SOURCE))
     .option('--json', 'print { source, key, hash, type, shape, byteLength } instead of the bare hash')
     .addOption(keyEncodingOption())
@@ -109,11 +109,11 @@ export function registerPut(program: Command): void {
       const format = inputFormat(file, options);
       if (options.type !== undefined && format !== 'file') throw new KeeprError('ARGUMENT_INVALID', `--type is for file blocks, not --from ${format}`);
       const ownAttributes = format === 'json' || format === 'block';
-      if (options.url !== undefined && ownAttributes) throw new KeeprError('ARGUMENT_INVALID', `--url is for file blocks and .npy tensors; a --from ${format} block carries its own attributes`);
+      if (options.webUrl !== undefined && ownAttributes) throw new KeeprError('ARGUMENT_INVALID', `--web-url is for file blocks and .npy tensors; a --from ${format} block carries its own attributes`);
       // Check names and input before opening the store, so bad input creates nothing.
       assertName(source, 'source');
       const key = keyArgument(keyText, options.keyEncoding);
-      const url = ownAttributes ? undefined : urlFor(source, keyLabel(key), options.web, options.url);
+      const url = ownAttributes ? undefined : urlFor(source, keyLabel(key), options.web, options.webUrl);
       const bytes = await readInput(file);
       let block: Block;
       try {
@@ -124,10 +124,10 @@ export function registerPut(program: Command): void {
       }
       checkWebUrl(source, keyLabel(key), options.web, block);
       // A URL outside the published source is stored but served nowhere: say so, as nothing else would.
-      if (options.url !== undefined && source !== options.web) {
-        process.stderr.write(`keepr: note: keepr serve publishes source ${options.web}, not ${source}; this block's url ${options.url} is not served (put it into ${options.web}, or serve --web ${source})\n`);
+      if (options.webUrl !== undefined && source !== options.web) {
+        process.stderr.write(`keepr: note: keepr serve publishes source ${options.web}, not ${source}; this block's url ${options.webUrl} is not served (put it into ${options.web}, or serve --web ${source})\n`);
       }
-      await withStore(options.dir, async (store) => {
+      await withStore(options, async (store) => {
         await (await store.source(source)).put(key, block);
       });
       if (options.json === true) await printJSON({ source, key: keyText, hash: block.hashHex, type: block.type, shape: block.shape, byteLength: block.byteLength });

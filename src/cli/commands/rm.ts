@@ -24,7 +24,7 @@ export function registerRm(program: Command): void {
     .action(async (source: string, keyText: string, options: RmOptions) => {
       const key = keyArgument(keyText, options.keyEncoding);
       await withStore(
-        options.dir,
+        options,
         async (store) => {
           const deleted = await (await store.source(source, { create: false })).delete(key, options.ifHash === undefined ? {} : { ifHash: options.ifHash });
           if (!deleted) {

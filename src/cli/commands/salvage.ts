@@ -5,8 +5,8 @@
 import type { Command } from 'commander';
 import type { SalvageReport } from '../../engine/engine-files.js';
 import { KeeprError } from '../../errors.js';
-import { storeFiles } from '../lib/store-engine.js';
-import { dirOption, printJSON, writeStdout, type DirOptions } from './common.js';
+import { storeFilesFor } from '../lib/store-engine.js';
+import { dirOption, locationOf, printJSON, writeStdout, type DirOptions } from './common.js';
 
 interface SalvageOptions extends DirOptions {
   readonly json?: boolean;
@@ -26,6 +26,7 @@ export function registerSalvage(program: Command): void {
     .option('--json', 'print { restored, checkpointTxn, replayed, dropped, torn, removed, damaged: [{ segment, offset, reason }], movedTo }')
     .addOption(dirOption())
     .action(async (options: SalvageOptions) => {
+      const storeFiles = storeFilesFor(locationOf(options), 'salvage');
       if ((await storeFiles.size(options.dir)) === undefined) {
         throw new KeeprError('OPTION_INVALID', `no keepr store at ${options.dir}`, { details: { option: 'dir' } });
       }

@@ -5,8 +5,9 @@ import type { Durability } from '../../engine/engine.js';
 import { memoryEngine } from '../../engine/memory/index.js';
 import { open } from '../../store/index.js';
 import type { ServerLogLevel } from '../../server/index.js';
+import { describeLocation, openStore } from '../lib/store-engine.js';
 import { DEFAULT_WEB_SOURCE } from '../lib/www-files.js';
-import { dirOption, printJSON, writeStdout, type DirOptions } from './common.js';
+import { dirOption, locationOf, printJSON, writeStdout, type DirOptions } from './common.js';
 
 interface ServeOptions extends DirOptions {
   readonly host: string;
@@ -48,7 +49,7 @@ export function registerServe(program: Command): void {
     )
     .addOption(new Option('--cors <origins>', 'let browser apps on these exact origins call the API (comma-separated, e.g. https://app.example)').env('KEEPR_CORS'))
     .addOption(new Option('--log-level <level>', 'server log level (logs go to stderr)').choices(LOG_LEVELS).default('warn'))
-    .option('--json', 'print { dir, url, tokens } as JSON once listening')
+    .option('--json', 'print { dir, engine, store, url, tokens, web, durability } as JSON once listening')
     .addOption(dirOption())
     .action(async (options: ServeOptions) => {
       // Loaded here: the server and its dependencies would slow down every other command's start.
@@ -56,7 +57,10 @@ export function registerServe(program: Command): void {
       // Tokens and the bind rule are checked before the store is opened: a refused start touches nothing.
       const tokens = loadTokens(options.tokens);
       assertBindAllowed(options.host, tokens);
-      const store = options.durability === 'transient' ? await open({ engine: memoryEngine() }) : await open(options.dir, { durability: options.durability });
+      const transient = options.durability === 'transient';
+      // A transient store is in memory whatever the engine; the location is still checked (a missing --url fails).
+      const location = locationOf(options);
+      const store = transient ? await open({ engine: memoryEngine() }) : await openStore(location, options.durability === 'sync' ? 'sync' : 'write-cache');
       let app: ReturnType<typeof buildServer> | undefined;
       let address: string;
       try {
@@ -69,10 +73,9 @@ export function registerServe(program: Command): void {
         if (err instanceof KeeprError) throw err;
         throw new KeeprError('OPTION_INVALID', `cannot listen on ${options.host}:${options.port}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
-      const transient = options.durability === 'transient';
       try {
-        if (options.json === true) await printJSON({ dir: options.dir, url: address, tokens: tokens.length, web: options.web, durability: options.durability });
-        else await writeStdout(`keepr serving ${transient ? 'a transient store (in memory only)' : options.dir} at ${address}${transient || options.durability === 'sync' ? '' : ` (durability ${options.durability})`}\n`);
+        if (options.json === true) await printJSON({ dir: options.dir, engine: transient ? 'memory' : location.engine, store: transient ? 'memory' : describeLocation(location), url: address, tokens: tokens.length, web: options.web, durability: options.durability });
+        else await writeStdout(`keepr serving ${transient ? 'a transient store (in memory only)' : describeLocation(location)} at ${address}${transient || options.durability === 'sync' ? '' : ` (durability ${options.durability})`}\n`);
       } catch (err) {
         // A closed stdout ends the command: the server must not outlive it with the store open.
         await app.close();

@@ -17,7 +17,7 @@ export function registerStat(program: Command): void {
     .addOption(dirOption())
     .action(async (sourceName: string | undefined, options: StatOptions) => {
       await withStore(
-        options.dir,
+        options,
         async (store) => {
           if (sourceName !== undefined) {
             const stats = await sourceStats(await store.source(sourceName, { create: false }));

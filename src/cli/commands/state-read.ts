@@ -28,7 +28,7 @@ interface Read {
 }
 
 /** Reads a key (and optionally its proof) at a height of an existing state, from one view. */
-async function readKey(dir: string, name: string, tree: string, key: Uint8Array, height: number | undefined, withProof: boolean): Promise<Read> {
+async function readKey(dir: DirOptions, name: string, tree: string, key: Uint8Array, height: number | undefined, withProof: boolean): Promise<Read> {
   return withStore(
     dir,
     async (store) => {
@@ -68,7 +68,7 @@ export function registerStateGet(state: Command): void {
       if (options.proof === true && options.json !== true && options.output === '-') {
         throw new KeeprError('ARGUMENT_INVALID', '--proof prints text on stdout; give -o a file for the value, or use --json');
       }
-      const read = await readKey(options.dir, name, tree, key, options.height, options.proof === true);
+      const read = await readKey(options, name, tree, key, options.height, options.proof === true);
       const { value } = read;
       if (value === undefined) throw keyNotFound(name, tree, keyText, read.height);
       if (options.json === true) {
@@ -114,7 +114,7 @@ export function registerStateProve(state: Command): void {
       checkStateName(name);
       const key = treeAndKey(tree, keyText, options.keyEncoding);
       if (options.output === '-' && options.json === true) throw new KeeprError('ARGUMENT_INVALID', 'a binary proof on stdout and --json do not mix; give -o a file');
-      const read = await readKey(options.dir, name, tree, key, options.height, true);
+      const read = await readKey(options, name, tree, key, options.height, true);
       const proof = read.proof!;
       if (options.output !== undefined) await writeOutput(options.output, proof);
       if (options.json === true) {

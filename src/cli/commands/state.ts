@@ -89,7 +89,7 @@ export function registerState(program: Command): void {
     .action(async (name: string | undefined, options: LsOptions) => {
       if (name !== undefined) checkStateName(name);
       await withStore(
-        options.dir,
+        options,
         async (store) => {
           if (name !== undefined) {
             await listState(store, name, options);
@@ -116,7 +116,7 @@ export function registerState(program: Command): void {
       checkStateName(name);
       // The whole set is read and checked before the store is opened: a bad set writes nothing.
       const changes = changeSetFromJSON((await readInput(file)).toString('utf8'));
-      const result = await withStore(options.dir, async (store) => {
+      const result = await withStore(options, async (store) => {
         // Re-applying a height needs that height, so it never creates the state (height 0 of a new one is just the next height).
         const state = await store.state(name, { create: options.height === undefined || options.height === 0 });
         return state.apply(changes, options.height === undefined ? {} : { height: options.height });
@@ -136,7 +136,7 @@ export function registerState(program: Command): void {
       checkStateName(name);
       if (options.keepLast === undefined && options.from === undefined) throw new KeeprError('ARGUMENT_INVALID', 'give --keep-last <n> or --from <h>');
       const report = await withStore(
-        options.dir,
+        options,
         async (store) => (await store.state(name, { create: false })).prune(options.keepLast === undefined ? { from: options.from! } : { keepLast: options.keepLast }),
         true,
       );

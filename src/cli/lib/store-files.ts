@@ -8,37 +8,38 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { KeeprError } from '../../errors.js';
 import { copyStore, type DumpSummary } from '../../keepr/index.js';
 import { open, type Store } from '../../store/index.js';
+import type { EngineFiles } from '../../engine/engine-files.js';
 import { storeFiles } from './store-engine.js';
 import { verifyStore, type VerifyReport } from './verify-store.js';
 
 /** Size of a store's data in bytes, or undefined when `dir` holds no store. */
-export function storeFileSize(dir: string): Promise<number | undefined> {
-  return storeFiles.size(dir);
+export function storeFileSize(dir: string, files: EngineFiles = storeFiles): Promise<number | undefined> {
+  return files.size(dir);
 }
 
 /** Ids of other live processes that have the store in `dir` open. */
-export function storeUsers(dir: string): Promise<number[]> {
-  return storeFiles.users(dir);
+export function storeUsers(dir: string, files: EngineFiles = storeFiles): Promise<number[]> {
+  return files.users(dir);
 }
 
 /** Throws `STORE_BUSY` when another process has the store open. */
-export async function assertNotInUse(dir: string, what: string): Promise<void> {
-  const pids = await storeUsers(dir);
+export async function assertNotInUse(dir: string, what: string, files: EngineFiles = storeFiles): Promise<void> {
+  const pids = await storeUsers(dir, files);
   if (pids.length > 0) {
     throw new KeeprError('STORE_BUSY', `cannot ${what}: the store in ${dir} is open in process ${pids.join(', ')} (stop keepr serve and other users first)`, { details: { pids } });
   }
 }
 
 /** Throws `OPTION_INVALID` unless `dir` holds a store (so a mistyped `--dir` creates nothing). */
-export async function assertStore(dir: string): Promise<void> {
-  if ((await storeFileSize(dir)) === undefined) {
+export async function assertStore(dir: string, files: EngineFiles = storeFiles): Promise<void> {
+  if ((await storeFileSize(dir, files)) === undefined) {
     throw new KeeprError('OPTION_INVALID', `no keepr store at ${dir}`, { details: { option: 'dir', path: dir } });
   }
 }
 
 /** Opens a store, runs `fn` and always closes it. */
-async function using<R>(dir: string, fn: (store: Store) => Promise<R>): Promise<R> {
-  const store = await open({ engine: storeFiles.engineFor(dir) });
+async function using<R>(dir: string, files: EngineFiles, fn: (store: Store) => Promise<R>): Promise<R> {
+  const store = await open({ engine: files.engineFor(dir) });
   try {
     return await fn(store);
   } finally {
@@ -60,10 +61,10 @@ export interface BackupReport {
 }
 
 /** Copies the store in `dir` to a new directory `target` while it stays in use (the engine's hot backup). */
-export async function backupStore(dir: string, target: string): Promise<BackupReport> {
-  await assertStore(dir);
-  await using(dir, (store) => store.engine.backup(target));
-  return { target, byteLength: (await storeFileSize(target)) ?? 0 };
+export async function backupStore(dir: string, target: string, files: EngineFiles = storeFiles): Promise<BackupReport> {
+  await assertStore(dir, files);
+  await using(dir, files, (store) => store.engine.backup(target));
+  return { target, byteLength: (await storeFileSize(target, files)) ?? 0 };
 }
 
 /** Options of {@link restoreStore}. */
@@ -76,6 +77,8 @@ export interface RestoreOptions {
   readonly onStart?: (entries: number) => void;
   /** Progress of the check. */
   readonly onBlock?: (blocks: number, bytes: number) => void;
+  /** The engine's files (default LMDB's). */
+  readonly files?: EngineFiles;
 }
 
 /** What {@link restoreStore} did. */
@@ -92,22 +95,23 @@ export interface RestoreReport {
  * (`STORE_NOT_EMPTY`) and a backup with bad blocks (`STORE_CORRUPT`, nothing replaced).
  */
 export async function restoreStore(backup: string, dir: string, options: RestoreOptions = {}): Promise<RestoreReport> {
-  const source = (await stat(backup).catch(() => undefined))?.isDirectory() === true ? join(backup, storeFiles.dataFile) : backup;
+  const files = options.files ?? storeFiles;
+  const source = (await stat(backup).catch(() => undefined))?.isDirectory() === true ? join(backup, files.dataFile) : backup;
   if ((await stat(source).catch(() => undefined))?.isFile() !== true) {
     throw new KeeprError('ARGUMENT_INVALID', `no keepr backup at ${backup}`, { details: { path: backup } });
   }
-  if (resolve(source) === resolve(join(dir, storeFiles.dataFile))) throw new KeeprError('ARGUMENT_INVALID', 'the backup is the store itself');
-  await assertNotInUse(dir, 'restore');
-  if ((await storeFileSize(dir)) !== undefined && options.force !== true) {
-    const sources = await using(dir, (store) => store.sources());
+  if (resolve(source) === resolve(join(dir, files.dataFile))) throw new KeeprError('ARGUMENT_INVALID', 'the backup is the store itself');
+  await assertNotInUse(dir, 'restore', files);
+  if ((await storeFileSize(dir, files)) !== undefined && options.force !== true) {
+    const sources = await using(dir, files, (store) => store.sources());
     if (sources.length > 0) {
       throw new KeeprError('STORE_NOT_EMPTY', `the store in ${dir} holds ${sources.length} source(s); use --force to replace it`, { details: { sources: sources.length } });
     }
   }
   const stage = await stagingDir(dir, 'restore');
   try {
-    await copyFile(source, join(stage, storeFiles.dataFile));
-    const report = await using(stage, async (store): Promise<VerifyReport> => {
+    await copyFile(source, join(stage, files.dataFile));
+    const report = await using(stage, files, async (store): Promise<VerifyReport> => {
       options.onStart?.((await store.engine.stats()).extra['dataEntries'] ?? 0);
       if (options.verify === false) return { sources: (await store.sources()).length, blocks: 0, byteLength: 0, bad: [] };
       return verifyStore(store, options.onBlock === undefined ? {} : { onBlock: options.onBlock });
@@ -118,7 +122,7 @@ export async function restoreStore(backup: string, dir: string, options: Restore
         details: { bad: report.bad.slice(0, 100) },
       });
     }
-    await storeFiles.install(stage, dir);
+    await files.install(stage, dir);
     return { sources: report.sources, blocks: report.blocks, byteLength: report.byteLength };
   } finally {
     await rm(stage, { recursive: true, force: true });
@@ -138,6 +142,8 @@ export interface CompactOptions {
   readonly onStart?: (blocks: number) => void;
   /** Progress of the copy. */
   readonly onBlock?: (blocks: number) => void;
+  /** The engine's files (default LMDB's). */
+  readonly files?: EngineFiles;
 }
 
 /**
@@ -147,20 +153,21 @@ export interface CompactOptions {
  * process has the store open (`STORE_BUSY`). Compression settings are not carried over.
  */
 export async function compactStore(dir: string, options: CompactOptions = {}): Promise<CompactReport> {
-  await assertStore(dir);
-  await assertNotInUse(dir, 'compact');
-  const before = (await storeFileSize(dir)) ?? 0;
+  const files = options.files ?? storeFiles;
+  await assertStore(dir, files);
+  await assertNotInUse(dir, 'compact', files);
+  const before = (await storeFileSize(dir, files)) ?? 0;
   const stage = await stagingDir(dir, 'compact');
   try {
-    const summary = await using(dir, async (from) => {
+    const summary = await using(dir, files, async (from) => {
       const stats = await from.engine.stats();
       options.onStart?.(stats.extra['dataEntries'] ?? 0);
-      return using(stage, (to) => copyStore(from, to, options.onBlock === undefined ? {} : { onBlock: options.onBlock }));
+      return using(stage, files, (to) => copyStore(from, to, options.onBlock === undefined ? {} : { onBlock: options.onBlock }));
     });
     // Checked again just before the swap: a server may have started during the copy.
-    await assertNotInUse(dir, 'compact');
-    await storeFiles.install(stage, dir);
-    return { ...summary, before, after: (await storeFileSize(dir)) ?? 0 };
+    await assertNotInUse(dir, 'compact', files);
+    await files.install(stage, dir);
+    return { ...summary, before, after: (await storeFileSize(dir, files)) ?? 0 };
   } finally {
     await rm(stage, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@
  * states (every hash recomputed from the stored nodes and values).
  */
 import { Block } from '../../block/index.js';
-import type { FileCheckReport } from '../../engine/engine-files.js';
+import type { EngineFiles, FileCheckReport } from '../../engine/engine-files.js';
 import { KeeprError, isKeeprError } from '../../errors.js';
 import { SOURCE_NAMESPACE_PREFIX } from '../../keepr/dump-format.js';
 import { keyLabel, storeItems } from '../../keepr/index.js';
@@ -14,21 +14,21 @@ import type { StateContext } from '../../state/state-view.js';
 import { storeFiles } from './store-engine.js';
 
 /** The structural check of the store's files before anything opens them (undefined when there are none). */
-export function checkDataFile(dir: string): Promise<FileCheckReport | undefined> {
-  return storeFiles.check(dir);
+export function checkDataFile(dir: string, files: EngineFiles = storeFiles): Promise<FileCheckReport | undefined> {
+  return files.check(dir);
 }
 
 /** The text lines of a file check: one `BAD` line per problem, then a summary. */
-export function fileLines(report: FileCheckReport): string {
-  return storeFiles.describeCheck(report);
+export function fileLines(report: FileCheckReport, files: EngineFiles = storeFiles): string {
+  return files.describeCheck(report);
 }
 
 /** The error for a damaged data file, naming its first problem. */
-export function damagedFileError(report: FileCheckReport): KeeprError {
+export function damagedFileError(report: FileCheckReport, files: EngineFiles = storeFiles): KeeprError {
   const first = report.problems[0]!;
   const moving = report.stable ? '' : '; the file changed while it was read (another process writes it), so verify again when it is idle';
-  return new KeeprError('STORE_CORRUPT', `${storeFiles.dataFile} is damaged (${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}; the first: ${first.page === undefined ? '' : `page ${first.page}: `}${first.kind}: ${first.message}): the store was not opened${moving}`, {
-    details: { file: storeFiles.dataFile, problems: report.problems.length, kind: first.kind, ...(first.page === undefined ? {} : { page: first.page }) },
+  return new KeeprError('STORE_CORRUPT', `${files.dataFile} is damaged (${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}; the first: ${first.page === undefined ? '' : `page ${first.page}: `}${first.kind}: ${first.message}): the store was not opened${moving}`, {
+    details: { file: files.dataFile, problems: report.problems.length, kind: first.kind, ...(first.page === undefined ? {} : { page: first.page }) },
   });
 }
 

@@ -12,3 +12,5 @@ export type PostgresEngineOptions = Omit<PostgresEngineConfig, 'url'>;
 export function postgresEngine(url: string, options: PostgresEngineOptions = {}): PostgresEngine {
   return new PostgresEngine({ ...options, url });
 }
+export { postgresStoreExists, type PostgresSchemaOptions } from './postgres-store-check.js';
+export { distributePostgresStore, type DistributeOptions, type DistributeReport, type TableDistribution } from './postgres-distribute.js';
