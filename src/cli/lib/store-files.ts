@@ -3,7 +3,7 @@
  * through the engine, and replacing a store's data with a checked copy. Replacing is only safe
  * when no other process has the store open (LMDB maps the file), so it is refused then.
  */
-import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { KeeprError } from '../../errors.js';
 import { copyStore, type DumpSummary } from '../../keepr/index.js';
@@ -88,6 +88,9 @@ export interface RestoreReport {
   readonly byteLength: number;
 }
 
+// Files of an open store that a restored copy must not inherit.
+const LOCK_FILES = /^(LOCK|keepr-owner\.json|.*-lock)$/;
+
 /**
  * Brings a backup (a directory made by `keepr backup`, or its `keepr.mdb`) back as the store in
  * `dir`: the file is copied beside the store, opened and checked block by block, then renamed
@@ -96,7 +99,8 @@ export interface RestoreReport {
  */
 export async function restoreStore(backup: string, dir: string, options: RestoreOptions = {}): Promise<RestoreReport> {
   const files = options.files ?? storeFiles;
-  const source = (await stat(backup).catch(() => undefined))?.isDirectory() === true ? join(backup, files.dataFile) : backup;
+  const isDir = (await stat(backup).catch(() => undefined))?.isDirectory() === true;
+  const source = isDir ? join(backup, files.dataFile) : backup;
   if ((await stat(source).catch(() => undefined))?.isFile() !== true) {
     throw new KeeprError('ARGUMENT_INVALID', `no keepr backup at ${backup}`, { details: { path: backup } });
   }
@@ -110,7 +114,13 @@ export async function restoreStore(backup: string, dir: string, options: Restore
   }
   const stage = await stagingDir(dir, 'restore');
   try {
-    await copyFile(source, join(stage, files.dataFile));
+    if (isDir) {
+      // A backup directory is copied whole (a LevelDB store is several files), leaving out lock
+      // and owner files that belong to whoever had the backup open.
+      await cp(backup, stage, { recursive: true, filter: (path) => !LOCK_FILES.test(basename(path)) });
+    } else {
+      await copyFile(source, join(stage, files.dataFile));
+    }
     const report = await using(stage, files, async (store): Promise<VerifyReport> => {
       options.onStart?.((await store.engine.stats()).extra['dataEntries'] ?? 0);
       if (options.verify === false) return { sources: (await store.sources()).length, blocks: 0, byteLength: 0, bad: [] };
