@@ -119,7 +119,7 @@ describe('postgres NOTIFY', () => {
     await admin.query(`DROP TRIGGER queue_full ON ${s}.entries`);
     expect(await engine.get('n', key(1))).toBeUndefined();
     await engine.put('n', key(1), Buffer.from('w'));
-    expect(await engine.get('n', key(1))).toEqual(Buffer.from('w'));
+    expect(await engine.get('n', key(1))).toEqual(new Uint8Array(Buffer.from('w')));
   });
 
   it("moves externalVersion on other engines' commits, not on its own", async () => {

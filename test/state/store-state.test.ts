@@ -65,7 +65,8 @@ describe.each(STATE_ENGINES)('store.state (%s)', (engine) => {
     for (let i = 0; i < 6; i++) expect(text(await state.at(5).get('t', `k${i}`))).toBe(String.fromCharCode(i));
   });
 
-  it('keeps working changes when a commit fails and picks up another writer with refresh()', async () => {
+  // Two stores on one storage at once: LevelDB opens in one process (and one engine) at a time.
+  it.skipIf(engine === 'level')('keeps working changes when a commit fails and picks up another writer with refresh()', async () => {
     const { store, state, target } = await freshState('chain', engine);
     await state.put('t', 'a', Uint8Array.of(1));
     await state.commit();
