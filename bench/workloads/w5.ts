@@ -25,7 +25,7 @@ import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LMDB_FILE_NAME } from '../../src/engine/lmdb/lmdb-engine-config.js';
-import { open } from '../../src/index.js';
+import { open, type Store } from '../../src/index.js';
 import { decodeProof, verifyProof } from '../../src/state/index.js';
 import { Rng, mix32, sameBytes } from '../lib/data.js';
 import { int, micros, rate, ratio, table } from '../lib/format.js';
@@ -139,28 +139,32 @@ function flipped(bytes: Uint8Array, at: number): Uint8Array {
   return copy;
 }
 
-async function keeprState(dir: string): Promise<Versioned<Uint8Array>> {
-  const path = join(dir, 'store');
-  // Default options: the lmdb engine, durable commits.
-  const store = await open(path);
-  const state = await store.state(STATE_NAME);
+/** How a keepr contender measures its disk: now, and once more after closing the store. */
+export interface KeeprDisk {
+  readonly diskBytes: () => Promise<number>;
+  readonly close: () => Promise<{ diskBytes: number; liveBytes?: number; details: Record<string, unknown> }>;
+}
+
+/** keepr's versioned state `stateName` (one tree, `tree`) of an open store, on any engine. */
+export async function keeprVersioned(store: Store, stateName: string, tree: string, disk: KeeprDisk): Promise<Versioned<Uint8Array>> {
+  const state = await store.state(stateName);
   const commit = async (): Promise<Uint8Array> => (await state.commit()).root;
   return {
     async load(keys, value) {
-      for (let i = 0; i < keys.length; i++) await state.put(TREE, keys[i]!, value(i));
+      for (let i = 0; i < keys.length; i++) await state.put(tree, keys[i]!, value(i));
       return commit();
     },
     begin() {},
-    put: (key, value) => state.put(TREE, key, value),
+    put: (key, value) => state.put(tree, key, value),
     commit,
     async get(height, key) {
-      const v = await state.at(height).get(TREE, key);
+      const v = await state.at(height).get(tree, key);
       return v === undefined ? undefined : v instanceof Uint8Array ? v : v.bytes;
     },
-    prove: (height, key) => state.at(height).prove(TREE, key),
+    prove: (height, key) => state.at(height).prove(tree, key),
     verify(root, key, value, proof) {
       try {
-        return verifyProof(root, TREE, key, value, proof);
+        return verifyProof(root, tree, key, value, proof);
       } catch {
         return false;
       }
@@ -178,6 +182,16 @@ async function keeprState(dir: string): Promise<Versioned<Uint8Array>> {
       }
       return { bucketEntries: round(entries / proofs.length, 3), siblings: round(siblings / proofs.length, 3) };
     },
+    diskBytes: disk.diskBytes,
+    close: disk.close,
+  };
+}
+
+async function keeprState(dir: string): Promise<Versioned<Uint8Array>> {
+  const path = join(dir, 'store');
+  // Default options: the lmdb engine, durable commits.
+  const store = await open(path);
+  return keeprVersioned(store, STATE_NAME, TREE, {
     diskBytes: async () => (await stat(join(path, LMDB_FILE_NAME))).size,
     async close() {
       const extra = (await store.stats()).engine.extra;
@@ -190,7 +204,7 @@ async function keeprState(dir: string): Promise<Versioned<Uint8Array>> {
         details: { pageSize: page, livePages: pages, entries: extra['entryCount'], freeEntries: extra['freeEntryCount'], directoryBytes: await treeBytes(path) },
       };
     },
-  };
+  });
 }
 
 /**
