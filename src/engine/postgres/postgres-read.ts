@@ -76,7 +76,7 @@ export class PgReads {
       const want = Math.min(size, left);
       const page = rangePage(this.#sql, namespace, range, after, want);
       // Copied at once: pg may reuse its receive buffer for the next statement on that connection.
-      const rows = (await this.#query(page.text, page.values)).map(([k, v]) => ({ key: owned(k), value: owned(v) }));
+      const rows = (await this.#query(page.text, page.values, page.name)).map(([k, v]) => ({ key: owned(k), value: owned(v) }));
       if (rows.length > 0) after = owned(rows[rows.length - 1]!.key);
       for (const entry of rows) {
         this.#guard();

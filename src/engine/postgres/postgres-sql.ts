@@ -100,7 +100,7 @@ export function storeSql(schema: string): StoreSql {
 }
 
 /** One page of a range: SQL text and parameters, keyset-paginated after `after` when given. */
-export function rangePage(sql: StoreSql, namespace: string, range: NormalizedRange, after: Uint8Array | undefined, limit: number): { text: string; values: unknown[] } {
+export function rangePage(sql: StoreSql, namespace: string, range: NormalizedRange, after: Uint8Array | undefined, limit: number): { text: string; values: unknown[]; name: string } {
   const values: unknown[] = [namespace];
   const where = ['ns = $1'];
   const bound = (op: string, key: Uint8Array): void => {
@@ -124,5 +124,8 @@ export function rangePage(sql: StoreSql, namespace: string, range: NormalizedRan
   if (upper !== undefined) bound(upperOp, upper);
   values.push(limit);
   const text = `SELECT k, v FROM ${sql.schema}.entries WHERE ${where.join(' AND ')} ORDER BY k ${range.reverse ? 'DESC' : 'ASC'} LIMIT $${values.length}`;
-  return { text, values };
+  // A few shapes only (which bounds, which direction): each is prepared once per connection.
+  const ops: Record<string, string> = { '>=': 'ge', '>': 'gt', '<=': 'le', '<': 'lt' };
+  const name = `keepr_range_${where.slice(1).map((w) => ops[w.split(' ')[1]!]).join('_')}_${range.reverse ? 'd' : 'a'}`;
+  return { text, values, name };
 }
