@@ -1,5 +1,5 @@
 /** Options of the LevelDB engine. */
-import { KeeprError } from '../../errors.js';
+import { checkConfigKeys, diskDurability, optionError as bad, positiveOption as positive } from '../engine-options.js';
 
 /**
  * When a write is acknowledged: `sync` once its LevelDB batch was written with `sync: true`
@@ -36,29 +36,14 @@ export interface ResolvedLevelEngineConfig {
 
 const KNOWN_OPTIONS = new Set(['path', 'durability', 'flushDelayMs', 'cacheSize', 'writeBufferSize', 'compression']);
 
-function bad(option: string, message: string): KeeprError {
-  return new KeeprError('OPTION_INVALID', message, { details: { option } });
-}
 
-function positive(value: unknown, option: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw bad(option, `${option} must be a positive integer`);
-  return value;
-}
 
 /** Validates a LevelDB engine config (throws `OPTION_INVALID`) and applies defaults. */
 export function resolveLevelEngineConfig(config: LevelEngineConfig): ResolvedLevelEngineConfig {
-  if (typeof config !== 'object' || (config as unknown) === null) {
-    throw new KeeprError('OPTION_INVALID', 'level engine config must be an object');
-  }
-  for (const key of Object.keys(config)) {
-    if (!KNOWN_OPTIONS.has(key)) throw bad(key, `unknown level engine option ${key}`);
-  }
-  const { path, durability = 'sync', compression = true } = config;
+  checkConfigKeys(config, KNOWN_OPTIONS, 'level');
+  const { path, compression = true } = config;
   if (typeof path !== 'string' || path.length === 0) throw bad('path', 'path must be a non-empty string');
-  const mode: unknown = durability;
-  if (mode === 'transient') throw bad('durability', 'the level engine keeps data on disk; a transient store is memoryEngine() from keepr/memory');
-  if (mode !== 'sync' && mode !== 'write-cache') throw bad('durability', 'durability must be sync or write-cache');
+  const durability = diskDurability(config.durability, 'level');
   if (typeof compression !== 'boolean') throw bad('compression', 'compression must be a boolean');
   return {
     path,

@@ -1,5 +1,5 @@
 /** Options of the LMDB engine. */
-import { KeeprError } from '../../errors.js';
+import { checkConfigKeys, diskDurability, optionError as bad, positiveOption as positive } from '../engine-options.js';
 
 /** File name of the LMDB data file inside the store directory (the lock file sits next to it). */
 export const LMDB_FILE_NAME = 'keepr.mdb';
@@ -67,29 +67,15 @@ function compression(value: unknown): false | { readonly threshold: number } {
   return { threshold };
 }
 
-function bad(option: string, message: string): KeeprError {
-  return new KeeprError('OPTION_INVALID', message, { details: { option } });
-}
 
-function positive(value: unknown, option: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw bad(option, `${option} must be a positive integer`);
-  return value;
-}
 
 /** Validates an LMDB engine config (throws `OPTION_INVALID`) and applies defaults. */
 export function resolveLmdbEngineConfig(config: LmdbEngineConfig): ResolvedLmdbEngineConfig {
-  if (typeof config !== 'object' || (config as unknown) === null) {
-    throw new KeeprError('OPTION_INVALID', 'lmdb engine config must be an object');
-  }
-  for (const key of Object.keys(config)) {
-    if (!KNOWN_OPTIONS.has(key)) throw bad(key, `unknown lmdb engine option ${key}`);
-  }
-  const { path, durability = 'sync', salvage = false } = config;
+  checkConfigKeys(config, KNOWN_OPTIONS, 'lmdb');
+  const { path, salvage = false } = config;
   if (typeof path !== 'string' || path.length === 0) throw bad('path', 'path must be a non-empty string');
   const mapSize = config.mapSize === undefined ? undefined : positive(config.mapSize, 'mapSize', 0);
-  const mode: unknown = durability;
-  if (mode !== 'sync' && mode !== 'write-cache') throw bad('durability', 'durability must be sync or write-cache');
+  const durability = diskDurability(config.durability, 'lmdb');
   if (typeof salvage !== 'boolean') throw bad('salvage', 'salvage must be a boolean');
   return {
     path,

@@ -1,5 +1,5 @@
 /** Options of the PostgreSQL engine. */
-import { KeeprError } from '../../errors.js';
+import { checkConfigKeys, diskDurability, optionError as bad, positiveOption as positive } from '../engine-options.js';
 
 /**
  * When a write is acknowledged: `sync` once PostgreSQL has flushed its commit record to disk
@@ -45,35 +45,19 @@ export const SCHEMA_NAME_RULE = /^[a-z][a-z0-9_]{0,62}$/;
 
 const KNOWN_OPTIONS = new Set(['url', 'schema', 'durability', 'poolSize', 'notify', 'connectTimeoutMs']);
 
-function bad(option: string, message: string): KeeprError {
-  return new KeeprError('OPTION_INVALID', message, { details: { option } });
-}
 
-function positive(value: unknown, option: string, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0 || value > max) {
-    throw bad(option, `${option} must be an integer from 1 to ${max}`);
-  }
-  return value;
-}
 
 /** Validates a PostgreSQL engine config (throws `OPTION_INVALID`) and applies defaults. */
 export function resolvePostgresEngineConfig(config: PostgresEngineConfig): ResolvedPostgresEngineConfig {
-  if (typeof config !== 'object' || (config as unknown) === null) throw bad('url', 'postgres engine config must be an object');
-  for (const key of Object.keys(config)) {
-    if (!KNOWN_OPTIONS.has(key)) throw bad(key, `unknown postgres engine option ${key}`);
-  }
+  checkConfigKeys(config, KNOWN_OPTIONS, 'postgres', 'url');
   const { url, schema = 'keepr', notify = true } = config;
-  const durability: unknown = config.durability ?? 'sync';
   if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url)) {
     throw bad('url', 'url must be a postgres:// or postgresql:// connection string');
   }
   if (typeof schema !== 'string' || !SCHEMA_NAME_RULE.test(schema)) {
     throw bad('schema', 'schema must be 1 to 63 characters of a-z, 0-9 and _, starting with a letter');
   }
-  if (durability !== 'sync' && durability !== 'write-cache') {
-    throw bad('durability', durability === 'transient' ? 'a transient store keeps nothing on disk: use memoryEngine() from keepr/memory' : 'durability must be sync or write-cache');
-  }
+  const durability = diskDurability(config.durability, 'postgres');
   if (typeof notify !== 'boolean') throw bad('notify', 'notify must be a boolean');
   return {
     url,
