@@ -75,6 +75,14 @@ export const ERROR_CODES = {
   STATE_PROOF_MALFORMED: { status: 400, description: 'Bytes offered as a state proof are not the canonical encoding of a proof.' },
   STATE_CORRUPT: { status: 500, description: 'A stored state record does not decode; run keepr verify --state to locate tampering.' },
 
+  // Instruments
+  INSTRUMENT_NOT_FOUND: { status: 404, description: 'No instrument has this name (and create was false).' },
+  INSTRUMENT_KIND_MISMATCH: { status: 409, description: 'The instrument exists with another cell type or index kind than the one asked for.' },
+  INSTRUMENT_VALUES_INVALID: { status: 400, description: 'Values or index entries given to an instrument do not fit it (wrong count, type, range, NA where the type has none, unsorted or duplicate where order is required).' },
+  INSTRUMENT_OP_UNSUPPORTED: { status: 400, description: 'The operation does not apply to this instrument (downsampling a string column, a time range on a keyed column, aligning instruments of different index kinds).' },
+  CHUNK_MALFORMED: { status: 400, description: 'Bytes offered as an instrument chunk or codec stream do not decode (bad header, codec id, lengths, or bit widths).' },
+  INSTRUMENT_CORRUPT: { status: 500, description: 'A stored instrument chunk or its metadata does not decode; the message names the instrument and chunk.' },
+
   // Engines
   ENGINE_NOT_SUPPORTED: { status: 501, description: 'The engine does not offer this operation (for example synchronous reads).' },
   ENGINE_FAILURE: { status: 500, description: 'The storage engine failed; the cause holds the engine error.' },

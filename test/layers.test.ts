@@ -72,6 +72,14 @@ const FORBIDDEN: readonly (readonly [string, string])[] = [
   ['testing', 'keepr'],
   ['testing', 'store'],
   ['testing', 'server'],
+  ['instrument', 'server'],
+  ['instrument', 'store'],
+  ['instrument', 'state'],
+  ['instrument', 'client'],
+  ['keepr', 'instrument'],
+  ['state', 'instrument'],
+  ['block', 'instrument'],
+  ['engine', 'instrument'],
 ];
 
 
