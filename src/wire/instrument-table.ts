@@ -63,11 +63,16 @@ export function tableJson(table: AnswerTable, options: AnswerOptions): string {
   return JSON.stringify({ [indexField]: index, ...(table.every === undefined ? {} : { every: String(table.every) }), columns });
 }
 
+/** A table as text rows: the header (index column first), then one row per index value (null = NA). */
+export function tableRows(table: AnswerTable, options: AnswerOptions): (string | null)[][] {
+  const index = indexCells(table, options).map(String);
+  const rows: (string | null)[][] = [[table.times !== undefined ? 'time' : 'key', ...table.columns.map((c) => c.name)]];
+  for (let i = 0; i < index.length; i++) rows.push([index[i]!, ...table.columns.map((c) => cellText(c.type, c.values, i, options.timeText))]);
+  return rows;
+}
+
 /** A table as CSV with a header row (index column first). */
 export function tableCsv(table: AnswerTable, options: AnswerOptions): string {
-  const index = indexCells(table, options).map(String);
-  const lines = [csvLine([table.times !== undefined ? 'time' : 'key', ...table.columns.map((c) => c.name)])];
-  for (let i = 0; i < index.length; i++) lines.push(csvLine([index[i]!, ...table.columns.map((c) => cellText(c.type, c.values, i, options.timeText))]));
-  return lines.join('');
+  return tableRows(table, options).map(csvLine).join('');
 }
 
