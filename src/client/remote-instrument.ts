@@ -70,7 +70,7 @@ function typedArrayType(values: unknown, type: InstrumentType): InstrumentType |
 /** The block carrying values: a typed array as it is, a plain array read by the instrument's type. */
 function valuesItem(type: InstrumentType, values: InstrumentValuesInput): ReturnType<typeof valuesBlock> {
   const typed = typedArrayType(values, type);
-  if (typed !== undefined) return valuesBlock(typed, values as InstrumentValues);
+  if (typed !== undefined) return valuesBlock(typed, values);
   if (!Array.isArray(values)) throw new KeeprError('INSTRUMENT_VALUES_INVALID', 'values must be a typed array or an array');
   return valuesBlock(type, valuesFromCells(type, values as readonly CellInput[]));
 }

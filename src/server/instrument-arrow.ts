@@ -95,8 +95,13 @@ function malformed(why: string): KeeprError {
   return new KeeprError('HTTP_BODY_MALFORMED', `the Arrow stream ${why}`, { details: { reason: why } });
 }
 
-/** µs per unit of Arrow's TimeUnit (SECOND, MILLISECOND, MICROSECOND, NANOSECOND). */
+/** µs per unit of Arrow's TimeUnit (SECOND, MILLISECOND, MICROSECOND); NANOSECOND divides. */
 const UNIT_US = [1_000_000n, 1000n, 1n];
+
+/** The name of an Arrow type, for messages. */
+function typeName(arrow: Arrow, type: ArrowModule.DataType): string {
+  return arrow.Type[type.typeId];
+}
 
 /** The cells of an Arrow column as 64-bit integers (null when not valid). */
 function bigints(vector: ArrowModule.Vector): (bigint | null)[] {
@@ -114,7 +119,7 @@ function timesOf(arrow: Arrow, vector: ArrowModule.Vector): BigInt64Array {
   let scale: bigint | 'ns';
   if (arrow.DataType.isTimestamp(type)) scale = type.unit === arrow.TimeUnit.NANOSECOND ? 'ns' : UNIT_US[type.unit]!;
   else if (arrow.DataType.isInt(type) && type.bitWidth === 64 && type.isSigned) scale = 1n;
-  else throw malformed(`has a time column of type ${String(type)}, not Timestamp or Int64 (µs)`);
+  else throw malformed(`has a time column of type ${typeName(arrow, type)}, not Timestamp or Int64 (µs)`);
   const cells = bigints(vector);
   const out = new BigInt64Array(cells.length);
   cells.forEach((v, i) => {
@@ -128,7 +133,7 @@ function timesOf(arrow: Arrow, vector: ArrowModule.Vector): BigInt64Array {
 /** Keys from a Utf8 or Binary column; nulls refused. */
 function keysOf(arrow: Arrow, vector: ArrowModule.Vector): (string | Uint8Array)[] {
   const type = vector.type as ArrowModule.DataType;
-  if (!arrow.DataType.isUtf8(type) && !arrow.DataType.isBinary(type)) throw malformed(`has a key column of type ${String(type)}, not Utf8 or Binary`);
+  if (!arrow.DataType.isUtf8(type) && !arrow.DataType.isBinary(type)) throw malformed(`has a key column of type ${typeName(arrow, type)}, not Utf8 or Binary`);
   const out: (string | Uint8Array)[] = [];
   for (let i = 0; i < vector.length; i++) {
     const key = vector.get(i) as string | Uint8Array | null;
@@ -162,18 +167,21 @@ function valuesOf(arrow: Arrow, vector: ArrowModule.Vector, target: InstrumentTy
     return out as InstrumentValues;
   }
   const cells: CellInput[] = [];
-  const timestamp = arrow.DataType.isTimestamp(type);
-  const big = timestamp || (arrow.DataType.isInt(type) && type.bitWidth === 64);
+  // Timestamps become µs (whole ns only), other 64-bit integers stay as they are.
+  const unit = arrow.DataType.isTimestamp(type) ? type.unit : undefined;
+  const big = unit !== undefined || (arrow.DataType.isInt(type) && type.bitWidth === 64);
   const raw = big ? bigints(vector) : undefined;
   for (let i = 0; i < vector.length; i++) {
     if (raw !== undefined) {
-      const v = raw[i]!;
-      cells.push(v === null ? null : timestamp ? v * (UNIT_US[(type as ArrowModule.Timestamp).unit] ?? 1n) : v);
+      const v = raw[i] as bigint | null;
+      if (v === null || unit === undefined) cells.push(v);
+      else if ((unit as number) === (arrow.TimeUnit.NANOSECOND as number)) cells.push(v % 1000n === 0n ? v / 1000n : String(v) + 'ns');
+      else cells.push(v * UNIT_US[unit]!);
       continue;
     }
     const v = vector.get(i) as unknown;
     if (v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') cells.push(v);
-    else throw malformed(`has a value column of type ${String(type)}, which no instrument takes`);
+    else throw malformed(`has a value column of type ${typeName(arrow, type)}, which no instrument takes`);
   }
   return valuesFromCells(target, cells);
 }

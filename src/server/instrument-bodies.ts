@@ -4,7 +4,6 @@
  * a keepr tuple block (the client's form). The whole body is read and checked before anything
  * is written, so a bad one changes nothing.
  */
-import { Block } from '../block/index.js';
 import { KeeprError } from '../errors.js';
 import type { InstrumentIndex, InstrumentKey, InstrumentType, InstrumentValues } from '../instrument/instrument-types.js';
 import { isObject } from '../util/guards.js';
@@ -39,14 +38,14 @@ function timesFrom(cells: readonly unknown[]): BigInt64Array {
   cells.forEach((c, i) => {
     if (typeof c === 'string') out[i] = parseTimeText(c, i);
     else if (typeof c === 'number' && Number.isSafeInteger(c)) out[i] = parseTimeText(String(c), i);
-    else throw badValue(i, `${JSON.stringify(c) ?? String(c)} is not a time (µs integer or ISO-8601 text)`, 'time');
+    else throw badValue(i, `${JSON.stringify(c)} is not a time (µs integer or ISO-8601 text)`, 'time');
   });
   return out;
 }
 
 function keysFrom(cells: readonly unknown[]): string[] {
   return cells.map((c, i) => {
-    if (typeof c !== 'string') throw badValue(i, `${JSON.stringify(c) ?? String(c)} is not a key string`, 'key');
+    if (typeof c !== 'string') throw badValue(i, `${JSON.stringify(c)} is not a key string`, 'key');
     return c;
   });
 }
@@ -95,7 +94,7 @@ function fromBlock(body: Buffer, index: InstrumentIndex): PointsInput {
   const frame = decodeFrame(body);
   const value = frame.items.get('value');
   if (value === undefined) throw malformed('the instrument block has no value item');
-  const values = blockValues(value as Block);
+  const values = blockValues(value);
   if (index === 'time') {
     if (frame.times === undefined || !(frame.times instanceof BigInt64Array)) throw malformed('the instrument block needs a time item of µs (a time block)');
     sameLength(frame.times.length, values.length);

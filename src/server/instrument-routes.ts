@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KeeprError, isKeeprError } from '../errors.js';
-import type { AlignOptions, DownsampleOp, DownsampleOptions, InstrumentApi, InstrumentIndex, InstrumentKey, InstrumentOptions, InstrumentsApi, InstrumentType, KeyedRows } from '../instrument/instrument-types.js';
+import type { AlignOptions, DownsampleOp, DownsampleOptions, InstrumentApi, InstrumentKey, InstrumentOptions, InstrumentsApi, InstrumentType, KeyedRows } from '../instrument/instrument-types.js';
 import { DOWNSAMPLE_OPS, INSTRUMENT_TYPES } from '../instrument/instrument-types.js';
 import { assertName } from '../keepr/names.js';
 import { parseTimeText, type TimeText } from '../wire/instrument-values.js';
@@ -135,7 +135,7 @@ function createOptions(request: FastifyRequest): InstrumentOptions {
   if (extra !== undefined) throw new KeeprError('HTTP_BODY_MALFORMED', `the body has an unknown field ${JSON.stringify(extra)}`, { details: { field: extra } });
   if (type !== undefined && !(INSTRUMENT_TYPES as readonly unknown[]).includes(type)) throw new KeeprError('HTTP_BODY_MALFORMED', `type must be one of ${INSTRUMENT_TYPES.join(', ')}`, { details: { field: 'type' } });
   if (index !== undefined && index !== 'time' && index !== 'key') throw new KeeprError('HTTP_BODY_MALFORMED', 'index must be time or key', { details: { field: 'index' } });
-  return { ...(type === undefined ? {} : { type: type as InstrumentType }), ...(index === undefined ? {} : { index: index as InstrumentIndex }) };
+  return { ...(type === undefined ? {} : { type: type as InstrumentType }), ...(index === undefined ? {} : { index: index }) };
 }
 
 function opsOf(text: string | undefined): DownsampleOp[] | undefined {

@@ -66,7 +66,7 @@ function indexItems(index: FrameIndex): [string, Block][] {
     ends[i] = total;
   });
   const all = new Uint8Array(total);
-  bytes.forEach((k, i) => all.set(k, i === 0 ? 0 : ends[i - 1]));
+  bytes.forEach((k, i) => { all.set(k, i === 0 ? 0 : ends[i - 1]); });
   return [
     ['key', Block.create({ type: 'uint8', shape: [total], data: all })],
     ['keyEnds', Block.create({ type: 'uint32', shape: [ends.length], data: ends })],

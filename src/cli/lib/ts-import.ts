@@ -5,7 +5,7 @@
  * atomic), so a progress bar can follow a long import.
  */
 import { KeeprError } from '../../errors.js';
-import { INSTRUMENT_TYPES, type InstrumentsApi, type InstrumentType, type InstrumentValues } from '../../instrument/instrument-types.js';
+import { INSTRUMENT_TYPES, type InstrumentsApi, type InstrumentType } from '../../instrument/instrument-types.js';
 import { assertName } from '../../keepr/names.js';
 import { csvCell, parseCsv } from '../../wire/csv.js';
 import { parseTimeText, valuesFromTexts } from '../../wire/instrument-values.js';
@@ -88,7 +88,7 @@ export async function importCsv(instruments: InstrumentsApi, text: string, optio
   const plan = wanted.map((column) => {
     const at = names.indexOf(column);
     const type = options.types.byColumn.get(column) ?? options.types.all;
-    return { column, name: seriesName(options.prefix ?? '', column), type, values: valuesFromTexts(type, rows.map((r) => csvCell(r[at]!))) as InstrumentValues };
+    return { column, name: seriesName(options.prefix ?? '', column), type, values: valuesFromTexts<InstrumentType>(type, rows.map((r) => csvCell(r[at]!))) };
   });
   const seen = new Set<string>();
   for (const p of plan) {
@@ -113,7 +113,7 @@ export async function importCsv(instruments: InstrumentsApi, text: string, optio
     if (ts.index !== 'time') throw new KeeprError('INTERNAL', 'instrument() answered a keyed column for index time');
     for (let start = 0; start < rows.length; start += options.batch) {
       const end = Math.min(rows.length, start + options.batch);
-      await ts.append(times.subarray(start, end), p.values.slice(start, end) as InstrumentValues);
+      await ts.append(times.subarray(start, end), p.values.slice(start, end));
       done += end - start;
       options.onProgress?.(done, total);
     }
