@@ -32,18 +32,31 @@ function malformed(why: string): KeeprError {
   return new KeeprError('HTTP_BODY_MALFORMED', `the instrument block ${why}`, { details: { reason: why } });
 }
 
-/** A block of `type` holding `values` exactly (typed arrays are copied byte for byte). */
+/** The `kind` attribute of a uint64 or uint32 block that carries float64 or float32 bit patterns. */
+export const FLOAT_BITS_KIND = { float64: 'float64-bits', float32: 'float32-bits' } as const;
+
+/**
+ * A block of `type` holding `values` exactly. Float cells travel as their bit patterns (a
+ * `uint64` or `uint32` block with the `kind` attribute `float64-bits` or `float32-bits`):
+ * blocks keep only the canonical NaN, instruments keep every NaN payload.
+ */
 export function valuesBlock(type: InstrumentType, values: InstrumentValues | readonly unknown[]): Block {
+  if (values instanceof Float64Array) return Block.create({ type: 'uint64', shape: [values.length], data: new BigUint64Array(values.buffer, values.byteOffset, values.length), attributes: { kind: FLOAT_BITS_KIND.float64 } });
+  if (values instanceof Float32Array) return Block.create({ type: 'uint32', shape: [values.length], data: new Uint32Array(values.buffer, values.byteOffset, values.length), attributes: { kind: FLOAT_BITS_KIND.float32 } });
   const data = values as Parameters<typeof Block.create>[0]['data'];
   return Block.create({ type, shape: [values.length], data });
 }
 
 /**
  * The values a block holds, as an instrument takes them: a typed array of the block's cells (a
- * copy, aligned), or strings with null for NA for string and factor blocks.
+ * copy, aligned; float bit patterns as floats), or strings with null for NA for string and
+ * factor blocks.
  */
 export function blockValues(block: Block): InstrumentValues {
   if (block.type === 'string' || block.type === 'factor') return block.strings();
+  const kind = block.attribute('kind');
+  if (kind === FLOAT_BITS_KIND.float64 && block.type === 'uint64' && block.rank === 1) return new Float64Array((block.values() as BigUint64Array).slice().buffer);
+  if (kind === FLOAT_BITS_KIND.float32 && block.type === 'uint32' && block.rank === 1) return new Float32Array((block.values() as Uint32Array).slice().buffer);
   if (!(INSTRUMENT_TYPES as readonly string[]).includes(block.type)) throw malformed(`has a ${block.type} value item, which no instrument holds`);
   if (block.rank !== 1) throw malformed('has a value item that is not one-dimensional');
   return (block.values() as InstrumentValues & { slice(): InstrumentValues }).slice();
@@ -127,7 +140,7 @@ export function downsampleItems(result: DownsampleResult): [string, Block][] {
   const items: [string, Block][] = [['every', Block.create({ type: 'int64', shape: [], data: [result.every] })]];
   for (const op of DOWNSAMPLE_OPS) {
     const column = result.columns[op];
-    if (column !== undefined) items.push([op, Block.create({ type: 'float64', shape: [column.length], data: column })]);
+    if (column !== undefined) items.push([op, valuesBlock('float64', column)]);
   }
   return items;
 }
@@ -139,7 +152,11 @@ export function downsampleOfFrame(frame: Frame): DownsampleResult {
   const columns: Partial<Record<DownsampleOp, Float64Array>> = {};
   for (const op of DOWNSAMPLE_OPS) {
     const column = frame.items.get(op);
-    if (column !== undefined) columns[op] = (column.values() as Float64Array).slice();
+    if (column !== undefined) {
+      const values = blockValues(column);
+      if (!(values instanceof Float64Array)) throw malformed(`has a ${op} item that is not float64`);
+      columns[op] = values;
+    }
   }
   return { times: frame.times ?? new BigInt64Array(0), every: (every.values() as BigInt64Array)[0]!, columns };
 }
