@@ -177,7 +177,13 @@ export function registerInstrumentRoutes(app: FastifyInstance, instruments: Inst
       const { name } = request.params;
       assertName(name, 'instrument');
       const options = createOptions(request);
-      const existed = (await instruments.instruments()).some((info) => info.name === name);
+      let existed = true;
+      try {
+        await instruments.instrument(name, { create: false });
+      } catch (err) {
+        if (!isKeeprError(err, 'INSTRUMENT_NOT_FOUND')) throw err;
+        existed = false;
+      }
       const instrument = await instruments.instrument(name, { ...options, create: true });
       return reply.code(existed ? 200 : 201).header('location', instrumentPath(name)).send(await instrument.info());
     },
