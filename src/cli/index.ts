@@ -29,7 +29,7 @@ Exit codes:
   1  usage error or bad input (bad flags, names, files, JSON, .npy or block bytes; failed conditions)
   2  not found (no such source, block, state, height, state key or instrument; a pruned height)
   3  store or internal failure
-  4  integrity check failed (keepr verify found bad blocks or a tampered state; a corrupt backup
+  4  integrity check failed (keepr verify found bad blocks or a tampered state; a corrupt instrument, backup
      or dump stream; a state proof that does not hold; keepr copy found a difference)
   5  refused (the store is open in another process, or restore or copy without --force over data)
 
