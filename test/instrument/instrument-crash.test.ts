@@ -20,10 +20,10 @@ async function runAndKill(engine: string, dir: string, afterMs: number): Promise
   let acknowledged = -1;
   await new Promise<void>((resolve, reject) => {
     child.on('message', (msg: { ready?: boolean; acknowledged?: number }) => {
-      if (msg.ready === true) setTimeout(() => child.kill('SIGKILL'), afterMs);
+      if (msg.ready === true) setTimeout(() => { child.kill('SIGKILL'); }, afterMs);
       if (msg.acknowledged !== undefined) acknowledged = msg.acknowledged;
     });
-    child.on('exit', () => resolve());
+    child.on('exit', () => { resolve(); });
     child.on('error', reject);
   });
   return acknowledged;
@@ -37,7 +37,7 @@ describe.each(['lmdb', 'level'])('instrument writes under SIGKILL (%s)', (engine
       acknowledged = Math.max(acknowledged, await runAndKill(engine, dir, 300 + Math.floor(Math.random() * 500)));
       const store = await open(engine === 'level' ? { engine: levelEngine(dir) } : dir);
       try {
-        const ts = await store.instrument('crash', { create: false });
+        const ts = await store.instrument('crash', { create: false, index: 'time' });
         const { times, values } = await ts.read();
         const info = await ts.info();
         expect(info.points).toBe(times.length);
