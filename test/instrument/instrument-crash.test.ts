@@ -35,7 +35,7 @@ describe.each(['lmdb', 'level'])('instrument writes under SIGKILL (%s)', (engine
     let acknowledged = -1;
     for (let round = 0; round < ROUNDS; round++) {
       acknowledged = Math.max(acknowledged, await runAndKill(engine, dir, 300 + Math.floor(Math.random() * 500)));
-      const store = await open(engine === 'level' ? { engine: levelEngine(dir) } : dir);
+      const store = await (engine === 'level' ? open({ engine: levelEngine(dir) }) : open(dir));
       try {
         const ts = await store.instrument('crash', { create: false, index: 'time' });
         const { times, values } = await ts.read();
