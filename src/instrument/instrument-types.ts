@@ -197,7 +197,9 @@ export interface TimeSeriesApi<T extends InstrumentType = InstrumentType> extend
   /** Deletes the points in a range (retention: `{ lt: T }`); returns how many. */
   delete(range: Omit<TimeRange, 'reverse' | 'limit' | 'timeUnit'>): Promise<number>;
   /** Per-bucket aggregates, or with `m4` the M4 points (values as float64), over a range (numeric, bool and time types). */
-  downsample(options?: DownsampleOptions): Promise<DownsampleResult | SeriesRows<'float64'>>;
+  downsample(options: DownsampleOptions & { m4: true }): Promise<SeriesRows<'float64'>>;
+  downsample(options?: DownsampleOptions & { m4?: false }): Promise<DownsampleResult>;
+  downsample(options: DownsampleOptions): Promise<DownsampleResult | SeriesRows<'float64'>>;
 }
 
 /** A keyed column: values at unique keys, ordered bytewise. */

@@ -69,6 +69,9 @@ export class TimeSeries<T extends InstrumentType = InstrumentType> implements Ti
   }
 
   /** Per-bucket aggregates, or M4 points with `m4: true`, over a time range. */
+  downsample(options: DownsampleOptions & { m4: true }): Promise<SeriesRows<'float64'>>;
+  downsample(options?: DownsampleOptions & { m4?: false }): Promise<DownsampleResult>;
+  downsample(options: DownsampleOptions): Promise<DownsampleResult | SeriesRows<'float64'>>;
   async downsample(options: DownsampleOptions = {}): Promise<DownsampleResult | SeriesRows<'float64'>> {
     if (!isNumericType(this.type)) {
       throw new KeeprError('INSTRUMENT_OP_UNSUPPORTED', `instrument ${JSON.stringify(this.name)} holds ${this.type} values, which do not downsample`, { details: { instrument: this.name, type: this.type } });
