@@ -8,7 +8,7 @@ import type { SourceOptions, StoreStats } from '../keepr/index.js';
 import { assertName } from '../keepr/names.js';
 import { statePath } from '../wire/state-wire.js';
 import type { StateOptions } from '../state/open-state.js';
-import type { AlignOptions, AlignedRows, InstrumentApi, InstrumentInfo, InstrumentOptions, KeyedColumnApi } from '../instrument/instrument-types.js';
+import type { AlignOptions, AlignedRows, InstrumentApi, InstrumentInfo, InstrumentOptions, KeyedColumnApi, TimeSeriesApi } from '../instrument/instrument-types.js';
 import type { StoreApi } from './api.js';
 import { hasCode, Transport } from './http.js';
 import { remoteAlign, remoteDropInstrument, remoteInstrument, remoteInstruments } from './remote-instrument.js';
@@ -171,6 +171,7 @@ export class KeeprClient implements StoreApi, AsyncDisposable {
    * The instrument `name` on the server, created on first use with `options.type` unless
    * `create: false` (`INSTRUMENT_NOT_FOUND`); another kind is `INSTRUMENT_KIND_MISMATCH`.
    */
+  async instrument(name: string, options: InstrumentOptions & { index: 'time' }): Promise<TimeSeriesApi>;
   async instrument(name: string, options: InstrumentOptions & { index: 'key' }): Promise<KeyedColumnApi>;
   async instrument(name: string, options?: InstrumentOptions): Promise<InstrumentApi>;
   async instrument(name: string, options: InstrumentOptions = {}): Promise<InstrumentApi> {

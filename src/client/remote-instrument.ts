@@ -28,7 +28,8 @@ import type {
   TimeSeriesApi,
 } from '../instrument/instrument-types.js';
 import { alignedOfFrame, blockValues, decodeFrame, downsampleOfFrame, encodeFrame, valuesBlock, type Frame } from '../wire/instrument-frame.js';
-import { badValue, valuesFromCells, type CellInput } from '../wire/instrument-values.js';
+import { keysIn, timesIn } from '../instrument/instrument-index.js';
+import { valuesIn } from '../instrument/instrument-values.js';
 import { toBase64Url } from '../wire/state-wire.js';
 import { hasCode, type Transport } from './http.js';
 
@@ -39,40 +40,6 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** The URL path of an instrument. */
 export function instrumentPath(name: string, rest = ''): string {
   return `/v1/instruments/${encodeURIComponent(name)}${rest}`;
-}
-
-/** Times as a BigInt64Array of µs (Dates at ms precision). */
-function timesOf(times: TimesInput): BigInt64Array {
-  if (times instanceof BigInt64Array) return times;
-  if (!Array.isArray(times)) throw new KeeprError('INSTRUMENT_VALUES_INVALID', 'times must be a BigInt64Array or an array of bigint µs or Dates');
-  return BigInt64Array.from(times as readonly unknown[], (t, i) => {
-    if (typeof t === 'bigint') return t;
-    if (t instanceof Date && Number.isFinite(t.getTime())) return BigInt(t.getTime()) * 1000n;
-    throw badValue(i, 'is not a bigint µs or a valid Date', 'time');
-  });
-}
-
-/** The cell type of a typed array, as the block it travels in (bool and time when the instrument says so). */
-function typedArrayType(values: unknown, type: InstrumentType): InstrumentType | undefined {
-  if (values instanceof Float64Array) return 'float64';
-  if (values instanceof Float32Array) return 'float32';
-  if (values instanceof Int8Array) return 'int8';
-  if (values instanceof Int16Array) return 'int16';
-  if (values instanceof Int32Array) return 'int32';
-  if (values instanceof BigInt64Array) return type === 'time' ? 'time' : 'int64';
-  if (values instanceof Uint8Array) return type === 'bool' ? 'bool' : 'uint8';
-  if (values instanceof Uint16Array) return 'uint16';
-  if (values instanceof Uint32Array) return 'uint32';
-  if (values instanceof BigUint64Array) return 'uint64';
-  return undefined;
-}
-
-/** The block carrying values: a typed array as it is, a plain array read by the instrument's type. */
-function valuesItem(type: InstrumentType, values: InstrumentValuesInput): ReturnType<typeof valuesBlock> {
-  const typed = typedArrayType(values, type);
-  if (typed !== undefined) return valuesBlock(typed, values);
-  if (!Array.isArray(values)) throw new KeeprError('INSTRUMENT_VALUES_INVALID', 'values must be a typed array or an array');
-  return valuesBlock(type, valuesFromCells(type, values as readonly CellInput[]));
 }
 
 function timeText(t: TimeInput): string {
@@ -148,7 +115,9 @@ export class RemoteTimeSeries<T extends InstrumentType = InstrumentType> extends
 
   /** Writes points (any order; equal times: the last one given wins), atomically. */
   async append(times: TimesInput, values: InstrumentValuesInput): Promise<InstrumentWriteReport> {
-    return this.write(encodeFrame({ times: timesOf(times) }, [['value', valuesItem(this.type, values)]]));
+    // The embedded checks, run here: the same codes before any request, exact typed arrays on the wire.
+    const checked = timesIn(times);
+    return this.write(encodeFrame({ times: checked }, [['value', valuesBlock(this.type, valuesIn(this.type, values, checked.length))]]));
   }
 
   /** Points in a time range. */
@@ -162,8 +131,11 @@ export class RemoteTimeSeries<T extends InstrumentType = InstrumentType> extends
     return this.deleted(timeQuery(range));
   }
 
-  /** Per-bucket aggregates or M4 points over a range. */
-  async downsample(options: DownsampleOptions = {}): Promise<DownsampleResult | SeriesRows<T>> {
+  /** Per-bucket aggregates, or with `m4` the M4 points (values as float64), over a range. */
+  downsample(options: DownsampleOptions & { m4: true }): Promise<SeriesRows<'float64'>>;
+  downsample(options?: DownsampleOptions & { m4?: false }): Promise<DownsampleResult>;
+  downsample(options: DownsampleOptions): Promise<DownsampleResult | SeriesRows<'float64'>>;
+  async downsample(options: DownsampleOptions = {}): Promise<DownsampleResult | SeriesRows<'float64'>> {
     const query: Query = {
       ...timeQuery(options),
       ...(options.timeUnit === 'ms' ? { timeUnit: 'ms' } : {}),
@@ -174,7 +146,7 @@ export class RemoteTimeSeries<T extends InstrumentType = InstrumentType> extends
     };
     const frame = await this.frame('/downsample', query);
     if (frame.items.has('every')) return downsampleOfFrame(frame);
-    return { times: frame.times ?? new BigInt64Array(0), values: valueOf(frame) } as SeriesRows<T>;
+    return { times: frame.times ?? new BigInt64Array(0), values: valueOf(frame) } as SeriesRows<'float64'>;
   }
 }
 
@@ -185,11 +157,8 @@ export class RemoteKeyedColumn<T extends InstrumentType = InstrumentType> extend
 
   /** Writes values at keys (equal keys: the last one given wins), atomically. */
   async put(keys: readonly InstrumentKey[], values: InstrumentValuesInput): Promise<InstrumentWriteReport> {
-    if (!Array.isArray(keys)) throw new KeeprError('INSTRUMENT_VALUES_INVALID', 'keys must be an array of strings or Uint8Arrays');
-    keys.forEach((k, i) => {
-      if (typeof k !== 'string' && !(k instanceof Uint8Array)) throw badValue(i, 'is not a string or a Uint8Array', 'key');
-    });
-    return this.write(encodeFrame({ keys }, [['value', valuesItem(this.type, values)]]));
+    const checked = keysIn(keys);
+    return this.write(encodeFrame({ keys: checked }, [['value', valuesBlock(this.type, valuesIn(this.type, values, checked.length))]]));
   }
 
   /** Rows in a key range. */

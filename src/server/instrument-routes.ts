@@ -270,7 +270,8 @@ export function registerInstrumentRoutes(app: FastifyInstance, instruments: Inst
         const columns = DOWNSAMPLE_OPS.filter((op) => result.columns[op] !== undefined).map((op) => ({ name: op, type: 'float64' as const, values: result.columns[op]! }));
         return sendTable(reply, format, { times: result.times as BigInt64Array, columns, shape: 'columns', every: result.every }, text);
       }
-      return sendTable(reply, format, { times: result.times as BigInt64Array, columns: [{ name: 'value', type: instrument.type, values: result.values }], shape: 'rows' }, text);
+      // M4 values are float64 whatever the instrument's type (as the embedded downsample gives them).
+      return sendTable(reply, format, { times: result.times as BigInt64Array, columns: [{ name: 'value', type: 'float64', values: result.values }], shape: 'rows' }, text);
     },
   );
 
@@ -287,11 +288,9 @@ export function registerInstrumentRoutes(app: FastifyInstance, instruments: Inst
       for (const name of names) assertName(name, 'instrument');
       const kinds = await Promise.all(names.map((name) => existing(instruments, name)));
       const keyed = kinds[0]!.index === 'key';
-      if (keyed && (BOUND_NAMES.some((b) => query[b] !== undefined) || query.prefix !== undefined)) {
-        throw new KeeprError('INSTRUMENT_OP_UNSUPPORTED', 'aligned keyed columns take no key bounds or prefix (only reverse and limit)');
-      }
+      // Keyed columns: the embedded align hands key bounds and prefix to each column's read.
       const options: AlignOptions = {
-        ...(keyed ? {} : timeBounds(query)),
+        ...(keyed ? (keyBounds(query) as AlignOptions) : timeBounds(query)),
         ...orderOf(query),
         ...(query.join === undefined ? {} : { join: query.join }),
         ...(query.tolerance === undefined ? {} : { tolerance: BigInt(query.tolerance) }),

@@ -91,7 +91,7 @@ describe('keepr ts on the real seattle-weather series', () => {
     fails(['ts', 'import', '-', '--dir', dir], 1, 'INSTRUMENT_VALUES_INVALID', { input: bad });
     fails(['ts', 'import', '-', '--time-column', 'when', '--dir', dir], 1, 'ARGUMENT_INVALID', { input: bad });
     fails(['ts', 'import', SEATTLE, '--columns', 'wind', '--type', 'int32', '--dir', dir], 1, 'INSTRUMENT_KIND_MISMATCH');
-    expect(JSON.parse(ok(['ts', 'ls', '--json', '--dir', dir]).toString()).instruments).toHaveLength(5);
+    expect((JSON.parse(ok(['ts', 'ls', '--json', '--dir', dir]).toString()) as { instruments: unknown[] }).instruments).toHaveLength(5);
     ok(['ts', 'drop', 'weather', '--dir', dir]);
     fails(['ts', 'drop', 'weather', '--dir', dir], 2, 'INSTRUMENT_NOT_FOUND');
     fails(['ts', 'query', 'weather', '--dir', dir], 2, 'INSTRUMENT_NOT_FOUND');

@@ -26,7 +26,7 @@ async function postChecked(app: FastifyInstance, type: string, body: Uint8Array 
   const after = (await app.inject({ method: 'GET', url: `/v1/instruments/${name}/points` })).body;
   if (res.statusCode === 200) return true;
   expect(res.statusCode, res.body).toBe(400);
-  expect(BODY_CODES).toContain(res.json().code);
+  expect(BODY_CODES).toContain(res.json<{ code: string }>().code);
   expect(after).toBe(before);
   return false;
 }

@@ -31,7 +31,7 @@ async function json(app: FastifyInstance, url: string): Promise<unknown> {
 /** A float64 series `t` with 2024-03-01 00:00, 01:00 (NA), 02:00, 03:00 (NaN). */
 async function seeded(tokens?: readonly TokenConfig[]): Promise<{ store: Store; app: FastifyInstance }> {
   const f = await fixture(tokens);
-  const auth = tokens === undefined ? {} : { authorization: `Bearer ${tokens.find((t) => t.role === 'admin')!.token}` };
+  const auth: Record<string, string> = tokens === undefined ? {} : { authorization: `Bearer ${tokens.find((t) => t.role === 'admin')!.token}` };
   expect((await create(f.app, 't', { type: 'float64' }, auth)).statusCode).toBe(201);
   const res = await f.app.inject({ method: 'POST', url: '/v1/instruments/t/points', headers: { ...CSV_TYPE, ...auth }, payload: 'time,value\n2024-03-01T00:00:00Z,11.5\n2024-03-01T01:00:00Z,NA\n1709258400000000,12\n2024-03-01T03:00:00Z,NaN\n' });
   expect(res.json()).toMatchObject({ points: 4 });
@@ -55,7 +55,7 @@ describe('instrument routes: create, describe, drop', () => {
     expect(await json(app, '/v1/instruments/names')).toMatchObject({ name: 'names', type: 'string', index: 'key', points: 0 });
     expect((await app.inject({ method: 'DELETE', url: '/v1/instruments/names' })).statusCode).toBe(204);
     const gone = await app.inject({ method: 'DELETE', url: '/v1/instruments/names' });
-    expect([gone.statusCode, gone.json().code]).toEqual([404, 'INSTRUMENT_NOT_FOUND']);
+    expect([gone.statusCode, gone.json<{ code: string }>().code]).toEqual([404, 'INSTRUMENT_NOT_FOUND']);
     expect((await app.inject({ method: 'GET', url: '/v1/instruments/names' })).json()).toMatchObject({ code: 'INSTRUMENT_NOT_FOUND' });
   });
 
@@ -69,7 +69,7 @@ describe('instrument routes: create, describe, drop', () => {
       [create(app, 'x', [1]), 400, 'HTTP_BODY_MALFORMED'],
       [app.inject({ method: 'PUT', url: '/v1/instruments/x', headers: { 'content-type': 'text/plain' }, payload: 'float64' }), 415, 'HTTP_CONTENT_TYPE_UNSUPPORTED'],
     ];
-    for (const [res, status, code] of cases) expect([(await res).statusCode, (await res).json().code]).toEqual([status, code]);
+    for (const [res, status, code] of cases) expect([(await res).statusCode, (await res).json<{ code: string }>().code]).toEqual([status, code]);
     expect(await store.instruments()).toEqual([]);
   });
 });
@@ -102,20 +102,20 @@ describe('instrument routes: points', () => {
     const block = decodeFrame((await app.inject({ method: 'GET', url: '/v1/instruments/t/points', headers: { accept: BLOCK } })).rawPayload);
     expect(block.times).toEqual(BigInt64Array.of(T0, T0 + H, T0 + 2n * H, T0 + 3n * H));
     const refused = await app.inject({ method: 'GET', url: '/v1/instruments/t/points', headers: { accept: 'image/png' } });
-    expect([refused.statusCode, refused.json().code]).toEqual([406, 'HTTP_NOT_ACCEPTABLE']);
-    expect((await app.inject({ method: 'GET', url: '/v1/instruments/t/points?format=xml' })).json().code).toBe('HTTP_REQUEST_INVALID');
+    expect([refused.statusCode, refused.json<{ code: string }>().code]).toEqual([406, 'HTTP_NOT_ACCEPTABLE']);
+    expect((await app.inject({ method: 'GET', url: '/v1/instruments/t/points?format=xml' })).json<{ code: string }>().code).toBe('HTTP_REQUEST_INVALID');
   });
 
   it('reads ranges forward and reverse with a limit, deletes a range, and checks bounds', async () => {
     const { app } = await seeded();
     expect(await json(app, `/v1/instruments/t/points?gt=${T0}&lte=2024-03-01T03:00:00Z&reverse=true&limit=2`)).toEqual({ times: [String(T0 + 3n * H), String(T0 + 2n * H)], values: ['NaN', 12] });
     expect((await app.inject({ method: 'GET', url: '/v1/instruments/t/points?gte=soon' })).json()).toMatchObject({ code: 'HTTP_REQUEST_INVALID', details: { parameter: 'gte' } });
-    expect((await app.inject({ method: 'GET', url: '/v1/instruments/t/points?prefix=a' })).json().code).toBe('INSTRUMENT_OP_UNSUPPORTED');
-    expect((await app.inject({ method: 'GET', url: '/v1/instruments/t/points?limit=-1' })).json().code).toBe('HTTP_REQUEST_INVALID');
+    expect((await app.inject({ method: 'GET', url: '/v1/instruments/t/points?prefix=a' })).json<{ code: string }>().code).toBe('INSTRUMENT_OP_UNSUPPORTED');
+    expect((await app.inject({ method: 'GET', url: '/v1/instruments/t/points?limit=-1' })).json<{ code: string }>().code).toBe('HTTP_REQUEST_INVALID');
     const deleted = await app.inject({ method: 'DELETE', url: `/v1/instruments/t/points?lt=${T0 + 2n * H}` });
     expect(deleted.json()).toEqual({ deleted: 2 });
     expect(await json(app, '/v1/instruments/t/points')).toEqual({ times: [String(T0 + 2n * H), String(T0 + 3n * H)], values: [12, 'NaN'] });
-    expect((await app.inject({ method: 'GET', url: '/v1/instruments/none/points' })).json().code).toBe('INSTRUMENT_NOT_FOUND');
+    expect((await app.inject({ method: 'GET', url: '/v1/instruments/none/points' })).json<{ code: string }>().code).toBe('INSTRUMENT_NOT_FOUND');
   });
 
   it('keyed columns: bounds, prefix and keys in utf8, hex or base64url; binary keys in blocks', async () => {
@@ -125,28 +125,26 @@ describe('instrument routes: points', () => {
     expect(await json(app, '/v1/instruments/k/points')).toEqual({ keys: ['a', 'b/1', 'b/2'], values: [null, 'x', ''] });
     expect(await json(app, '/v1/instruments/k/points?prefix=b/&reverse=true')).toEqual({ keys: ['b/2', 'b/1'], values: ['', 'x'] });
     expect(await json(app, '/v1/instruments/k/points?keyEncoding=hex&gt=61')).toEqual({ keys: ['622f31', '622f32'], values: ['x', ''] });
-    expect((await app.inject({ method: 'GET', url: '/v1/instruments/k/points?keyEncoding=hex&gt=6' })).json().code).toBe('KEY_INVALID');
+    expect((await app.inject({ method: 'GET', url: '/v1/instruments/k/points?keyEncoding=hex&gt=6' })).json<{ code: string }>().code).toBe('KEY_INVALID');
     const binary = encodeFrame({ keys: [Uint8Array.of(0xff, 0)] }, [['value', valuesBlock('string', ['bin'])]]);
     expect((await post(app, 'k', { 'content-type': BLOCK }, Buffer.from(binary.bytes))).json()).toMatchObject({ points: 1 });
-    expect((await app.inject({ method: 'GET', url: '/v1/instruments/k/points' })).json().code).toBe('KEY_NOT_UTF8');
+    expect((await app.inject({ method: 'GET', url: '/v1/instruments/k/points' })).json<{ code: string }>().code).toBe('KEY_NOT_UTF8');
     expect(await json(app, '/v1/instruments/k/points?keyEncoding=base64url&gte=_w')).toEqual({ keys: ['_wA'], values: ['bin'] });
     const frame = decodeFrame((await app.inject({ method: 'GET', url: '/v1/instruments/k/points?format=block&keyEncoding=hex&prefix=ff' })).rawPayload);
     expect(frame.keys).toEqual([Uint8Array.of(0xff, 0)]);
     expect((await app.inject({ method: 'DELETE', url: '/v1/instruments/k/points?prefix=b/' })).json()).toEqual({ deleted: 2 });
-    expect((await app.inject({ method: 'GET', url: '/v1/instruments/k/downsample' })).json().code).toBe('INSTRUMENT_OP_UNSUPPORTED');
+    expect((await app.inject({ method: 'GET', url: '/v1/instruments/k/downsample' })).json<{ code: string }>().code).toBe('INSTRUMENT_OP_UNSUPPORTED');
   });
 });
 
 describe('instrument routes: downsample and aligned reads', () => {
   it('answers what the embedded downsample gives, in every format', async () => {
     const { app, store } = await seeded();
-    const ts = await store.instrument('t', { create: false });
-    if (ts.index !== 'time') throw new Error('a time series');
+    const ts = await store.instrument('t', { index: 'time', create: false });
     const embedded = await ts.downsample({ gte: T0, lt: T0 + 4n * H, every: 2n * H, ops: ['min', 'max', 'count'] });
-    if (!('columns' in embedded)) throw new Error('aggregates');
     const res = await app.inject({ method: 'GET', url: `/v1/instruments/t/downsample?gte=${T0}&lt=${T0 + 4n * H}&every=${2n * H}&ops=min,max,count` });
     expect(res.headers['keepr-every']).toBe(String(2n * H));
-    const body = res.json() as { times: string[]; every: string; columns: Record<string, unknown[]> };
+    const body = res.json<{ times: string[]; every: string; columns: Record<string, unknown[]> }>();
     expect(body.times).toEqual(Array.from(embedded.times, String));
     expect(Object.keys(body.columns)).toEqual(['min', 'max', 'count']);
     expect(body.columns['count']).toEqual(Array.from(embedded.columns.count!, (c) => (Number.isNaN(c) ? null : c)));
@@ -172,13 +170,13 @@ describe('instrument routes: downsample and aligned reads', () => {
     const table = tableFromIPC((await app.inject({ method: 'GET', url: '/v1/aligned?names=t,u', headers: { accept: ARROW } })).rawPayload);
     expect(table.schema.fields.map((f) => f.name)).toEqual(['time', 't', 'u']);
     expect(table.getChild('u')!.nullCount).toBe(3);
-    expect((await app.inject({ method: 'GET', url: '/v1/aligned?names=t,nope' })).json().code).toBe('INSTRUMENT_NOT_FOUND');
-    expect((await app.inject({ method: 'GET', url: '/v1/aligned' })).json().code).toBe('HTTP_REQUEST_INVALID');
+    expect((await app.inject({ method: 'GET', url: '/v1/aligned?names=t,nope' })).json<{ code: string }>().code).toBe('INSTRUMENT_NOT_FOUND');
+    expect((await app.inject({ method: 'GET', url: '/v1/aligned' })).json<{ code: string }>().code).toBe('HTTP_REQUEST_INVALID');
   });
 
   it('declares every route once, in the OpenAPI document too', async () => {
     const { app } = await fixture();
-    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { operationId?: string }>> };
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, Record<string, { operationId?: string }>> }>();
     const ops = Object.entries(doc.paths)
       .filter(([path]) => path.startsWith('/v1/instruments') || path === '/v1/aligned')
       .flatMap(([path, methods]) => Object.entries(methods).map(([m, op]) => `${m} ${path} ${op.operationId}`));

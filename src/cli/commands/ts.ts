@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { KeeprError } from '../../errors.js';
-import type { DownsampleOp, InstrumentApi, InstrumentInfo, InstrumentKey, InstrumentsApi } from '../../instrument/instrument-types.js';
+import type { AlignOptions, DownsampleOp, InstrumentApi, InstrumentInfo, InstrumentKey, InstrumentsApi } from '../../instrument/instrument-types.js';
 import { DOWNSAMPLE_OPS } from '../../instrument/instrument-types.js';
 import { arrowStream } from '../../server/instrument-arrow.js';
 import { fromBase64Url } from '../../wire/state-wire.js';
@@ -120,8 +120,8 @@ async function exportTable(instruments: InstrumentsApi, names: readonly string[]
   const handles = await Promise.all(names.map((name) => instruments.instrument(name, { create: false })));
   if (handles.length === 1) return readTable(handles[0]!, flags, names[0]!);
   const keyed = handles[0]!.index === 'key';
-  if (keyed && (flags.prefix !== undefined || BOUNDS.some((b) => flags[b] !== undefined))) throw new KeeprError('ARGUMENT_INVALID', 'aligned keyed columns take no key bounds or --prefix');
-  const rows = await instruments.align(names, { ...(keyed ? {} : timeBounds(flags)), ...order(flags) });
+  // Keyed columns: the embedded align hands key bounds and prefix to each column's read.
+  const rows = await instruments.align(names, { ...(keyed ? (keyBounds(flags) as AlignOptions) : timeBounds(flags)), ...order(flags) });
   const columns = handles.map((h) => ({ name: h.name, type: h.type, values: rows.columns[h.name]! }));
   return rows.times !== undefined ? { times: rows.times as BigInt64Array, columns, shape: 'columns' } : { keys: rows.keys ?? [], columns, shape: 'columns' };
 }
@@ -168,7 +168,7 @@ async function query(instruments: InstrumentsApi, name: string, flags: QueryFlag
     const columns = DOWNSAMPLE_OPS.filter((op) => result.columns[op] !== undefined).map((op) => ({ name: op, type: 'float64' as const, values: result.columns[op]! }));
     return { times: result.times as BigInt64Array, columns, shape: 'columns', every: result.every };
   }
-  return { times: result.times as BigInt64Array, columns: [{ name: 'value', type: instrument.type, values: result.values }], shape: 'rows' };
+  return { times: result.times as BigInt64Array, columns: [{ name: 'value', type: 'float64', values: result.values }], shape: 'rows' };
 }
 
 /** Registers `ts` and its subcommands on the program. */

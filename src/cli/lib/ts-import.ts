@@ -110,7 +110,6 @@ export async function importCsv(instruments: InstrumentsApi, text: string, optio
   const series: ImportedSeries[] = [];
   for (const p of plan) {
     const ts = await instruments.instrument(p.name, { type: p.type, index: 'time' });
-    if (ts.index !== 'time') throw new KeeprError('INTERNAL', 'instrument() answered a keyed column for index time');
     for (let start = 0; start < rows.length; start += options.batch) {
       const end = Math.min(rows.length, start + options.batch);
       await ts.append(times.subarray(start, end), p.values.slice(start, end));
