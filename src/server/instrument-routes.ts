@@ -267,7 +267,8 @@ export function registerInstrumentRoutes(app: FastifyInstance, instruments: Inst
       const result = await instrument.downsample(options);
       const text = { timeText: query.timeUnit ?? 'us', keyText: 'utf8' } as const;
       if ('columns' in result) {
-        const columns = DOWNSAMPLE_OPS.filter((op) => result.columns[op] !== undefined).map((op) => ({ name: op, type: 'float64' as const, values: result.columns[op]! }));
+        // In the order the embedded result has them: the order of ops.
+        const columns = Object.entries(result.columns).map(([op, values]) => ({ name: op, type: 'float64' as const, values }));
         return sendTable(reply, format, { times: result.times as BigInt64Array, columns, shape: 'columns', every: result.every }, text);
       }
       // M4 values are float64 whatever the instrument's type (as the embedded downsample gives them).

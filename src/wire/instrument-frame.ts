@@ -135,27 +135,17 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   return { ...readIndex(items), items };
 }
 
-/** The aggregates of a downsample as frame items: `every`, then one float64 column per op. */
-export function downsampleItems(result: DownsampleResult): [string, Block][] {
-  const items: [string, Block][] = [['every', Block.create({ type: 'int64', shape: [], data: [result.every] })]];
-  for (const op of DOWNSAMPLE_OPS) {
-    const column = result.columns[op];
-    if (column !== undefined) items.push([op, valuesBlock('float64', column)]);
-  }
-  return items;
-}
-
 /** A downsample result from a frame that has `every`. */
 export function downsampleOfFrame(frame: Frame): DownsampleResult {
   const every = frame.items.get('every');
   if (every === undefined || every.type !== 'int64') throw malformed('has no int64 every item');
   const columns: Partial<Record<DownsampleOp, Float64Array>> = {};
-  for (const op of DOWNSAMPLE_OPS) {
-    const column = frame.items.get(op);
-    if (column !== undefined) {
+  // In the order the block has them (the order of ops).
+  for (const [op, column] of frame.items) {
+    if ((DOWNSAMPLE_OPS as readonly string[]).includes(op)) {
       const values = blockValues(column);
       if (!(values instanceof Float64Array)) throw malformed(`has a ${op} item that is not float64`);
-      columns[op] = values;
+      columns[op as DownsampleOp] = values;
     }
   }
   return { times: frame.times ?? new BigInt64Array(0), every: (every.values() as BigInt64Array)[0]!, columns };

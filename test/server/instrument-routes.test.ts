@@ -3,7 +3,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { TokenConfig } from '../../src/server/index.js';
 import type { Store } from '../../src/store/index.js';
-import { decodeFrame, valuesBlock, encodeFrame } from '../../src/wire/instrument-frame.js';
+import { blockValues, decodeFrame, valuesBlock, encodeFrame } from '../../src/wire/instrument-frame.js';
 import { BLOCK, serverFixture } from './server-fixture.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -149,7 +149,7 @@ describe('instrument routes: downsample and aligned reads', () => {
     expect(Object.keys(body.columns)).toEqual(['min', 'max', 'count']);
     expect(body.columns['count']).toEqual(Array.from(embedded.columns.count!, (c) => (Number.isNaN(c) ? null : c)));
     const frame = decodeFrame((await app.inject({ method: 'GET', url: `/v1/instruments/t/downsample?gte=${T0}&lt=${T0 + 4n * H}&every=${2n * H}&ops=min,max,count&format=block` })).rawPayload);
-    expect(Buffer.from((frame.items.get('min')!.values() as BigUint64Array).buffer)).toEqual(Buffer.from(embedded.columns.min!.buffer));
+    expect(Buffer.from((blockValues(frame.items.get('min')!) as Float64Array).buffer)).toEqual(Buffer.from(embedded.columns.min!.buffer));
     const csv = await app.inject({ method: 'GET', url: `/v1/instruments/t/downsample?gte=${T0}&lt=${T0 + 4n * H}&buckets=2&ops=max&format=csv` });
     expect(csv.body.split('\n')[0]).toBe('time,max');
     const m4 = (await json(app, '/v1/instruments/t/downsample?buckets=1&m4=true')) as { times: string[]; values: unknown[] };

@@ -165,7 +165,7 @@ async function query(instruments: InstrumentsApi, name: string, flags: QueryFlag
     ...(flags.m4 === true ? { m4: true } : {}),
   });
   if ('columns' in result) {
-    const columns = DOWNSAMPLE_OPS.filter((op) => result.columns[op] !== undefined).map((op) => ({ name: op, type: 'float64' as const, values: result.columns[op]! }));
+    const columns = Object.entries(result.columns).map(([op, values]) => ({ name: op, type: 'float64' as const, values }));
     return { times: result.times as BigInt64Array, columns, shape: 'columns', every: result.every };
   }
   return { times: result.times as BigInt64Array, columns: [{ name: 'value', type: 'float64', values: result.values }], shape: 'rows' };
