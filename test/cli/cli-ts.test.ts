@@ -34,8 +34,8 @@ describe('keepr ts on the real seattle-weather series', () => {
       ['precipitation', 'float64', 'time', 1461],
       ['temp_max', 'float64', 'time', 1461],
       ['temp_min', 'float64', 'time', 1461],
-      ['wind', 'float64', 'time', 1461],
       ['weather', 'factor', 'time', 1461],
+      ['wind', 'float64', 'time', 1461],
     ]);
     expect(ok(['ts', 'ls', '--dir', dir]).toString().split('\n')[0]).toMatch(/^NAME\s+INDEX\s+TYPE\s+POINTS\s+CHUNKS\s+BYTES\s+FIRST\s+LAST$/);
     const [head, ...rows] = ok(['ts', 'export', ...COLUMNS, 'weather', '--dir', dir]).toString().trimEnd().split('\n');
@@ -90,7 +90,7 @@ describe('keepr ts on the real seattle-weather series', () => {
     const bad = 'date,x\n2012-01-01,1\n2012-01-02,one\n';
     fails(['ts', 'import', '-', '--dir', dir], 1, 'INSTRUMENT_VALUES_INVALID', { input: bad });
     fails(['ts', 'import', '-', '--time-column', 'when', '--dir', dir], 1, 'ARGUMENT_INVALID', { input: bad });
-    fails(['ts', 'import', SEATTLE, '--columns', 'wind', '--type', 'int32', '--dir', dir], 1, 'INSTRUMENT_KIND_MISMATCH');
+    fails(['ts', 'import', SEATTLE, '--columns', 'wind', '--type', 'float32', '--dir', dir], 1, 'INSTRUMENT_KIND_MISMATCH');
     expect((JSON.parse(ok(['ts', 'ls', '--json', '--dir', dir]).toString()) as { instruments: unknown[] }).instruments).toHaveLength(5);
     ok(['ts', 'drop', 'weather', '--dir', dir]);
     fails(['ts', 'drop', 'weather', '--dir', dir], 2, 'INSTRUMENT_NOT_FOUND');
