@@ -22,19 +22,18 @@ import type {
   KeyedColumnApi,
   KeyedRows,
   SeriesRows,
-  TimeInput,
   TimeRange,
   TimesInput,
   TimeSeriesApi,
 } from '../instrument/instrument-types.js';
 import { alignedOfFrame, blockValues, decodeFrame, downsampleOfFrame, encodeFrame, valuesBlock, type Frame } from '../wire/instrument-frame.js';
-import { keysIn, timesIn } from '../instrument/instrument-index.js';
+import { keysIn, timeIn, timesIn } from '../instrument/instrument-index.js';
+import { boundBytes, prefixBytes } from '../keepr/keys.js';
 import { valuesIn } from '../instrument/instrument-values.js';
 import { toBase64Url } from '../wire/state-wire.js';
 import { hasCode, type Transport } from './http.js';
 
 const BLOCK = 'application/vnd.keepr.block';
-const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The URL path of an instrument. */
@@ -42,38 +41,49 @@ export function instrumentPath(name: string, rest = ''): string {
   return `/v1/instruments/${encodeURIComponent(name)}${rest}`;
 }
 
-function timeText(t: TimeInput): string {
-  if (typeof t === 'bigint') return t.toString();
-  if (t instanceof Date && Number.isFinite(t.getTime())) return (BigInt(t.getTime()) * 1000n).toString();
-  throw new KeeprError('INSTRUMENT_VALUES_INVALID', 'a time bound must be a bigint µs or a valid Date');
+type Query = Record<string, string | number | boolean | undefined>;
+
+/** A limit as the embedded reads check it (ARGUMENT_INVALID before any request). */
+function limitOf(limit: unknown): number | undefined {
+  if (limit === undefined) return undefined;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0) throw new KeeprError('ARGUMENT_INVALID', 'limit must be a non-negative integer', { details: { limit: typeof limit } });
+  return limit;
 }
 
-type Query = Record<string, string | number | boolean | undefined>;
+function orderQuery(range: { readonly reverse?: boolean; readonly limit?: number }): Query {
+  const q: Query = {};
+  if (range.reverse !== undefined) {
+    if (typeof range.reverse !== 'boolean') throw new KeeprError('ARGUMENT_INVALID', 'reverse must be a boolean');
+    q['reverse'] = range.reverse;
+  }
+  const limit = limitOf(range.limit);
+  if (limit !== undefined) q['limit'] = limit;
+  return q;
+}
 
 function timeQuery(range: TimeRange): Query {
   const q: Query = {};
-  for (const name of ['gt', 'gte', 'lt', 'lte'] as const) if (range[name] !== undefined) q[name] = timeText(range[name]);
-  if (range.reverse !== undefined) q['reverse'] = range.reverse;
-  if (range.limit !== undefined) q['limit'] = range.limit;
-  return q;
+  for (const name of ['gt', 'gte', 'lt', 'lte'] as const) if (range[name] !== undefined) q[name] = timeIn(range[name], name, 'ARGUMENT_INVALID').toString();
+  return { ...q, ...orderQuery(range) };
 }
 
 /** Key bounds as base64url (the server answers keys as bytes, turned back into strings here unless binary is asked for). */
 function keyQuery(range: Omit<KeyRange, 'keyEncoding'>): Query {
   const q: Query = { keyEncoding: 'base64url' };
-  for (const name of ['gt', 'gte', 'lt', 'lte', 'prefix'] as const) {
-    const key = range[name];
-    if (key !== undefined) q[name] = toBase64Url(typeof key === 'string' ? utf8.encode(key) : key);
-  }
-  if (range.reverse !== undefined) q['reverse'] = range.reverse;
-  if (range.limit !== undefined) q['limit'] = range.limit;
-  return q;
+  for (const name of ['gt', 'gte', 'lt', 'lte'] as const) if (range[name] !== undefined) q[name] = toBase64Url(boundBytes(range[name], name));
+  if (range.prefix !== undefined) q['prefix'] = toBase64Url(prefixBytes(range.prefix));
+  return { ...q, ...orderQuery(range) };
 }
 
 function valueOf(frame: Frame): InstrumentValues {
   const value = frame.items.get('value');
   if (value === undefined) throw new KeeprError('HTTP_UNREACHABLE', 'the server answered an instrument block without values');
   return blockValues(value);
+}
+
+function integerOption(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new KeeprError('ARGUMENT_INVALID', `${name} must be an integer`, { details: { argument: name } });
+  return value;
 }
 
 /** The operations both kinds share. */
@@ -139,7 +149,7 @@ export class RemoteTimeSeries<T extends InstrumentType = InstrumentType> extends
     const query: Query = {
       ...timeQuery(options),
       ...(options.timeUnit === 'ms' ? { timeUnit: 'ms' } : {}),
-      ...(options.buckets === undefined ? {} : { buckets: options.buckets }),
+      ...(options.buckets === undefined ? {} : { buckets: integerOption(options.buckets, 'buckets') }),
       ...(options.every === undefined ? {} : { every: options.every.toString() }),
       ...(options.ops === undefined ? {} : { ops: options.ops.join(',') }),
       ...(options.m4 === undefined ? {} : { m4: options.m4 }),

@@ -75,7 +75,7 @@ const timeUnit = { type: 'string', enum: ['us', 'ms', 'iso'], description: 'Time
 const format = { type: 'string', enum: ['json', 'csv', 'arrow', 'block'], description: 'The answer format, overriding Accept' } as const;
 const order = {
   reverse: { type: 'boolean', description: 'Descending order' },
-  limit: { type: 'integer', minimum: 0, description: 'At most this many points' },
+  limit: { type: 'integer', description: 'At most this many points (the instrument refuses a negative one: ARGUMENT_INVALID)' },
 } as const;
 
 /** Query of a points read. */
@@ -89,8 +89,8 @@ export const downsampleQuerySchema = {
   type: 'object',
   properties: {
     ...bounds,
-    buckets: { type: 'integer', minimum: 1, description: 'Equal buckets over the range (default 1000)' },
-    every: { type: 'string', pattern: '^[0-9]+$', description: 'Bucket width in µs (instead of buckets)' },
+    buckets: { type: 'integer', description: 'Equal buckets over the range (default 1000; 1 to 1,000,000)' },
+    every: { type: 'string', pattern: '^-?[0-9]+$', description: 'Bucket width in µs (instead of buckets)' },
     ops: { type: 'string', description: `Comma-separated aggregates among ${DOWNSAMPLE_OPS.join(', ')} (default all)` },
     m4: { type: 'boolean', description: 'Per bucket the first, min, max and last points instead of aggregates' },
     timeUnit,
@@ -107,7 +107,7 @@ export const alignedQuerySchema = {
     ...order,
     ...keyed,
     join: { type: 'string', enum: ['outer', 'asof'], description: 'Time series: outer (default) or asof' },
-    tolerance: { type: 'string', pattern: '^[0-9]+$', description: 'As-of: how far back (µs) a value may be' },
+    tolerance: { type: 'string', pattern: '^-?[0-9]+$', description: 'As-of: how far back (µs) a value may be' },
     timeUnit,
     format,
   },
