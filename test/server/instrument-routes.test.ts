@@ -1,4 +1,4 @@
-import { tableFromIPC } from 'apache-arrow';
+import { Int32, Int64, Table, TimestampMillisecond, Utf8, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { TokenConfig } from '../../src/server/index.js';
@@ -87,6 +87,26 @@ describe('instrument routes: points', () => {
     const block = await app.inject({ method: 'GET', url: '/v1/instruments/t/points?format=block' });
     expect((await post(app, 'b', { 'content-type': BLOCK }, block.rawPayload)).json()).toMatchObject({ points: 4 });
     for (const name of ['j', 'a', 'b']) expect(await json(app, `/v1/instruments/${name}/points`)).toEqual(csv);
+  });
+
+  it('takes Arrow streams with Int64 or Timestamp times, Utf8 keys, nulls as NA, other value types cell by cell', async () => {
+    const { app } = await fixture();
+    const arrow = (columns: Record<string, ReturnType<typeof vectorFromArray>>): Buffer => Buffer.from(tableToIPC(new Table(columns), 'stream'));
+    expect((await create(app, 'i', { type: 'int32' })).statusCode).toBe(201);
+    const ints = arrow({ time: vectorFromArray([10n, 20n], new Int64()), value: vectorFromArray([7, null], new Int32()), extra: vectorFromArray(['ignored', 'too'], new Utf8()) });
+    expect((await post(app, 'i', { 'content-type': ARROW }, ints)).json()).toEqual({ points: 2, chunks: expect.any(Number) as number });
+    expect(await json(app, '/v1/instruments/i/points')).toEqual({ times: ['10', '20'], values: [7, null] });
+    expect((await create(app, 'f', { type: 'float64' })).statusCode).toBe(201);
+    const stamped = arrow({ time: vectorFromArray([1709251200000], new TimestampMillisecond()), value: vectorFromArray(['1.5'], new Utf8()) });
+    expect((await post(app, 'f', { 'content-type': ARROW }, stamped)).statusCode).toBe(200);
+    expect(await json(app, '/v1/instruments/f/points')).toEqual({ times: [String(T0)], values: [1.5] });
+    const text = arrow({ time: vectorFromArray([1n], new Int64()), value: vectorFromArray(['x'], new Utf8()) });
+    expect((await post(app, 'f', { 'content-type': ARROW }, text)).json()).toMatchObject({ code: 'INSTRUMENT_VALUES_INVALID', details: { row: 0 } });
+    expect((await post(app, 'f', { 'content-type': ARROW }, arrow({ value: vectorFromArray([1], new Int32()) }))).json<{ code: string }>().code).toBe('HTTP_BODY_MALFORMED');
+    expect((await create(app, 'k', { type: 'string', index: 'key' })).statusCode).toBe(201);
+    expect((await post(app, 'k', { 'content-type': ARROW }, arrow({ key: vectorFromArray(['b', 'a'], new Utf8()), value: vectorFromArray([null, 'y'], new Utf8()) }))).statusCode).toBe(200);
+    expect(await json(app, '/v1/instruments/k/points')).toEqual({ keys: ['a', 'b'], values: ['y', null] });
+    expect((await post(app, 'k', { 'content-type': 'text/plain' }, 'a')).json<{ code: string }>().code).toBe('HTTP_CONTENT_TYPE_UNSUPPORTED');
   });
 
   it('answers JSON, CSV, Arrow and a block by Accept or ?format=, and 406 otherwise', async () => {
