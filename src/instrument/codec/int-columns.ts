@@ -37,6 +37,8 @@ const INFO: Record<IntType, IntInfo> = {
   uint64: { array: BigUint64Array, na: null, wide: true, signed: false },
 };
 
+const INV_TWO32 = 1 / TWO32;
+
 /** The NA of int64 and time as its high word (the low word is 0). */
 const NA64_HI = -0x80000000;
 
@@ -157,10 +159,12 @@ export function decodeIntColumn(type: IntType, bytes: Uint8Array, count: number)
   const out = new info.array(count);
   if (info.wide) {
     const words = new Int32Array(out.buffer);
-    for (let i = 0; i < count; i++) {
+    for (let i = 0, j = 0; i < count; i++, j += 2) {
       const x = v[i]!;
-      words[2 * i] = x >>> 0;
-      words[2 * i + 1] = Math.floor(x / TWO32) | 0;
+      const lo = x >>> 0;
+      words[j] = lo;
+      // x − lo is an exact multiple of 2^32 (also for negative x): the high word.
+      words[j + 1] = (x - lo) * INV_TWO32;
     }
     if (na !== null) for (const p of na) {
       words[2 * p] = 0;

@@ -103,8 +103,35 @@ export interface HuffmanPlan {
   readonly bits: number;
 }
 
-/** Distinct values of src[from..n) with counts, or null when there are more than `cap`. */
-function histogram(src: Float64Array, from: number, n: number, cap: number): Map<number, number> | null {
+/** Distinct values in ascending order with their counts. */
+interface Histogram {
+  readonly symbols: Float64Array;
+  readonly freq: number[];
+}
+
+let countScratch = new Int32Array(1024);
+/** Value ranges up to this many times the count are counted in an array rather than a map. */
+const ARRAY_RANGE = 8;
+
+/** Distinct values of src[from..n) (all within [min, max]) with counts, or null when more than `cap`. */
+function histogram(src: Float64Array, from: number, n: number, min: number, max: number, cap: number): Histogram | null {
+  const range = max - min + 1;
+  if (range <= Math.max(1024, ARRAY_RANGE * n)) {
+    if (countScratch.length < range) countScratch = new Int32Array(Math.max(range, countScratch.length * 2));
+    const counts = countScratch;
+    counts.fill(0, 0, range);
+    for (let i = from; i < n; i++) counts[src[i]! - min]!++;
+    const symbols: number[] = [];
+    const freq: number[] = [];
+    for (let x = 0; x < range; x++) {
+      const c = counts[x]!;
+      if (c === 0) continue;
+      if (symbols.length >= cap) return null;
+      symbols.push(x + min);
+      freq.push(c);
+    }
+    return { symbols: Float64Array.from(symbols), freq };
+  }
   const counts = new Map<number, number>();
   for (let i = from; i < n; i++) {
     const x = src[i]!;
@@ -114,31 +141,42 @@ function histogram(src: Float64Array, from: number, n: number, cap: number): Map
       counts.set(x, 1);
     } else counts.set(x, c + 1);
   }
-  return counts;
+  const symbols = Float64Array.from(counts.keys()).sort();
+  return { symbols, freq: Array.from(symbols, (x) => counts.get(x)!) };
 }
 
-function entropyBits(counts: Map<number, number>, total: number): number {
+function entropyBits(h: Histogram, total: number): number {
   let bits = 0;
-  for (const c of counts.values()) bits += c * Math.log2(total / c);
+  for (const c of h.freq) bits += c * Math.log2(total / c);
   return bits;
 }
 
-/** Plans Huffman coding of the values or (from index 1) their deltas, whichever has less entropy. */
-export function planHuffman(v: Float64Array, n: number, deltas: Float64Array | null): HuffmanPlan | null {
+/** Value and delta ranges known from the basic plan. */
+export interface Ranges {
+  readonly min: number;
+  readonly max: number;
+  /** Delta range, or null when deltas are not exact. */
+  readonly minD: number | null;
+  readonly maxD: number | null;
+}
+
+/**
+ * Plans Huffman coding of the values or (from index 1) their deltas, whichever has less
+ * entropy; null when neither can beat `budget` bytes (entropy is a lower bound of the payload).
+ */
+export function planHuffman(v: Float64Array, n: number, deltas: Float64Array | null, r: Ranges, budget: number): HuffmanPlan | null {
   const cap = Math.max(16, n >>> 3);
-  const a = histogram(v, 0, n, cap);
-  const b = deltas === null ? null : histogram(deltas, 1, n, cap);
+  const a = histogram(v, 0, n, r.min, r.max, cap);
+  const b = deltas === null || r.minD === null || r.maxD === null ? null : histogram(deltas, 1, n, r.minD, r.maxD, cap);
   const ea = a === null ? Infinity : entropyBits(a, n);
   const eb = b === null ? Infinity : entropyBits(b, n - 1);
   const useDeltas = eb < ea;
-  const counts = useDeltas ? b : a;
-  if (counts === null || counts.size < 2) return null;
-  const symbols = Float64Array.from(counts.keys()).sort();
-  const freq = Array.from(symbols, (s) => counts.get(s)!);
-  const lens = codeLengths(freq);
+  const h = useDeltas ? b : a;
+  if (h === null || h.symbols.length < 2 || Math.min(ea, eb) / 8 >= budget) return null;
+  const lens = codeLengths(h.freq);
   let bits = 0;
-  for (let i = 0; i < lens.length; i++) bits += lens[i]! * freq[i]!;
-  return { deltas: useDeltas, symbols, lengths: Float64Array.from(lens), bits };
+  for (let i = 0; i < lens.length; i++) bits += lens[i]! * h.freq[i]!;
+  return { deltas: useDeltas, symbols: h.symbols, lengths: Float64Array.from(lens), bits };
 }
 
 /** Bytes of the payload part of a Huffman body (its length varint and bits). */

@@ -67,14 +67,16 @@ interface Plan {
   readonly deltaOk: boolean;
   readonly size: number;
   readonly min: number;
+  readonly max: number;
   readonly width: number;
   readonly minD: number;
+  readonly maxD: number;
   readonly widthD: number;
 }
 
 /** Measures every mode in one pass and returns the smallest (ties: FOR, then delta). */
 function plan(v: Float64Array, n: number): Plan {
-  if (n === 0) return { id: ID.for, deltaOk: false, size: 2, min: 0, width: 0, minD: 0, widthD: 0 };
+  if (n === 0) return { id: ID.for, deltaOk: false, size: 2, min: 0, max: 0, width: 0, minD: 0, maxD: 0, widthD: 0 };
   let min = v[0]!;
   let max = min;
   let minD = Infinity;
@@ -111,14 +113,14 @@ function plan(v: Float64Array, n: number): Plan {
   }
   const width = bitsFor(max - min);
   deltaOk &&= n > 1;
-  let best: Plan = { id: ID.for, deltaOk, size: svarintSize(min) + 1 + packedSize(n, width), min, width, minD: 0, widthD: 0 };
+  let best: Plan = { id: ID.for, deltaOk, size: svarintSize(min) + 1 + packedSize(n, width), min, max, width, minD, maxD, widthD: 0 };
   if (deltaOk) {
     const widthD = bitsFor(maxD - minD);
     const deltaSize = svarintSize(v[0]!) + svarintSize(minD) + 1 + packedSize(n - 1, widthD);
-    if (deltaSize < best.size) best = { id: ID.delta, deltaOk, size: deltaSize, min, width, minD, widthD };
+    if (deltaSize < best.size) best = { id: ID.delta, deltaOk, size: deltaSize, min, max, width, minD, maxD, widthD };
     // Delta-of-delta between runs can reach 2^54; only plan runs while each is exact.
     const runsSize = svarintSize(v[0]!) + varintSize(runCount) + runBytes;
-    if (runsSize < best.size) best = { id: ID.runs, deltaOk, size: runsSize, min, width, minD, widthD };
+    if (runsSize < best.size) best = { id: ID.runs, deltaOk, size: runsSize, min, max, width, minD, maxD, widthD };
   }
   return best;
 }
@@ -176,7 +178,9 @@ export function writeIntStream(w: ByteWriter, v: Float64Array, n: number, na: re
       }
     }
     // Huffman spends at least a bit per value: no use when the best so far spends less.
-    const h = best * 8 > n ? planHuffman(v, n, p.deltaOk ? deltasOf(v, n) : null) : null;
+    const d = best * 8 > n && p.deltaOk ? deltasOf(v, n) : null;
+    const ranges = { min: p.min, max: p.max, minD: p.deltaOk ? p.minD : null, maxD: p.deltaOk ? p.maxD : null };
+    const h = best * 8 > n ? planHuffman(v, n, d, ranges, best * HUFFMAN_GAIN) : null;
     const k = h === null ? 0 : h.symbols.length;
     const huffSize = h === null ? Infinity : 1 + (h.deltas ? svarintSize(v[0]!) : 0) + varintSize(k) + intStreamSize(h.symbols, k) + intStreamSize(h.lengths, k) + huffmanPayloadSize(h);
     if (h !== null && huffSize < best * HUFFMAN_GAIN) {
@@ -187,7 +191,7 @@ export function writeIntStream(w: ByteWriter, v: Float64Array, n: number, na: re
       w.varint(k);
       writeIntStream(w, h.symbols, k, null, 0);
       writeIntStream(w, h.lengths, k, null, 0);
-      writeHuffmanPayload(w, h, h.deltas ? deltasOf(v, n) : v, h.deltas ? 1 : 0, n);
+      writeHuffmanPayload(w, h, h.deltas ? d! : v, h.deltas ? 1 : 0, n);
       return;
     }
     if (runsBody !== null) {
@@ -316,12 +320,14 @@ export function readIntBody(r: ByteReader, id: number, out: Float64Array, n: num
     const minD = r.svarint();
     const width = r.byte();
     if (width > 53) throw malformed('bit width above 53');
-    unpackInto(r, out, 1, n - 1, minD, width);
     let acc = first;
-    for (let i = 1; i < n; i++) {
-      acc += out[i]!;
-      out[i] = acc;
+    if (width === 0) {
+      // A constant step (regular times): one pass.
+      for (let i = 1; i < n; i++) out[i] = acc += minD;
+      return;
     }
+    unpackInto(r, out, 1, n - 1, minD, width);
+    for (let i = 1; i < n; i++) out[i] = acc += out[i]!;
     return;
   }
   if (id !== ID.runs) throw malformed(`codec ${id} is not an integer codec`);
