@@ -110,7 +110,7 @@ function decodeBool(r: ByteReader, count: number): Uint8Array {
 
 function decodeRaw(r: ByteReader, count: number, size: number): Uint8Array {
   if (r.left !== count * size) throw malformed('raw length does not match the count');
-  return r.view(count * size).slice();
+  return new Uint8Array(r.view(count * size)); // a copy on its own buffer, also for Buffer views of a pool
 }
 
 /** Encodes one column of `type`. */
