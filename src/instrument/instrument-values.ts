@@ -103,6 +103,11 @@ export function sliceValues<T extends InstrumentType>(values: InstrumentValuesMa
   return values.slice(start, end) as InstrumentValuesMap[T];
 }
 
+/** Cells [start, end) without copying where the column is a typed array (read-only use). */
+export function viewValues(values: InstrumentValues, start: number, end: number): InstrumentValues {
+  return Array.isArray(values) ? values.slice(start, end) : (values as Exclude<InstrumentValues, (string | null)[]>).subarray(start, end);
+}
+
 /** The cells of `indexes`, in that order. */
 export function pickValues<T extends InstrumentType>(type: T, values: InstrumentValuesMap[T], indexes: ArrayLike<number>): InstrumentValuesMap[T] {
   const out = naColumn(type, indexes.length) as unknown as { [i: number]: unknown };
