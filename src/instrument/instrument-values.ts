@@ -105,7 +105,7 @@ export function sliceValues<T extends InstrumentType>(values: InstrumentValuesMa
 
 /** Cells [start, end) without copying where the column is a typed array (read-only use). */
 export function viewValues(values: InstrumentValues, start: number, end: number): InstrumentValues {
-  return Array.isArray(values) ? values.slice(start, end) : (values as Exclude<InstrumentValues, (string | null)[]>).subarray(start, end);
+  return Array.isArray(values) ? values.slice(start, end) : (values).subarray(start, end);
 }
 
 /** The cells of `indexes`, in that order. */
