@@ -8,7 +8,7 @@
 import { KeeprError } from '../errors.js';
 import { decodeKeys, decodeTimes, decodeValues, encodeKeys, encodeTimes, encodeValues } from './codec/index.js';
 import type { InstrumentIndex, InstrumentType, InstrumentValues } from './instrument-types.js';
-import { cellNumber, isNumericType } from './instrument-values.js';
+import { isNumericType, valuesAsNumbers } from './instrument-values.js';
 
 /** Most points a chunk holds; appends fill chunks to exactly this many. */
 export const CHUNK_POINTS = 1024;
@@ -156,8 +156,9 @@ export function summarize(type: InstrumentType, times: BigInt64Array, values: In
   let maxI = 0;
   let firstI = 0;
   let lastI = 0;
+  const numbers = valuesAsNumbers(type, values);
   for (let i = 0; i < times.length; i++) {
-    const v = cellNumber(type, values, i);
+    const v = numbers[i]!;
     if (v !== v) continue;
     if (n === 0) {
       first = v;
