@@ -1,4 +1,4 @@
-import { Int32, Int64, Table, TimestampMillisecond, Utf8, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { Int32, Int64, Table, TimestampMillisecond, Utf8, tableFromIPC, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { TokenConfig } from '../../src/server/index.js';
@@ -91,7 +91,7 @@ describe('instrument routes: points', () => {
 
   it('takes Arrow streams with Int64 or Timestamp times, Utf8 keys, nulls as NA, other value types cell by cell', async () => {
     const { app } = await fixture();
-    const arrow = (columns: Record<string, ReturnType<typeof vectorFromArray>>): Buffer => Buffer.from(tableToIPC(new Table(columns), 'stream'));
+    const arrow = (columns: Record<string, Vector>): Buffer => Buffer.from(tableToIPC(new Table(columns), 'stream'));
     expect((await create(app, 'i', { type: 'int32' })).statusCode).toBe(201);
     const ints = arrow({ time: vectorFromArray([10n, 20n], new Int64()), value: vectorFromArray([7, null], new Int32()), extra: vectorFromArray(['ignored', 'too'], new Utf8()) });
     expect((await post(app, 'i', { 'content-type': ARROW }, ints)).json()).toEqual({ points: 2, chunks: expect.any(Number) as number });
