@@ -124,13 +124,24 @@ class HeadReader {
     throw malformed('varint too long');
   }
   bigZigzag(): bigint {
-    let z = 0n;
+    // Doubles while the value fits 53 bits (every real date in µs), BigInt only beyond.
+    const start = this.at;
+    let z = 0;
+    let scale = 1;
+    for (let i = 0; i < 7; i++) {
+      const b = this.byte();
+      z += (b & 0x7f) * scale;
+      if (b < 0x80) return BigInt(z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+      scale *= 0x80;
+    }
+    this.at = start;
+    let big = 0n;
     for (let shift = 0n; shift < 70n; shift += 7n) {
       const b = this.byte();
-      z |= BigInt(b & 0x7f) << shift;
+      big |= BigInt(b & 0x7f) << shift;
       if (b < 0x80) {
-        if (z >= 1n << 64n) throw malformed('64-bit varint overflows');
-        return BigInt.asIntN(64, (z >> 1n) ^ -(z & 1n));
+        if (big >= 1n << 64n) throw malformed('64-bit varint overflows');
+        return BigInt.asIntN(64, (big >> 1n) ^ -(big & 1n));
       }
     }
     throw malformed('64-bit varint too long');

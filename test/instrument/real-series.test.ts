@@ -15,7 +15,7 @@ describe('real series in a store', () => {
       await ts.append(s.times, s.values);
       const back = await ts.read();
       expect([...back.times], s.name).toEqual([...s.times]);
-      expect(bitsOf(back.values), s.name).toBe(bitsOf(s.values));
+      expect(bitsOf(back.values as Float64Array), s.name).toBe(bitsOf(s.values));
       const info = await ts.info();
       raw += 16 * s.values.length;
       stored += info.bytes;
