@@ -203,7 +203,7 @@ export function registerInstrumentRoutes(app: FastifyInstance, instruments: Inst
     '/v1/instruments/:name/points',
     {
       config: { role: 'write', docBody: pointsBodyDoc },
-      schema: { operationId: 'writePoints', summary: 'Append (time series) or put (keyed column) points, all or nothing', tags: TAGS, params: instrumentParamsSchema, response: { 200: writeAnswerSchema, ...errorResponses } },
+      schema: { operationId: 'writeInstrumentPoints', summary: 'Append (time series) or put (keyed column) points, all or nothing', tags: TAGS, params: instrumentParamsSchema, response: { 200: writeAnswerSchema, ...errorResponses } },
     },
     async (request) => {
       const instrument = await existing(instruments, request.params.name);
@@ -216,7 +216,7 @@ export function registerInstrumentRoutes(app: FastifyInstance, instruments: Inst
 
   app.get<{ Params: Params; Querystring: ReadQuery }>(
     '/v1/instruments/:name/points',
-    { config: { role: 'read' }, schema: { operationId: 'readPoints', summary: 'Points in a range, as JSON, CSV, Arrow or a keepr block', tags: TAGS, params: instrumentParamsSchema, querystring: readQuerySchema, response: { 200: tableAnswer, ...errorResponses } } },
+    { config: { role: 'read' }, schema: { operationId: 'readInstrumentPoints', summary: 'Points in a range, as JSON, CSV, Arrow or a keepr block', tags: TAGS, params: instrumentParamsSchema, querystring: readQuerySchema, response: { 200: tableAnswer, ...errorResponses } } },
     async (request, reply) => {
       const { query } = request;
       const format = answerFormat(request, query.format);
@@ -235,7 +235,7 @@ export function registerInstrumentRoutes(app: FastifyInstance, instruments: Inst
     '/v1/instruments/:name/points',
     {
       config: { role: 'write' },
-      schema: { operationId: 'deletePoints', summary: 'Delete the points in a range (retention: ?lt=)', tags: TAGS, params: instrumentParamsSchema, querystring: deleteQuerySchema, response: { 200: { type: 'object', properties: { deleted: { type: 'integer' } }, required: ['deleted'] }, ...errorResponses } },
+      schema: { operationId: 'deleteInstrumentPoints', summary: 'Delete the points in a range (retention: ?lt=)', tags: TAGS, params: instrumentParamsSchema, querystring: deleteQuerySchema, response: { 200: { type: 'object', properties: { deleted: { type: 'integer' } }, required: ['deleted'] }, ...errorResponses } },
     },
     async (request) => {
       const instrument = await existing(instruments, request.params.name);
@@ -248,7 +248,7 @@ export function registerInstrumentRoutes(app: FastifyInstance, instruments: Inst
     '/v1/instruments/:name/downsample',
     {
       config: { role: 'read' },
-      schema: { operationId: 'downsample', summary: 'Per-bucket aggregates, or M4 points, over a time range', tags: TAGS, params: instrumentParamsSchema, querystring: downsampleQuerySchema, response: { 200: tableAnswer, ...errorResponses } },
+      schema: { operationId: 'downsampleInstrument', summary: 'Per-bucket aggregates, or M4 points, over a time range', tags: TAGS, params: instrumentParamsSchema, querystring: downsampleQuerySchema, response: { 200: tableAnswer, ...errorResponses } },
     },
     async (request, reply) => {
       const { query } = request;
@@ -279,7 +279,7 @@ export function registerInstrumentRoutes(app: FastifyInstance, instruments: Inst
     '/v1/aligned',
     {
       config: { role: 'read' },
-      schema: { operationId: 'readAligned', summary: 'Several instruments of one index kind read as columns of one table', tags: TAGS, querystring: alignedQuerySchema, response: { 200: tableAnswer, ...errorResponses } },
+      schema: { operationId: 'readAlignedInstruments', summary: 'Several instruments of one index kind read as columns of one table', tags: TAGS, querystring: alignedQuerySchema, response: { 200: tableAnswer, ...errorResponses } },
     },
     async (request, reply) => {
       const { query } = request;

@@ -208,11 +208,11 @@ describe('instrument routes: downsample and aligned reads', () => {
         'get /v1/instruments/{name} getInstrument',
         'put /v1/instruments/{name} createInstrument',
         'delete /v1/instruments/{name} dropInstrument',
-        'post /v1/instruments/{name}/points writePoints',
-        'get /v1/instruments/{name}/points readPoints',
-        'delete /v1/instruments/{name}/points deletePoints',
-        'get /v1/instruments/{name}/downsample downsample',
-        'get /v1/aligned readAligned',
+        'post /v1/instruments/{name}/points writeInstrumentPoints',
+        'get /v1/instruments/{name}/points readInstrumentPoints',
+        'delete /v1/instruments/{name}/points deleteInstrumentPoints',
+        'get /v1/instruments/{name}/downsample downsampleInstrument',
+        'get /v1/aligned readAlignedInstruments',
       ].sort(),
     );
     const wrong = await app.inject({ method: 'PATCH', url: '/v1/instruments/t/points' });
