@@ -18,11 +18,11 @@ function expectRoundTrip<T extends InstrumentType>(type: T, values: InstrumentVa
 
 describe('instrument codecs: decode(encode(x)) is x bit for bit', () => {
   it('float64: NaN payloads, NA, −0, ±Inf, extremes, decimals, runs', () => {
-    fc.assert(fc.property(float64Column, (v) => expectRoundTrip('float64', v)), { numRuns: 400 });
+    fc.assert(fc.property(float64Column, (v) => { expectRoundTrip('float64', v); }), { numRuns: 400 });
   });
 
   it('float32: NaN payloads, −0, ±Inf, decimals', () => {
-    fc.assert(fc.property(float32Column, (v) => expectRoundTrip('float32', v)), { numRuns: 300 });
+    fc.assert(fc.property(float32Column, (v) => { expectRoundTrip('float32', v); }), { numRuns: 300 });
   });
 
   it('int64, time and uint64: sorted, random, extremes and NA', () => {
@@ -37,11 +37,11 @@ describe('instrument codecs: decode(encode(x)) is x bit for bit', () => {
   });
 
   it.each(['int8', 'int16', 'int32', 'uint8', 'uint16', 'uint32'] as const)('%s: extremes, NA, runs', (type) => {
-    fc.assert(fc.property(intColumn(type), (v) => expectRoundTrip(type, v)), { numRuns: 150 });
+    fc.assert(fc.property(intColumn(type), (v) => { expectRoundTrip(type, v); }), { numRuns: 150 });
   });
 
   it('bool: 0, 1, NA and other bytes', () => {
-    fc.assert(fc.property(boolColumn, (v) => expectRoundTrip('bool', v)), { numRuns: 200 });
+    fc.assert(fc.property(boolColumn, (v) => { expectRoundTrip('bool', v); }), { numRuns: 200 });
   });
 
   it('string and factor: NA stays distinct from the empty string', () => {
