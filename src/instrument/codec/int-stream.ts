@@ -118,7 +118,7 @@ function plan(v: Float64Array, n: number): Plan {
     const widthD = bitsFor(maxD - minD);
     const deltaSize = svarintSize(v[0]!) + svarintSize(minD) + 1 + packedSize(n - 1, widthD);
     if (deltaSize < best.size) best = { id: ID.delta, deltaOk, size: deltaSize, min, max, width, minD, maxD, widthD };
-    // Delta-of-delta between runs can reach 2^54; only plan runs while each is exact.
+    // deltaOk bounds maxD − minD, so every change of delta between runs is exact too.
     const runsSize = svarintSize(v[0]!) + varintSize(runCount) + runBytes;
     if (runsSize < best.size) best = { id: ID.runs, deltaOk, size: runsSize, min, max, width, minD, maxD, widthD };
   }
