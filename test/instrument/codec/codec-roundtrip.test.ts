@@ -163,5 +163,6 @@ describe('instrument codecs: the choices and sizes', () => {
     expect(codeOf(() => encodeTimes([1n] as unknown as BigInt64Array))).toBe('ARGUMENT_INVALID');
     expect(codeOf(() => encodeKeys([Uint8Array.of(2), Uint8Array.of(1)]))).toBe('ARGUMENT_INVALID');
     expect(codeOf(() => encodeKeys([Uint8Array.of(1), Uint8Array.of(1)]))).toBe('ARGUMENT_INVALID');
+    expect(codeOf(() => encodeValues('uint8', new Uint8Array(2 ** 24 + 1)))).toBe('ARGUMENT_INVALID');
   });
 });
