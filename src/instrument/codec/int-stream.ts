@@ -1,8 +1,9 @@
 /**
  * The integer stream: n integers held exactly in doubles (|v| < 2^53, and max − min < 2^53)
- * as frame-of-reference bit packing, delta + FOR bit packing, or delta runs (delta-of-delta
- * with run lengths), whichever is smallest. Times, integer columns, ALP's scaled decimals,
- * dictionary codes and bools all end here, so hot loops run on numbers, never on BigInt.
+ * as frame-of-reference bit packing, delta + FOR bit packing, delta runs (delta-of-delta with
+ * run lengths), value runs or Huffman codes (int-entropy.ts), whichever is smallest. Times,
+ * integer columns, ALP's scaled decimals, dictionary codes and bools all end here, so hot
+ * loops run on numbers, never on BigInt.
  */
 import { packInto, packedSize, unpackInto } from './bit-pack.js';
 import { ByteReader, ByteWriter, bitsFor, malformed, readPositions, svarintSize, varintSize, writePositions } from './byte-io.js';
@@ -348,7 +349,7 @@ export function readIntBody(r: ByteReader, id: number, out: Float64Array, n: num
   if (i !== n) throw malformed('runs do not cover the values');
 }
 
-/** Reads a whole stream written by {@link writeIntStream} (codecs 1–3) into out[0..n). */
+/** Reads a whole stream written by {@link writeIntStream} (codecs 1–3, 9, 10) into out[0..n); returns its NA positions. */
 export function readIntStream(r: ByteReader, out: Float64Array, n: number, allowNA: boolean): number[] | null {
   const idByte = r.byte();
   const id = idByte & ~FLAG_NA;
