@@ -234,11 +234,16 @@ export async function remoteDropInstrument(http: Transport, name: string): Promi
   }
 }
 
+function isKeyAlign(options: AlignOptions): boolean {
+  return options.prefix !== undefined || (['gt', 'gte', 'lt', 'lte'] as const).some((b) => typeof options[b] === 'string' || options[b] instanceof Uint8Array);
+}
+
 /** Several instruments read as columns of one table, on the server. */
 export async function remoteAlign(http: Transport, names: readonly string[], options: AlignOptions = {}): Promise<AlignedRows> {
   const query: Query = {
     names: names.join(','),
-    ...timeQuery(options),
+    // Key bounds or a prefix mean keyed columns; otherwise the bounds are times.
+    ...(isKeyAlign(options) ? keyQuery(options as Omit<KeyRange, 'keyEncoding'>) : timeQuery(options as TimeRange)),
     ...(options.timeUnit === 'ms' ? { timeUnit: 'ms' } : {}),
     ...(options.join === undefined ? {} : { join: options.join }),
     ...(options.tolerance === undefined ? {} : { tolerance: options.tolerance.toString() }),

@@ -232,6 +232,8 @@ export function instrumentSuite(label: string, fresh: () => Promise<InstrumentsA
       const keyed = await api.align(['k1', 'k2']);
       expect(keyed.keys).toEqual(['x', 'y', 'z']);
       expect([...(keyed.columns['k1'] as Int32Array)]).toEqual([1, 2, -0x80000000]);
+      expect((await api.align(['k1', 'k2'], { gte: 'y' })).keys).toEqual(['y', 'z']);
+      expect((await api.align(['k1', 'k2'], { prefix: 'x' })).keys).toEqual(['x']);
       expect(await codeOfAsync(api.align(['a', 'k1']))).toBe('INSTRUMENT_OP_UNSUPPORTED');
       expect(await codeOfAsync(api.align(['k1', 'k2'], { join: 'asof' }))).toBe('INSTRUMENT_OP_UNSUPPORTED');
       expect(await codeOfAsync(api.align(['a', 'missing']))).toBe('INSTRUMENT_NOT_FOUND');
