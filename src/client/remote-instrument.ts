@@ -29,7 +29,8 @@ import type {
 import { alignedOfFrame, blockValues, decodeFrame, downsampleOfFrame, encodeFrame, valuesBlock, type Frame } from '../wire/instrument-frame.js';
 import { keysIn, timeIn, timesIn } from '../instrument/instrument-index.js';
 import { boundBytes, prefixBytes } from '../keepr/keys.js';
-import { valuesIn } from '../instrument/instrument-values.js';
+import { checkInstrumentOptions, valuesIn } from '../instrument/instrument-values.js';
+import { assertName } from '../keepr/names.js';
 import { toBase64Url } from '../wire/state-wire.js';
 import { hasCode, type Transport } from './http.js';
 
@@ -201,6 +202,9 @@ function handle(http: Transport, info: InstrumentInfo): InstrumentApi {
 
 /** `instrument(name, options)` over HTTP: an existing one is checked here, a missing one created by the server's PUT. */
 export async function remoteInstrument(http: Transport, name: string, options: InstrumentOptions = {}): Promise<InstrumentApi> {
+  // The embedded checks, in the embedded order, so both refuse a bad call with the same code.
+  assertName(name, 'instrument');
+  checkInstrumentOptions(options);
   let info: InstrumentInfo;
   try {
     info = (await http.json('GET', instrumentPath(name))) as InstrumentInfo;

@@ -39,6 +39,8 @@ export function instrumentSuite(label: string, fresh: () => Promise<InstrumentsA
       expect(await codeOfAsync(api.instrument('temp', { type: 'int32' }))).toBe('INSTRUMENT_KIND_MISMATCH');
       expect(await codeOfAsync(api.instrument('temp', { index: 'key' }))).toBe('INSTRUMENT_KIND_MISMATCH');
       expect(await codeOfAsync(api.instrument('bad name!', { type: 'float64' }))).toBe('NAME_INVALID');
+      expect(await codeOfAsync(api.instrument('temp', { index: 'row' as 'time' }))).toBe('ARGUMENT_INVALID');
+      expect(await codeOfAsync(api.instrument('other', { type: 'complex' as 'float64' }))).toBe('ARGUMENT_INVALID');
       await api.instrument('pop', { type: 'int32', index: 'key' });
       expect((await api.instruments()).map((i) => [i.name, i.type, i.index, i.points])).toEqual([
         ['pop', 'int32', 'key', 0],
