@@ -7,6 +7,20 @@
 /** A decode failure of the reference reader (the real decoder's CHUNK_MALFORMED). */
 export class RefMalformed extends Error {}
 
+/**
+ * A damaged stream whose values leave ±(2^53 − 1): the docs leave its decoding unspecified
+ * (keepr computes in doubles), so the reference reader does not pretend to know the answer.
+ */
+export class RefUnspecified extends Error {}
+
+const SAFE = 2n ** 53n - 1n;
+
+/** An exact integer-stream value or running value, which the docs keep within ±(2^53 − 1). */
+function safe(v: bigint): bigint {
+  if (v > SAFE || v < -SAFE) throw new RefUnspecified('integer stream value beyond 2^53 - 1');
+  return v;
+}
+
 /** Throws RefMalformed unless the condition holds. */
 export function need(ok: boolean, what: string): asserts ok {
   if (!ok) throw new RefMalformed(what);
@@ -53,18 +67,16 @@ export class Cursor {
     need(!((b & 1) === 1 && mag === 0n), 'negative zero');
     return b & 1 ? -mag : mag;
   }
-  /** svarint64: like svarint, then plain LEB128 groups, magnitude below 2^64. */
+  /** svarint64: like svarint, then at most 9 LEB128 groups, magnitude below 2^64. */
   svarint64(): bigint {
     const b = this.byte();
     let mag = BigInt((b >> 1) & 0x3f);
     if (b & 0x80) {
-      let shift = 6n;
-      for (;;) {
+      for (let i = 0; ; i++) {
+        need(i < 9, 'svarint64 longer than 9 groups');
         const g = this.byte();
-        mag |= BigInt(g & 0x7f) << shift;
-        shift += 7n;
+        mag |= BigInt(g & 0x7f) << BigInt(6 + 7 * i);
         if ((g & 0x80) === 0) break;
-        need(shift < 70n, 'svarint64 too long');
       }
     }
     need(mag < 2n ** 64n, 'svarint64 magnitude beyond 2^64');
@@ -135,7 +147,7 @@ function intBody(c: Cursor, id: number, n: number): bigint[] {
       const base = c.svarint();
       const w = c.byte();
       need(w <= 53, 'width above 53');
-      return unpack(c, n, w).map((f) => base + f);
+      return unpack(c, n, w).map((f) => safe(base + f));
     }
     case 2: {
       need(n >= 1, 'delta-bitpack needs a value');
@@ -144,7 +156,7 @@ function intBody(c: Cursor, id: number, n: number): bigint[] {
       const w = c.byte();
       need(w <= 53, 'width above 53');
       const out = [first];
-      for (const f of unpack(c, n - 1, w)) out.push(out[out.length - 1]! + dmin + f);
+      for (const f of unpack(c, n - 1, w)) out.push(safe(safe(out[out.length - 1]! + dmin) + f));
       return out;
     }
     case 3: {
@@ -154,10 +166,10 @@ function intBody(c: Cursor, id: number, n: number): bigint[] {
       need(r <= n - 1, 'too many runs');
       let delta = 0n;
       for (let i = 0; i < r; i++) {
-        delta += c.svarint();
+        delta = safe(delta + c.svarint());
         const len = c.uvarint();
         need(len >= 1 && out.length + len <= n, 'bad run length');
-        for (let j = 0; j < len; j++) out.push(out[out.length - 1]! + delta);
+        for (let j = 0; j < len; j++) out.push(safe(out[out.length - 1]! + delta));
       }
       need(out.length === n, 'run lengths do not sum to n - 1');
       return out;
@@ -237,7 +249,7 @@ function huffman(c: Cursor, n: number): bigint[] {
   need(Math.ceil(bits.used / 8) === m, 'huffman payload does not end in its last byte');
   if (mode === 0) return syms;
   const out = [first];
-  for (const d of syms) out.push(out[out.length - 1]! + d);
+  for (const d of syms) out.push(safe(out[out.length - 1]! + d));
   return out;
 }
 

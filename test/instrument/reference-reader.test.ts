@@ -9,7 +9,7 @@ import { open } from '../../src/store/index.js';
 import { CHUNK_VECTORS } from './chunk-vectors.js';
 import { anyColumn, anyDouble, decimal, int64Column, sortedKeys } from './codec/codec-arbitraries.js';
 import { inputColumn, type CodecVector } from './codec/codec-vectors.js';
-import { refChunkKeyKey, refChunkKeyTime, refDecodeChunk, refDecodeHead, refDecodeKeys, refDecodeTimes, refDecodeValues, RefMalformed, type RefValue } from './reference-reader.js';
+import { refChunkKeyKey, refChunkKeyTime, refDecodeChunk, refDecodeHead, refDecodeKeys, refDecodeTimes, refDecodeValues, RefMalformed, RefUnspecified, type RefValue } from './reference-reader.js';
 
 const unhex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'));
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -22,7 +22,7 @@ function asRef(type: InstrumentType, values: InstrumentValues): RefValue[] {
   if (type === 'float32') return [...new Uint32Array(copy(values as Float32Array))];
   if (type === 'string' || type === 'factor') return [...(values as (string | null)[])];
   const na = type === 'bool' ? 255 : NA_INT[type];
-  return [...(values as ArrayLike<number | bigint>)].map((v) => (v === na ? null : v));
+  return Array.from(values as ArrayLike<number | bigint>, (v): RefValue => (v === na ? null : v));
 }
 
 const f64Bits = (x: number): string => hex(new Uint8Array(Float64Array.of(x).buffer));
@@ -99,19 +99,20 @@ describe('reference reader: random columns by the real encoders', () => {
         const bytes = encodeValues(type, values as never);
         expect(refDecodeValues(type, bytes, values.length)).toEqual(asRef(type, decodeValues(type, bytes, values.length)));
       }),
-      { numRuns: 2000 },
+      { numRuns: 300 },
     );
   });
 
   it('long float64 and float32 columns decode identically', () => {
     fc.assert(
-      fc.property(longFloats, fc.boolean(), (f64, as32) => {
-        const type = as32 ? 'float32' : 'float64';
-        const values = as32 ? Float32Array.from(f64) : f64;
+      // Mode 2 is float32 values widened to float64, the alp-float32 case.
+      fc.property(longFloats, fc.integer({ min: 0, max: 2 }), (f64, mode) => {
+        const type = mode === 1 ? 'float32' : 'float64';
+        const values = mode === 1 ? Float32Array.from(f64) : mode === 2 ? f64.map(Math.fround) : f64;
         const bytes = encodeValues(type, values);
         expect(refDecodeValues(type, bytes, values.length)).toEqual(asRef(type, decodeValues(type, bytes, values.length)));
       }),
-      { numRuns: 200 },
+      { numRuns: 40 },
     );
   });
 
@@ -123,7 +124,7 @@ describe('reference reader: random columns by the real encoders', () => {
         const kb = encodeKeys(keys);
         expect(refDecodeKeys(kb, keys.length).map(hex)).toEqual(keys.map(hex));
       }),
-      { numRuns: 1000 },
+      { numRuns: 200 },
     );
   });
 
@@ -138,9 +139,9 @@ describe('reference reader: random columns by the real encoders', () => {
         const cut = values.slice(0, n) as InstrumentValues;
         sameChunk(type, 'time', encodeChunk(type, 'time', times.slice(0, n), cut));
         const k = Math.min(values.length, keys.length);
-        if (k > 0) sameChunk(type, 'key', encodeChunk(type, 'key', keys.slice(0, k), values.slice(0, k) as InstrumentValues));
+        if (k > 0) sameChunk(type, 'key', encodeChunk(type, 'key', keys.slice(0, k), values.slice(0, k)));
       }),
-      { numRuns: 2000 },
+      { numRuns: 300 },
     );
   });
 });
@@ -223,6 +224,8 @@ function agree(ref: () => unknown, real: () => unknown): void {
   };
   const a = run(ref);
   const b = run(real);
+  // Values beyond 2^53 come only from damaged streams; the docs leave their decoding open.
+  if (!a.ok && a.e instanceof RefUnspecified) return;
   if (!a.ok) expect(a.e).toBeInstanceOf(RefMalformed);
   if (!b.ok) expect((b.e as { code?: string }).code).toBe('CHUNK_MALFORMED');
   expect({ ref: a.ok ? 'decodes' : String(a.e), real: b.ok ? 'decodes' : String(b.e) }).toEqual(
@@ -236,7 +239,7 @@ const damage = (bytes: Uint8Array) =>
   fc.oneof(
     fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })).map(([i, x]) => {
       const out = bytes.slice();
-      if (out.length > 0) out[i % out.length] ^= x;
+      if (out.length > 0) out[i % out.length] = out[i % out.length]! ^ x;
       return out;
     }),
     fc.nat().map((i) => bytes.slice(0, bytes.length === 0 ? 0 : i % bytes.length)),
@@ -254,9 +257,11 @@ describe('reference reader: damaged streams are refused by both decoders alike',
           const bytes = encodeValues(type, values as never);
           return fc.tuple(fc.constant(type), damage(bytes), fc.constantFrom(values.length, values.length + 1, Math.max(0, values.length - 1)));
         }),
-        ([type, bytes, n]) => agree(() => refDecodeValues(type, bytes, n), () => asRef(type, decodeValues(type, bytes, n))),
+        ([type, bytes, n]) => {
+          agree(() => refDecodeValues(type, bytes, n), () => asRef(type, decodeValues(type, bytes, n)));
+        },
       ),
-      { numRuns: 3000 },
+      { numRuns: 600 },
     );
   });
 
@@ -270,7 +275,7 @@ describe('reference reader: damaged streams are refused by both decoders alike',
           agree(() => refDecodeKeys(kb, kn).map(hex), () => decodeKeys(kb, kn).map(hex));
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: 400 },
     );
   });
 
@@ -281,7 +286,7 @@ describe('reference reader: damaged streams are refused by both decoders alike',
           const times = BigInt64Array.from({ length: values.length }, (_, i) => 1_700_000_000_000_000n + BigInt(i * i) * 1000n);
           return fc.tuple(fc.constant(type), damage(encodeChunk(type, 'time', times, values)));
         }),
-        ([type, bytes]) =>
+        ([type, bytes]) => {
           agree(
             () => {
               const c = refDecodeChunk(type, bytes);
@@ -291,9 +296,10 @@ describe('reference reader: damaged streams are refused by both decoders alike',
               const c = decodeChunk(type, 'time', bytes);
               return [[...(c.index as BigInt64Array)], asRef(type, c.values)];
             },
-          ),
+          );
+        },
       ),
-      { numRuns: 3000 },
+      { numRuns: 600 },
     );
   });
 });

@@ -6,7 +6,7 @@
  */
 import { BitReader, Cursor, PLAIN_INT_IDS, RefMalformed, intStream, need, positions } from './reference-codecs.js';
 
-export { RefMalformed } from './reference-codecs.js';
+export { RefMalformed, RefUnspecified } from './reference-codecs.js';
 
 /** A decoded value of any type. */
 export type RefValue = number | bigint | string | null;
@@ -278,7 +278,8 @@ export function refDecodeChunk(type: string, bytes: Uint8Array): RefChunk {
     else {
       const dv = new DataView(c.take(40).slice().buffer);
       const f = (i: number): number => dv.getFloat64(i * 8, true);
-      const at = (): bigint => first! + zvarint(c);
+      const t0 = first;
+      const at = (): bigint => t0 + zvarint(c);
       summary = { n, stats: { min: f(0), max: f(1), sum: f(2), first: f(3), last: f(4), minAt: at(), maxAt: at(), firstAt: at(), lastAt: at() } };
     }
   }
