@@ -9,21 +9,13 @@ import { open } from '../../src/store/index.js';
 import { CHUNK_VECTORS } from './chunk-vectors.js';
 import { anyColumn, anyDouble, decimal, int64Column, sortedKeys } from './codec/codec-arbitraries.js';
 import { inputColumn, type CodecVector } from './codec/codec-vectors.js';
-import { refChunkKeyKey, refChunkKeyTime, refDecodeChunk, refDecodeHead, refDecodeKeys, refDecodeTimes, refDecodeValues, RefMalformed, RefUnspecified, type RefValue } from './reference-reader.js';
+import { refChunkKeyKey, refChunkKeyTime, refDecodeChunk, refDecodeHead, refDecodeKeys, refDecodeTimes, refDecodeValues, fromTypedColumn, RefMalformed, RefUnspecified, type RefValue } from './reference-reader.js';
 
 const unhex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'));
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const copy = (a: ArrayBufferView): ArrayBuffer => new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice().buffer;
-const NA_INT: Partial<Record<InstrumentType, number | bigint>> = { int8: -128, int16: -32768, int32: -(2 ** 31), int64: -(2n ** 63n), time: -(2n ** 63n) };
 
 /** The real decoder's values in the reference reader's form (floats as bits, NA as null). */
-function asRef(type: InstrumentType, values: InstrumentValues): RefValue[] {
-  if (type === 'float64') return [...new BigUint64Array(copy(values as Float64Array))];
-  if (type === 'float32') return [...new Uint32Array(copy(values as Float32Array))];
-  if (type === 'string' || type === 'factor') return [...(values as (string | null)[])];
-  const na = type === 'bool' ? 255 : NA_INT[type];
-  return Array.from(values as ArrayLike<number | bigint>, (v): RefValue => (v === na ? null : v));
-}
+const asRef = (type: InstrumentType, values: InstrumentValues): RefValue[] => fromTypedColumn(type, values);
 
 const f64Bits = (x: number): string => hex(new Uint8Array(Float64Array.of(x).buffer));
 

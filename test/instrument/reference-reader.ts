@@ -313,3 +313,16 @@ export function refChunkKeyKey(key: Uint8Array): Uint8Array {
   need(key.length >= 2 && key[0] === 2, 'chunk key');
   return key.subarray(1);
 }
+
+const NA_CELL: Readonly<Record<string, number | bigint>> = { int8: -128, int16: -32768, int32: -(2 ** 31), int64: -(2n ** 63n), time: -(2n ** 63n), bool: 255 };
+
+/** A column as typed arrays hold it (keepr's in-memory form) in this reader's form, to compare. */
+export function fromTypedColumn(type: string, values: unknown): RefValue[] {
+  const view = values as ArrayBufferView;
+  const bytes = (): ArrayBuffer => new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice().buffer;
+  if (type === 'float64') return [...new BigUint64Array(bytes())];
+  if (type === 'float32') return [...new Uint32Array(bytes())];
+  if (type === 'string' || type === 'factor') return [...(values as (string | null)[])];
+  const na = NA_CELL[type];
+  return Array.from(values as ArrayLike<number | bigint>, (v): RefValue => (v === na ? null : v));
+}
