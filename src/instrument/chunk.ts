@@ -89,6 +89,15 @@ class HeadWriter {
     }
     this.byte(Number(z));
   }
+  /** LEB128 of an unsigned 64-bit value (a span or an offset from the first time). */
+  bigUnsigned(v: bigint): void {
+    let z = BigInt.asUintN(64, v);
+    while (z >= 0x80n) {
+      this.byte(Number(z & 0x7fn) | 0x80);
+      z >>= 7n;
+    }
+    this.byte(Number(z));
+  }
   float(v: number): void {
     this.ensure(8);
     new DataView(this.bytes.buffer).setFloat64(this.at, v, true);
@@ -151,6 +160,29 @@ class HeadReader {
     this.at += 40;
     for (let n = 0; n < 4; ) if (this.byte() < 0x80) n++;
   }
+  /** LEB128 of an unsigned 64-bit value; doubles while it fits 53 bits. */
+  bigUnsigned(): bigint {
+    const start = this.at;
+    let z = 0;
+    let scale = 1;
+    for (let i = 0; i < 7; i++) {
+      const b = this.byte();
+      z += (b & 0x7f) * scale;
+      if (b < 0x80) return BigInt(z);
+      scale *= 0x80;
+    }
+    this.at = start;
+    let big = 0n;
+    for (let shift = 0n; shift < 70n; shift += 7n) {
+      const b = this.byte();
+      big |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) {
+        if (big >= 1n << 64n) throw malformed('64-bit varint overflows');
+        return big;
+      }
+    }
+    throw malformed('64-bit varint too long');
+  }
   float(): number {
     if (this.at + 8 > this.bytes.length) throw malformed('truncated');
     const v = this.view.getFloat64(this.at, true);
@@ -211,14 +243,14 @@ export function encodeChunk(type: InstrumentType, kind: InstrumentIndex, index: 
   if (kind === 'time') {
     const times = index as BigInt64Array;
     w.bigZigzag(times[0]!);
-    w.bigZigzag(times[count - 1]! - times[0]!);
+    w.bigUnsigned(times[count - 1]! - times[0]!);
   }
   if (summary !== undefined) {
     w.varint(summary.values);
     if (summary.values > 0) {
       for (const v of [summary.min, summary.max, summary.sum, summary.first, summary.last]) w.float(v);
       const t0 = (index as BigInt64Array)[0]!;
-      for (const t of [summary.minAt, summary.maxAt, summary.firstAt, summary.lastAt]) w.bigZigzag(t - t0);
+      for (const t of [summary.minAt, summary.maxAt, summary.firstAt, summary.lastAt]) w.bigUnsigned(t - t0);
     }
   }
   w.varint(indexBytes.length);
@@ -246,9 +278,8 @@ export function readChunkHead(bytes: Uint8Array, kind: InstrumentIndex, withSumm
   let last = 0n;
   if (kind === 'time') {
     first = r.bigZigzag();
-    const span = r.bigZigzag();
-    if (span < 0n) throw malformed('negative time span');
-    last = first + span;
+    last = first + r.bigUnsigned();
+    if (last >= 1n << 63n) throw malformed('the last time is beyond int64');
   }
   let summary: ChunkSummary | undefined;
   if ((flags & FLAG_SUMMARY) !== 0) {
@@ -261,7 +292,7 @@ export function readChunkHead(bytes: Uint8Array, kind: InstrumentIndex, withSumm
       summary = { values, min: Infinity, max: -Infinity, sum: 0, first: Number.NaN, last: Number.NaN, minAt: first, maxAt: first, firstAt: first, lastAt: first };
     } else {
       const [min, max, sum, f, l] = [r.float(), r.float(), r.float(), r.float(), r.float()];
-      const [minAt, maxAt, firstAt, lastAt] = [r.bigZigzag() + first, r.bigZigzag() + first, r.bigZigzag() + first, r.bigZigzag() + first];
+      const [minAt, maxAt, firstAt, lastAt] = [r.bigUnsigned() + first, r.bigUnsigned() + first, r.bigUnsigned() + first, r.bigUnsigned() + first];
       summary = { values, min, max, sum, first: f, last: l, minAt, maxAt, firstAt, lastAt };
     }
   }

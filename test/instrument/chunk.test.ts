@@ -45,6 +45,14 @@ describe('instrument chunks', () => {
     expect(attempt(bytes)).toBe('CHUNK_MALFORMED');
   });
 
+  it('a chunk may span the whole int64 time range (the span is unsigned)', () => {
+    const times = BigInt64Array.of(-(2n ** 63n) + 1n, 0n, 2n ** 63n - 1n);
+    const bytes = encodeChunk('float64', 'time', times, Float64Array.of(3, 1, 2));
+    const head = readChunkHead(bytes, 'time');
+    expect([head.first, head.last, head.summary?.minAt, head.summary?.lastAt]).toEqual([times[0], times[2], 0n, times[2]]);
+    expect([...(decodeChunk('float64', 'time', bytes, head).index as BigInt64Array)]).toEqual([...times]);
+  });
+
   it('summaries of an all-NA chunk count nothing', () => {
     expect(summarize('float64', BigInt64Array.of(1n), Float64Array.of(NA_F64))?.values).toBe(0);
     expect(summarize('string', BigInt64Array.of(1n), ['x'])).toBeUndefined();

@@ -251,6 +251,20 @@ function zvarint(c: Cursor): bigint {
   throw new RefMalformed('zvarint longer than 10 bytes');
 }
 
+/** Unsigned LEB128 of a 64-bit value, at most 10 bytes. */
+function u64varint(c: Cursor): bigint {
+  let z = 0n;
+  for (let i = 0; i < 10; i++) {
+    const b = c.byte();
+    z |= BigInt(b & 0x7f) << BigInt(7 * i);
+    if ((b & 0x80) === 0) {
+      need(z < 2n ** 64n, 'u64varint beyond 64 bits');
+      return z;
+    }
+  }
+  throw new RefMalformed('u64varint longer than 10 bytes');
+}
+
 /** Decodes one chunk of an instrument of `type` (docs/instruments.md "Chunk format"). */
 export function refDecodeChunk(type: string, bytes: Uint8Array): RefChunk {
   const c = new Cursor(bytes);
@@ -265,9 +279,8 @@ export function refDecodeChunk(type: string, bytes: Uint8Array): RefChunk {
   let last: bigint | undefined;
   if (!keyed) {
     first = zvarint(c);
-    const span = zvarint(c);
-    need(span >= 0n, 'negative span');
-    last = first + span;
+    last = first + u64varint(c);
+    need(last < 2n ** 63n, 'last time beyond int64');
   }
   let summary: RefSummary | undefined;
   if (flags & 2) {
@@ -279,7 +292,7 @@ export function refDecodeChunk(type: string, bytes: Uint8Array): RefChunk {
       const dv = new DataView(c.take(40).slice().buffer);
       const f = (i: number): number => dv.getFloat64(i * 8, true);
       const t0 = first;
-      const at = (): bigint => t0 + zvarint(c);
+      const at = (): bigint => t0 + u64varint(c);
       summary = { n, stats: { min: f(0), max: f(1), sum: f(2), first: f(3), last: f(4), minAt: at(), maxAt: at(), firstAt: at(), lastAt: at() } };
     }
   }
