@@ -17,7 +17,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { decodeTimes, decodeValues, encodeTimes, encodeValues, valueCodecName } from '../../src/instrument/codec/index.js';
 import { gorillaTimes, gorillaValues, ungorillaTimes, ungorillaValues } from '../lib/gorilla.js';
-import { int, table } from '../lib/format.js';
+import { int, rate, table } from '../lib/format.js';
 import type { ResultRow } from '../lib/result.js';
 import { nowUs } from '../lib/stats.js';
 import { generatedSeries, realSeries, type Series } from './w7-data.js';
@@ -51,11 +51,12 @@ function sameTimes(a: BigInt64Array, b: BigInt64Array): boolean {
   return a.length === b.length && a.every((t, i) => t === b[i]);
 }
 
-/** keepr's sizes for one series, chunk by chunk, each chunk decoded and checked; µs spent encoding values. */
-function keeprSizes(s: Series): { valueBytes: number; timeBytes: number; codecs: string; encodeUs: number } {
+/** keepr's sizes for one series, chunk by chunk, each chunk decoded and checked; µs spent encoding and decoding values. */
+function keeprSizes(s: Series): { valueBytes: number; timeBytes: number; codecs: string; encodeUs: number; decodeUs: number } {
   let valueBytes = 0;
   let timeBytes = 0;
   let encodeUs = 0;
+  let decodeUs = 0;
   const codecs = new Map<string, number>();
   for (let from = 0; from < s.values.length; from += CHUNK_POINTS) {
     // Copies: an encoder may rely on a chunk's own buffer, as the store hands it one.
@@ -65,7 +66,10 @@ function keeprSizes(s: Series): { valueBytes: number; timeBytes: number; codecs:
     const vbytes = encodeValues('float64', values);
     encodeUs += nowUs() - t;
     const tbytes = encodeTimes(times);
-    if (!sameBits(decodeValues('float64', vbytes, values.length), values)) throw new Error(`${s.name}: keepr's value codec did not round-trip the chunk at ${from}`);
+    const t2 = nowUs();
+    const decoded = decodeValues('float64', vbytes, values.length);
+    decodeUs += nowUs() - t2;
+    if (!sameBits(decoded, values)) throw new Error(`${s.name}: keepr's value codec did not round-trip the chunk at ${from}`);
     if (!sameTimes(decodeTimes(tbytes, times.length), times)) throw new Error(`${s.name}: keepr's time codec did not round-trip the chunk at ${from}`);
     valueBytes += vbytes.length;
     timeBytes += tbytes.length;
@@ -73,11 +77,11 @@ function keeprSizes(s: Series): { valueBytes: number; timeBytes: number; codecs:
     codecs.set(name, (codecs.get(name) ?? 0) + 1);
   }
   const chunks = [...codecs].sort((a, b) => b[1] - a[1]);
-  return { valueBytes, timeBytes, codecs: chunks.length === 1 ? chunks[0]![0] : chunks.map(([n, c]) => `${n} ${c}`).join(', '), encodeUs };
+  return { valueBytes, timeBytes, codecs: chunks.length === 1 ? chunks[0]![0] : chunks.map(([n, c]) => `${n} ${c}`).join(', '), encodeUs, decodeUs };
 }
 
 /** The sizes of one series under every encoding. */
-function measure(s: Series): SeriesSizes & { encodeUs: number } {
+function measure(s: Series): SeriesSizes & { encodeUs: number; decodeUs: number } {
   const keepr = keeprSizes(s);
   const gv = gorillaValues(s.values);
   if (!sameBits(ungorillaValues(gv.words, s.values.length), s.values)) throw new Error(`${s.name}: the Gorilla value stream did not decode back`);
@@ -101,6 +105,7 @@ function measure(s: Series): SeriesSizes & { encodeUs: number } {
     brotliBytes: brotli.length,
     arrowBytes: arrow.length,
     encodeUs: keepr.encodeUs,
+    decodeUs: keepr.decodeUs,
   };
 }
 
@@ -111,11 +116,13 @@ export async function runCodecs(ctx: CaseContext): Promise<CaseResult> {
   const series: SeriesSizes[] = [];
   let values = 0;
   let encodeUs = 0;
+  let decodeUs = 0;
   for (const s of all) {
-    const { encodeUs: us, ...sizes } = measure(s);
+    const { encodeUs: enc, decodeUs: dec, ...sizes } = measure(s);
     series.push(sizes);
     values += s.values.length;
-    encodeUs += us;
+    encodeUs += enc;
+    decodeUs += dec;
     ctx.mem.sample();
   }
   ctx.mem.freeze();
@@ -123,6 +130,8 @@ export async function runCodecs(ctx: CaseContext): Promise<CaseResult> {
     ops: values,
     seconds: encodeUs / 1e6,
     chunkPoints: CHUNK_POINTS,
+    decodeSeconds: decodeUs / 1e6,
+    decodeValuesPerSec: values / (decodeUs / 1e6),
     series,
     verified: `every keepr chunk (values and times) and every Gorilla stream of ${all.length} series decoded back bit for bit`,
   };
@@ -186,6 +195,7 @@ export function compressionLines(row: ResultRow | undefined): string[] {
   return [
     table(header, body),
     ...totals,
+    `  keepr float64 value codec over all series, chunks of ${int(CHUNK_POINTS)}: encode ${rate(row?.opsPerSec ?? NaN)} values/s, decode ${rate(typeof row?.['decodeValuesPerSec'] === 'number' ? row['decodeValuesPerSec'] : NaN)} values/s`,
     `  b/v: bits per value; keepr in chunks of ${int(CHUNK_POINTS)} points (codec bytes summed, chunk framing excluded); Gorilla on the whole series; gzip -9, brotli q11 of the raw float64 bytes; Arrow: IPC stream of one float64 column`,
     '  b/time: bits per timestamp (keepr time codec vs Gorilla delta-of-delta); B/point: keepr bytes per (time, value) point; * generated series',
   ];
