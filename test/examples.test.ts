@@ -62,6 +62,10 @@ describe('README examples', () => {
     expect(await example('postgres.ts', pgUrl(), freshSchema())).toBe('[ 42000.5 ] 0\n');
   });
 
+  it('instruments appends a day of minutes, reads an hour and downsamples by day', async () => {
+    expect(await example('instruments.ts')).toMatch(/^60 10000 max 10$/m);
+  });
+
   it('versioned-state commits two heights and proves a value of the first', async () => {
     expect(await example('versioned-state.ts')).toMatch(/^0 \[ 100 \] \d+ true$/m);
   });

@@ -196,8 +196,10 @@ export interface TimeSeriesApi<T extends InstrumentType = InstrumentType> extend
   read(range?: TimeRange): Promise<SeriesRows<T>>;
   /** Deletes the points in a range (retention: `{ lt: T }`); returns how many. */
   delete(range: Omit<TimeRange, 'reverse' | 'limit' | 'timeUnit'>): Promise<number>;
-  /** Per-bucket aggregates or M4 points over a range (numeric, bool and time types). */
-  downsample(options?: DownsampleOptions): Promise<DownsampleResult | SeriesRows<T>>;
+  /** Per-bucket aggregates, or with `m4` the M4 points (values as float64), over a range (numeric, bool and time types). */
+  downsample(options: DownsampleOptions & { m4: true }): Promise<SeriesRows<'float64'>>;
+  downsample(options?: DownsampleOptions & { m4?: false }): Promise<DownsampleResult>;
+  downsample(options: DownsampleOptions): Promise<DownsampleResult | SeriesRows<'float64'>>;
 }
 
 /** A keyed column: values at unique keys, ordered bytewise. */
@@ -217,6 +219,7 @@ export type InstrumentApi = TimeSeriesApi | KeyedColumnApi;
 /** The instrument methods of a store, embedded (`Store`) and over HTTP (`KeeprClient`). */
 export interface InstrumentsApi {
   /** The instrument `name`, created on first use with `options.type` unless `create: false`. */
+  instrument(name: string, options: InstrumentOptions & { index: 'time' }): Promise<TimeSeriesApi>;
   instrument(name: string, options: InstrumentOptions & { index: 'key' }): Promise<KeyedColumnApi>;
   instrument(name: string, options?: InstrumentOptions): Promise<InstrumentApi>;
   /** Facts about every instrument, sorted by name. */
