@@ -16,6 +16,7 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { decodeTimes, decodeValues, encodeTimes, encodeValues, valueCodecName } from '../../src/instrument/codec/index.js';
+import { CHUNK_POINTS } from '../../src/index.js';
 import { gorillaTimes, gorillaValues, ungorillaTimes, ungorillaValues } from '../lib/gorilla.js';
 import { int, rate, table } from '../lib/format.js';
 import type { ResultRow } from '../lib/result.js';
@@ -24,7 +25,7 @@ import { generatedSeries, realSeries, type Series } from './w7-data.js';
 import type { CaseContext, CaseResult } from './types.js';
 
 /** Points per chunk, as the store cuts a series appended in order. */
-export const CHUNK_POINTS = 1024;
+export { CHUNK_POINTS };
 
 /** One line of the table: sizes in bytes (Gorilla in bits: it is a bit stream). */
 export interface SeriesSizes {
