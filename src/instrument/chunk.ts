@@ -8,7 +8,7 @@
 import { KeeprError } from '../errors.js';
 import { decodeKeys, decodeTimes, decodeValues, encodeKeys, encodeTimes, encodeValues } from './codec/index.js';
 import type { InstrumentIndex, InstrumentType, InstrumentValues } from './instrument-types.js';
-import { cellNumber, isNumericType } from './instrument-values.js';
+import { isNumericType, valuesAsNumbers } from './instrument-values.js';
 
 /** Most points a chunk holds; appends fill chunks to exactly this many. */
 export const CHUNK_POINTS = 1024;
@@ -124,13 +124,24 @@ class HeadReader {
     throw malformed('varint too long');
   }
   bigZigzag(): bigint {
-    let z = 0n;
+    // Doubles while the value fits 53 bits (every real date in µs), BigInt only beyond.
+    const start = this.at;
+    let z = 0;
+    let scale = 1;
+    for (let i = 0; i < 7; i++) {
+      const b = this.byte();
+      z += (b & 0x7f) * scale;
+      if (b < 0x80) return BigInt(z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+      scale *= 0x80;
+    }
+    this.at = start;
+    let big = 0n;
     for (let shift = 0n; shift < 70n; shift += 7n) {
       const b = this.byte();
-      z |= BigInt(b & 0x7f) << shift;
+      big |= BigInt(b & 0x7f) << shift;
       if (b < 0x80) {
-        if (z >= 1n << 64n) throw malformed('64-bit varint overflows');
-        return BigInt.asIntN(64, (z >> 1n) ^ -(z & 1n));
+        if (big >= 1n << 64n) throw malformed('64-bit varint overflows');
+        return BigInt.asIntN(64, (big >> 1n) ^ -(big & 1n));
       }
     }
     throw malformed('64-bit varint too long');
@@ -156,8 +167,9 @@ export function summarize(type: InstrumentType, times: BigInt64Array, values: In
   let maxI = 0;
   let firstI = 0;
   let lastI = 0;
+  const numbers = valuesAsNumbers(type, values);
   for (let i = 0; i < times.length; i++) {
-    const v = cellNumber(type, values, i);
+    const v = numbers[i]!;
     if (v !== v) continue;
     if (n === 0) {
       first = v;

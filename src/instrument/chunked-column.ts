@@ -11,7 +11,7 @@ import { equalBytes } from '../util/bytes.js';
 import { CHUNK_POINTS, decodeChunk, encodeChunk, readChunkHead, type ChunkHead } from './chunk.js';
 import { CHUNK_PREFIX, lowerBound, type IndexOps } from './instrument-index.js';
 import type { InstrumentType, InstrumentValues, InstrumentWriteReport } from './instrument-types.js';
-import { concatValues, sliceValues } from './instrument-values.js';
+import { concatValues, sliceValues, viewValues } from './instrument-values.js';
 
 /** Engine key of the head record: version, points, chunks, bytes (4 × u64 LE). */
 export const HEAD_KEY = Uint8Array.of(0x01);
@@ -297,7 +297,7 @@ class WriteBatch<A extends BigInt64Array | Uint8Array[], E extends bigint | Uint
     const size = even ? Math.ceil((e - s) / Math.ceil((e - s) / CHUNK_POINTS)) : CHUNK_POINTS;
     for (let at = s; at < e; at += size) {
       const end = Math.min(e, at + size);
-      const bytes = encodeChunk(type, ops.kind, ops.slice(index, at, end), sliceValues(values as never, at, end));
+      const bytes = encodeChunk(type, ops.kind, ops.view(index, at, end), viewValues(values, at, end));
       const key = ops.chunkKey(ops.at(index, at));
       const id = Buffer.from(key).toString('hex');
       this.#deletes.delete(id);

@@ -8,7 +8,10 @@ import { KeeprError } from '../errors.js';
 import type { ChunkSummary } from './chunk.js';
 import type { ChunkedColumn, IndexRange } from './chunked-column.js';
 import { DOWNSAMPLE_OPS, type DownsampleOp, type DownsampleOptions } from './instrument-types.js';
-import { cellNumber, FLOAT64_NA } from './instrument-values.js';
+import { timesAsNumbers } from './instrument-index.js';
+import { FLOAT64_NA, valuesAsNumbers } from './instrument-values.js';
+
+const SAFE = 2n ** 53n;
 
 /** Most buckets one downsample may produce. */
 export const MAX_BUCKETS = 1_000_000;
@@ -25,12 +28,15 @@ export class Buckets {
   readonly maxAt: BigInt64Array;
   readonly firstAt: BigInt64Array;
   readonly lastAt: BigInt64Array;
+  /** Start and width fit doubles exactly. */
+  readonly safe: boolean;
 
   constructor(
     readonly start: bigint,
     readonly every: bigint,
     readonly n: number,
   ) {
+    this.safe = start > -SAFE && start < SAFE && every < SAFE;
     this.count = new Float64Array(n);
     this.sum = new Float64Array(n);
     this.min = new Float64Array(n).fill(Infinity);
@@ -50,27 +56,7 @@ export class Buckets {
     return b < this.n ? b : -1;
   }
 
-  /** Folds one point in; points arrive in time order. */
-  add(b: number, t: bigint, v: number): void {
-    if (this.count[b] === 0) {
-      this.first[b] = v;
-      this.firstAt[b] = t;
-    }
-    this.count[b]!++;
-    this.sum[b]! += v;
-    this.last[b] = v;
-    this.lastAt[b] = t;
-    if (v < this.min[b]!) {
-      this.min[b] = v;
-      this.minAt[b] = t;
-    }
-    if (v > this.max[b]!) {
-      this.max[b] = v;
-      this.maxAt[b] = t;
-    }
-  }
-
-  /** Folds a whole chunk's summary in (the chunk lies inside bucket b and follows earlier ones). */
+  /** Folds a run's or a whole chunk's summary in (it lies inside bucket b and follows what came before). */
   addSummary(b: number, s: ChunkSummary): void {
     if (s.values === 0) return;
     if (this.count[b] === 0) {
@@ -168,14 +154,57 @@ export async function fillBuckets(column: ChunkedColumn<BigInt64Array, bigint>, 
     }
     const { index, values } = column.columns(chunk);
     const [s, e] = column.span(index, range);
-    for (let i = s; i < e; i++) {
-      const v = cellNumber(type, values, i);
-      if (v !== v) continue;
-      const t = index[i]!;
-      const bi = buckets.bucketOf(t);
-      if (bi >= 0) buckets.add(bi, t, v);
+    const numbers = valuesAsNumbers(type, values);
+    // Bucket numbers in doubles, exact while times and widths stay below 2^53 µs.
+    const t = buckets.safe && head.first > -SAFE && head.last < SAFE ? timesAsNumbers(index) : undefined;
+    foldRuns(buckets, index, numbers, t, s, e);
+  }
+}
+
+/** Folds points [s, e) in, one run of consecutive points per bucket at a time. */
+function foldRuns(buckets: Buckets, index: BigInt64Array, numbers: Float64Array, t: Float64Array | undefined, s: number, e: number): void {
+  const startN = Number(buckets.start);
+  const everyN = Number(buckets.every);
+  let bucket = -1;
+  let count = 0;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let minI = 0;
+  let maxI = 0;
+  let firstI = 0;
+  let lastI = 0;
+  const flush = (): void => {
+    if (count === 0 || bucket < 0 || bucket >= buckets.n) return;
+    const at = (i: number): bigint => index[i]!;
+    buckets.addSummary(bucket, { values: count, min, max, sum, first: numbers[firstI]!, last: numbers[lastI]!, minAt: at(minI), maxAt: at(maxI), firstAt: at(firstI), lastAt: at(lastI) });
+  };
+  for (let i = s; i < e; i++) {
+    const v = numbers[i]!;
+    if (v !== v) continue;
+    const b = t !== undefined ? Math.floor((t[i]! - startN) / everyN) : buckets.bucketOf(index[i]!);
+    if (b !== bucket) {
+      flush();
+      bucket = b;
+      count = 0;
+      sum = 0;
+      min = Infinity;
+      max = -Infinity;
+    }
+    if (count === 0) firstI = i;
+    count++;
+    sum += v;
+    lastI = i;
+    if (v < min) {
+      min = v;
+      minI = i;
+    }
+    if (v > max) {
+      max = v;
+      maxI = i;
     }
   }
+  flush();
 }
 
 function inside(range: IndexRange<bigint>, first: bigint, last: bigint): boolean {

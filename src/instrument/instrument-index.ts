@@ -16,6 +16,8 @@ export interface IndexOps<A extends BigInt64Array | Uint8Array[], E extends bigi
   at(a: A, i: number): E;
   compare(x: E, y: E): number;
   slice(a: A, start: number, end: number): A;
+  /** Entries [start, end) without copying where possible (read-only use). */
+  view(a: A, start: number, end: number): A;
   concat(parts: readonly A[]): A;
   pick(a: A, indexes: ArrayLike<number>): A;
   /** The engine key of a chunk whose first entry is `e`. */
@@ -32,6 +34,7 @@ export const TIME_INDEX: IndexOps<BigInt64Array, bigint> = {
   at: (a, i) => a[i]!,
   compare: (x, y) => (x < y ? -1 : x > y ? 1 : 0),
   slice: (a, s, e) => a.slice(s, e),
+  view: (a, s, e) => a.subarray(s, e),
   concat: (parts) => {
     if (parts.length === 1) return parts[0]!;
     const out = new BigInt64Array(parts.reduce((n, p) => n + p.length, 0));
@@ -61,6 +64,7 @@ export const KEY_INDEX: IndexOps<Uint8Array[], Uint8Array> = {
   at: (a, i) => a[i]!,
   compare: compareBytes,
   slice: (a, s, e) => a.slice(s, e),
+  view: (a, s, e) => a.slice(s, e),
   concat: (parts) => (parts.length === 1 ? parts[0]! : parts.flat()),
   pick: (a, idx) => Array.from({ length: idx.length }, (_, i) => a[idx[i]!]!),
   chunkKey: (k) => {
@@ -93,8 +97,11 @@ export function timeIn(t: unknown, what = 'time', code: 'INSTRUMENT_VALUES_INVAL
 /** Times given for a write, copied and checked (no NA). */
 export function timesIn(input: TimesInput): BigInt64Array {
   if (input instanceof BigInt64Array) {
-    for (let i = 0; i < input.length; i++) if (input[i] === -SIGN) throw invalid(`time ${i} is NA`, { index: i });
-    return input.slice();
+    const copy = input.slice();
+    // NA is the word pair (lo 0, hi 0x80000000); checked on 32-bit words, no BigInt per element.
+    const words = new Int32Array(copy.buffer, 0, 2 * copy.length);
+    for (let i = 0; i < copy.length; i++) if (words[2 * i + 1] === -0x80000000 && words[2 * i] === 0) throw invalid(`time ${i} is NA`, { index: i });
+    return copy;
   }
   if (!Array.isArray(input)) throw invalid('times must be a BigInt64Array or an array of bigint µs or Dates');
   return BigInt64Array.from(input as readonly TimeInput[], (t, i) => timeIn(t, `times[${i}]`));
@@ -111,8 +118,8 @@ export function keysIn(input: readonly InstrumentKey[]): Uint8Array[] {
  * equal entries winning; undefined when it already is (the fast path for in-order appends).
  */
 export function sortOrder<A extends BigInt64Array | Uint8Array[], E extends bigint | Uint8Array>(ops: IndexOps<A, E>, index: A): number[] | undefined {
-  let sorted = true;
-  for (let i = 1; i < index.length; i++) {
+  let sorted = index instanceof BigInt64Array ? timesAscending(index) : true;
+  for (let i = 1; sorted && !(index instanceof BigInt64Array) && i < index.length; i++) {
     if (ops.compare(ops.at(index, i - 1), ops.at(index, i)) >= 0) {
       sorted = false;
       break;
@@ -131,6 +138,21 @@ export function sortOrder<A extends BigInt64Array | Uint8Array[], E extends bigi
   return out;
 }
 
+/** Whether times strictly ascend, compared on 32-bit words (high signed, low unsigned). */
+function timesAscending(times: BigInt64Array): boolean {
+  if (times.byteOffset % 4 !== 0) {
+    for (let i = 1; i < times.length; i++) if (times[i - 1]! >= times[i]!) return false;
+    return true;
+  }
+  const w = new Int32Array(times.buffer, times.byteOffset, 2 * times.length);
+  for (let i = 1; i < times.length; i++) {
+    const hiA = w[2 * i - 1]!;
+    const hiB = w[2 * i + 1]!;
+    if (hiA > hiB || (hiA === hiB && w[2 * i - 2]! >>> 0 >= w[2 * i]! >>> 0)) return false;
+  }
+  return true;
+}
+
 /** First position in `index` (ascending) whose entry is ≥ e (or > e when `after`). */
 export function lowerBound<A extends BigInt64Array | Uint8Array[], E extends bigint | Uint8Array>(ops: IndexOps<A, E>, index: A, e: E, after = false, from = 0): number {
   let lo = from;
@@ -142,4 +164,20 @@ export function lowerBound<A extends BigInt64Array | Uint8Array[], E extends big
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * Times as doubles without a BigInt per element (read through 32-bit words of the buffer):
+ * exact while |t| < 2^53 µs, the case for every real date.
+ */
+export function timesAsNumbers(times: BigInt64Array): Float64Array {
+  const n = times.length;
+  const out = new Float64Array(n);
+  if (times.byteOffset % 4 !== 0) {
+    for (let i = 0; i < n; i++) out[i] = Number(times[i]!);
+    return out;
+  }
+  const words = new Int32Array(times.buffer, times.byteOffset, 2 * n);
+  for (let i = 0; i < n; i++) out[i] = words[2 * i + 1]! * 4294967296 + (words[2 * i]! >>> 0);
+  return out;
 }

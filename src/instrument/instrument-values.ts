@@ -98,16 +98,14 @@ function sameBits64(values: Float64Array, i: number): boolean {
   return words[0] === NA_FLOAT64_WORDS.lo && words[1] === NA_FLOAT64_WORDS.hi;
 }
 
-/** Cell `i` as a double, or NaN when it is NA or NaN (skipped by every aggregate). */
-export function cellNumber(type: InstrumentType, values: InstrumentValues, i: number): number {
-  if (isNA(type, values, i)) return Number.NaN;
-  const v = (values as ArrayLike<number | bigint>)[i]!;
-  return typeof v === 'bigint' ? Number(v) : v;
-}
-
 /** A copy of cells [start, end). */
 export function sliceValues<T extends InstrumentType>(values: InstrumentValuesMap[T], start: number, end: number): InstrumentValuesMap[T] {
   return values.slice(start, end) as InstrumentValuesMap[T];
+}
+
+/** Cells [start, end) without copying where the column is a typed array (read-only use). */
+export function viewValues(values: InstrumentValues, start: number, end: number): InstrumentValues {
+  return Array.isArray(values) ? values.slice(start, end) : (values).subarray(start, end);
 }
 
 /** The cells of `indexes`, in that order. */
@@ -193,4 +191,24 @@ function cellIn(type: InstrumentType, rule: TypeRule, v: unknown, i: number): un
   }
   if (type === 'float32' && Number.isFinite(v) && !Number.isFinite(Math.fround(v))) throw invalid(`value ${i} overflows float32`, { index: i });
   return v;
+}
+
+/** The cells as doubles, NA (and NaN) as NaN: what summaries and downsampling fold. */
+export function valuesAsNumbers(type: InstrumentType, values: InstrumentValues): Float64Array {
+  if (type === 'float64') return values as Float64Array;
+  const n = values.length;
+  const out = new Float64Array(n);
+  const na = RULES[type].na;
+  if (type === 'float32') {
+    out.set(values as Float32Array);
+    return out;
+  }
+  if (RULES[type].bigint) {
+    const v = values as BigInt64Array | BigUint64Array;
+    for (let i = 0; i < n; i++) out[i] = v[i] === na ? Number.NaN : Number(v[i]!);
+    return out;
+  }
+  const v = values as Int32Array;
+  for (let i = 0; i < n; i++) out[i] = v[i] === na ? Number.NaN : v[i]!;
+  return out;
 }

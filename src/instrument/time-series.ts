@@ -3,7 +3,7 @@ import { KeeprError } from '../errors.js';
 import type { ChunkedColumn, IndexRange } from './chunked-column.js';
 import { indexRange, readColumn } from './column-read.js';
 import { bucketsFor, downsampleOps, fillBuckets } from './downsample.js';
-import { TIME_INDEX, sortOrder, timeIn, timesIn } from './instrument-index.js';
+import { TIME_INDEX, sortOrder, timeIn, timesAsNumbers, timesIn } from './instrument-index.js';
 import type {
   DownsampleOptions,
   DownsampleResult,
@@ -25,8 +25,8 @@ import { columnInfo } from './instrument-info.js';
 export function timesOut(times: BigInt64Array, unit: TimeUnit | undefined): BigInt64Array | Float64Array {
   if (unit === undefined || unit === 'us') return times;
   if ((unit as unknown) !== 'ms') throw new KeeprError('ARGUMENT_INVALID', `timeUnit must be 'us' or 'ms'; got ${JSON.stringify(unit)}`);
-  const out = new Float64Array(times.length);
-  for (let i = 0; i < times.length; i++) out[i] = Number(times[i]!) / 1000;
+  const out = timesAsNumbers(times);
+  for (let i = 0; i < out.length; i++) out[i]! /= 1000;
   return out;
 }
 
