@@ -211,11 +211,11 @@ export async function runHttp(ctx: CaseContext): Promise<CaseResult> {
       const value = decoded.getChild('value');
       if (time === null || value === null) throw new Error(`${what}: the Arrow table has no time or value column`);
       const values = float64(value.toArray(), what);
-      if (time.length !== values.length) throw new Error(`${what}: ${time.length} times for ${values.length} values`);
-      // An int64 column gives µs as bigint; a timestamp column may give ms as a number.
-      const t0: unknown = time.get(0);
-      const firstUs = typeof t0 === 'bigint' ? t0 : typeof t0 === 'number' && Number.isInteger(t0 * 1000) ? BigInt(t0 * 1000) : undefined;
-      checkRange(ctx, written, from, count, values, firstUs, what);
+      // Timestamp(µs) and Int64 columns both give their raw µs as a BigInt64Array (get() would give ms).
+      const times: unknown = time.toArray();
+      if (!(times instanceof BigInt64Array)) throw new Error(`${what}: the time column is not 64-bit µs`);
+      if (times.length !== values.length) throw new Error(`${what}: ${times.length} times for ${values.length} values`);
+      checkRange(ctx, written, from, count, values, times[0], what);
       return { values, bytes: body.length };
     };
     const queries = ranges(ctx, written.points, ctx.sizes.w7Queries);
