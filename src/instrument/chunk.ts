@@ -146,6 +146,11 @@ class HeadReader {
     }
     throw malformed('64-bit varint too long');
   }
+  /** Steps over a summary's five floats and four varints. */
+  skipSummary(): void {
+    this.at += 40;
+    for (let n = 0; n < 4; ) if (this.byte() < 0x80) n++;
+  }
   float(): number {
     if (this.at + 8 > this.bytes.length) throw malformed('truncated');
     const v = this.view.getFloat64(this.at, true);
@@ -223,8 +228,11 @@ export function encodeChunk(type: InstrumentType, kind: InstrumentIndex, index: 
   return w.bytes.slice(0, w.at);
 }
 
-/** Reads a chunk's header; CHUNK_MALFORMED when it is not one of `kind`. */
-export function readChunkHead(bytes: Uint8Array, kind: InstrumentIndex): ChunkHead {
+/**
+ * Reads a chunk's header; CHUNK_MALFORMED when it is not one of `kind`. The summary is parsed
+ * only `withSummary` (downsampling); plain reads step over it.
+ */
+export function readChunkHead(bytes: Uint8Array, kind: InstrumentIndex, withSummary = true): ChunkHead {
   const r = new HeadReader(bytes);
   if (r.byte() !== MAGIC0 || r.byte() !== MAGIC1) throw malformed('bad magic');
   const version = r.byte();
@@ -247,7 +255,9 @@ export function readChunkHead(bytes: Uint8Array, kind: InstrumentIndex): ChunkHe
     if (kind !== 'time') throw malformed('summary on a keyed chunk');
     const values = r.varint();
     if (values > count) throw malformed('summary counts more values than the chunk');
-    if (values === 0) {
+    if (!withSummary) {
+      if (values > 0) r.skipSummary();
+    } else if (values === 0) {
       summary = { values, min: Infinity, max: -Infinity, sum: 0, first: Number.NaN, last: Number.NaN, minAt: first, maxAt: first, firstAt: first, lastAt: first };
     } else {
       const [min, max, sum, f, l] = [r.float(), r.float(), r.float(), r.float(), r.float()];

@@ -88,9 +88,11 @@ export class ChunkedColumn<A extends BigInt64Array | Uint8Array[], E extends big
   }
 
   /** Reads a chunk's head, naming the instrument when it is damaged. */
-  chunkHead(entry: EngineEntry): StoredChunk {
+  chunkHead(entry: EngineEntry, withSummary = true): StoredChunk {
+    // A plain Uint8Array view: engines may hand out Buffers, whose every subarray costs more.
+    const bytes = new Uint8Array(entry.value.buffer, entry.value.byteOffset, entry.value.length);
     try {
-      return { key: entry.key, bytes: entry.value, head: readChunkHead(entry.value, this.ops.kind) };
+      return { key: entry.key, bytes, head: readChunkHead(bytes, this.ops.kind, withSummary) };
     } catch (err) {
       throw this.corrupt(entry.key, err);
     }
@@ -199,14 +201,14 @@ export class ChunkedColumn<A extends BigInt64Array | Uint8Array[], E extends big
   }
 
   /** Chunks that may hold points of the range, in index order (or reverse). */
-  async *chunksOver(range: IndexRange<E>, reverse = false): AsyncGenerator<StoredChunk> {
+  async *chunksOver(range: IndexRange<E>, reverse = false, withSummary = true): AsyncGenerator<StoredChunk> {
     let start: Uint8Array = CHUNKS_START;
     if (range.lower !== undefined) {
       const first = await this.chunkFor(range.lower.e);
       if (first !== undefined) start = first.key;
     }
     const upper = range.upper === undefined ? { lt: CHUNKS_END } : { lte: this.ops.chunkKey(range.upper.e) };
-    for await (const entry of this.engine.range(this.namespace, { gte: start, ...upper, reverse })) yield this.chunkHead(entry);
+    for await (const entry of this.engine.range(this.namespace, { gte: start, ...upper, reverse })) yield this.chunkHead(entry, withSummary);
   }
 
   /**

@@ -22,7 +22,7 @@ export async function readColumn<A extends BigInt64Array | Uint8Array[], E exten
   const indexParts: A[] = [];
   const valueParts: InstrumentValues[] = [];
   if (left > 0) {
-    for await (const chunk of column.chunksOver(range, reverse)) {
+    for await (const chunk of column.chunksOver(range, reverse, false)) {
       const { index, values } = column.columns(chunk);
       let [s, e] = column.span(index, range);
       if (s >= e) continue;

@@ -1,10 +1,12 @@
 // The chunk format: round trips, header facts, and damaged or hostile bytes that must give
 // CHUNK_MALFORMED (never another error, never a crash).
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeChunk, encodeChunk, readChunkHead, summarize } from '../../src/instrument/chunk.js';
 import { KeeprError } from '../../src/errors.js';
 import { bitsOf, NA_F64 } from './instrument-suite.js';
+import { CHUNK_VECTORS, chunkHex } from './chunk-vectors.js';
 
 function sampleChunk(): Uint8Array {
   const times = BigInt64Array.from([10n, 20n, 30n, 45n]);
@@ -66,5 +68,18 @@ describe('instrument chunks', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('golden chunks', () => {
+  it('encode to the committed bytes and decode back to their inputs', () => {
+    const golden = JSON.parse(readFileSync(new URL('../fixtures/instrument-chunks.json', import.meta.url), 'utf8')) as { name: string; hex: string }[];
+    expect(golden.map((g) => g.name)).toEqual(CHUNK_VECTORS.map((v) => v.name));
+    for (const [i, v] of CHUNK_VECTORS.entries()) {
+      expect(chunkHex(v), v.name).toBe(golden[i]!.hex);
+      const { index, values } = decodeChunk(v.type, v.kind, Buffer.from(golden[i]!.hex, 'hex'));
+      expect(index, v.name).toEqual(v.index);
+      expect(values instanceof Float64Array ? bitsOf(values) : values, v.name).toEqual(v.values instanceof Float64Array ? bitsOf(v.values) : v.values);
+    }
   });
 });

@@ -167,6 +167,7 @@ export class ByteReader {
       if (rest > (Number.MAX_SAFE_INTEGER - m) / 64) throw malformed('signed varint too large');
       m += rest * 64;
     }
+    if (first & 1 && m === 0) throw malformed('negative zero varint');
     return first & 1 ? -m : m;
   }
 
@@ -185,6 +186,7 @@ export class ByteReader {
       }
     }
     if (m >= 1n << 64n) throw malformed('signed varint too large');
+    if (first & 1 && m === 0n) throw malformed('negative zero varint');
     return first & 1 ? -m : m;
   }
 

@@ -5,7 +5,7 @@
  */
 import type { InstrumentType, InstrumentValuesMap } from '../instrument-types.js';
 import { KeeprError } from '../../errors.js';
-import { ByteReader, ByteWriter, checkCount, malformed } from './byte-io.js';
+import { ByteReader, ByteWriter, MAX_COUNT, checkCount, malformed } from './byte-io.js';
 import { decodeDict, encodeDict } from './dict.js';
 import { chooseExponents, exceptionCount, exceptionExponent, readAlp, writeAlp } from './float-alp.js';
 import { readXor, writeXor } from './float-xor.js';
@@ -14,6 +14,12 @@ import { CODEC_NAMES, FLAG_NA, ID, readIntStream, takesNA, writeIntStream } from
 
 /** Bits per value of an ALP result below which XOR is not tried (it rarely wins there). */
 const ALP_GOOD_BITS = 24;
+
+/** Refuses columns longer than decoders accept (2^24 values). */
+export function checkLength(values: unknown): void {
+  const n = (values as { length?: unknown } | null)?.length;
+  if (typeof n === 'number' && n > MAX_COUNT) throw new KeeprError('ARGUMENT_INVALID', `at most ${MAX_COUNT} values per call`, { details: { length: n } });
+}
 
 function invalid(type: string, what: string): KeeprError {
   return new KeeprError('ARGUMENT_INVALID', `${type} values must be a ${what}`, { details: { type } });
@@ -115,6 +121,7 @@ function decodeRaw(r: ByteReader, count: number, size: number): Uint8Array {
 
 /** Encodes one column of `type`. */
 export function encodeColumn(type: InstrumentType, values: unknown): Uint8Array {
+  checkLength(values);
   switch (type) {
     case 'float64':
       if (!(values instanceof Float64Array)) throw invalid(type, 'Float64Array');

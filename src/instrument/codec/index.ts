@@ -4,13 +4,13 @@
  * does not decode is KeeprError CHUNK_MALFORMED.
  */
 import type { InstrumentType, InstrumentValuesMap } from '../instrument-types.js';
-import { codecName, decodeColumn, encodeColumn } from './columns.js';
+import { checkLength, codecName, decodeColumn, encodeColumn } from './columns.js';
 import { decodeIntColumn, encodeIntColumn } from './int-columns.js';
-
-export { decodeKeys, encodeKeys } from './keys.js';
+import { decodeKeyList, encodeKeyList } from './keys.js';
 
 /** Times (int64 µs; any values, ascending is the fast path) → bytes. */
 export function encodeTimes(times: BigInt64Array): Uint8Array {
+  checkLength(times);
   return encodeIntColumn('time', times);
 }
 
@@ -32,4 +32,15 @@ export function decodeValues<T extends InstrumentType>(type: T, bytes: Uint8Arra
 /** Which codec encodeValues picked (its id byte), for reports: e.g. 'alp', 'xor', 'delta-bitpack', 'dict', 'raw'. */
 export function valueCodecName(bytes: Uint8Array): string {
   return codecName(bytes);
+}
+
+/** Sorted distinct binary keys → bytes (front coding), and back. */
+export function encodeKeys(keys: readonly Uint8Array[]): Uint8Array {
+  checkLength(keys);
+  return encodeKeyList(keys);
+}
+
+/** Inverse of {@link encodeKeys}; `count` = number of keys; throws KeeprError('CHUNK_MALFORMED') on bad bytes. */
+export function decodeKeys(bytes: Uint8Array, count: number): Uint8Array[] {
+  return decodeKeyList(bytes, count);
 }

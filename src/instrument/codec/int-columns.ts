@@ -71,7 +71,8 @@ export function encodeIntColumn(type: IntType, values: IntArray): Uint8Array {
       const h = hi[2 * i + 1]!;
       const l = lo[2 * i]!;
       if (info.signed && h === NA64_HI && l === 0) na.push(i);
-      else if (h >= -0x200000 && h < 0x200000) v[i] = h * TWO32 + l;
+      // |v| ≤ 2^53 − 1: high word in [−2^21, 2^21), and not −2^53 itself.
+      else if (h >= -0x200000 && h < 0x200000 && (h !== -0x200000 || l !== 0)) v[i] = h * TWO32 + l;
       else {
         safe = false;
         break;

@@ -165,14 +165,15 @@ export interface Ranges {
  * entropy; null when neither can beat `budget` bytes (entropy is a lower bound of the payload).
  */
 export function planHuffman(v: Float64Array, n: number, deltas: Float64Array | null, r: Ranges, budget: number): HuffmanPlan | null {
-  const cap = Math.max(16, n >>> 3);
+  const cap = Math.max(16, n >>> 1);
   const a = histogram(v, 0, n, r.min, r.max, cap);
   const b = deltas === null || r.minD === null || r.maxD === null ? null : histogram(deltas, 1, n, r.minD, r.maxD, cap);
   const ea = a === null ? Infinity : entropyBits(a, n);
   const eb = b === null ? Infinity : entropyBits(b, n - 1);
   const useDeltas = eb < ea;
   const h = useDeltas ? b : a;
-  if (h === null || h.symbols.length < 2 || Math.min(ea, eb) / 8 >= budget) return null;
+  // The payload takes at least the entropy; the code table about half a byte per symbol.
+  if (h === null || h.symbols.length < 2 || Math.min(ea, eb) / 8 + h.symbols.length / 2 >= budget) return null;
   const lens = codeLengths(h.freq);
   let bits = 0;
   for (let i = 0; i < lens.length; i++) bits += lens[i]! * h.freq[i]!;

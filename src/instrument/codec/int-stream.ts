@@ -1,8 +1,9 @@
 /**
  * The integer stream: n integers held exactly in doubles (|v| < 2^53, and max − min < 2^53)
- * as frame-of-reference bit packing, delta + FOR bit packing, or delta runs (delta-of-delta
- * with run lengths), whichever is smallest. Times, integer columns, ALP's scaled decimals,
- * dictionary codes and bools all end here, so hot loops run on numbers, never on BigInt.
+ * as frame-of-reference bit packing, delta + FOR bit packing, delta runs (delta-of-delta with
+ * run lengths), value runs or Huffman codes (int-entropy.ts), whichever is smallest. Times,
+ * integer columns, ALP's scaled decimals, dictionary codes and bools all end here, so hot
+ * loops run on numbers, never on BigInt.
  */
 import { packInto, packedSize, unpackInto } from './bit-pack.js';
 import { ByteReader, ByteWriter, bitsFor, malformed, readPositions, svarintSize, varintSize, writePositions } from './byte-io.js';
@@ -118,7 +119,7 @@ function plan(v: Float64Array, n: number): Plan {
     const widthD = bitsFor(maxD - minD);
     const deltaSize = svarintSize(v[0]!) + svarintSize(minD) + 1 + packedSize(n - 1, widthD);
     if (deltaSize < best.size) best = { id: ID.delta, deltaOk, size: deltaSize, min, max, width, minD, maxD, widthD };
-    // Delta-of-delta between runs can reach 2^54; only plan runs while each is exact.
+    // deltaOk bounds maxD − minD, so every change of delta between runs is exact too.
     const runsSize = svarintSize(v[0]!) + varintSize(runCount) + runBytes;
     if (runsSize < best.size) best = { id: ID.runs, deltaOk, size: runsSize, min, max, width, minD, maxD, widthD };
   }
@@ -348,7 +349,7 @@ export function readIntBody(r: ByteReader, id: number, out: Float64Array, n: num
   if (i !== n) throw malformed('runs do not cover the values');
 }
 
-/** Reads a whole stream written by {@link writeIntStream} (codecs 1–3) into out[0..n). */
+/** Reads a whole stream written by {@link writeIntStream} (codecs 1–3, 9, 10) into out[0..n); returns its NA positions. */
 export function readIntStream(r: ByteReader, out: Float64Array, n: number, allowNA: boolean): number[] | null {
   const idByte = r.byte();
   const id = idByte & ~FLAG_NA;

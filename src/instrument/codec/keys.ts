@@ -11,7 +11,7 @@ import { ByteReader, ByteWriter, checkCount, malformed } from './byte-io.js';
 const MAX_KEY_BYTES = 1 << 26;
 
 /** Encodes keys that strictly ascend bytewise; ARGUMENT_INVALID otherwise. */
-export function encodeKeys(keys: readonly Uint8Array[]): Uint8Array {
+export function encodeKeyList(keys: readonly Uint8Array[]): Uint8Array {
   if (!Array.isArray(keys)) throw new KeeprError('ARGUMENT_INVALID', 'keys must be an array of Uint8Array');
   const w = new ByteWriter();
   let prev: Uint8Array | undefined;
@@ -35,7 +35,7 @@ export function encodeKeys(keys: readonly Uint8Array[]): Uint8Array {
 }
 
 /** Decodes `count` keys; CHUNK_MALFORMED unless they are exactly what the encoder writes. */
-export function decodeKeys(bytes: Uint8Array, count: number): Uint8Array[] {
+export function decodeKeyList(bytes: Uint8Array, count: number): Uint8Array[] {
   if (!(bytes instanceof Uint8Array)) throw new KeeprError('ARGUMENT_INVALID', 'encoded keys must be a Uint8Array');
   checkCount(count);
   if (count * 2 > bytes.length) throw malformed('too few bytes for the count');
