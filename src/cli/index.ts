@@ -17,6 +17,7 @@ import { registerSalvage } from './commands/salvage.js';
 import { registerServe } from './commands/serve.js';
 import { registerState } from './commands/state.js';
 import { registerStat } from './commands/stat.js';
+import { registerTs } from './commands/ts.js';
 import { registerVerify } from './commands/verify.js';
 import { KEEPR_VERSION } from '../util/package-version.js';
 
@@ -26,9 +27,9 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  success
   1  usage error or bad input (bad flags, names, files, JSON, .npy or block bytes; failed conditions)
-  2  not found (no such source, block, state, height or state key; a pruned height)
+  2  not found (no such source, block, state, height, state key or instrument; a pruned height)
   3  store or internal failure
-  4  integrity check failed (keepr verify found bad blocks or a tampered state; a corrupt backup
+  4  integrity check failed (keepr verify found bad blocks or a tampered state; a corrupt instrument, backup
      or dump stream; a state proof that does not hold; keepr copy found a difference)
   5  refused (the store is open in another process, or restore or copy without --force over data)
 
@@ -80,6 +81,7 @@ export function createProgram(): Command {
   registerCompact(program);
   registerLoadWww(program);
   registerState(program);
+  registerTs(program);
   registerCopy(program);
   registerPg(program);
   return program;

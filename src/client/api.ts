@@ -15,6 +15,7 @@ import type {
   VolatilePriorityQueue,
   VolatileTree,
 } from '../keepr/index.js';
+import type { InstrumentsApi } from '../instrument/instrument-types.js';
 import type { StateOptions } from '../state/open-state.js';
 import type { StateView } from '../state/state-view.js';
 import type { VersionedState } from '../state/versioned-state.js';
@@ -64,8 +65,8 @@ export interface StateApi extends Pick<VersionedState, 'name' | 'latest' | 'prun
   at(height: number): StateViewApi;
 }
 
-/** A store, embedded or remote. */
-export interface StoreApi {
+/** A store, embedded or remote (instruments included: `instrument`, `instruments`, `dropInstrument`, `align`). */
+export interface StoreApi extends InstrumentsApi {
   /** A source by name, created on first use unless `create: false`. */
   source(name: string, options?: SourceOptions): Promise<SourceApi>;
   /** Creates a source; `SOURCE_EXISTS` when it is there. */

@@ -8,8 +8,10 @@ import type { SourceOptions, StoreStats } from '../keepr/index.js';
 import { assertName } from '../keepr/names.js';
 import { statePath } from '../wire/state-wire.js';
 import type { StateOptions } from '../state/open-state.js';
+import type { AlignOptions, AlignedRows, InstrumentApi, InstrumentInfo, InstrumentOptions, KeyedColumnApi, TimeSeriesApi } from '../instrument/instrument-types.js';
 import type { StoreApi } from './api.js';
 import { hasCode, Transport } from './http.js';
+import { remoteAlign, remoteDropInstrument, remoteInstrument, remoteInstruments } from './remote-instrument.js';
 import { RemoteSource, sourcePath } from './remote-source.js';
 import { RemoteState } from './remote-state.js';
 import { RemoteVolatiles } from './remote-volatiles.js';
@@ -163,6 +165,34 @@ export class KeeprClient implements StoreApi, AsyncDisposable {
       if (hasCode(err, 'STATE_NOT_FOUND')) return false;
       throw err;
     }
+  }
+
+  /**
+   * The instrument `name` on the server, created on first use with `options.type` unless
+   * `create: false` (`INSTRUMENT_NOT_FOUND`); another kind is `INSTRUMENT_KIND_MISMATCH`.
+   */
+  async instrument(name: string, options: InstrumentOptions & { index: 'time' }): Promise<TimeSeriesApi>;
+  async instrument(name: string, options: InstrumentOptions & { index: 'key' }): Promise<KeyedColumnApi>;
+  async instrument(name: string, options?: InstrumentOptions): Promise<InstrumentApi>;
+  async instrument(name: string, options: InstrumentOptions = {}): Promise<InstrumentApi> {
+    assertName(name, 'instrument');
+    return remoteInstrument(this.#http, name, options);
+  }
+
+  /** Facts about every instrument, sorted by name. */
+  async instruments(): Promise<InstrumentInfo[]> {
+    return remoteInstruments(this.#http);
+  }
+
+  /** Deletes an instrument with all its chunks; false when absent. */
+  async dropInstrument(name: string): Promise<boolean> {
+    assertName(name, 'instrument');
+    return remoteDropInstrument(this.#http, name);
+  }
+
+  /** Several instruments of one index kind read as columns of one table. */
+  async align(names: readonly string[], options: AlignOptions = {}): Promise<AlignedRows> {
+    return remoteAlign(this.#http, names, options);
   }
 
   /** Numbers about the server's store. */

@@ -8,6 +8,35 @@ export { Batch } from '../keepr/batch.js';
 export type { Key, KeyEncoding, KeyOf } from '../keepr/keys.js';
 export { RemoteVolatiles, RemoteVolatileMap, RemoteVolatileDeque, RemoteVolatilePriorityQueue, RemoteVolatileTree } from './remote-volatiles.js';
 export { RemoteState, RemoteStateView } from './remote-state.js';
+export { RemoteKeyedColumn, RemoteTimeSeries } from './remote-instrument.js';
+export type {
+  AlignJoin,
+  AlignOptions,
+  AlignedRows,
+  DownsampleOp,
+  DownsampleOptions,
+  DownsampleResult,
+  InstrumentApi,
+  InstrumentIndex,
+  InstrumentInfo,
+  InstrumentKey,
+  InstrumentOptions,
+  InstrumentsApi,
+  InstrumentType,
+  InstrumentValues,
+  InstrumentValuesInput,
+  InstrumentValuesMap,
+  InstrumentWriteReport,
+  KeyRange,
+  KeyedColumnApi,
+  KeyedRows,
+  SeriesRows,
+  TimeInput,
+  TimeRange,
+  TimesInput,
+  TimeSeriesApi,
+  TimeUnit,
+} from '../instrument/instrument-types.js';
 export { errorFromResponse } from './http.js';
 // Proofs are checked on the client's side, against a root it trusts, without trusting the server.
 export { verifyProof, decodeProof, encodeProof, type StateProof, type ProvenValue } from '../state/state-proof.js';

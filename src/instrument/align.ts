@@ -5,10 +5,10 @@
  * time, within an optional tolerance.
  */
 import { KeeprError } from '../errors.js';
-import { keyOut } from '../keepr/keys.js';
+import { keyEncodingOption, keyOut } from '../keepr/keys.js';
 import { compareBytes } from '../util/bytes.js';
 import { limitOf } from './column-read.js';
-import type { AlignOptions, AlignedRows, InstrumentValues } from './instrument-types.js';
+import type { AlignOptions, AlignedRows, InstrumentValues, KeyRange, TimeRange } from './instrument-types.js';
 import { copyCell, naColumn } from './instrument-values.js';
 import type { KeyedColumn } from './keyed-column.js';
 import type { Instrument } from './open-instrument.js';
@@ -32,7 +32,8 @@ export async function alignInstruments(instruments: readonly Instrument[], optio
     return alignKeyed(instruments as KeyedColumn[], options);
   }
   const series = instruments as TimeSeries[];
-  const { limit, reverse, timeUnit, tolerance, join: _join, ...bounds } = options;
+  const { limit, reverse, timeUnit, tolerance, join: _join, prefix: _p, keyEncoding: _k, ...rest } = options;
+  const bounds = rest as TimeRange;
   if (tolerance !== undefined && (typeof tolerance !== 'bigint' || tolerance < 0n)) throw new KeeprError('ARGUMENT_INVALID', 'tolerance must be a non-negative bigint of µs');
   // The as-of join looks back before the range's start for the other series.
   const reads = await Promise.all(series.map((s, i) => s.read(join === 'asof' && i > 0 ? { lt: bounds.lt, lte: bounds.lte } : bounds)));
@@ -85,8 +86,9 @@ function asof(type: Instrument['type'], out: BigInt64Array, times: BigInt64Array
 }
 
 async function alignKeyed(columns: readonly KeyedColumn[], options: AlignOptions): Promise<AlignedRows> {
-  const { limit, reverse, timeUnit: _u, tolerance: _t, join: _j, ...bounds } = options;
-  const reads = await Promise.all(columns.map((c) => c.read({ ...(bounds as object), keyEncoding: 'binary' })));
+  const { limit, reverse, timeUnit: _u, tolerance: _t, join: _j, keyEncoding, ...bounds } = options;
+  const binary = keyEncodingOption(keyEncoding ?? 'utf8') === 'binary';
+  const reads = await Promise.all(columns.map((c) => c.read({ ...(bounds as KeyRange), keyEncoding: 'binary' })));
   const keySets = reads.map((r) => r.keys as Uint8Array[]);
   const byId = new Map<string, Uint8Array>();
   for (const ks of keySets) for (const k of ks) byId.set(Buffer.from(k).toString('latin1'), k);
@@ -103,7 +105,7 @@ async function alignKeyed(columns: readonly KeyedColumn[], options: AlignOptions
   const rows = limitRows(keys.length, limit, reverse === true);
   const outKeys = rows === undefined ? keys : Array.from(rows, (r) => keys[r]!);
   return {
-    keys: outKeys.map((k) => keyOut(k, 'utf8')),
+    keys: binary ? outKeys : outKeys.map((k) => keyOut(k, 'utf8')),
     columns: Object.fromEntries(columns.map((c, i) => [c.name, rows === undefined ? cols[i]! : pickCells(c.type, cols[i]!, rows)])),
   };
 }

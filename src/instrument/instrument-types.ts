@@ -138,9 +138,18 @@ export interface DownsampleResult {
 /** How aligned reads join time series: union of times, or the first series' times as of. */
 export type AlignJoin = 'outer' | 'asof';
 
-/** Options of an aligned read of several instruments of one index kind. */
-export interface AlignOptions extends TimeRange {
-  /** 'outer' (default): every time any has, NA where one has none; 'asof': the first one's times, others' last value at or before. */
+/**
+ * Options of an aligned read of several instruments of one index kind: time bounds (bigint µs or
+ * Dates) for time series, key bounds and a prefix for keyed columns.
+ */
+export interface AlignOptions extends Bounds<TimeInput | InstrumentKey> {
+  /** Keyed columns: only keys starting with these bytes. */
+  readonly prefix?: InstrumentKey;
+  /** Keyed columns: keys out as 'utf8' strings (default) or 'binary' bytes. */
+  readonly keyEncoding?: 'utf8' | 'binary';
+  /** Time series: unit of the returned times (default 'us'). */
+  readonly timeUnit?: TimeUnit;
+  /** 'outer' (default): every time or key any has, NA where one has none; 'asof': the first one's times, others' last value at or before. */
   readonly join?: AlignJoin;
   /** As-of only: how far back (µs) a value may be (default unlimited). */
   readonly tolerance?: bigint;

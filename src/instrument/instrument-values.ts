@@ -50,6 +50,15 @@ export function assertInstrumentType(type: unknown): asserts type is InstrumentT
   }
 }
 
+/** Checks the options of `instrument(name, options)` (embedded and client alike): index kind and type. */
+export function checkInstrumentOptions(options: { readonly index?: unknown; readonly type?: unknown }): void {
+  const index = options.index;
+  if (index !== undefined && index !== 'time' && index !== 'key') {
+    throw new KeeprError('ARGUMENT_INVALID', `index must be 'time' or 'key'; got ${JSON.stringify(index)}`);
+  }
+  if (options.type !== undefined) assertInstrumentType(options.type);
+}
+
 /** True for types whose cells downsample (numbers, bool, time). */
 export function isNumericType(type: InstrumentType): boolean {
   return type !== 'string' && type !== 'factor';

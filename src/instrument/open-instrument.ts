@@ -8,7 +8,7 @@ import { assertName } from '../keepr/names.js';
 import { ChunkedColumn } from './chunked-column.js';
 import { KEY_INDEX, TIME_INDEX } from './instrument-index.js';
 import { INSTRUMENT_TYPES, type InstrumentIndex, type InstrumentOptions, type InstrumentType } from './instrument-types.js';
-import { assertInstrumentType } from './instrument-values.js';
+import { checkInstrumentOptions } from './instrument-values.js';
 import { KeyedColumn } from './keyed-column.js';
 import { TimeSeries } from './time-series.js';
 
@@ -75,11 +75,7 @@ export function checkKind(name: string, meta: InstrumentMeta, options: Instrumen
 /** Opens (creating when asked and absent) the instrument `name` of an engine. */
 export async function openInstrument(engine: Engine, name: string, options: InstrumentOptions = {}): Promise<Instrument> {
   assertName(name, 'instrument');
-  const index: unknown = options.index;
-  if (index !== undefined && index !== 'time' && index !== 'key') {
-    throw new KeeprError('ARGUMENT_INVALID', `index must be 'time' or 'key'; got ${JSON.stringify(options.index)}`);
-  }
-  if (options.type !== undefined) assertInstrumentType(options.type);
+  checkInstrumentOptions(options);
   const namespace = INSTRUMENT_NS + name;
   let meta = await readInstrumentMeta(engine, name);
   if (meta === undefined) {

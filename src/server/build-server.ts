@@ -8,6 +8,7 @@ import { installCors } from './cors.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './error-handler.js';
 import { ServerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
+import { registerInstrumentRoutes } from './instrument-routes.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { installBodyParser } from './request-body.js';
 import { installRequestHooks } from './request-hooks.js';
@@ -56,6 +57,7 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
     registerBatchRoutes(api, store, config);
     registerVolatileRoutes(api, store, config);
     registerStateRoutes(api, store, config);
+    registerInstrumentRoutes(api, store);
     if (web !== undefined) registerWebRoutes(api, store, { ...config, webSource: web }, routes);
     done();
   });

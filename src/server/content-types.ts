@@ -216,3 +216,25 @@ export function acceptsExactly(accept: string | undefined, mediaType: string): b
   const wanted = qualityOf(mediaType, ranges);
   return wanted.exact && wanted.q > 0 && wanted.q >= qualityOf(JSON_MEDIA_TYPE, ranges).q;
 }
+
+/**
+ * Picks one of `mediaTypes` for an answer that has several (instrument reads): the highest
+ * quality under Accept, ties going to the earlier one; the first when Accept is absent, empty or
+ * unreadable. `HTTP_NOT_ACCEPTABLE` when Accept allows none of them.
+ */
+export function negotiateAmong(accept: string | undefined, mediaTypes: readonly string[]): string {
+  const first = mediaTypes[0]!;
+  if (accept === undefined || accept.trim() === '') return first;
+  const ranges = parseAccept(accept);
+  if (ranges.length === 0) return first;
+  let best = { type: first, q: -1, exact: false };
+  for (const type of mediaTypes) {
+    const { q, exact } = qualityOf(type, ranges);
+    if (q > best.q || (q === best.q && exact && !best.exact)) best = { type, q, exact };
+  }
+  if (best.q <= 0) {
+    const types = mediaTypes.join(', ');
+    throw new KeeprError('HTTP_NOT_ACCEPTABLE', `this answer is served as one of ${types}; the Accept header allows none`, { details: { available: types } });
+  }
+  return best.type;
+}

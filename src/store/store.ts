@@ -7,6 +7,7 @@ import { BlockStore, assertName } from '../keepr/index.js';
 import { STATE_NS, listStates, openState, stateNotFound, type StateOptions } from '../state/open-state.js';
 import type { VersionedState } from '../state/versioned-state.js';
 import { alignInstruments } from '../instrument/align.js';
+import { checkInstrumentOptions } from '../instrument/instrument-values.js';
 import { INSTRUMENT_NS, checkKind, instrumentNotFound, listInstruments, openInstrument, readInstrumentMeta, type Instrument } from '../instrument/open-instrument.js';
 import type { AlignOptions, AlignedRows, InstrumentInfo, InstrumentOptions, InstrumentsApi } from '../instrument/instrument-types.js';
 import type { KeyedColumn } from '../instrument/keyed-column.js';
@@ -66,6 +67,7 @@ export class Store extends BlockStore implements InstrumentsApi {
   instrument(name: string, options?: InstrumentOptions): Promise<Instrument>;
   async instrument(name: string, options: InstrumentOptions = {}): Promise<Instrument> {
     assertName(name, 'instrument');
+    checkInstrumentOptions(options);
     this.assertOpen();
     const cached = this.#instruments.get(name);
     if (cached !== undefined) {

@@ -39,6 +39,8 @@ export function instrumentSuite(label: string, fresh: () => Promise<InstrumentsA
       expect(await codeOfAsync(api.instrument('temp', { type: 'int32' }))).toBe('INSTRUMENT_KIND_MISMATCH');
       expect(await codeOfAsync(api.instrument('temp', { index: 'key' }))).toBe('INSTRUMENT_KIND_MISMATCH');
       expect(await codeOfAsync(api.instrument('bad name!', { type: 'float64' }))).toBe('NAME_INVALID');
+      expect(await codeOfAsync(api.instrument('temp', { index: 'row' as 'time' }))).toBe('ARGUMENT_INVALID');
+      expect(await codeOfAsync(api.instrument('other', { type: 'complex' as 'float64' }))).toBe('ARGUMENT_INVALID');
       await api.instrument('pop', { type: 'int32', index: 'key' });
       expect((await api.instruments()).map((i) => [i.name, i.type, i.index, i.points])).toEqual([
         ['pop', 'int32', 'key', 0],
@@ -232,6 +234,8 @@ export function instrumentSuite(label: string, fresh: () => Promise<InstrumentsA
       const keyed = await api.align(['k1', 'k2']);
       expect(keyed.keys).toEqual(['x', 'y', 'z']);
       expect([...(keyed.columns['k1'] as Int32Array)]).toEqual([1, 2, -0x80000000]);
+      expect((await api.align(['k1', 'k2'], { gte: 'y' })).keys).toEqual(['y', 'z']);
+      expect((await api.align(['k1', 'k2'], { prefix: 'x' })).keys).toEqual(['x']);
       expect(await codeOfAsync(api.align(['a', 'k1']))).toBe('INSTRUMENT_OP_UNSUPPORTED');
       expect(await codeOfAsync(api.align(['k1', 'k2'], { join: 'asof' }))).toBe('INSTRUMENT_OP_UNSUPPORTED');
       expect(await codeOfAsync(api.align(['a', 'missing']))).toBe('INSTRUMENT_NOT_FOUND');

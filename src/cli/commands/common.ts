@@ -33,6 +33,7 @@ export const EXIT = {
 const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   STORE_CORRUPT: EXIT.CORRUPT,
   STATE_CORRUPT: EXIT.CORRUPT,
+  INSTRUMENT_CORRUPT: EXIT.CORRUPT,
   // A pruned height is gone for good (HTTP 410): for a script that is "not there".
   STATE_HEIGHT_PRUNED: EXIT.NOT_FOUND,
   DUMP_MALFORMED: EXIT.CORRUPT,
