@@ -34,7 +34,7 @@ const TSX_CHILD: ChildCommand = { args: ['--import', 'tsx', join(BENCH_DIR, 'chi
 
 const HELP = `npm run bench [-- options]
 
-  --only w1,w3      run these workloads only (w0 w1 w2 w3 w4 w5 w6 wc w8; w3 brings w0 along)
+  --only w1,w3      run these workloads only (w0 w1 w2 w3 w4 w5 w6 w7 wc w8; w3 brings w0 along)
   --engines a,b     run these contender families only (keepr keepr-level lmdb level sqlite mpt disk fastify keepr-pg pg)
   --pg-url URL      PostgreSQL for the keepr-pg and pg families and W8 (default: KEEPR_PG_URL, else
                     a server started for the run with fsync on, stopped at the end)

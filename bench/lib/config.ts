@@ -27,6 +27,12 @@ export const DEFAULT_SIZES: Sizes = {
   w8Clients: 20,
   w8Seconds: 10,
   w8WarmupSeconds: 2,
+  w7Points: 10_000_000,
+  w7Append: 100_000,
+  w7GeneratedPoints: 100_000,
+  w7RealPoints: 0,
+  w7Queries: 20,
+  w7Downsamples: 3,
   loadBatch: 10_000,
 };
 
@@ -56,10 +62,16 @@ export const QUICK_SIZES: Sizes = {
   w8Clients: 20,
   w8Seconds: 2,
   w8WarmupSeconds: 0.5,
+  w7Points: 200_000,
+  w7Append: 100_000,
+  w7GeneratedPoints: 20_000,
+  w7RealPoints: 5000,
+  w7Queries: 5,
+  w7Downsamples: 2,
   loadBatch: 5000,
 };
 
-/** Counts of `sizes` times `factor` (at least one batch / ten items; batch sizes, durations and W5's height count kept). */
+/** Counts of `sizes` times `factor` (at least one batch / ten items; batch sizes, durations, repeat counts and W5's height count kept). */
 export function scaleSizes(sizes: Sizes, factor: number): Sizes {
   if (factor === 1) return sizes;
   const n = (value: number, min: number): number => Math.max(min, Math.round(value * factor));
@@ -79,6 +91,10 @@ export function scaleSizes(sizes: Sizes, factor: number): Sizes {
     wcSmallBlocks: n(sizes.wcSmallBlocks, 10),
     wcReads: n(sizes.wcReads, 100),
     w8Keys: n(sizes.w8Keys, 100),
+    w7Points: n(sizes.w7Points, 1000),
+    w7Append: n(sizes.w7Append, 100),
+    w7GeneratedPoints: n(sizes.w7GeneratedPoints, 100),
+    w7RealPoints: sizes.w7RealPoints === 0 ? 0 : n(sizes.w7RealPoints, 100),
   };
 }
 

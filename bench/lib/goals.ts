@@ -4,6 +4,7 @@
  */
 import { rate, ratio } from './format.js';
 import { postgresGoals } from './postgres-goals.js';
+import { w7Goals } from './w7-goals.js';
 import { measured, type ResultRow } from './result.js';
 
 export interface Goal {
@@ -85,6 +86,7 @@ export function evaluateGoals(rows: readonly ResultRow[]): Goal[] {
   goals.push(...postgresGoals(rows));
   goals.push(...stateGoals(find('w5', 'keepr.state'), find('w5', 'mpt.level')));
   atLeast('w6', 'keepr.server', 'fastify.bare', 0.9, 'keepr server ≥ 0.9× bare Fastify route (req/s)');
+  goals.push(...w7Goals(rows));
 
   for (const row of rows) {
     if ((row.workload !== 'w1' && row.workload !== 'w2') || !row.engine.startsWith('keepr.')) continue;

@@ -7,10 +7,11 @@ import { w3 } from './w3.js';
 import { w4 } from './w4.js';
 import { w5 } from './w5.js';
 import { w6 } from './w6.js';
+import { w7 } from './w7.js';
 import { w8 } from './w8.js';
 import { wc } from './wc.js';
 
-export const WORKLOADS: readonly WorkloadDef[] = [w0, w1, w2, w3, w4, w5, w6, wc, w8];
+export const WORKLOADS: readonly WorkloadDef[] = [w0, w1, w2, w3, w4, w5, w6, w7, wc, w8];
 
 /** The workload with this id. */
 export function workload(id: string): WorkloadDef {

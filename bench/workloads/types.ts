@@ -41,6 +41,18 @@ export interface Sizes {
   readonly w8Seconds: number;
   /** W8: warm-up seconds before each timed phase. */
   readonly w8WarmupSeconds: number;
+  /** W7: (time, float64) points appended through the store, then queried and downsampled. */
+  readonly w7Points: number;
+  /** W7: points per `append` call. */
+  readonly w7Append: number;
+  /** W7: points of each generated series of the compression table. */
+  readonly w7GeneratedPoints: number;
+  /** W7: at most this many points of each real series in the compression table (0: all). */
+  readonly w7RealPoints: number;
+  /** W7: timed 1% range queries (embedded and over HTTP). */
+  readonly w7Queries: number;
+  /** W7: timed M4 downsamples of all the points. */
+  readonly w7Downsamples: number;
   /** Entries per transaction when loading data that a workload then reads. */
   readonly loadBatch: number;
 }

@@ -290,7 +290,7 @@ export function registerInstrumentRoutes(app: FastifyInstance, instruments: Inst
       const keyed = kinds[0]!.index === 'key';
       // Keyed columns: the embedded align hands key bounds and prefix to each column's read.
       const options: AlignOptions = {
-        ...(keyed ? (keyBounds(query) as AlignOptions) : timeBounds(query)),
+        ...(keyed ? keyBounds(query) : timeBounds(query)),
         ...orderOf(query),
         ...(query.join === undefined ? {} : { join: query.join }),
         ...(query.tolerance === undefined ? {} : { tolerance: BigInt(query.tolerance) }),

@@ -2,7 +2,9 @@
  * Smoke test of `npm run bench`: the driver in --quick mode at a tenth of the quick sizes, W1
  * and W4 only, keepr and raw lmdb only (both root dependencies), WC (keepr only) on its own, and
  * W5 (keepr, and @ethereumjs/mpt when bench/node_modules has it; skipped otherwise), and W1 and W4
- * for keepr on PostgreSQL beside plain pg (on the test server the global setup started). It checks
+ * for keepr on PostgreSQL beside plain pg (on the test server the global setup started), and W7
+ * (codecs against Gorilla, gzip, brotli and Arrow; the time series on LMDB, LevelDB and
+ * PostgreSQL; the 1% query over HTTP as Arrow). It checks
  * that the run prints the tables and writes a valid results file; it asserts nothing about speed.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { vegaSeries } from '../helpers/vega-series.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -139,5 +142,50 @@ describe('npm run bench', () => {
     // The measured proof size is what keepr's proof format predicts for this many keys.
     const { avgBytes, predictedBytes } = report.reports.w5.keeprProof;
     expect(Math.abs(avgBytes - predictedBytes) / predictedBytes).toBeLessThan(0.1);
+  }, 120_000);
+
+  it('runs W7: the compression table on every real and generated series, the time series on every engine and over HTTP', () => {
+    const dir = makeTmpDir('keepr-bench-smoke-w7-');
+    const results = join(dir, 'results.json');
+    // keepr-pg.series runs on the test PostgreSQL (KEEPR_PG_URL, set by the global setup).
+    const args = ['--import', 'tsx', 'bench/run.ts', '--quick', '--scale', '0.1', '--only', 'w7', '--dir', dir, '--results', results];
+    const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 110_000 });
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.stdout).not.toMatch(/FAILED/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('## W7 time series');
+    expect(run.stdout).toMatch(/\* walk-2dp-1s\s+2,000\s+\S+/);
+    expect(run.stdout).toMatch(/keepr\.series\s+LMDB\s+20,000\s+[\d,]+/);
+    expect(run.stdout).toMatch(/keepr-level\.series\s+LevelDB\s+20,000\s+[\d,]+/);
+    expect(run.stdout).toMatch(/keepr-pg\.series\s+PostgreSQL\s+20,000\s+[\d,]+/);
+    expect(run.stdout).toMatch(/keepr\.http-arrow: 1% query over HTTP as Arrow: [\d,]+ points\/s/);
+    expect(run.stdout).toMatch(/goal: sp500\.csv:price: keepr ≤ 0\.5× Gorilla bits\/value and ≤ brotli bytes — .* — (met|NOT met)/);
+    expect(run.stdout).toMatch(/goal: keepr \(LMDB\) durable append ≥ 5,000,000 points\/s — [\d,]+ points\/s — (met|NOT met)/);
+
+    type W7Row = Row & { series?: { name: string; points: number; keeprValueBytes: number; gorillaValueBits: number; brotliBytes: number; arrowBytes: number }[]; queryPointsPerSec?: number; downsamplePointsPerSec?: number };
+    const report = JSON.parse(readFileSync(results, 'utf8')) as { results: W7Row[]; reports: { w7: { compression: { series: string; keeprBitsPerValue: number }[] } } };
+    expect(report.results.map((r) => r.engine).sort()).toEqual(['keepr-level.series', 'keepr-pg.series', 'keepr.codecs', 'keepr.http-arrow', 'keepr.series']);
+    for (const row of report.results) {
+      expect(row.error).toBeUndefined();
+      expect(row.opsPerSec).toBeGreaterThan(0);
+      expect(row.verified).toMatch(/bit for bit|byte for byte|checked/);
+    }
+    const codecs = report.results.find((r) => r.engine === 'keepr.codecs')!;
+    const real = vegaSeries();
+    // --quick caps each real series at 5,000 points; --scale 0.1 makes that 500.
+    expect(codecs.series!.map((s) => s.name)).toEqual([...real.map((s) => s.name), 'walk-2dp-1s', 'sensor-full-1s', 'irregular-1dp']);
+    expect(codecs.series!.map((s) => s.points)).toEqual([...real.map((s) => Math.min(500, s.values.length)), 2000, 2000, 2000]);
+    for (const s of codecs.series!) {
+      expect(s.keeprValueBytes).toBeGreaterThan(0);
+      expect(s.gorillaValueBits).toBeGreaterThan(64);
+      expect(s.arrowBytes).toBeGreaterThan(s.points * 8);
+    }
+    expect(report.reports.w7.compression).toHaveLength(real.length + 3);
+    for (const engine of ['keepr.series', 'keepr-level.series', 'keepr-pg.series']) {
+      const row = report.results.find((r) => r.engine === engine)!;
+      expect(row.ops).toBe(20_000);
+      expect(row.queryPointsPerSec).toBeGreaterThan(0);
+      expect(row.downsamplePointsPerSec).toBeGreaterThan(0);
+    }
   }, 120_000);
 });

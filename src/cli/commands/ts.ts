@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { KeeprError } from '../../errors.js';
-import type { AlignOptions, DownsampleOp, InstrumentApi, InstrumentInfo, InstrumentKey, InstrumentsApi } from '../../instrument/instrument-types.js';
+import type { DownsampleOp, InstrumentApi, InstrumentInfo, InstrumentKey, InstrumentsApi } from '../../instrument/instrument-types.js';
 import { DOWNSAMPLE_OPS } from '../../instrument/instrument-types.js';
 import { arrowStream } from '../../server/instrument-arrow.js';
 import { fromBase64Url } from '../../wire/state-wire.js';
@@ -121,7 +121,7 @@ async function exportTable(instruments: InstrumentsApi, names: readonly string[]
   if (handles.length === 1) return readTable(handles[0]!, flags, names[0]!);
   const keyed = handles[0]!.index === 'key';
   // Keyed columns: the embedded align hands key bounds and prefix to each column's read.
-  const rows = await instruments.align(names, { ...(keyed ? (keyBounds(flags) as AlignOptions) : timeBounds(flags)), ...order(flags) });
+  const rows = await instruments.align(names, { ...(keyed ? keyBounds(flags) : timeBounds(flags)), ...order(flags) });
   const columns = handles.map((h) => ({ name: h.name, type: h.type, values: rows.columns[h.name]! }));
   return rows.times !== undefined ? { times: rows.times as BigInt64Array, columns, shape: 'columns' } : { keys: rows.keys ?? [], columns, shape: 'columns' };
 }
