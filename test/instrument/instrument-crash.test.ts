@@ -13,7 +13,7 @@ import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { BATCH, expectedValue } from './fixtures/series-data.js';
 
 const writer = fileURLToPath(new URL('./fixtures/series-writer.ts', import.meta.url));
-const ROUNDS = 3;
+const ROUNDS = 2;
 
 async function runAndKill(engine: string, dir: string, afterMs: number): Promise<number> {
   const child = fork(writer, [engine, dir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -34,7 +34,7 @@ describe.each(['lmdb', 'level'])('instrument writes under SIGKILL (%s)', (engine
     const dir = makeTmpDir();
     let acknowledged = -1;
     for (let round = 0; round < ROUNDS; round++) {
-      acknowledged = Math.max(acknowledged, await runAndKill(engine, dir, 300 + Math.floor(Math.random() * 500)));
+      acknowledged = Math.max(acknowledged, await runAndKill(engine, dir, 400 + Math.floor(Math.random() * 400)));
       const store = await (engine === 'level' ? open({ engine: levelEngine(dir) }) : open(dir));
       try {
         const ts = await store.instrument('crash', { create: false, index: 'time' });
