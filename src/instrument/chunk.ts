@@ -82,12 +82,7 @@ class HeadWriter {
   }
   /** Zig-zag LEB128 of a signed 64-bit value. */
   bigZigzag(v: bigint): void {
-    let z = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
-    while (z >= 0x80n) {
-      this.byte(Number(z & 0x7fn) | 0x80);
-      z >>= 7n;
-    }
-    this.byte(Number(z));
+    this.bigUnsigned((v << 1n) ^ (v >> 63n));
   }
   /** LEB128 of an unsigned 64-bit value (a span or an offset from the first time). */
   bigUnsigned(v: bigint): void {
@@ -132,33 +127,15 @@ class HeadReader {
     }
     throw malformed('varint too long');
   }
-  bigZigzag(): bigint {
-    // Doubles while the value fits 53 bits (every real date in µs), BigInt only beyond.
-    const start = this.at;
-    let z = 0;
-    let scale = 1;
-    for (let i = 0; i < 7; i++) {
-      const b = this.byte();
-      z += (b & 0x7f) * scale;
-      if (b < 0x80) return BigInt(z % 2 === 0 ? z / 2 : -(z + 1) / 2);
-      scale *= 0x80;
-    }
-    this.at = start;
-    let big = 0n;
-    for (let shift = 0n; shift < 70n; shift += 7n) {
-      const b = this.byte();
-      big |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) {
-        if (big >= 1n << 64n) throw malformed('64-bit varint overflows');
-        return BigInt.asIntN(64, (big >> 1n) ^ -(big & 1n));
-      }
-    }
-    throw malformed('64-bit varint too long');
-  }
   /** Steps over a summary's five floats and four varints. */
   skipSummary(): void {
     this.at += 40;
     for (let n = 0; n < 4; ) if (this.byte() < 0x80) n++;
+  }
+  /** Zig-zag LEB128 of a signed 64-bit value. */
+  bigZigzag(): bigint {
+    const z = this.bigUnsigned();
+    return BigInt.asIntN(64, (z >> 1n) ^ -(z & 1n));
   }
   /** LEB128 of an unsigned 64-bit value; doubles while it fits 53 bits. */
   bigUnsigned(): bigint {

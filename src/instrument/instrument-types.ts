@@ -2,28 +2,14 @@
  * The public types of instruments (docs/instruments.md): one interface file shared by the
  * embedded implementation, the HTTP routes, the client and the CLI, so the names cannot drift.
  */
+import { CELL_TYPE_NAMES, type CellType } from '../block/cell-type.js';
 import type { Bounds } from '../util/range.js';
 
-/** Cell types an instrument can hold (block cell types minus bytes and tuple). */
-export const INSTRUMENT_TYPES = [
-  'bool',
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'uint8',
-  'uint16',
-  'uint32',
-  'uint64',
-  'float32',
-  'float64',
-  'time',
-  'string',
-  'factor',
-] as const;
+/** The cell type of an instrument's values: every block cell type but bytes and tuple. */
+export type InstrumentType = Exclude<CellType, 'bytes' | 'tuple'>;
 
-/** The cell type of an instrument's values. */
-export type InstrumentType = (typeof INSTRUMENT_TYPES)[number];
+/** Cell types an instrument can hold, in cell type order. */
+export const INSTRUMENT_TYPES: readonly InstrumentType[] = CELL_TYPE_NAMES.filter((t): t is InstrumentType => t !== 'bytes' && t !== 'tuple');
 
 /** What an instrument is indexed by: time (a time series, µs UTC) or key (a keyed column). */
 export type InstrumentIndex = 'time' | 'key';
