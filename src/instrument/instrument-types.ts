@@ -2,7 +2,7 @@
  * The public types of instruments (docs/instruments.md): one interface file shared by the
  * embedded implementation, the HTTP routes, the client and the CLI, so the names cannot drift.
  */
-import { CELL_TYPE_NAMES, type CellType } from '../block/cell-type.js';
+import { CELL_TYPE_NAMES, type CellArrayMap, type CellType } from '../block/cell-type.js';
 import type { Bounds } from '../util/range.js';
 
 /** The cell type of an instrument's values: every block cell type but bytes and tuple. */
@@ -19,22 +19,10 @@ export type InstrumentIndex = 'time' | 'key';
  * type's sentinel in typed arrays (float64 NA is R's NA_real_ payload, bool NA is 0xFF), null
  * in string arrays. Unsigned types have no NA.
  */
-export interface InstrumentValuesMap {
-  bool: Uint8Array;
-  int8: Int8Array;
-  int16: Int16Array;
-  int32: Int32Array;
-  int64: BigInt64Array;
-  uint8: Uint8Array;
-  uint16: Uint16Array;
-  uint32: Uint32Array;
-  uint64: BigUint64Array;
-  float32: Float32Array;
-  float64: Float64Array;
-  time: BigInt64Array;
+export type InstrumentValuesMap = Omit<CellArrayMap, 'string' | 'factor' | 'bytes'> & {
   string: (string | null)[];
   factor: (string | null)[];
-}
+};
 
 /** The values of any instrument type. */
 export type InstrumentValues = InstrumentValuesMap[InstrumentType];

@@ -34,8 +34,8 @@ export function checkArrowable(block: Block): void {
   });
 }
 
-/** The Arrow type of the cells of a fixed-width cell type. */
-function fixedType(arrow: Arrow, type: CellType): ArrowModule.DataType {
+/** The Arrow type of the cells of a fixed-width cell type (blocks and instrument columns alike). */
+export function fixedType(arrow: Arrow, type: CellType): ArrowModule.DataType {
   switch (type) {
     case 'int8':
       return new arrow.Int8();

@@ -7,6 +7,7 @@
  */
 import type * as ArrowModule from 'apache-arrow';
 import { KeeprError } from '../errors.js';
+import { fixedType } from './block-arrow.js';
 import type { InstrumentType, InstrumentValues } from '../instrument/instrument-types.js';
 import { emptyValues, isNAAt, setNA, valuesFromCells, type CellInput } from '../wire/instrument-values.js';
 
@@ -28,31 +29,9 @@ export interface ArrowColumn {
 
 type TypedArray = Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array | Float32Array | Float64Array;
 
+/** A column's Arrow type: the block mapping, with ms times as float64. */
 function arrowType(arrow: Arrow, type: InstrumentType | 'ms'): ArrowModule.DataType {
-  switch (type) {
-    case 'int8':
-      return new arrow.Int8();
-    case 'int16':
-      return new arrow.Int16();
-    case 'int32':
-      return new arrow.Int32();
-    case 'int64':
-      return new arrow.Int64();
-    case 'uint8':
-      return new arrow.Uint8();
-    case 'uint16':
-      return new arrow.Uint16();
-    case 'uint32':
-      return new arrow.Uint32();
-    case 'uint64':
-      return new arrow.Uint64();
-    case 'float32':
-      return new arrow.Float32();
-    case 'time':
-      return new arrow.TimestampMicrosecond('UTC');
-    default:
-      return new arrow.Float64();
-  }
+  return fixedType(arrow, type === 'ms' ? 'float64' : type);
 }
 
 function vectorOf(arrow: Arrow, column: ArrowColumn): ArrowModule.Vector {

@@ -87,11 +87,14 @@ export class Store extends BlockStore implements InstrumentsApi {
 
   /** Facts about every instrument, sorted by name. */
   async instruments(): Promise<InstrumentInfo[]> {
-    const names = await listInstruments(this.engine);
     const infos: InstrumentInfo[] = [];
-    for (const name of names) {
-      if ((await readInstrumentMeta(this.engine, name)) === undefined) continue;
-      infos.push(await (await this.instrument(name, { create: false })).info());
+    for (const name of await listInstruments(this.engine)) {
+      try {
+        infos.push(await (await this.instrument(name, { create: false })).info());
+      } catch (err) {
+        // A namespace whose metadata is not written yet (creation cut short) is no instrument.
+        if (!(err instanceof KeeprError && err.code === 'INSTRUMENT_NOT_FOUND')) throw err;
+      }
     }
     return infos;
   }
