@@ -68,20 +68,25 @@ describe('postgres: a state commit whose connection drops', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const height = state.workingHeight;
       let settled = false;
-      const commit = state.apply(heightChanges(height)).finally(() => {
-        settled = true;
-      });
+      // Settle into a value at once: the commit may fail while the kill query is still in
+      // flight, and a rejection nobody handles yet counts as unhandled.
+      const commit = state
+        .apply(heightChanges(height))
+        .then(
+          (r) => ({ r, err: undefined }),
+          (err: unknown) => ({ r: undefined, err }),
+        )
+        .finally(() => {
+          settled = true;
+        });
       // Alternate: kill while the big upsert runs, or at a varying moment of the commit.
       const when = round % 2 === 0 ? 'writing' : 'in-transaction';
       const killed = await killWhen(monitor, schema, when, round % 2 === 0 ? 0 : round * 3, () => settled);
-      const result = await commit.then(
-        (r) => r,
-        (err: unknown) => {
-          expect(err).toBeInstanceOf(KeeprError);
-          expect((err as KeeprError).code).toBe('ENGINE_UNAVAILABLE');
-          return undefined;
-        },
-      );
+      const { r: result, err } = await commit;
+      if (result === undefined) {
+        expect(err).toBeInstanceOf(KeeprError);
+        expect((err as KeeprError).code).toBe('ENGINE_UNAVAILABLE');
+      }
       if (killed && when === 'writing' && result === undefined) outcomes.killedMidWrite++;
 
       await store.close();
