@@ -2,15 +2,16 @@
  * Builds dist/ only when it is older than what it is built from, so `npm start` does not spend
  * seconds recompiling an unchanged tree. Plain Node, no dependencies.
  *
- * Stale means: no stamp file (dist/.build-stamp), or a file or folder under src/, or
+ * Stale means: no stamp file (dist/.build-stamp), or a file or folder under src/ or web/, or
  * package.json, tsconfig.json or tsconfig.build.json, modified at or after the stamp. Folders
  * count too, so deleting or renaming a source file also makes dist stale. The stamp is written
  * only after a successful build, with the time the build started (an edit made during a build
  * triggers the next one); it is removed before each build, so a failed build is retried.
  *
  * Usage: node scripts/build-if-stale.mjs [--force] [--root <dir>] [-- <compiler> <args…>]
- * The compiler defaults to the project's `tsc -p tsconfig.build.json`; --force always builds
- * (that is `npm run build`).
+ * The compiler defaults to the project's `tsc -p tsconfig.build.json`, followed by
+ * scripts/build-console.mjs (the web console into dist/console); --force always builds (that is
+ * `npm run build`).
  */
 import { spawnSync } from 'node:child_process';
 import console from 'node:console';
@@ -21,7 +22,7 @@ import process from 'node:process';
 import { pathToFileURL } from 'node:url';
 
 /** What dist/ is built from, relative to the project root. */
-export const INPUTS = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+export const INPUTS = ['src', 'web', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
 
 /** The stamp written after a successful build, relative to the project root. */
 export const STAMP = join('dist', '.build-stamp');
@@ -94,6 +95,10 @@ export function main(argv) {
     return 1;
   }
   if (result.status !== 0) return result.status ?? 1;
+  if (options.command.length === 0) {
+    const consoleBuild = spawnSync(process.execPath, [join(root, 'scripts', 'build-console.mjs'), '--root', root], { cwd: root, stdio: 'inherit' });
+    if (consoleBuild.status !== 0) return consoleBuild.status ?? 1;
+  }
   mkdirSync(join(root, 'dist'), { recursive: true });
   writeFileSync(stampPath, `${started.toISOString()}\n`);
   utimesSync(stampPath, started, started);

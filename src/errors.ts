@@ -103,6 +103,7 @@ export const ERROR_CODES = {
   HTTP_UNREACHABLE: { status: 503, description: 'The client could not reach the server or read its answer (connection refused or reset, or an answer that is not keepr\'s).' },
   BATCH_INVALID: { status: 400, description: 'A batch body is readable but an operation in it is not valid (unknown op, missing key or block, bad condition).' },
   WEB_URL_MISMATCH: { status: 400, description: 'A block written to the web source must have the URL attribute \'/\' + key.' },
+  CONSOLE_NOT_BUILT: { status: 500, description: 'The web console cannot be installed: its built files (dist/console of the package) are missing; run npm run build.' },
 
   // Access control
   AUTH_REQUIRED: { status: 401, description: 'The server has access tokens and the request sent none (Authorization: Bearer <token>).' },

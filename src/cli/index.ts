@@ -8,6 +8,7 @@ import { CommandExit, EXIT, engineOptions, passEngineOptions, reportError } from
 import { registerCopy } from './commands/copy.js';
 import { registerDump, registerLoad } from './commands/dump.js';
 import { registerGet } from './commands/get.js';
+import { registerConsole } from './commands/console.js';
 import { registerLoadWww } from './commands/load-www.js';
 import { registerLs } from './commands/ls.js';
 import { registerPg } from './commands/pg.js';
@@ -80,6 +81,7 @@ export function createProgram(): Command {
   registerSalvage(program);
   registerCompact(program);
   registerLoadWww(program);
+  registerConsole(program);
   registerState(program);
   registerTs(program);
   registerCopy(program);

@@ -172,21 +172,31 @@ export type AuthResult = Error | undefined | Promise<Error | undefined>;
  */
 export function authenticator(tokens: readonly TokenConfig[]): ((request: FastifyRequest) => AuthResult) | undefined {
   if (tokens.length === 0) return undefined;
-  const roles = new Map(checkTokens(tokens).map(({ token, role }) => [digest(token), role]));
+  const identify = tokenIdentifier(tokens);
   return (request) => {
     const { role: needed, roleOf } = request.routeOptions.config;
     // Open routes and unknown paths (answered 404 by the not-found handler) need no token.
     if (needed === undefined) return undefined;
-    const header = request.headers.authorization;
-    if (header === undefined || header.trim() === '') return new KeeprError('AUTH_REQUIRED', 'this server needs a token: send Authorization: Bearer <token>');
-    const m = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(header);
-    const role = m === null ? undefined : roles.get(digest(m[1]!));
-    if (role === undefined) {
-      return new KeeprError('AUTH_TOKEN_INVALID', m === null ? 'the Authorization header must be Bearer <token>' : 'the token is not one this server knows');
-    }
+    const role = identify(request.headers.authorization);
+    if (role instanceof KeeprError) return role;
     request.keeprRole = role;
     if (!roleAllows(role, needed)) return forbidden(role, needed);
     // An admin may do anything: no need to ask (and maybe wait for) the route.
     return roleOf === undefined || role === 'admin' ? undefined : checkRoleOf(request, role, roleOf);
+  };
+}
+
+/**
+ * The role of an Authorization header on a server with `tokens`: `AUTH_REQUIRED` without one,
+ * `AUTH_TOKEN_INVALID` for a malformed header or an unknown token.
+ */
+export function tokenIdentifier(tokens: readonly TokenConfig[]): (header: string | undefined) => Role | KeeprError {
+  const roles = new Map(checkTokens(tokens).map(({ token, role }) => [digest(token), role]));
+  return (header) => {
+    if (header === undefined || header.trim() === '') return new KeeprError('AUTH_REQUIRED', 'this server needs a token: send Authorization: Bearer <token>');
+    const m = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(header);
+    const role = m === null ? undefined : roles.get(digest(m[1]!));
+    if (role !== undefined) return role;
+    return new KeeprError('AUTH_TOKEN_INVALID', m === null ? 'the Authorization header must be Bearer <token>' : 'the token is not one this server knows');
   };
 }

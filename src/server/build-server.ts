@@ -51,14 +51,14 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
   registerOpenApi(app);
   // Routes go in a plugin registered after the OpenAPI plugin, which sees routes declared later.
   void app.register((api, _opts, done) => {
-    registerOpsRoutes(api, store, metrics);
+    registerOpsRoutes(api, store, metrics, config.tokens);
     registerSourceRoutes(api, store);
     registerBlockRoutes(api, store, config);
     registerBatchRoutes(api, store, config);
     registerVolatileRoutes(api, store, config);
     registerStateRoutes(api, store, config);
     registerInstrumentRoutes(api, store);
-    if (web !== undefined) registerWebRoutes(api, store, { ...config, webSource: web }, routes);
+    registerWebRoutes(api, store, config, routes);
     done();
   });
   return app;

@@ -3,6 +3,7 @@
  * tokens and roles, and the media types and metric names it speaks. Internals stay in their modules.
  */
 export { buildServer } from './build-server.js';
+export { CONSOLE_FILES, CONSOLE_PATH, CONSOLE_SOURCE, installConsole, type ConsoleInstallReport } from './console-install.js';
 export { SHUTDOWN_GRACE_MS, serveUntilSignal, shutdown, type ServeUntilSignalOptions } from './shutdown.js';
 export { MIN_TOKEN_LENGTH, ROLES, TOKENS_ENV, assertBindAllowed, bindNotice, isLoopback, loadTokens, type Role, type TokenConfig } from './auth.js';
 export { DEFAULT_BODY_LIMIT, DEFAULT_ENTRIES_PAGE, DEFAULT_JSON_BODY_LIMIT, DEFAULT_MAX_BATCH_OPS, DEFAULT_MAX_BLOCK_BYTES, DEFAULT_WEB_SOURCE, type ServerLogLevel, type ServerLoggerOptions, type ServerOptions } from './options.js';

@@ -1,7 +1,8 @@
-/** Operations routes: `/healthz` (always open), Prometheus `/metrics`, and `/openapi.json`. */
+/** Operations routes: `/healthz` (always open), Prometheus `/metrics`, `/openapi.json` and `/v1/whoami`. */
 import type { FastifyInstance } from 'fastify';
 import { KeeprError } from '../errors.js';
 import type { Store } from '../store/index.js';
+import { tokenIdentifier, type TokenConfig } from './auth.js';
 import type { ServerMetrics } from './metrics.js';
 import { KEEPR_VERSION } from '../util/package-version.js';
 import { errorResponses } from './schemas.js';
@@ -9,7 +10,7 @@ import { errorResponses } from './schemas.js';
 const TAGS = ['operations'];
 
 /** Registers the operations routes; `/metrics` only when `metrics` is given. */
-export function registerOpsRoutes(app: FastifyInstance, store: Store, metrics: ServerMetrics | undefined): void {
+export function registerOpsRoutes(app: FastifyInstance, store: Store, metrics: ServerMetrics | undefined, tokens: readonly TokenConfig[]): void {
   app.get(
     '/healthz',
     {
@@ -44,6 +45,35 @@ export function registerOpsRoutes(app: FastifyInstance, store: Store, metrics: S
       async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.render()),
     );
   }
+
+  const identify = tokens.length === 0 ? undefined : tokenIdentifier(tokens);
+  app.get(
+    '/v1/whoami',
+    {
+      schema: {
+        operationId: 'getWhoAmI',
+        summary: "The role of the request's token (no token needed): null without one, admin on a server without tokens; 401 AUTH_TOKEN_INVALID for a token it does not know",
+        tags: TAGS,
+        response: {
+          200: {
+            type: 'object',
+            properties: { role: { type: 'string', enum: ['metrics', 'read', 'write', 'admin'], nullable: true }, auth: { type: 'boolean', description: 'True when the server checks tokens' } },
+            required: ['role', 'auth'],
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    (request) => {
+      if (identify === undefined) return { role: 'admin', auth: false };
+      const role = identify(request.headers.authorization);
+      if (role instanceof KeeprError) {
+        if (role.code === 'AUTH_REQUIRED') return { role: null, auth: true };
+        throw role;
+      }
+      return { role, auth: true };
+    },
+  );
 
   app.get(
     '/openapi.json',

@@ -50,6 +50,8 @@ export interface ServerOptions {
   readonly webSource?: string | false;
   /** Web resources need no token (default true: they are published); false: they need `read`. */
   readonly webPublic?: boolean;
+  /** Serve the web console at `/console/` from source `keepr.console` (default true; see `installConsole`). */
+  readonly console?: boolean;
   /** Prometheus metrics at `/metrics` (default true); `'no-defaults'` leaves out process metrics. */
   readonly metrics?: boolean | 'no-defaults';
   /** CORS for browser pages on these exact origins (default none: no `Access-Control-*` headers). */
@@ -66,11 +68,12 @@ export interface ServerConfig {
   readonly tokens: readonly TokenConfig[];
   readonly webSource: string | undefined;
   readonly webPublic: boolean;
+  readonly console: boolean;
   readonly metrics: boolean | 'no-defaults';
   readonly cors: CorsConfig | undefined;
 }
 
-const KNOWN = new Set(['logger', 'bodyLimit', 'jsonBodyLimit', 'maxBlockBytes', 'maxBatchOps', 'tokens', 'webSource', 'webPublic', 'metrics', 'cors']);
+const KNOWN = new Set(['logger', 'bodyLimit', 'jsonBodyLimit', 'maxBlockBytes', 'maxBatchOps', 'tokens', 'webSource', 'webPublic', 'console', 'metrics', 'cors']);
 
 function positive(options: ServerOptions, name: 'bodyLimit' | 'jsonBodyLimit' | 'maxBlockBytes' | 'maxBatchOps', fallback: number): number {
   const value: unknown = options[name];
@@ -108,6 +111,7 @@ export function resolveServerOptions(options: ServerOptions): ServerConfig {
     tokens: checkTokens(options.tokens ?? []),
     webSource: web === false ? undefined : web,
     webPublic: options.webPublic !== false,
+    console: options.console !== false,
     metrics,
     cors: resolveCorsOptions(options.cors),
   };

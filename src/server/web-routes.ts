@@ -10,6 +10,7 @@ import type { Block } from '../block/index.js';
 import { KeeprError, isKeeprError } from '../errors.js';
 import { assertKey } from '../keepr/index.js';
 import { type Store } from '../store/index.js';
+import { CONSOLE_PATH, CONSOLE_SOURCE } from './console-install.js';
 import { header } from './bodies.js';
 import { HTML_PAGE_CSP, escapeHtml } from './block-html.js';
 import { sendBlock, sendFile } from './block-routes.js';
@@ -51,9 +52,11 @@ export function webKey(path: string): string | undefined {
   return key;
 }
 
-/** Registers the catch-all web route (GET and HEAD); `routes` tells API paths it does not serve from wrong methods. */
-export function registerWebRoutes(app: FastifyInstance, store: Store, config: ServerConfig & { readonly webSource: string }, routes: RouteTable): void {
-  const web = config.webSource;
+/** Answers a GET of `path` from the web resources of one source. */
+type SiteHandler = (request: FastifyRequest, reply: FastifyReply, path: string) => FastifyReply | Promise<FastifyReply>;
+
+/** The handler of the web resources of `web`: blocks whose URL attribute is their path. */
+function siteHandler(store: Store, routes: RouteTable, web: string): SiteHandler {
   /** The block published under `key` (its URL attribute is `/key`), read without a promise when the engine can. */
   const published = (key: string): Block | undefined | Promise<Block | undefined> => {
     const url = `/${key}`;
@@ -102,32 +105,75 @@ export function registerWebRoutes(app: FastifyInstance, store: Store, config: Se
     return missing(request, reply, path);
   };
 
-  app.get<{ Params: { '*': string } }>(
-    '/*',
-    {
-      // Only paths that can name a web key: the rest count as the API's for 405 answers.
-      config: { ...(config.webPublic ? {} : { role: 'read' as const }), servesPath: (path: string) => webKey(path) !== undefined },
-      schema: {
-        operationId: 'getWebResource',
-        summary: `A web resource: the block of source ${web} whose URL attribute is this path (…/ serves …/index.html; /a redirects to /a/ when only that is published)`,
-        tags: ['web'],
-        params: { type: 'object', properties: { '*': { type: 'string', description: 'The path after /' } }, required: ['*'] },
-        response: {
-          200: { description: 'The file, with its MIME type, language and ETag (gzip or br for text when accepted)', content: { '*/*': { schema: binarySchema } } },
-          206: { description: 'One byte range of the file (Range: bytes=…)', content: { '*/*': { schema: binarySchema } } },
-          301: { description: 'Moved to the path with a slash, whose index.html is published', type: 'null' },
-          ...errorResponses,
+  return (request, reply, path) => {
+    const key = webKey(path);
+    if (key === undefined) return missing(request, reply, path);
+    const block = published(key);
+    const answer = (found: Block | undefined): FastifyReply | Promise<FastifyReply> => (found === undefined ? unpublished(request, reply, path, key) : serve(request, reply, key, found));
+    return block instanceof Promise ? block.then(answer) : answer(block);
+  };
+}
+
+const RESPONSES = {
+  200: { description: 'The file, with its MIME type, language and ETag (gzip or br for text when accepted)', content: { '*/*': { schema: binarySchema } } },
+  206: { description: 'One byte range of the file (Range: bytes=…)', content: { '*/*': { schema: binarySchema } } },
+  301: { description: 'Moved to the path with a slash, whose index.html is published', type: 'null' },
+  ...errorResponses,
+};
+const PATH_PARAMS = { type: 'object', properties: { '*': { type: 'string', description: 'The path after the prefix' } }, required: ['*'] };
+
+/**
+ * The console's pages may load only what the console serves, and talk only to this server
+ * (styles inline for uPlot; images from blobs of file previews).
+ */
+export const CONSOLE_CSP = "default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+/**
+ * Registers the catch-all web route of the web source (GET and HEAD) and, when the console is
+ * on, `/console/…` from {@link CONSOLE_SOURCE}; `routes` tells API paths from wrong methods.
+ */
+export function registerWebRoutes(app: FastifyInstance, store: Store, config: ServerConfig, routes: RouteTable): void {
+  const web = config.webSource;
+  if (web !== undefined) {
+    const handle = siteHandler(store, routes, web);
+    app.get<{ Params: { '*': string } }>(
+      '/*',
+      {
+        // Only paths that can name a web key: the rest count as the API's for 405 answers.
+        config: { ...(config.webPublic ? {} : { role: 'read' as const }), servesPath: (path: string) => webKey(path) !== undefined },
+        schema: {
+          operationId: 'getWebResource',
+          summary: `A web resource: the block of source ${web} whose URL attribute is this path (…/ serves …/index.html; /a redirects to /a/ when only that is published)`,
+          tags: ['web'],
+          params: PATH_PARAMS,
+          response: RESPONSES,
         },
+      },
+      // Percent-decoded once, like block keys in /v1 paths.
+      (request, reply) => handle(request, reply, `/${request.params['*']}`),
+    );
+  }
+  if (!config.console) return;
+  const handle = siteHandler(store, routes, CONSOLE_SOURCE);
+  // Public whatever the tokens: the console's files hold no data, and it asks for a token itself.
+  app.get('/console', { config: { servesPath: (path: string) => path === '/console' }, schema: { operationId: 'getConsoleRoot', summary: 'Redirects to /console/', tags: ['web'], response: { 301: RESPONSES[301], ...errorResponses } } }, (_request, reply) =>
+    reply.code(301).header('location', CONSOLE_PATH).header('cache-control', 'no-cache').send(),
+  );
+  app.get<{ Params: { '*': string } }>(
+    '/console/*',
+    {
+      config: { servesPath: (path: string) => path.startsWith(CONSOLE_PATH) && webKey(path) !== undefined },
+      schema: {
+        operationId: 'getConsoleFile',
+        summary: `The web console: the block of source ${CONSOLE_SOURCE} whose URL attribute is this path (installed by keepr serve or keepr console install)`,
+        tags: ['web'],
+        params: PATH_PARAMS,
+        response: RESPONSES,
       },
     },
     (request, reply) => {
-      // Percent-decoded once, like block keys in /v1 paths.
-      const path = `/${request.params['*']}`;
-      const key = webKey(path);
-      if (key === undefined) return missing(request, reply, path);
-      const block = published(key);
-      const answer = (found: Block | undefined): FastifyReply | Promise<FastifyReply> => (found === undefined ? unpublished(request, reply, path, key) : serve(request, reply, key, found));
-      return block instanceof Promise ? block.then(answer) : answer(block);
+      void reply.header('content-security-policy', CONSOLE_CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
+      return handle(request, reply, `${CONSOLE_PATH}${request.params['*']}`);
     },
   );
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
-import { guessMime, webMime } from '../../src/cli/lib/mime.js';
+import { guessMime, webMime } from '../../src/util/mime.js';
 import { startProgress } from '../../src/cli/lib/progress.js';
 import { compactStore, restoreStore, storeUsers } from '../../src/cli/lib/store-files.js';
 import { verifyStore } from '../../src/cli/lib/verify-store.js';

@@ -11,7 +11,7 @@ import { ERROR_CODES, KeeprError, type ErrorCode } from '../../errors.js';
 import { KEY_TEXT_ENCODINGS, assertAnyKey, keyFromText, type Key, type KeyTextEncoding } from '../../keepr/index.js';
 import type { Store } from '../../store/index.js';
 
-export { guessMime } from '../lib/mime.js';
+export { guessMime } from '../../util/mime.js';
 
 /** Exit codes of the keepr CLI. */
 export const EXIT = {

@@ -19,6 +19,8 @@ interface ServeOptions extends DirOptions {
   readonly cors?: string;
   /** A source name, or false for `--no-web`. */
   readonly web: string | false;
+  /** False for `--no-console`. */
+  readonly console: boolean;
   readonly json?: boolean;
 }
 
@@ -41,6 +43,7 @@ export function registerServe(program: Command): void {
     .option('--tokens <file>', 'access tokens: a JSON file of [{ "token", "role" }] (else KEEPR_TOKENS="role:token,...")')
     .addOption(new Option('--web <source>', 'source published as web resources at their url attributes').env('KEEPR_WEB').default(DEFAULT_WEB_SOURCE))
     .option('--no-web', 'publish no web source')
+    .option('--no-console', 'neither install nor serve the web console at /console/')
     .addOption(
       new Option('--durability <mode>', 'when a write is acknowledged: on disk (sync), committed in memory and on disk soon after (write-cache), or never on disk (transient)')
         .choices(DURABILITIES)
@@ -49,11 +52,11 @@ export function registerServe(program: Command): void {
     )
     .addOption(new Option('--cors <origins>', 'let browser apps on these exact origins call the API (comma-separated, e.g. https://app.example)').env('KEEPR_CORS'))
     .addOption(new Option('--log-level <level>', 'server log level (logs go to stderr)').choices(LOG_LEVELS).default('warn'))
-    .option('--json', 'print { dir, engine, store, url, tokens, web, durability } as JSON once listening')
+    .option('--json', 'print { dir, engine, store, url, console, tokens, web, durability } as JSON once listening')
     .addOption(dirOption())
     .action(async (options: ServeOptions) => {
       // Loaded here: the server and its dependencies would slow down every other command's start.
-      const { assertBindAllowed, bindNotice, buildServer, loadTokens, serveUntilSignal } = await import('../../server/index.js');
+      const { CONSOLE_PATH, assertBindAllowed, bindNotice, buildServer, installConsole, loadTokens, serveUntilSignal } = await import('../../server/index.js');
       // Tokens and the bind rule are checked before the store is opened: a refused start touches nothing.
       const tokens = loadTokens(options.tokens);
       assertBindAllowed(options.host, tokens);
@@ -64,8 +67,10 @@ export function registerServe(program: Command): void {
       let app: ReturnType<typeof buildServer> | undefined;
       let address: string;
       try {
+        // The console of this keepr version goes into the store first (a no-op when it is there).
+        if (options.console) await installConsole(store);
         const cors = options.cors === undefined ? {} : { cors: { origins: options.cors.split(',').map((origin) => origin.trim()) } };
-        app = buildServer(store, { logger: { level: options.logLevel, stream: process.stderr }, tokens, webSource: options.web, ...cors });
+        app = buildServer(store, { logger: { level: options.logLevel, stream: process.stderr }, tokens, webSource: options.web, console: options.console, ...cors });
         address = await app.listen({ host: options.host, port: options.port });
       } catch (err) {
         await app?.close();
@@ -73,9 +78,14 @@ export function registerServe(program: Command): void {
         if (err instanceof KeeprError) throw err;
         throw new KeeprError('OPTION_INVALID', `cannot listen on ${options.host}:${options.port}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
+      const consoleUrl = options.console ? `${address}${CONSOLE_PATH}` : null;
       try {
-        if (options.json === true) await printJSON({ dir: options.dir, engine: transient ? 'memory' : location.engine, store: transient ? 'memory' : describeLocation(location), url: address, tokens: tokens.length, web: options.web, durability: options.durability });
-        else await writeStdout(`keepr serving ${transient ? 'a transient store (in memory only)' : describeLocation(location)} at ${address}${transient || options.durability === 'sync' ? '' : ` (durability ${options.durability})`}\n`);
+        if (options.json === true) {
+          await printJSON({ dir: options.dir, engine: transient ? 'memory' : location.engine, store: transient ? 'memory' : describeLocation(location), url: address, console: consoleUrl, tokens: tokens.length, web: options.web, durability: options.durability });
+        } else {
+          const durability = transient || options.durability === 'sync' ? '' : ` (durability ${options.durability})`;
+          await writeStdout(`keepr serving ${transient ? 'a transient store (in memory only)' : describeLocation(location)} at ${address}${durability}${consoleUrl === null ? '' : `; console at ${consoleUrl}`}\n`);
+        }
       } catch (err) {
         // A closed stdout ends the command: the server must not outlive it with the store open.
         await app.close();

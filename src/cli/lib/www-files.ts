@@ -10,7 +10,7 @@ import { KeeprError } from '../../errors.js';
 import { LIST_MAX_LIMIT, assertKey, assertName, keyId, type SourceOp } from '../../keepr/index.js';
 import { type Store } from '../../store/index.js';
 import { DEFAULT_WEB_SOURCE } from '../../server/options.js';
-import { webMime } from './mime.js';
+import { webMime } from '../../util/mime.js';
 
 /** The source `load-www` fills unless told otherwise: the one the server publishes by default. */
 export { DEFAULT_WEB_SOURCE } from '../../server/options.js';

@@ -1,4 +1,4 @@
-/** MIME types from file extensions, for `keepr put` and `keepr load-www`. */
+/** MIME types from file extensions, for `keepr put`, `keepr load-www` and the console installer. */
 import { extname } from 'node:path';
 
 /** MIME types of common file extensions (lower case, with the dot). */
