@@ -1,13 +1,13 @@
 /**
  * Builds the console into dist/console/: one esbuild bundle of web/console/main.ts (its views,
  * uPlot, and the very `verifyProof` of src/state compiled for the browser, with `node:crypto`
- * replaced by a SHA-256 from @noble/hashes), its stylesheet with uPlot's, and index.html.
+ * replaced by a SHA-256 from @noble/hashes), its stylesheet (uPlot's, console.css, views/*.css), index.html and the icon.
  * Run by build-if-stale after tsc; the server installs dist/console/ into a store as blocks.
  *
  * Usage: node scripts/build-console.mjs [--root <dir>]; tests import `buildConsole(root, out)`.
  */
 import console from 'node:console';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import process from 'node:process';
@@ -36,7 +36,10 @@ export async function buildConsole(root, out = join(root, 'dist', 'console')) {
   });
   if (result.errors.length > 0) return 1;
   const uplotCss = join(dirname(require.resolve('uplot/package.json')), 'dist', 'uPlot.min.css');
-  writeFileSync(join(out, 'console.css'), `${readFileSync(uplotCss, 'utf8')}\n${readFileSync(join(web, 'console.css'), 'utf8')}`);
+  // uPlot's sheet, the console's, then each view's own (views/*.css, in name order).
+  const views = readdirSync(join(web, 'views')).filter((name) => name.endsWith('.css')).sort();
+  const sheets = [uplotCss, join(web, 'console.css'), ...views.map((name) => join(web, 'views', name))];
+  writeFileSync(join(out, 'console.css'), sheets.map((path) => readFileSync(path, 'utf8')).join('\n'));
   copyFileSync(join(web, 'index.html'), join(out, 'index.html'));
   copyFileSync(join(web, 'favicon.svg'), join(out, 'favicon.svg'));
   return 0;
