@@ -20,6 +20,11 @@ declare module 'fastify' {
 
 type Schema = Record<string, unknown>;
 
+/** The name OpenAPI gives the wildcard of a route: web paths (the site's, the console's) are paths, the rest block keys. */
+export function wildcardName(url: string): 'path' | 'key' {
+  return url === '/*' || url === '/console/*' ? 'path' : 'key';
+}
+
 /** Renames the wildcard parameter `*` to `name` in a params schema. */
 function renameWildcard(params: unknown, name: string): unknown {
   if (typeof params !== 'object' || params === null) return params;
@@ -48,7 +53,7 @@ export function registerOpenApi(app: FastifyInstance): void {
       const out: Schema = { ...(schema as Schema | undefined) };
       let path = url;
       if (path.endsWith('*')) {
-        const name = path === '/*' ? 'path' : 'key';
+        const name = wildcardName(path);
         path = `${path.slice(0, -1)}:${name}`;
         out['params'] = renameWildcard(out['params'], name);
       }

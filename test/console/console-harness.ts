@@ -163,6 +163,11 @@ export async function canvasInk(page: Page, selector = 'canvas'): Promise<{ widt
   return page.evaluate<{ width: number; height: number; inked: number }>(script);
 }
 
+/** The text of every cell of the table rows matching `selector` (e.g. `table.sources tbody tr`). */
+export async function tableRows(page: Page, selector: string): Promise<string[][]> {
+  return page.evaluate<string[][]>(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((tr) => [...tr.children].map((td) => td.textContent))`);
+}
+
 /** Paint times measured by the tests of this run, printed by each file (the closing note collects them). */
 export function reportPaint(view: string, ms: number): void {
   console.log(`console paint: ${view} ${ms.toFixed(0)} ms`);

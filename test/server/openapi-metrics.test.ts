@@ -22,6 +22,9 @@ describe('OpenAPI document', () => {
         'GET /healthz',
         'GET /metrics',
         'GET /openapi.json',
+        'GET /v1/whoami',
+        'GET /console',
+        'GET /console/{path}',
         'GET /v1/sources',
         'GET /v1/stats',
         'PUT /v1/sources/{source}',
@@ -68,7 +71,7 @@ describe('OpenAPI document', () => {
         const op = item?.[method];
         if (op === undefined) continue;
         expect.soft(op.summary, `${method} ${path}`).toBeTruthy();
-        if (!['/healthz', '/openapi.json', '/{path}'].includes(path)) expect.soft(op.security, `${method} ${path}`).toEqual([{ bearer: [] }]);
+        if (!['/healthz', '/openapi.json', '/{path}', '/v1/whoami', '/console', '/console/{path}'].includes(path)) expect.soft(op.security, `${method} ${path}`).toEqual([{ bearer: [] }]);
         if (path !== '/openapi.json') expect.soft(Object.keys(op.responses), `${method} ${path}`).toContain('4XX');
       }
     }

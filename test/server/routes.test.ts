@@ -5,6 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { memoryEngine } from '../../src/engine/memory/index.js';
 import { open } from '../../src/store/index.js';
 import { buildServer, type ServerOptions } from '../../src/server/index.js';
+import { wildcardName } from '../../src/server/openapi.js';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
@@ -35,7 +36,7 @@ async function declaredServer(options: ServerOptions = {}): Promise<{ app: Retur
 /** The OpenAPI path of a Fastify URL pattern. */
 function openApiPath(url: string): string {
   const path = url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-  return path === '/*' ? '/{path}' : path.replace(/\*$/, '{key}');
+  return path.endsWith('*') ? `${path.slice(0, -1)}{${wildcardName(url)}}` : path;
 }
 
 /** A request path the pattern matches. */
