@@ -149,7 +149,7 @@ describe('keepr CLI', () => {
     }
     const fromEnv = await startServer(dir, ['--json'], { KEEPR_TOKENS: `read:${token}` });
     try {
-      expect(JSON.parse(fromEnv.stdout())).toEqual({ dir, engine: 'lmdb', store: dir, url: fromEnv.url, tokens: 1, web: 'www', durability: 'sync' });
+      expect(JSON.parse(fromEnv.stdout())).toEqual({ dir, engine: 'lmdb', store: dir, url: fromEnv.url, console: `${fromEnv.url}/console/`, tokens: 1, web: 'www', durability: 'sync' });
       const res = await fetch(`${fromEnv.url}/v1/sources`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
       const denied = await fetch(`${fromEnv.url}/v1/sources/s/blocks/k`, { method: 'PUT', body: 'x', headers: { authorization: `Bearer ${token}` } });
