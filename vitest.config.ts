@@ -4,11 +4,12 @@ export const config = defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'examples/*.test.ts'],
     pool: 'forks',
-    // Vitest's default on 2 cores is one worker; most files wait on child processes, fsync and
-    // PostgreSQL rather than the CPU, so three overlap well and keep the suite under 10 minutes.
-    maxWorkers: 3,
+    // Vitest's default on 2 cores is one worker; many files wait on child processes, fsync and
+    // PostgreSQL rather than the CPU, so two overlap well and keep the suite under 10 minutes.
+    maxWorkers: 2,
     globalSetup: ['test/global/postgres-setup.ts'],
-    testTimeout: 30_000,
+    // A guard against hangs, not a speed goal: CLI files spawn dozens of processes each.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default'],
   },
