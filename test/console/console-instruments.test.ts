@@ -6,10 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/index.js';
 import { vegaSeries } from '../helpers/vega-series.js';
-import { canvasInk, goView, openView, reportPaint, screenshot, useConsoleServer } from './console-harness.js';
+import { canvasInk, goView, openView, reportPaint, screenshot, TOKENS, useConsoleServer, type ConsoleFixture } from './console-harness.js';
 
 /** The seattle-weather.csv columns, as instruments `seattle.<column>`. */
 const WEATHER = ['precipitation', 'temp_max', 'temp_min', 'wind'] as const;
@@ -21,7 +21,7 @@ const CITIES = 120;
 async function seed(store: Store): Promise<void> {
   for (const column of WEATHER) {
     const series = vegaSeries().find((s) => s.name === `seattle-weather.csv:${column}`)!;
-    await (await store.instrument(`seattle.${column}`, { type: 'float64' })).append(series.times, series.values);
+    await (await store.instrument(`seattle.${column}`, { type: 'float64', index: 'time' })).append(series.times, series.values);
   }
   const keyed = await store.instrument(KEYED, { type: 'int32', index: 'key' });
   await keyed.put(
@@ -30,7 +30,7 @@ async function seed(store: Store): Promise<void> {
   );
   // One point a second from 2024-01-01, appended in big chunks (the fast path: after the last time).
   const started = Date.now();
-  const big = await store.instrument(BIG, { type: 'float64' });
+  const big = await store.instrument(BIG, { type: 'float64', index: 'time' });
   const chunk = 1_000_000;
   const start = 1_704_067_200_000_000n;
   const times = new BigInt64Array(chunk);
@@ -65,10 +65,11 @@ interface PlotState {
   answers: Record<string, { times: number[]; values: unknown[] }>;
 }
 
-const fixture = useConsoleServer(seed);
+let fixture: () => ConsoleFixture;
+let token: string | undefined;
 
 async function apiJson<T>(url: string): Promise<T> {
-  const res = await fixture().app.inject({ url });
+  const res = await fixture().app.inject({ url, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
   expect(res.statusCode, res.body).toBe(200);
   return res.json<T>();
 }
@@ -90,17 +91,28 @@ async function waitFetches(page: Page, n: number): Promise<PlotState> {
   return plotState(page);
 }
 
+/** The text of each body cell of the table matching `selector`, by row (page scripts are text: the tests have no DOM types). */
+function tableRows(page: Page, selector: string): Promise<string[][]> {
+  return page.evaluate<string[][]>(`[...document.querySelectorAll(${JSON.stringify(`${selector} tbody tr`)})].map((tr) => [...tr.children].map((td) => td.textContent))`);
+}
+
 function iso(us: string): string {
   return new Date(Number(BigInt(us) / 1000n)).toISOString().slice(0, 19);
 }
 
-describe('console instruments', () => {
+describe('console instruments, open server', () => {
+  const opened = useConsoleServer(seed);
+  beforeAll(() => {
+    fixture = opened;
+    token = undefined;
+  });
+
   it('lists every instrument as GET /v1/instruments does, and plots two ticked series on one time axis', async () => {
     const { page, errors, paintMs } = await openView(fixture(), '/instruments', { view: 'instruments' });
     reportPaint('instruments', paintMs);
     const { instruments } = await apiJson<{ instruments: Info[] }>('/v1/instruments');
     expect(instruments.map((i) => i.name)).toEqual([BIG, KEYED, ...WEATHER.map((c) => `seattle.${c}`)]);
-    const rows = await page.$$eval('table.instruments tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    const rows = await tableRows(page, 'table.instruments');
     expect(rows.map((r) => r.slice(1, 6))).toEqual(instruments.map((i) => [i.name, i.type, i.index, i.points.toLocaleString('en-US'), i.chunks.toLocaleString('en-US')]));
     for (const [i, info] of instruments.entries()) {
       if (info.index === 'time') {
@@ -121,7 +133,7 @@ describe('console instruments', () => {
     const state = await plotState(page);
     expect(state.names).toEqual(['seattle.temp_max', 'seattle.wind']);
     await expectDrawnIsApi(state);
-    const legend = await page.$$eval('.u-legend .u-series th', (ths) => ths.map((th) => th.textContent.trim()));
+    const legend = await page.evaluate<string[]>(`[...document.querySelectorAll('.u-legend .u-series th')].map((th) => th.textContent.trim())`);
     expect(legend).toEqual(['time (UTC)', 'seattle.temp_max', 'seattle.wind']);
     expect((await canvasInk(page, '.instrument-plot canvas')).inked).toBeGreaterThan(1000);
     await screenshot(page, 'instrument-plot-aligned');
@@ -162,7 +174,7 @@ describe('console instruments', () => {
     await screenshot(page, 'instrument-plot-zoomed');
 
     // Pan right a quarter of the range with the button, then back with the arrow key.
-    await page.click('.plot-controls button[title^="pan right"]');
+    await page.click('.plot-controls button.move-right');
     const panned = await waitFetches(page, 3);
     const quarter = (BigInt(zoomed.to) - BigInt(zoomed.from)) / 4n;
     expect([BigInt(panned.from), BigInt(panned.to)]).toEqual([BigInt(zoomed.from) + quarter, BigInt(zoomed.to) + quarter]);
@@ -174,14 +186,14 @@ describe('console instruments', () => {
 
     // Export: the downloaded CSV is GET …/points for the visible range.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('button.export-csv')]);
-    const csv = readFileSync((await download.path())!, 'utf8');
+    const csv = readFileSync(await download.path(), 'utf8');
     const api = await fixture().app.inject({ url: `/v1/instruments/seattle.temp_max/points?gte=${back.from}&lt=${back.to}&format=csv` });
     expect(csv).toBe(api.body);
     expect(csv.split('\n').length).toBeGreaterThan(10);
     expect(download.suggestedFilename()).toBe(`seattle.temp_max_${back.from}_${back.to}.csv`);
 
     // A reopened hash shows that very range; reset goes back to the whole series.
-    await page.click('.plot-controls button.reset');
+    await page.click('.plot-controls button.move-reset');
     const reset = await waitFetches(page, 5);
     expect([reset.from, reset.to]).toEqual([first.from, first.to]);
     expect(errors).toEqual([]);
@@ -210,7 +222,7 @@ describe('console instruments', () => {
   it('pages through a keyed column, with a bar chart of its values', async () => {
     const { page, errors, paintMs } = await openView(fixture(), `/instruments/keys/${KEYED}`, { view: 'instrument-keys' });
     reportPaint('instrument-keys', paintMs);
-    const rows = (): Promise<string[][]> => page.$$eval('table.instrument-keys tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    const rows = (): Promise<string[][]> => tableRows(page, 'table.instrument-keys');
     const api = await apiJson<{ keys: string[]; values: number[] }>(`/v1/instruments/${KEYED}/points`);
     const expected = api.keys.map((k, i) => [k, String(api.values[i])]);
     expect(await rows()).toEqual(expected.slice(0, 50));
@@ -226,6 +238,37 @@ describe('console instruments', () => {
     await page.click('.pager a.prev');
     await expect.poll(rows).toEqual(expected.slice(50, 100));
     expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('console instruments, server with tokens', () => {
+  const opened = useConsoleServer(async (store) => {
+    const series = vegaSeries().find((s) => s.name === 'seattle-weather.csv:wind')!;
+    await (await store.instrument('seattle.wind', { type: 'float64', index: 'time' })).append(series.times, series.values);
+  }, { tokens: true });
+  beforeAll(() => {
+    fixture = opened;
+    token = TOKENS.read;
+  });
+
+  it('plots and exports with a read token', async () => {
+    const { page, errors } = await openView(fixture(), '/instruments/plot?names=seattle.wind', { token: TOKENS.read, view: 'instrument-plot' });
+    const state = await plotState(page);
+    await expectDrawnIsApi(state);
+    expect((await canvasInk(page, '.instrument-plot canvas')).inked).toBeGreaterThan(1000);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button.export-csv')]);
+    const api = await fixture().app.inject({ url: `/v1/instruments/seattle.wind/points?gte=${state.from}&lt=${state.to}&format=csv`, headers: { authorization: `Bearer ${TOKENS.read}` } });
+    expect(api.statusCode).toBe(200);
+    expect(readFileSync(await download.path(), 'utf8')).toBe(api.body);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the server\'s AUTH_FORBIDDEN to a metrics token', async () => {
+    const { page } = await openView(fixture(), '/instruments', { token: TOKENS.metrics });
+    expect(await page.getAttribute('body', 'data-error')).toBe('AUTH_FORBIDDEN');
+    expect(await page.textContent('#view .error')).toContain('AUTH_FORBIDDEN');
     await page.close();
   });
 });

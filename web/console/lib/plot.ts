@@ -86,7 +86,11 @@ export function timeChart(target: HTMLElement, data: uPlot.AlignedData, options:
           options.onSelect(from, to);
         },
       ],
-      draw: [() => { options.onDraw(); }],
+      draw: [
+        () => {
+          options.onDraw();
+        },
+      ],
     },
   };
   return new uPlot(opts, data, target);

@@ -3,7 +3,6 @@
  * of keys and values, keys as base64url in the hash (they may be binary), with a bar chart of
  * the page when the values are numbers.
  */
-import type uPlot from 'uplot';
 import { api, pathOf } from '../lib/api.js';
 import { h, replace, table } from '../lib/dom.js';
 import { count } from '../lib/format.js';
@@ -73,14 +72,19 @@ export async function instrumentKeys(ctx: ViewContext): Promise<void> {
     h('h1', {}, name),
     h('p', { class: 'muted' }, `keyed column of ${info.type}: ${count(info.points)} keys, from ${indexText(info, info.first)} to ${indexText(info, info.last)}`),
     nav,
-    keys.length === 0 ? h('p', { class: 'muted' }, 'No keys on this page.') : table(['key', 'value'], rows, { num: numericType(info.type) ? [1] : [], className: 'instrument-keys' }),
     chartBox,
+    keys.length === 0 ? h('p', { class: 'muted' }, 'No keys on this page.') : table(['key', 'value'], rows, { num: numericType(info.type) ? [1] : [], className: 'instrument-keys' }),
   );
-  let chart: uPlot | undefined;
   if (numericType(info.type) && keys.length > 0) {
     const width = Math.max(360, Math.min(ctx.root.clientWidth, 1400) - 8);
-    chart = barChart(chartBox, labels, values.map(plotNumber), { width, height: 300, label: name });
-    ctx.signal.addEventListener('abort', () => chart?.destroy(), { once: true });
+    const chart = barChart(chartBox, labels, values.map(plotNumber), { width, height: 300, label: name });
+    ctx.signal.addEventListener(
+      'abort',
+      () => {
+        chart.destroy();
+      },
+      { once: true },
+    );
   }
   ctx.ready();
 }

@@ -102,7 +102,8 @@ export async function instrumentPlot(ctx: ViewContext): Promise<void> {
   const show = (answers: readonly M4Answer[]): void => {
     fetches++;
     const points = answers.reduce((n, a) => n + a.times.length, 0);
-    rangeText.textContent = `${micros(range.from)} → ${micros(range.to)}`;
+    // The range is half-open: show the last µs it holds.
+    rangeText.textContent = `${micros(range.from)} … ${micros(range.to - 1n)}`;
     drawn.textContent = `${count(points)} M4 points in ${count(buckets)} buckets`;
     Object.assign(figure.dataset, { from: String(range.from), to: String(range.to), buckets: String(buckets), fetches: String(fetches) });
     window.keeprPlot = { names, from: String(range.from), to: String(range.to), buckets, fetches, answers: Object.fromEntries(names.map((n, i) => [n, answers[i]!])) };
@@ -163,20 +164,19 @@ export async function instrumentPlot(ctx: ViewContext): Promise<void> {
     });
   };
 
+  /** What a button or key does to the range. */
+  type Move = 'left' | 'right' | 'in' | 'out' | 'reset';
+  const move = (what: Move): void => {
+    if (what === 'left' || what === 'right') pan(what === 'left' ? -1n : 1n);
+    else if (what === 'reset') goSafely(full);
+    else zoom(what);
+  };
+  const KEYS: Record<string, Move> = { ArrowLeft: 'left', ArrowRight: 'right', '+': 'in', '=': 'in', '-': 'out', '0': 'reset', Home: 'reset' };
   figure.addEventListener('keydown', (event) => {
-    const actions: Record<string, () => void> = {
-      ArrowLeft: () => { pan(-1n); },
-      ArrowRight: () => { pan(1n); },
-      '+': () => { zoom('in'); },
-      '=': () => { zoom('in'); },
-      '-': () => { zoom('out'); },
-      '0': () => { goSafely(full); },
-      Home: () => { goSafely(full); },
-    };
-    const action = actions[event.key];
-    if (action === undefined) return;
+    const what = KEYS[event.key];
+    if (what === undefined) return;
     event.preventDefault();
-    action();
+    move(what);
   });
 
   const answers = await read(range);
@@ -201,22 +201,46 @@ export async function instrumentPlot(ctx: ViewContext): Promise<void> {
       ),
     ),
   );
-  const button = (label: string, title: string, action: () => void, cls?: string): HTMLButtonElement => h('button', { type: 'button', class: cls ?? 'secondary', title, onclick: action }, label);
+  const button = (label: string, title: string, cls: string, action: () => void): HTMLButtonElement =>
+    h('button', {
+      type: 'button',
+      class: cls,
+      title,
+      onclick: () => {
+        action();
+      },
+    }, label);
+  const moveButton = (label: string, title: string, what: Move): HTMLButtonElement => button(label, title, `secondary move-${what}`, () => {
+    move(what);
+  });
   replace(
     ctx.root,
     title,
     h(
       'div',
       { class: 'row plot-controls' },
-      button('←', 'pan left a quarter (←)', () => { pan(-1n); }),
-      button('→', 'pan right a quarter (→)', () => { pan(1n); }),
-      button('zoom in', 'halve the range (+); or drag on the plot', () => { zoom('in'); }, 'secondary zoom-in'),
-      button('zoom out', 'double the range (-)', () => { zoom('out'); }, 'secondary zoom-out'),
-      button('reset', 'the whole of the series (0)', () => { goSafely(full); }, 'secondary reset'),
+      moveButton('←', 'pan left a quarter (←)', 'left'),
+      moveButton('→', 'pan right a quarter (→)', 'right'),
+      moveButton('zoom in', 'halve the range (+); or drag on the plot', 'in'),
+      moveButton('zoom out', 'double the range (-)', 'out'),
+      moveButton('reset', 'the whole of the series (0)', 'reset'),
       rangeText,
     ),
     figure,
-    h('div', { class: 'row' }, drawn, h('span', { class: 'spacer' }), 'export the visible range: ', exportWhich, button('CSV', 'points in the visible range as CSV', () => { exportSafely('csv'); }, 'export-csv'), button('Arrow', 'points in the visible range as an Arrow IPC stream', () => { exportSafely('arrow'); }, 'export-arrow')),
+    h(
+      'div',
+      { class: 'row' },
+      drawn,
+      h('span', { class: 'spacer' }),
+      'export the visible range: ',
+      exportWhich,
+      button('CSV', 'points in the visible range as CSV', 'export-csv', () => {
+        exportSafely('csv');
+      }),
+      button('Arrow', 'points in the visible range as an Arrow IPC stream', 'export-arrow', () => {
+        exportSafely('arrow');
+      }),
+    ),
     status,
     facts,
   );
@@ -225,10 +249,18 @@ export async function instrumentPlot(ctx: ViewContext): Promise<void> {
     width,
     height: HEIGHT,
     xRange: () => [toSeconds(range.from), toSeconds(range.to)],
-    onSelect: (a, b) => { goSafely({ from: toMicros(a), to: toMicros(b) }); },
+    onSelect: (a, b) => {
+      goSafely({ from: toMicros(a), to: toMicros(b) });
+    },
     onDraw: () => firstDraw?.(),
   });
-  ctx.signal.addEventListener('abort', () => { chart.destroy(); }, { once: true });
+  ctx.signal.addEventListener(
+    'abort',
+    () => {
+      chart.destroy();
+    },
+    { once: true },
+  );
   show(answers);
   await drawnOnce;
   ctx.ready();
