@@ -47,6 +47,13 @@ export function toMicros(seconds: number): bigint {
   return BigInt(Math.round(seconds * 1e6));
 }
 
+/** The width for a chart in `root`: its content box less the chart frame's padding and border, at least 360 CSS px. */
+export function chartWidth(root: HTMLElement): number {
+  const style = getComputedStyle(root);
+  const inner = root.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return Math.max(360, Math.floor(inner) - 16);
+}
+
 /** Options of {@link timeChart}. */
 export interface TimeChartOptions {
   readonly names: readonly string[];

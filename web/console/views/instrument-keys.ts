@@ -7,7 +7,7 @@ import { api, pathOf } from '../lib/api.js';
 import { h, replace, table } from '../lib/dom.js';
 import { count } from '../lib/format.js';
 import { cellText, indexText, keyText, numericType, plotNumber, type InstrumentInfo, type JsonCell } from '../lib/instrument-cells.js';
-import { barChart } from '../lib/plot.js';
+import { barChart, chartWidth } from '../lib/plot.js';
 import { link, type ViewContext } from '../lib/router.js';
 
 /** Rows per page. */
@@ -76,7 +76,7 @@ export async function instrumentKeys(ctx: ViewContext): Promise<void> {
     keys.length === 0 ? h('p', { class: 'muted' }, 'No keys on this page.') : table(['key', 'value'], rows, { num: numericType(info.type) ? [1] : [], className: 'instrument-keys' }),
   );
   if (numericType(info.type) && keys.length > 0) {
-    const width = Math.max(360, Math.min(ctx.root.clientWidth, 1400) - 8);
+    const width = chartWidth(ctx.root);
     const chart = barChart(chartBox, labels, values.map(plotNumber), { width, height: 300, label: name });
     ctx.signal.addEventListener(
       'abort',

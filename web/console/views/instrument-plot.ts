@@ -8,7 +8,7 @@ import { api, call, download, pathOf } from '../lib/api.js';
 import { errorPanel, h, replace } from '../lib/dom.js';
 import { count, micros } from '../lib/format.js';
 import { indexText, plottable, type InstrumentInfo } from '../lib/instrument-cells.js';
-import { alignAnswers, fetchM4, PALETTE, timeChart, toMicros, toSeconds, type M4Answer, type Range } from '../lib/plot.js';
+import { alignAnswers, chartWidth, fetchM4, PALETTE, timeChart, toMicros, toSeconds, type M4Answer, type Range } from '../lib/plot.js';
 import type { ViewContext } from '../lib/router.js';
 
 /** What the plot shows, for tests (`window.keeprPlot`): the range, buckets and the M4 answers drawn. */
@@ -85,7 +85,7 @@ export async function instrumentPlot(ctx: ViewContext): Promise<void> {
   const to = micro(ctx.query, 'to') ?? full.to;
   let range: Range = to > from ? { from, to } : full;
 
-  const width = Math.max(360, Math.min(ctx.root.clientWidth, 1400) - 8);
+  const width = chartWidth(ctx.root);
   // About one bucket per pixel of the plotting area (the width less the y axis).
   const buckets = Math.max(10, width - 80);
   const figure = h('div', { class: 'instrument-plot', tabindex: 0, 'aria-label': 'plot: drag to zoom, arrow keys to pan, + and - to zoom, 0 to reset' });
