@@ -116,6 +116,8 @@ describe('access control', () => {
       // Not only the field: the path must appear nowhere in the answer a non-admin gets.
       expect(res.body.includes(dir), role).toBe(role === 'admin');
       expect('path' in stats.engine, role).toBe(role === 'admin');
+      // The host name is the operator's business too.
+      expect('host' in (stats as { server: object }).server, role).toBe(role === 'admin');
     }
     // Without tokens every local client is an admin and sees it.
     const open = await serverFixture();
