@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import type { Store } from '../../src/store/index.js';
 import { canvasInk, goView, openView, reportPaint, screenshot, TOKENS, useConsoleServer } from './console-harness.js';
+import { tableRows } from './table-rows.js';
 
 async function seed(store: Store): Promise<void> {
   const docs = await store.source('docs');
@@ -35,10 +36,10 @@ describe('console: operations', () => {
     expect(await figure('namespaces')).toBe(String(stats.engine.namespaces));
     expect(await figure('durability')).toBe(stats.durability);
     expect(stats.sources).toBe(3); // docs, more and the console's own keepr.console
-    const server = await page.$$eval('table.ops-server tbody td', (tds) => tds.map((td) => td.textContent));
+    const server = (await tableRows(page, 'table.ops-server tbody tr'))[0]!;
     expect(server.slice(0, 3)).toEqual([String(stats.server.pid), stats.server.version, stats.server.node]);
     expect(server[5]).toBe('admin only');
-    const readers = await page.$$eval('table.ops-readers tbody tr', (trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[3]!.textContent]));
+    const readers = (await tableRows(page, 'table.ops-readers tbody tr')).map((r) => [r[0], r[3]]);
     expect(readers.map(([pid]) => Number(pid))).toEqual(stats.engine.readers.map((r) => r.pid));
     expect(readers).toContainEqual([String(process.pid), 'this server']);
     expect(errors).toEqual([]);
@@ -59,7 +60,7 @@ describe('console: operations', () => {
       const ink = await canvasInk(page, canvas);
       expect(ink.inked, canvas).toBeGreaterThan(50);
     }
-    const routes = await page.$$eval('table.ops-routes tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    const routes = await tableRows(page, 'table.ops-routes tbody tr');
     expect(routes).toContainEqual(['GET', '/v1/sources/:source/blocks/*', '200', expect.stringMatching(/^\d+$/)]);
     const notFound = routes.find((r) => r[1] === '/v1/sources/:source' && r[2] === '404');
     expect(Number(notFound?.[3])).toBeGreaterThanOrEqual(20);

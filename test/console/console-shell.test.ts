@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import type { Store } from '../../src/store/index.js';
 import { openView, reportPaint, screenshot, TOKENS, useConsoleServer } from './console-harness.js';
+import { tableRows } from './table-rows.js';
 
 async function seed(store: Store): Promise<void> {
   const docs = await store.source('docs');
@@ -16,7 +17,7 @@ describe('console shell, open server', () => {
   it('lists the sources with their block counts, with no console errors', async () => {
     const { page, errors, paintMs } = await openView(fixture(), '/sources', { view: 'sources' });
     reportPaint('sources', paintMs);
-    const rows = await page.$$eval('table.sources tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    const rows = await tableRows(page, 'table.sources tbody tr');
     expect(rows).toContainEqual(['docs', '2', expect.stringMatching(/B$/)]);
     expect(await page.textContent('#token-button')).toBe('open server');
     await screenshot(page, 'sources');
