@@ -198,6 +198,7 @@ describe('console: versioned states', () => {
     expect((await apiGet<{ found: boolean }>(fixture(), `/v1/states/chain/heights/${after.latest}/trees/accounts/keys/acct%2F199`)).found).toBe(false);
     // The timeline is drawn again with the new height on top.
     await write.page.waitForSelector(`table.heights a:text-is("${after.latest}")`);
+    expect(await write.page.textContent('[data-figure="latest height"] .figure')).toBe(String(after.latest));
     await screenshot(write.page, 'state-commit');
     expect(write.errors).toEqual([]);
     await write.page.close();

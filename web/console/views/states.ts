@@ -8,7 +8,7 @@ import { errorPanel, h, replace, table } from '../lib/dom.js';
 import { count, shortHash } from '../lib/format.js';
 import { link, type Route, type ViewContext } from '../lib/router.js';
 import { auditPanel, commitPanel } from './state-actions.js';
-import { stateSummary } from './state-api.js';
+import { stateSummary, type StateSummary } from './state-api.js';
 import { stateHeightView } from './state-height.js';
 import { stateKeyView } from './state-key.js';
 import { timeline } from './state-timeline.js';
@@ -40,32 +40,38 @@ function card(name: string, figure: string, title?: string): HTMLElement {
   return h('div', { class: 'card', 'data-figure': name }, h('div', { class: 'muted' }, name), h('div', { class: 'figure', title }, figure));
 }
 
+function summaryCards(s: StateSummary): HTMLElement[] {
+  return [
+    card('latest height', s.latest === null ? '–' : String(s.latest)),
+    card('first readable height', String(s.prunedBefore)),
+    card('trees', count(Object.keys(s.trees).length)),
+    card('root', s.root === null ? '–' : shortHash(s.root), s.root ?? undefined),
+  ];
+}
+
 async function stateView(ctx: ViewContext): Promise<void> {
   const name = ctx.params['state']!;
   const s = await stateSummary(name, ctx.signal);
-  const trees = Object.entries(s.trees);
+  const cards = h('div', { class: 'cards' }, summaryCards(s));
   const timelineBox = h('section', { class: 'state-timeline' });
   replace(
     ctx.root,
     h('div', { class: 'breadcrumbs' }, h('a', { href: link('states') }, 'States'), ' / ', name),
     h('h1', {}, name),
-    h(
-      'div',
-      { class: 'cards' },
-      card('latest height', s.latest === null ? '–' : String(s.latest)),
-      card('first readable height', String(s.prunedBefore)),
-      card('trees', count(trees.length)),
-      card('root', s.root === null ? '–' : shortHash(s.root), s.root ?? undefined),
-    ),
+    cards,
     h('p', {}, h('a', { href: `${link('states', name, 'key')}${s.latest === null ? '' : `?height=${s.latest}`}`, id: 'read-key-link' }, 'Read a key with its proof →')),
     timelineBox,
     h(
       'div',
       { class: 'state-actions' },
       commitPanel(name, ctx.role, ctx.signal, () => {
-        // The new height belongs in the timeline; the rest of the view stays (the result included).
+        // The new height belongs in the figures and the timeline; the rest stays (the result included).
         replace(timelineBox);
-        timeline(timelineBox, name, ctx.signal).catch((err: unknown) => {
+        const redraw = async (): Promise<void> => {
+          replace(cards, summaryCards(await stateSummary(name, ctx.signal)));
+          await timeline(timelineBox, name, ctx.signal);
+        };
+        redraw().catch((err: unknown) => {
           if (!ctx.signal.aborted) timelineBox.append(errorPanel(err));
         });
       }),
