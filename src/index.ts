@@ -63,6 +63,7 @@ export {
   type DeleteOp,
   type EngineCapabilities,
   type EngineEntry,
+  type EngineReader,
   type EngineStats,
   type EngineStatus,
   type NormalizedRange,

@@ -115,6 +115,17 @@ export interface EngineStats {
   readonly namespaces: number;
   /** Engine-specific counters. */
   readonly extra: Readonly<Record<string, number>>;
+  /** Processes holding a read slot of the store (LMDB's reader table), when the engine can tell. */
+  readonly readers?: readonly EngineReader[];
+}
+
+/** One entry of an engine's reader table: a process (and thread) with the store open for reading. */
+export interface EngineReader {
+  readonly pid: number;
+  /** The thread id as the engine prints it (hex for LMDB). */
+  readonly thread: string;
+  /** The transaction the slot reads, or null when the slot is idle. */
+  readonly txnid: number | null;
 }
 
 /** Namespace names: 1 to 200 printable ASCII characters (0x21 to 0x7E). */

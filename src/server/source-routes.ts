@@ -9,6 +9,7 @@ import { KeeprError } from '../errors.js';
 import { encodeCursor, keyToText, sourceStats } from '../keepr/index.js';
 import { type Store } from '../store/index.js';
 import { roleAllows } from './auth.js';
+import { serverFacts } from './server-facts.js';
 import { encodeEntries, BATCH_MEDIA_TYPE } from '../wire/batch-wire.js';
 import { encodingOf, renderBlock } from './bodies.js';
 import { acceptsExactly } from './content-types.js';
@@ -149,17 +150,17 @@ export function registerSourceRoutes(app: FastifyInstance, store: Store): void {
       config: { role: 'read' },
       schema: {
         operationId: 'getStats',
-        summary: 'Store statistics: engine, sources, volatiles, durability, block cache (engine.path, the data directory, for admin tokens only)',
+        summary: 'Store statistics: engine (with its reader table), sources, volatiles, durability, block cache, the serving process (engine.path and server.host for admin tokens only)',
         tags: TAGS,
         response: { 200: { type: 'object', additionalProperties: true }, ...errorResponses },
       },
     },
     async (request) => {
       const stats = await store.stats();
-      if (roleAllows(request.keeprRole, 'admin')) return stats;
+      if (roleAllows(request.keeprRole, 'admin')) return { ...stats, server: serverFacts(true) };
       // Where the data lives on the host is of use to its operator only, and a map for an attacker.
       const { path: _path, ...engine } = stats.engine;
-      return { ...stats, engine };
+      return { ...stats, engine, server: serverFacts(false) };
     },
   );
 }

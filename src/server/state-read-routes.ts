@@ -95,7 +95,7 @@ export function registerStateReadRoutes(app: FastifyInstance, store: Store): voi
     '/v1/states/:state/heights',
     {
       config: { role: 'read' },
-      schema: { operationId: 'listHeights', summary: 'One page of committed heights and their roots', tags: TAGS, params: stateParamsSchema, querystring: heightsQuerySchema, response: { 200: heightsSchema, ...errorResponses } },
+      schema: { operationId: 'listHeights', summary: 'One page of committed heights, their roots and change counts', tags: TAGS, params: stateParamsSchema, querystring: heightsQuerySchema, response: { 200: heightsSchema, ...errorResponses } },
     },
     async (request) => {
       const { limit = DEFAULT_ENTRIES_PAGE, ...rest } = request.query;

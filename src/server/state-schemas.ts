@@ -87,7 +87,7 @@ export const heightsQuerySchema = {
 export const heightsSchema = {
   type: 'object',
   properties: {
-    items: { type: 'array', items: { type: 'object', properties: { height: { type: 'integer' }, root: hex }, required: ['height', 'root'] } },
+    items: { type: 'array', items: { type: 'object', properties: { height: { type: 'integer' }, root: hex, changes: { type: 'integer', description: 'Keys changed at this height' } }, required: ['height', 'root', 'changes'] } },
     cursor: nextCursor,
   },
   required: ['items', 'cursor'],

@@ -36,6 +36,8 @@ export interface HeightListOptions extends HeightsOptions {
 export interface HeightItem {
   readonly height: number;
   readonly root: string;
+  /** Keys changed at this height (as in its height record). */
+  readonly changes: number;
 }
 
 /** Options of {@link VersionedState.apply}. */
@@ -193,7 +195,7 @@ export class VersionedState {
     return new StateView(this.context, height);
   }
 
-  /** Committed heights and their roots (hex), oldest first unless `reverse`, read as they are iterated. */
+  /** Committed heights, their roots (hex) and change counts, oldest first unless `reverse`, read as they are iterated. */
   async *heights(options: HeightsOptions = {}): AsyncGenerator<HeightItem> {
     const limit = rangeLimit(options.limit);
     const bounds = heightBounds(options, undefined);
@@ -219,7 +221,8 @@ export class VersionedState {
     const key = (h: number): Uint8Array => Uint8Array.of(TAG.height, h >>> 24, (h >>> 16) & 0xff, (h >>> 8) & 0xff, h & 0xff);
     const range = { gte: key(bounds.gte), lte: key(bounds.lte), reverse, ...(limit === Infinity ? {} : { limit }) };
     for await (const { key: k, value } of this.#engine.range(this.#ns, range)) {
-      yield { height: heightOfKey(k), root: Buffer.from(value.subarray(0, 32)).toString('hex') };
+      // The record is root | changes u32 | trees (state-records.ts): the count costs nothing more.
+      yield { height: heightOfKey(k), root: Buffer.from(value.subarray(0, 32)).toString('hex'), changes: new DataView(value.buffer, value.byteOffset + 32, 4).getUint32(0, false) };
     }
   }
 

@@ -111,11 +111,13 @@ describe('access control', () => {
     for (const role of ['read', 'write', 'admin']) {
       const res = await app.inject({ method: 'GET', url: '/v1/stats', headers: bearer(role) });
       expect(res.statusCode, role).toBe(200);
-      const stats = res.json<{ engine: Record<string, unknown>; durability: string }>();
+      const stats = res.json<{ engine: Record<string, unknown>; durability: string; server: object }>();
       expect(stats, role).toMatchObject({ engine: { engine: 'lmdb' }, durability: 'sync' });
       // Not only the field: the path must appear nowhere in the answer a non-admin gets.
       expect(res.body.includes(dir), role).toBe(role === 'admin');
       expect('path' in stats.engine, role).toBe(role === 'admin');
+      // The host name is the operator's business too.
+      expect('host' in stats.server, role).toBe(role === 'admin');
     }
     // Without tokens every local client is an admin and sees it.
     const open = await serverFixture();

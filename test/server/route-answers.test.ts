@@ -138,8 +138,9 @@ describe('/v1/stats as docs/http-api.md states it', () => {
     for (const engine of ['memory', 'lmdb'] as const) {
       const { app } = await serverFixture({}, engine);
       const stats = (await app.inject({ method: 'GET', url: '/v1/stats' })).json<Record<string, unknown> & { engine: Record<string, unknown>; cache?: Record<string, unknown> }>();
-      expect(Object.keys(stats).sort()).toEqual(['durability', 'engine', 'sources', 'volatiles', ...(stats.cache === undefined ? [] : ['cache'])].sort());
-      expect(Object.keys(stats.engine).sort()).toEqual(['byteLength', 'engine', 'extra', 'namespaces', ...(engine === 'lmdb' ? ['path'] : [])]);
+      expect(Object.keys(stats).sort()).toEqual(['durability', 'engine', 'server', 'sources', 'volatiles', ...(stats.cache === undefined ? [] : ['cache'])].sort());
+      expect(Object.keys(stats.engine).sort()).toEqual(['byteLength', 'engine', 'extra', 'namespaces', ...(engine === 'lmdb' ? ['path', 'readers'] : [])]);
+      expect(Object.keys(stats['server'] as object).sort()).toEqual(['host', 'node', 'pid', 'startedAt', 'uptimeSeconds', 'version']);
       expect(['sync', 'write-cache', 'transient']).toContain(stats['durability']);
       if (stats.cache !== undefined) {
         expect(Object.keys(stats.cache).sort()).toEqual(['byteLength', 'deletes', 'entries', 'evictedBytes', 'evictions', 'hits', 'inserts', 'lost', 'maxBytes', 'maxEntries', 'misses', 'rejected', 'updates']);

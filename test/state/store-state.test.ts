@@ -104,5 +104,10 @@ describe.each(STATE_ENGINES)('store.state (%s)', (engine) => {
     expect(await heights({ gte: 5, lte: 3 })).toEqual([]);
     expect((await all(state.heights({ limit: 1 })))[0]!.root).toMatch(/^[0-9a-f]{64}$/);
     expect(await codeOfAsync(all(state.heights({ limit: -1 })))).toBe('ARGUMENT_INVALID');
+    // Each item carries its height's change count, as the height record has it.
+    await state.apply([{ op: 'put', tree: 't', key: 'k', value: Uint8Array.of(6) }, { op: 'put', tree: 'u', key: 'a', value: Uint8Array.of(1) }, { op: 'put', tree: 'u', key: 'b', value: Uint8Array.of(2) }]);
+    const items = await all(state.heights({ gte: 6 }));
+    expect(items.map((x) => x.changes)).toEqual([1, 2]);
+    expect(items[1]!.changes).toBe((await state.at(7).record()).changes);
   });
 });

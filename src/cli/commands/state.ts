@@ -84,7 +84,7 @@ export function registerState(program: Command): void {
     .addOption(new Option('--from <h>', 'start at this height (with --reverse: end at it)').argParser(nonNegativeInt('--from')))
     .option('-n, --limit <n>', 'at most this many heights (default: all)', positiveInt('--limit'))
     .option('-r, --reverse', 'newest first')
-    .option('--json', 'print { states } or { state, latest, prunedBefore, trees, heights: [{ height, root }], next }')
+    .option('--json', 'print { states } or { state, latest, prunedBefore, trees, heights: [{ height, root, changes }], next }')
     .addOption(dirOption())
     .action(async (name: string | undefined, options: LsOptions) => {
       if (name !== undefined) checkStateName(name);

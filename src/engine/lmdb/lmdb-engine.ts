@@ -11,6 +11,7 @@ import {
   type EngineHealth,
   type EngineEntry,
   type EngineSnapshot,
+  type EngineReader,
   type EngineStats,
   type NormalizedRange,
   type RecordCheckReport,
@@ -326,8 +327,22 @@ export class LmdbEngine extends Engine {
     }
     extra['keyPrefixBytes'] = ID_BYTES;
     if (typeof extra['entryCount'] === 'number') extra['dataEntries'] = extra['entryCount'] - registryEntries;
-    return { engine: this.name, path: this.config.path, byteLength: size, namespaces, extra };
+    return { engine: this.name, path: this.config.path, byteLength: size, namespaces, extra, readers: parseReaderList(db.readerList()) };
   }
+}
+
+/**
+ * LMDB's reader table as lmdb-js prints it (`mdb_reader_list`): a header line, then
+ * `pid thread txnid` per slot, txnid `-` for an idle slot, or `(no active readers)`.
+ */
+export function parseReaderList(text: string): EngineReader[] {
+  const readers: EngineReader[] = [];
+  for (const line of text.split('\n')) {
+    const [pid, thread, txnid] = line.trim().split(/\s+/);
+    if (pid === undefined || thread === undefined || txnid === undefined || !/^\d+$/.test(pid)) continue;
+    readers.push({ pid: Number(pid), thread, txnid: /^\d+$/.test(txnid) ? Number(txnid) : null });
+  }
+  return readers;
 }
 
 /** True when `path` exists. */
