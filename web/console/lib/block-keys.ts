@@ -17,9 +17,9 @@ export interface KeyRef {
   readonly text: string | undefined;
 }
 
-/** True when `key` keeps the string key rules (no control characters, no empty, `.` or `..` segments). */
+/** True when `key` keeps the string key rules (no control characters or lone surrogates, no empty, `.` or `..` segments). */
 export function isStringKey(key: string): boolean {
-  if (key.length === 0) return false;
+  if (key.length === 0 || /\p{Cs}/u.test(key)) return false; // lone surrogates
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i);
     if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return false;

@@ -16,6 +16,20 @@ function fit(canvas: HTMLCanvasElement): HTMLCanvasElement {
   return canvas;
 }
 
+/** The most cells a heatmap or picture draws along a side (browsers cap canvas sizes). */
+export const MAX_SIDE = 2048;
+
+/** Every `step`th row and column of a rows × cols matrix, so that no side exceeds {@link MAX_SIDE}. */
+function sampled(values: Float64Array, rows: number, cols: number): { values: Float64Array; rows: number; cols: number; step: number } {
+  const step = Math.max(1, Math.ceil(rows / MAX_SIDE), Math.ceil(cols / MAX_SIDE));
+  if (step === 1) return { values, rows, cols, step };
+  const r = Math.ceil(rows / step);
+  const c = Math.ceil(cols / step);
+  const out = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[i * c + j] = values[i * step * cols + j * step]!;
+  return { values: out, rows: r, cols: c, step };
+}
+
 /** A heatmap (numeric rank 2) or an RGB(A) picture (rank 3, last dim 3 or 4) of `block`, if it has one. */
 export function tensorPicture(block: BlockReader): HTMLElement | null {
   const { shape, type } = block;
@@ -26,10 +40,16 @@ export function tensorPicture(block: BlockReader): HTMLElement | null {
     const range = finiteRange(values);
     let hasNaN = false;
     for (const v of values) if (Number.isNaN(v)) { hasNaN = true; break; }
-    return h('figure', { class: 'tensor-picture' }, fit(heatmap(values, shape[0]!, shape[1]!, range)), h('figcaption', {}, heatmapLegend(range, hasNaN)));
+    const s = sampled(values, shape[0]!, shape[1]!);
+    return h(
+      'figure',
+      { class: 'tensor-picture' },
+      fit(heatmap(s.values, s.rows, s.cols, range)),
+      h('figcaption', {}, heatmapLegend(range, hasNaN), s.step === 1 ? null : h('p', { class: 'muted sampled' }, `Every ${s.step}th row and column (a canvas side holds at most ${MAX_SIDE} cells).`)),
+    );
   }
   const channels = shape[2]!;
-  if (channels !== 3 && channels !== 4) return null;
+  if ((channels !== 3 && channels !== 4) || shape[0]! > MAX_SIDE || shape[1]! > MAX_SIDE) return null;
   const float = type === 'float32' || type === 'float64';
   if (!float && type !== 'uint8') return null;
   if (float) {
