@@ -284,7 +284,9 @@ describe('console sources and blocks', () => {
     expect(doc.body).toBe('{"name": "ana"}');
     await screenshot(page, 'console-blocks-written');
     await goView(page, '/sources/files/blocks/up/hello.txt', 'block');
+    expect(await page.isVisible('.confirm-delete')).toBe(false);
     await page.click('button.delete');
+    expect(await page.isVisible('.confirm-delete')).toBe(true);
     await page.click('.confirm-delete button.confirm');
     await page.waitForSelector('body[data-ready="source"]');
     expect(await page.textContent('.notice')).toBe('Deleted up/hello.txt.');
