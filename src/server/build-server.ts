@@ -40,7 +40,6 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
   // Answers are plain JSON.stringify: answer schemas document, they never filter or coerce.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
-  const web = config.webSource;
   // Collects every route as it is declared: 405 answers with Allow follow from the declarations.
   const routes = RouteTable.collect(app);
   installErrorHandlers(app, (path) => routes.allowedMethods(path));

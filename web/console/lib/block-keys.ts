@@ -4,9 +4,12 @@
  * marker otherwise, and links to binary keys as `#/sources/<s>/blocks/<hex>?keyEncoding=hex`,
  * the way the API addresses them, so every key round-trips through the URL.
  */
-import { pathOf } from './api.js';
 import { fromHex, hex } from './format.js';
-import { link } from './router.js';
+
+// As api.ts's pathOf and router.ts's link, which this file does not import: the Node tests load
+// it, and those two need DOM types.
+const pathOf = (key: string): string => key.split('/').map(encodeURIComponent).join('/');
+const link = (...segments: string[]): string => `#/${segments.map(pathOf).join('/')}`;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
