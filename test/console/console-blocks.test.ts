@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import type { Store } from '../../src/store/index.js';
-import { canvasInk, goView, openView, reportPaint, screenshot, TOKENS, useConsoleServer, type ConsoleFixture } from './console-harness.js';
+import { canvasInk, type ConsoleFixture, goView, openView, reportPaint, screenshot, tableRows, TOKENS, useConsoleServer } from './console-harness.js';
 
 function crc32(bytes: Uint8Array): number {
   let c = 0xffffffff;
@@ -92,15 +92,13 @@ interface KeyItem {
   hash: string;
 }
 
-const rowsOf = (selector: string) => `[...document.querySelectorAll(${JSON.stringify(selector)})].map((tr) => [...tr.children].map((td) => td.textContent))`;
-
 describe('console sources and blocks', () => {
   const fixture = useConsoleServer(seed, { tokens: true });
 
   it('lists the sources with the counts and sizes of the API', async () => {
     const { page, errors, paintMs } = await openView(fixture(), '/sources', { token: TOKENS.read, view: 'sources' });
     reportPaint('sources', paintMs);
-    const rows = await page.evaluate<string[][]>(rowsOf('table.sources tbody tr'));
+    const rows = await tableRows(page, 'table.sources tbody tr');
     for (const name of ['data', 'files', 'chain', 'paged']) {
       const { body } = (await apiJson(fixture(), `/v1/sources/${name}`)) as { status: number; body: { blocks: number } };
       expect(rows.find((r) => r[0] === name)?.[1]).toBe(String(body.blocks));
@@ -113,14 +111,14 @@ describe('console sources and blocks', () => {
   it('pages through keys with the cursor and searches by prefix', async () => {
     const { page, errors, paintMs } = await openView(fixture(), '/sources/paged', { token: TOKENS.read, view: 'source' });
     reportPaint('source', paintMs);
-    const first = await page.evaluate<string[][]>(rowsOf('table.keys tbody tr'));
+    const first = await tableRows(page, 'table.keys tbody tr');
     const api = (await apiJson(fixture(), '/v1/sources/paged/blocks?limit=100')) as { status: number; body: { items: KeyItem[]; cursor: string } };
     expect(first.map((r) => r[0])).toEqual(api.body.items.map((i) => i.key));
     expect(first[0]).toEqual(['k000', 'int32', '[1]', `${api.body.items[0]!.byteLength} B`, expect.stringContaining(api.body.items[0]!.hash.slice(0, 12))]);
     await screenshot(page, 'console-blocks-source');
     await page.click('a.next-page');
     await page.waitForSelector('a.first-page');
-    const second = await page.evaluate<string[][]>(rowsOf('table.keys tbody tr'));
+    const second = await tableRows(page, 'table.keys tbody tr');
     expect(second.map((r) => r[0])).toEqual(Array.from({ length: 50 }, (_, i) => `k${100 + i}`));
     expect(await page.$('a.next-page')).toBeNull();
     await page.fill('input[name="prefix"]', 'k14');
@@ -167,7 +165,7 @@ describe('console sources and blocks', () => {
     expect(await page.textContent('.legend-min')).toBe('0');
     expect(await page.textContent('.legend-max')).toBe('34');
     expect((await canvasInk(page, 'canvas.scale')).inked).toBeGreaterThan(0);
-    const rows = await page.evaluate<string[][]>(rowsOf('table.cells tbody tr'));
+    const rows = await tableRows(page, 'table.cells tbody tr');
     expect(rows[3]).toEqual(['3', '30', '31', '32', '33', '34']);
     await screenshot(page, 'console-blocks-heatmap');
     expect(errors).toEqual([]);
@@ -204,10 +202,10 @@ describe('console sources and blocks', () => {
     await goView(page, '/sources/data/blocks/flags', 'block');
     expect(await cells()).toEqual(['true', 'false', 'NA']);
     await goView(page, '/sources/data/blocks/cube', 'block');
-    expect(await page.evaluate<string[][]>(rowsOf('table.cells tbody tr'))).toEqual([['0', '0', '1'], ['1', '2', '3']]);
+    expect(await tableRows(page, 'table.cells tbody tr')).toEqual([['0', '0', '1'], ['1', '2', '3']]);
     await page.fill('input.slice', '2');
     await page.dispatchEvent('input.slice', 'change');
-    expect(await page.evaluate<string[][]>(rowsOf('table.cells tbody tr'))).toEqual([['0', '8', '9'], ['1', '10', '11']]);
+    expect(await tableRows(page, 'table.cells tbody tr')).toEqual([['0', '8', '9'], ['1', '10', '11']]);
     await screenshot(page, 'console-blocks-slice');
     expect(errors).toEqual([]);
     await page.close();

@@ -165,7 +165,12 @@ export async function canvasInk(page: Page, selector = 'canvas'): Promise<{ widt
 
 /** The text of every cell of the table rows matching `selector` (e.g. `table.sources tbody tr`). */
 export async function tableRows(page: Page, selector: string): Promise<string[][]> {
-  return page.evaluate<string[][]>(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((tr) => [...tr.children].map((td) => td.textContent))`);
+  return page.evaluate<string[][]>(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((tr) => [...tr.children].map((td) => td.textContent ?? ''))`);
+}
+
+/** The `attribute` of each element matching `selector` (null where it has none). */
+export function attributes(page: Page, selector: string, attribute: string): Promise<(string | null)[]> {
+  return page.evaluate<(string | null)[]>(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((el) => el.getAttribute(${JSON.stringify(attribute)}))`);
 }
 
 /** Paint times measured by the tests of this run, printed by each file (the closing note collects them). */

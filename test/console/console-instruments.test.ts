@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/index.js';
 import { vegaSeries } from '../helpers/vega-series.js';
-import { canvasInk, goView, openView, reportPaint, screenshot, TOKENS, useConsoleServer, type ConsoleFixture } from './console-harness.js';
+import { canvasInk, type ConsoleFixture, goView, openView, reportPaint, screenshot, tableRows, TOKENS, useConsoleServer } from './console-harness.js';
 
 /** The seattle-weather.csv columns, as instruments `seattle.<column>`. */
 const WEATHER = ['precipitation', 'temp_max', 'temp_min', 'wind'] as const;
@@ -91,11 +91,6 @@ async function waitFetches(page: Page, n: number): Promise<PlotState> {
   return plotState(page);
 }
 
-/** The text of each body cell of the table matching `selector`, by row (page scripts are text: the tests have no DOM types). */
-function tableRows(page: Page, selector: string): Promise<string[][]> {
-  return page.evaluate<string[][]>(`[...document.querySelectorAll(${JSON.stringify(`${selector} tbody tr`)})].map((tr) => [...tr.children].map((td) => td.textContent))`);
-}
-
 function iso(us: string): string {
   return new Date(Number(BigInt(us) / 1000n)).toISOString().slice(0, 19);
 }
@@ -112,7 +107,7 @@ describe('console instruments, open server', () => {
     reportPaint('instruments', paintMs);
     const { instruments } = await apiJson<{ instruments: Info[] }>('/v1/instruments');
     expect(instruments.map((i) => i.name)).toEqual([BIG, KEYED, ...WEATHER.map((c) => `seattle.${c}`)]);
-    const rows = await tableRows(page, 'table.instruments');
+    const rows = await tableRows(page, 'table.instruments tbody tr');
     expect(rows.map((r) => r.slice(1, 6))).toEqual(instruments.map((i) => [i.name, i.type, i.index, i.points.toLocaleString('en-US'), i.chunks.toLocaleString('en-US')]));
     for (const [i, info] of instruments.entries()) {
       if (info.index === 'time') {
@@ -222,7 +217,7 @@ describe('console instruments, open server', () => {
   it('pages through a keyed column, with a bar chart of its values', async () => {
     const { page, errors, paintMs } = await openView(fixture(), `/instruments/keys/${KEYED}`, { view: 'instrument-keys' });
     reportPaint('instrument-keys', paintMs);
-    const rows = (): Promise<string[][]> => tableRows(page, 'table.instrument-keys');
+    const rows = (): Promise<string[][]> => tableRows(page, 'table.instrument-keys tbody tr');
     const api = await apiJson<{ keys: string[]; values: number[] }>(`/v1/instruments/${KEYED}/points`);
     const expected = api.keys.map((k, i) => [k, String(api.values[i])]);
     expect(await rows()).toEqual(expected.slice(0, 50));

@@ -5,8 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import type { Store } from '../../src/store/index.js';
-import { canvasInk, goView, openView, reportPaint, screenshot, TOKENS, useConsoleServer } from './console-harness.js';
-import { tableRows } from './table-rows.js';
+import { canvasInk, goView, openView, reportPaint, screenshot, tableRows, TOKENS, useConsoleServer } from './console-harness.js';
 
 async function seed(store: Store): Promise<void> {
   const docs = await store.source('docs');

@@ -6,8 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import type { Store } from '../../src/store/index.js';
-import { canvasInk, goView, openView, reportPaint, screenshot, TOKENS, useConsoleServer, type ConsoleFixture } from './console-harness.js';
-import { attributes, tableRows } from './table-rows.js';
+import { attributes, canvasInk, goView, openView, reportPaint, screenshot, tableRows, TOKENS, useConsoleServer, type ConsoleFixture } from './console-harness.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const pad = (i: number): string => String(i).padStart(3, '0');
