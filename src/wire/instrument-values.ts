@@ -4,7 +4,7 @@
  * recognised (the block format's sentinels), and how times are read (µs integers or ISO-8601).
  * Everything here is pure; bad input is `INSTRUMENT_VALUES_INVALID` naming the row.
  */
-import { NA_BOOL, NA_FLOAT32_BITS, NA_FLOAT64_WORDS, NA_INT16, NA_INT32, NA_INT64, NA_INT8 } from '../block/index.js';
+import { CELL_TYPES, NA_BOOL, NA_FLOAT32_BITS, NA_FLOAT64_WORDS, NA_INT16, NA_INT32, NA_INT64, NA_INT8 } from '../block/index.js';
 import { KeeprError } from '../errors.js';
 import type { InstrumentType, InstrumentValues, InstrumentValuesMap } from '../instrument/instrument-types.js';
 
@@ -78,33 +78,9 @@ export function isNAAt(type: InstrumentType, values: InstrumentValues, i: number
 
 /** A new values array of `type`, `n` long (NA-free zeros; strings null). */
 export function emptyValues<T extends InstrumentType>(type: T, n: number): InstrumentValuesMap[T] {
-  switch (type) {
-    case 'string':
-    case 'factor':
-      return new Array<string | null>(n).fill(null) as InstrumentValuesMap[T];
-    case 'bool':
-    case 'uint8':
-      return new Uint8Array(n) as InstrumentValuesMap[T];
-    case 'int8':
-      return new Int8Array(n) as InstrumentValuesMap[T];
-    case 'int16':
-      return new Int16Array(n) as InstrumentValuesMap[T];
-    case 'int32':
-      return new Int32Array(n) as InstrumentValuesMap[T];
-    case 'uint16':
-      return new Uint16Array(n) as InstrumentValuesMap[T];
-    case 'uint32':
-      return new Uint32Array(n) as InstrumentValuesMap[T];
-    case 'int64':
-    case 'time':
-      return new BigInt64Array(n) as InstrumentValuesMap[T];
-    case 'uint64':
-      return new BigUint64Array(n) as InstrumentValuesMap[T];
-    case 'float32':
-      return new Float32Array(n) as InstrumentValuesMap[T];
-    default:
-      return new Float64Array(n) as InstrumentValuesMap[T];
-  }
+  if (type === 'string' || type === 'factor') return new Array<string | null>(n).fill(null) as InstrumentValuesMap[T];
+  // Every other instrument type is viewed by its cell type's typed array.
+  return new CELL_TYPES[type].array!(n) as InstrumentValuesMap[T];
 }
 
 /** Writes NA into cell `i` (`INSTRUMENT_VALUES_INVALID` for unsigned types, which have none). */
