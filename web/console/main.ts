@@ -47,6 +47,7 @@ async function render(): Promise<void> {
   const controller = new AbortController();
   current = controller;
   delete document.body.dataset['ready'];
+  delete document.body.dataset['error'];
   const hash = location.hash.replace(/^#/, '') || '/';
   const [path = '/', search = ''] = hash.split('?', 2);
   const found = match(ROUTES, path === '/' ? ROUTES[0]!.path : path);
@@ -90,6 +91,11 @@ dialog.addEventListener('close', () => {
   if (dialog.returnValue === 'save') setToken(tokenInput.value.trim());
   else if (dialog.returnValue === 'clear') setToken(undefined);
   else return;
+  // The view drawn under the old token is stale from here on: withdraw its ready mark (and any
+  // paint still queued for it) before the role is fetched, so no one reads the old view as new.
+  current?.abort();
+  delete document.body.dataset['ready'];
+  delete document.body.dataset['error'];
   void loadRole().then(render);
 });
 window.addEventListener('keepr:unauthorized', (event) => {
