@@ -55,11 +55,13 @@ export class KeeprAdapter implements Adapter {
 
   reader(method: string): Reader {
     const source = this.source;
-    if (method === 'getSync') {
+    if (method === 'getSync' || method === 'getSyncBorrow') {
+      // getSyncBorrow: the block is a view of lmdb's read buffer, used before the next read.
+      const options = method === 'getSyncBorrow' ? { borrow: true } : undefined;
       return {
         kind: 'sync',
         get: (key) => {
-          const block = source.getSync(key);
+          const block = source.getSync(key, options);
           if (block === undefined) return undefined;
           this.touched += block.data().length;
           return block.bytes;
@@ -95,12 +97,13 @@ export class KeeprAdapter implements Adapter {
         },
       };
     }
-    if (method === 'entriesSync') {
+    if (method === 'entriesSync' || method === 'entriesSyncBorrow') {
+      const options = { borrow: method === 'entriesSyncBorrow' };
       return {
         kind: 'sync',
         scan: (visit: Visit) => {
           let n = 0;
-          for (const [key, block] of this.source.entriesSync()) {
+          for (const [key, block] of this.source.entriesSync(options)) {
             this.touched += block.data().length;
             visit(key, block.bytes);
             n++;

@@ -118,6 +118,7 @@ export const w1: WorkloadDef = {
   title: 'W1 point reads: uniformly random gets of 1 KiB values',
   contenders: () => [
     { id: 'keepr.getSync', peers: [], primary: true },
+    { id: 'keepr.getSyncBorrow', peers: [] },
     { id: 'keepr.get', peers: [] },
     { id: 'lmdb.getBinary', peers: [] },
     { id: 'lmdb.getBinaryFast', peers: [] },

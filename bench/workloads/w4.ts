@@ -76,6 +76,7 @@ export const w4: WorkloadDef = {
   title: 'W4 range scan: consecutive keys in key order, 1 KiB values (ops = entries visited)',
   contenders: () => [
     { id: 'keepr.entriesSync', peers: [], primary: true },
+    { id: 'keepr.entriesSyncBorrow', peers: [] },
     { id: 'keepr.entries', peers: [] },
     { id: 'lmdb.getRange', peers: [] },
     { id: 'keepr-level.entries', peers: [] },

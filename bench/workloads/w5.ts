@@ -128,6 +128,8 @@ export interface Versioned<P> {
   anatomy(proofs: readonly P[]): Record<string, number>;
   /** Bytes on disk while open. */
   diskBytes(): Promise<number>;
+  /** Bytes of the contender's whole folder while open (keepr: data file, commit log and lock files), where it has one. */
+  folderBytes?(): Promise<number>;
   /** Closes; bytes on disk afterwards, and (keepr) the live bytes counted before closing. */
   close(): Promise<{ diskBytes: number; liveBytes?: number; details: Record<string, unknown> }>;
 }
@@ -191,7 +193,7 @@ async function keeprState(dir: string): Promise<Versioned<Uint8Array>> {
   const path = join(dir, 'store');
   // Default options: the lmdb engine, durable commits.
   const store = await open(path);
-  return keeprVersioned(store, STATE_NAME, TREE, {
+  const versioned = await keeprVersioned(store, STATE_NAME, TREE, {
     diskBytes: async () => (await stat(join(path, LMDB_FILE_NAME))).size,
     async close() {
       const extra = (await store.stats()).engine.extra;
@@ -205,6 +207,7 @@ async function keeprState(dir: string): Promise<Versioned<Uint8Array>> {
       };
     },
   });
+  return { ...versioned, folderBytes: () => treeBytes(path) };
 }
 
 /**
@@ -331,6 +334,7 @@ async function mptOnLevel(dir: string): Promise<Versioned<Uint8Array[]>> {
     tamper: (proof) => proof.map((node, i) => (i === proof.length - 1 ? flipped(node, Math.floor(node.length / 2)) : node)),
     anatomy: (proofs) => ({ nodes: round(proofs.reduce((n, p) => n + p.length, 0) / proofs.length, 3) }),
     diskBytes: () => treeBytes(path),
+    folderBytes: () => treeBytes(path),
     async close() {
       await level.close();
       return { diskBytes: await treeBytes(path), details: { levelBatches: db.batches, nodesWritten: db.nodesWritten, nodeBytesWritten: db.bytesWritten, cacheNodes: MPT_CACHE_NODES } };
@@ -418,6 +422,8 @@ async function measure<P>(contender: string, impl: Versioned<P>, ctx: CaseContex
     rejected++;
   }
 
+  // The folder while open, the commit log included (what a user's disk holds while it runs).
+  const openFolderBytes = await impl.folderBytes?.();
   const closed = await impl.close();
   const ops = heights * updates;
   const fullCopyBytes = (heights + 1) * count * (W5_KEY_BYTES + W5_VALUE_BYTES);
@@ -439,6 +445,7 @@ async function measure<P>(contender: string, impl: Versioned<P>, ctx: CaseContex
     commitMaxMs: round((commits.percentile(100) ?? NaN) / 1000, 2),
     diskAfterLoadBytes: diskAfterLoad,
     diskBytes: closed.diskBytes,
+    ...(openFolderBytes === undefined ? {} : { openFolderBytes }),
     ...(closed.liveBytes === undefined ? {} : { liveBytes: closed.liveBytes }),
     fullCopyBytes,
     diskVsFullCopy: round(closed.diskBytes / fullCopyBytes, 4),

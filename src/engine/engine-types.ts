@@ -29,6 +29,17 @@ export interface EngineHealth {
 /** Bounds of a range read; all given bounds apply together. */
 export type RangeOptions = KeyBounds<Uint8Array>;
 
+/** How a synchronous read hands out values. */
+export interface SyncReadOptions {
+  /**
+   * `true`: values may be views of the engine's own read buffer, valid only until the next read
+   * on the engine (or the next step of the same range) and never to be written to; engines
+   * without such a buffer return owned values, which also satisfy a borrow. Default `false`:
+   * every value is the caller's.
+   */
+  readonly borrow?: boolean;
+}
+
 /**
  * Range bounds after validation: at most one lower and one upper bound, a prefix already
  * folded into them, and `limit` as a number (Infinity when unlimited).

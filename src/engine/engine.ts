@@ -11,7 +11,7 @@
 import { KeeprError } from '../errors.js';
 import { isArray, isObject } from '../util/guards.js';
 import { assertKey, assertNamespace, closedError, normalizeRange } from './engine-args.js';
-import type { Durability, EngineCapabilities, EngineEntry, EngineHealth, EngineStats, EngineStatus, NormalizedRange, RangeOptions, RecordCheckReport, WriteOp, WriteOptions, WriteOutcome } from './engine-types.js';
+import type { Durability, EngineCapabilities, EngineEntry, EngineHealth, EngineStats, EngineStatus, NormalizedRange, RangeOptions, SyncReadOptions, RecordCheckReport, WriteOp, WriteOptions, WriteOutcome } from './engine-types.js';
 import { settle, toAsync } from './sync-adapters.js';
 
 export * from './engine-types.js';
@@ -53,11 +53,11 @@ abstract class Reader {
     return this._range(namespace, normalizeRange(options, this.supports.maxKeyBytes));
   }
 
-  /** Synchronous get; only where `supports.syncReads`. */
-  getSync(namespace: string, key: Uint8Array): Uint8Array | undefined {
+  /** Synchronous get; only where `supports.syncReads`. `{ borrow: true }`: see {@link SyncReadOptions}. */
+  getSync(namespace: string, key: Uint8Array, options?: SyncReadOptions): Uint8Array | undefined {
     this.checkRead(namespace, key);
     this.assertSync();
-    return this._getSync(namespace, key);
+    return this._getSync(namespace, key, options?.borrow === true);
   }
 
   /** Synchronous has; only where `supports.syncReads`. */
@@ -67,12 +67,12 @@ abstract class Reader {
     return this._hasSync(namespace, key);
   }
 
-  /** Synchronous range; only where `supports.syncReads`. */
-  rangeSync(namespace: string, options: RangeOptions = {}): Iterable<EngineEntry> {
+  /** Synchronous range; only where `supports.syncReads`. `{ borrow: true }`: see {@link SyncReadOptions}. */
+  rangeSync(namespace: string, options: RangeOptions = {}, read?: SyncReadOptions): Iterable<EngineEntry> {
     this.assertReadable();
     assertNamespace(namespace);
     this.assertSync();
-    return this._rangeSync(namespace, normalizeRange(options, this.supports.maxKeyBytes));
+    return this._rangeSync(namespace, normalizeRange(options, this.supports.maxKeyBytes), read?.borrow === true);
   }
 
   private checkRead(namespace: string, key: Uint8Array): void {
@@ -109,7 +109,8 @@ abstract class Reader {
     return toAsync(() => this._rangeSync(namespace, range));
   }
 
-  protected _getSync(_namespace: string, _key: Uint8Array): Uint8Array | undefined {
+  /** `borrow`: the caller reads the value before the next read and never writes to it. */
+  protected _getSync(_namespace: string, _key: Uint8Array, _borrow?: boolean): Uint8Array | undefined {
     throw new KeeprError('ENGINE_NOT_SUPPORTED', 'this engine has no synchronous reads');
   }
 
@@ -117,7 +118,8 @@ abstract class Reader {
     return this._getSync(namespace, key) !== undefined;
   }
 
-  protected _rangeSync(_namespace: string, _range: NormalizedRange): Iterable<EngineEntry> {
+  /** `borrow`: each value is read before the next step and never written to. */
+  protected _rangeSync(_namespace: string, _range: NormalizedRange, _borrow?: boolean): Iterable<EngineEntry> {
     throw new KeeprError('ENGINE_NOT_SUPPORTED', 'this engine has no synchronous reads');
   }
 }

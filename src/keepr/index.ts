@@ -8,6 +8,7 @@ export {
   type DeleteOptions,
   type EntriesOptions,
   type ListOptions,
+  type GetSyncOptions,
   type ListPage,
   type ListPageOf,
   type ListedBlock,

@@ -18,14 +18,28 @@ export interface EntriesOptions<E extends KeyEncoding = KeyEncoding> extends Key
   readonly cursor?: string;
   /** Keys as strings (`utf8`, the default; `KEY_NOT_UTF8` for keys that are not UTF-8) or as bytes (`binary`). */
   readonly keyEncoding?: E;
+  /**
+   * `entriesSync` only: each block may be a view of the engine's read buffer, valid until the
+   * next step of the loop (or any other read) and never to be written to; copy what you keep
+   * (`Block.decode(new Uint8Array(block.bytes))`). The fast path for scans. Default `false`.
+   */
+  readonly borrow?: boolean;
 }
 
 const BOUNDS = ['gt', 'gte', 'lt', 'lte'] as const;
 
-/** A checked range: engine options and the key encoding asked for. */
+/** A checked range: engine options, the key encoding asked for, and whether values are borrowed. */
 export interface CheckedRange {
   readonly range: RangeOptions;
   readonly keyEncoding: KeyEncoding;
+  readonly borrow: boolean;
+}
+
+/** Reads the `borrow` option (a boolean, default false). */
+export function borrowOption(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new KeeprError('ARGUMENT_INVALID', 'borrow must be a boolean', { details: { argument: 'borrow' } });
+  return value;
 }
 
 /**
@@ -63,5 +77,5 @@ export function engineRange(options: EntriesOptions): CheckedRange {
     }
   }
   if (limit !== undefined) range.limit = limit;
-  return { range, keyEncoding: keyEncodingOption(options.keyEncoding) };
+  return { range, keyEncoding: keyEncodingOption(options.keyEncoding), borrow: borrowOption(options.borrow) };
 }

@@ -37,7 +37,13 @@ export type TransactOp = SourceOp | { readonly op: 'get'; readonly key: Key };
 export type TransactResult = boolean | Block | undefined;
 
 /** Options of `Source.list`: the range of `entries`, one page of at most `limit` (1 to 10,000; default 1,000). */
-export type ListOptions<E extends KeyEncoding = KeyEncoding> = EntriesOptions<E>;
+export type ListOptions<E extends KeyEncoding = KeyEncoding> = Omit<EntriesOptions<E>, 'borrow'>;
+
+/** Options of {@link Source.getSync}. */
+export interface GetSyncOptions {
+  /** The block may be a view of the engine's read buffer, valid until the next read and not cached (default false). */
+  readonly borrow?: boolean;
+}
 
 /** A listed block: its key and header facts. */
 export interface ListedBlock<K extends Key = string> {

@@ -12,12 +12,14 @@ import { SourceWriter } from './batch.js';
 import { assertAnyKey, checkedKeyBytes, keyId, keyLabel, keyOut, type Key, type KeyEncoding, type KeyOf } from './keys.js';
 import { MAX_KEY_BYTES } from './names.js';
 import { encodeKeyCursor } from '../util/cursor.js';
-import { engineRange, type EntriesOptions } from './source-range.js';
-import { checkLimit, hashBytes, type ListOptions, type ListPageOf, type ListedBlock, type SourceOp, type TransactOp, type TransactResult } from './source-types.js';
+import { borrowOption, engineRange, type EntriesOptions } from './source-range.js';
+import { checkLimit, hashBytes, type GetSyncOptions, type ListOptions, type ListPageOf, type ListedBlock, type SourceOp, type TransactOp, type TransactResult } from './source-types.js';
 import type { StoreCache } from './store-cache.js';
 
 export type { EntriesOptions } from './source-range.js';
 export * from './source-types.js';
+
+const BORROW = Object.freeze({ borrow: true });
 
 function storedHashIs(stored: Uint8Array | undefined, expected: Uint8Array): boolean {
   if (stored === undefined || stored.length < HASH_OFFSET + HASH_BYTES) return false;
@@ -63,17 +65,24 @@ export class Source extends SourceWriter {
     return block;
   }
 
-  /** Synchronous get, where the engine offers synchronous reads (`lmdb`, `memory`). */
-  getSync(key: Key): Block | undefined {
+  /**
+   * Synchronous get, where the engine offers synchronous reads (`lmdb`, `memory`). With
+   * `{ borrow: true }` the block may be a view of the engine's read buffer: valid until the next
+   * read on this store, never to be written to, and not cached (the fast path for servers and
+   * lookups that use the block at once).
+   */
+  getSync(key: Key, options?: GetSyncOptions): Block | undefined {
     assertAnyKey(key);
+    const borrow = options === undefined ? false : borrowOption((options as GetSyncOptions | null)?.borrow);
     const id = keyId(key);
     const cached = this.#cache?.get(this.#ns, id);
     if (cached !== undefined) return cached;
     try {
-      if (typeof key !== 'string') return this.#loaded(id, this.#engine.getSync(this.#ns, key));
       // The engine copies the key before returning, so one scratch buffer serves every read.
-      const n = this.#scratch.write(key, 'utf8');
-      return this.#loaded(id, this.#engine.getSync(this.#ns, this.#scratch.subarray(0, n)));
+      const bytes = typeof key === 'string' ? this.#scratch.subarray(0, this.#scratch.write(key, 'utf8')) : key;
+      if (!borrow) return this.#loaded(id, this.#engine.getSync(this.#ns, bytes));
+      const value = this.#engine.getSync(this.#ns, bytes, BORROW);
+      return value === undefined ? undefined : Block.fromTrusted(value);
     } catch (err) {
       throw this.#translate(err);
     }
@@ -218,7 +227,8 @@ export class Source extends SourceWriter {
 
   /** Every key and block in key order (or reverse) within the bounds, read as iterated. */
   async *entries<E extends KeyEncoding = 'utf8'>(options: EntriesOptions<E> = {}): AsyncGenerator<[KeyOf<E>, Block]> {
-    const { range, keyEncoding } = engineRange(options);
+    const { range, keyEncoding, borrow } = engineRange(options);
+    if (borrow) throw new KeeprError('ARGUMENT_INVALID', 'borrow is for entriesSync: between the steps of an async loop other reads may reuse the buffer', { details: { argument: 'borrow' } });
     try {
       for await (const { key, value } of this.#engine.range(this.#ns, range)) yield [keyOut(key, keyEncoding as E), Block.fromTrusted(value)];
     } catch (err) {
@@ -231,10 +241,10 @@ export class Source extends SourceWriter {
    * fast path for scans). Break out of the loop early to release the cursor.
    */
   *entriesSync<E extends KeyEncoding = 'utf8'>(options: EntriesOptions<E> = {}): Generator<[KeyOf<E>, Block], void, undefined> {
-    const { range, keyEncoding } = engineRange(options);
+    const { range, keyEncoding, borrow } = engineRange(options);
     let entries: Iterable<{ key: Uint8Array; value: Uint8Array }>;
     try {
-      entries = this.#engine.rangeSync(this.#ns, range);
+      entries = this.#engine.rangeSync(this.#ns, range, borrow ? BORROW : undefined);
     } catch (err) {
       throw this.#translate(err);
     }

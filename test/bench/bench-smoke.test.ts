@@ -38,13 +38,15 @@ describe('npm run bench', () => {
     expect(run.stdout).toContain('## W1 point reads');
     expect(run.stdout).toContain('## W4 range scan');
     expect(run.stdout).toMatch(/keepr\.getSync\s+[\d,]+/);
-    expect(run.stdout).toContain('goal: keepr getSync ≥ 0.9× raw lmdb getBinary');
+    expect(run.stdout).toMatch(/goal: keepr getSync\(\{ borrow: true \}\) ≥ 0\.9× raw lmdb getBinaryFast — [\d,]+ vs [\d,]+ ops\/s = [\d.]+× — (met|NOT met)/);
+    expect(run.stdout).toMatch(/goal: keepr entriesSync\(\{ borrow: true \}\) ≥ 1\.0× raw lmdb getRange — .* — (met|NOT met)/);
+    expect(run.stdout).toMatch(/goal: keepr\.getSync: peak RssAnon \(memory not backed by a file\) < 150 MiB — anon [\d.]+ MiB; V8 heap [\d.]+ MiB/);
 
     const report = JSON.parse(readFileSync(results, 'utf8')) as { machine: { cores: number; node: string }; results: Row[]; goals: unknown[] };
     expect(report.machine.node).toBe(process.version);
     expect(report.machine.cores).toBeGreaterThan(0);
     const engines = report.results.map((r) => `${r.workload} ${r.engine}`).sort();
-    expect(engines).toEqual(['w1 keepr.get', 'w1 keepr.getSync', 'w1 lmdb.getBinary', 'w1 lmdb.getBinaryFast', 'w4 keepr.entries', 'w4 keepr.entriesSync', 'w4 lmdb.getRange']);
+    expect(engines).toEqual(['w1 keepr.get', 'w1 keepr.getSync', 'w1 keepr.getSyncBorrow', 'w1 lmdb.getBinary', 'w1 lmdb.getBinaryFast', 'w4 keepr.entries', 'w4 keepr.entriesSync', 'w4 keepr.entriesSyncBorrow', 'w4 lmdb.getRange']);
     for (const row of report.results) {
       expect(row.error).toBeUndefined();
       expect(row.ops).toBeGreaterThan(0);
@@ -120,6 +122,7 @@ describe('npm run bench', () => {
     expect(run.stdout).toMatch(/keepr\.state \(store\.state on LMDB\)\s+[\d.]+\s+[\d,]+/);
     expect(run.stdout).toMatch(/keepr-pg\.state \(store\.state on PostgreSQL\)\s+[\d.]+\s+[\d,]+/);
     expect(run.stdout).toContain('goal: keepr updates/s (commit included) ≥ 50× @ethereumjs/mpt on LevelDB');
+    expect(run.stdout).toContain("goal: keepr's folder while open (data, commit log, lock files) ≤ 0.15× @ethereumjs/mpt's folder while open");
     expect(run.stdout).toMatch(/proof size at [\d,]+ keys: keepr [\d,]+ B/);
 
     type W5Row = Row & { skipped?: string; diskBytes: number; liveBytes?: number; fullCopyBytes: number; readP50Us: number; verifyP50Us: number; proofBytesAvg: number };
@@ -139,6 +142,8 @@ describe('npm run bench', () => {
     }
     const keepr = report.results.find((r) => r.engine === 'keepr.state')!;
     expect(keepr.liveBytes).toBeGreaterThan(0);
+    // The whole folder while open holds at least the data file.
+    expect((keepr as W5Row & { openFolderBytes: number }).openFolderBytes).toBeGreaterThanOrEqual(keepr.diskBytes);
     // The measured proof size is what keepr's proof format predicts for this many keys.
     const { avgBytes, predictedBytes } = report.reports.w5.keeprProof;
     expect(Math.abs(avgBytes - predictedBytes) / predictedBytes).toBeLessThan(0.1);

@@ -37,6 +37,46 @@ for (const engine of SYNC_READ_ENGINES) {
       expect(await codeOfAsync(() => [...src.entriesSync({ limit: -1 })])).toBe('ARGUMENT_INVALID');
     });
 
+    it('borrows blocks in getSync and entriesSync: the same answers, owned reads unchanged by later reads', async () => {
+      const store = await freshStore(engine);
+      const src = await store.source('s');
+      const keys = Array.from({ length: 300 }, (_, i) => `k/${String(i).padStart(3, '0')}`);
+      // Blocks of different sizes and types, so a stale view would show the wrong bytes.
+      const blockOf = (i: number): Block => (i % 2 === 0 ? Block.from(new Float64Array(i + 1).fill(i)) : Block.from(`text ${i} `.repeat(i % 7)));
+      await src.write(keys.map((key, i) => ({ op: 'put' as const, key, block: blockOf(i) })));
+
+      const owned = src.getSync(keys[10]!)!;
+      for (const [i, key] of keys.entries()) {
+        const borrowed = src.getSync(key, { borrow: true })!;
+        expect(borrowed.equals(blockOf(i)), key).toBe(true);
+        expect(borrowed.hashHex).toBe(blockOf(i).hashHex);
+      }
+      expect(src.getSync('absent', { borrow: true })).toBeUndefined();
+      // An owned block read before many borrowed reads still holds its own bytes.
+      expect(owned.equals(blockOf(10))).toBe(true);
+
+      const seen: string[] = [];
+      const kept: Block[] = [];
+      for (const [key, block] of src.entriesSync({ borrow: true, prefix: 'k/' })) {
+        const i = keys.indexOf(key);
+        expect(block.equals(blockOf(i)), key).toBe(true);
+        expect(Array.from(block.data() as ArrayLike<number>).slice(0, 3)).toEqual(Array.from(blockOf(i).data() as ArrayLike<number>).slice(0, 3));
+        // What a caller keeps, it copies.
+        kept.push(Block.decode(new Uint8Array(block.bytes)));
+        seen.push(key);
+      }
+      expect(seen).toEqual(keys);
+      kept.forEach((block, i) => expect(block.equals(blockOf(i))).toBe(true));
+      expect([...src.entriesSync({ borrow: true, reverse: true, limit: 2 })].map(([k]) => k)).toEqual([keys[299], keys[298]]);
+
+      expect(await codeOfAsync(() => src.getSync(keys[0]!, { borrow: 'yes' as unknown as boolean }))).toBe('ARGUMENT_INVALID');
+      expect(await codeOfAsync(() => [...src.entriesSync({ borrow: 1 as unknown as boolean })])).toBe('ARGUMENT_INVALID');
+      // Between the steps of an async loop other reads may reuse the buffer: refused there.
+      expect(await codeOfAsync(async () => {
+        for await (const entry of src.entries({ borrow: true })) void entry;
+      })).toBe('ARGUMENT_INVALID');
+    });
+
     it('fails sync reads of a dropped source with SOURCE_NOT_FOUND', async () => {
       const store = await freshStore(engine);
       const a = await store.source('a');

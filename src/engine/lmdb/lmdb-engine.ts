@@ -28,29 +28,13 @@ import type { RecoveryReport } from './lmdb-recovery.js';
 import { syncDir } from './log-segments.js';
 import { closeWriter } from './writer-registry.js';
 import { checkRecords } from './lmdb-record-check.js';
-import { recordValue } from './lmdb-record.js';
+import { borrowedValue, ownedValue } from './lmdb-values.js';
 import { OPEN_LOCK_FILE, OpenLock } from './open-lock.js';
 import { LMDB_FILE_NAME, LOG_DIR_NAME, resolveLmdbEngineConfig, type LmdbDurability, type LmdbEngineConfig, type ResolvedLmdbEngineConfig } from './lmdb-engine-config.js';
 import { FIRST_NAMESPACE_ID, ID_BYTES, REGISTRY_NAMES_END, REGISTRY_NAMES_START, REGISTRY_START, u32, type KeeprLmdb } from './lmdb-keys.js';
 import { LmdbNamespaces, type RunLogged } from './lmdb-namespaces.js';
 import { rangeEntries, releaseIterators } from './lmdb-range.js';
 import { LmdbSnapshot } from './lmdb-snapshot.js';
-
-/**
- * Copies a value lmdb-js handed out in its shared read buffer. Buffer.allocUnsafe takes small
- * copies from Node's pre-allocated pool (8-byte aligned, so block views stay zero-copy), which
- * is cheaper than the fresh allocation behind lmdb-js's `getBinary`.
- */
-function ownedCopy(key: Uint8Array, shared: Uint8Array | undefined): Uint8Array | undefined {
-  if (shared === undefined) return undefined;
-  // lmdb-js sets `length` on its shared buffer as a plain property; the array underneath is larger.
-  const length = shared.length;
-  const value = recordValue(key, length === shared.byteLength ? shared : shared.subarray(0, length));
-  const copy = Buffer.allocUnsafe(value.length);
-  copy.set(value);
-  return copy;
-}
-
 
 const LMDB_CAPABILITIES: EngineCapabilities = Object.freeze({
   persistent: true,
@@ -212,11 +196,13 @@ export class LmdbEngine extends Engine {
   }
 
   // Hot path: a flag test, one Map lookup, one key copy into a scratch buffer, one lmdb read.
-  protected override _getSync(namespace: string, key: Uint8Array): Uint8Array | undefined {
+  protected override _getSync(namespace: string, key: Uint8Array, borrow = false): Uint8Array | undefined {
     const keys = this.#ns!.keysFor(namespace);
     try {
       const full = keys.key(key);
-      return ownedCopy(full, this.#db!.getBinaryFast(full));
+      const shared = this.#db!.getBinaryFast(full);
+      if (shared === undefined) return undefined;
+      return borrow ? borrowedValue(full, shared) : ownedValue(full, shared);
     } catch (err) {
       throw engineFailure(err, 'get');
     }
@@ -235,8 +221,8 @@ export class LmdbEngine extends Engine {
     this.assertReadable();
   };
 
-  protected override _rangeSync(namespace: string, range: NormalizedRange): Iterable<EngineEntry> {
-    return rangeEntries(this.#db!, this.#ns!.keysFor(namespace), range, undefined, this.#guard, this.#live);
+  protected override _rangeSync(namespace: string, range: NormalizedRange, borrow = false): Iterable<EngineEntry> {
+    return rangeEntries(this.#db!, this.#ns!.keysFor(namespace), range, { transaction: undefined, borrow }, this.#guard, this.#live);
   }
 
   protected _write(ops: readonly WriteOp[], owned: boolean): Promise<WriteOutcome> {

@@ -15,6 +15,7 @@ import { planRecovery, replay, retireWriters, type RecoveryReport } from './lmdb
 import type { KeeprLmdb } from './lmdb-keys.js';
 import { syncDir } from './log-segments.js';
 import { newWriterName } from './writer-registry.js';
+import { SHARED_VALUES } from './lmdb-values.js';
 
 /** Initial LMDB map size on 64-bit machines (address space, not disk): 64 GiB. */
 export const DEFAULT_MAP_SIZE = 2 ** 36;
@@ -47,6 +48,8 @@ export function openLocked(config: ResolvedLmdbEngineConfig, root: string): Open
       path: file,
       keyEncoding: 'binary',
       encoding: 'binary',
+      // Reads hand out lmdb-js's shared buffer; the engine copies (or borrows) per read.
+      encoder: SHARED_VALUES,
       cache: false,
       // LMDB never syncs at commit: the commit log makes writes durable, checkpoints sync LMDB.
       noSync: true,

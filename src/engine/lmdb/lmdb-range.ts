@@ -3,7 +3,7 @@ import type { RangeOptions, Transaction } from 'lmdb';
 import type { EngineEntry, NormalizedRange } from '../engine.js';
 import { engineFailure } from './io-errors.js';
 import { ID_BYTES, type KeeprLmdb, type NamespaceKeys } from './lmdb-keys.js';
-import { recordValue } from './lmdb-record.js';
+import { borrowedValue, ownedValue } from './lmdb-values.js';
 
 /** lmdb range options for a normalised range inside one namespace. */
 function lmdbRange(keys: NamespaceKeys, range: NormalizedRange, transaction: Transaction | undefined): RangeOptions {
@@ -22,9 +22,15 @@ function lmdbRange(keys: NamespaceKeys, range: NormalizedRange, transaction: Tra
   };
 }
 
+/** How a range reads: in a snapshot's transaction (or the current one), and whether it borrows values. */
+export interface RangeRead {
+  readonly transaction: Transaction | undefined;
+  readonly borrow: boolean;
+}
+
 /**
- * Entries of one namespace within `range`, prefix stripped. Keys and values are fresh copies
- * from lmdb-js. `guard` runs before every cursor step so a step after close fails cleanly
+ * Entries of one namespace within `range`, prefix stripped. Keys are fresh copies from lmdb-js;
+ * values are copies from Node's buffer pool, or views of lmdb-js's read buffer when `borrow`. `guard` runs before every cursor step so a step after close fails cleanly
  * instead of touching a closed environment; open cursors are kept in `live` so their owner can
  * release them before closing. (A plain iterator object rather than a generator: this is the
  * scan loop, and a generator's resumption costs a measurable share of each step.)
@@ -33,12 +39,12 @@ export function rangeEntries(
   db: KeeprLmdb,
   keys: NamespaceKeys,
   range: NormalizedRange,
-  transaction: Transaction | undefined,
+  read: RangeRead,
   guard: () => void,
   live: Set<Iterator<unknown>>,
 ): IterableIterator<EngineEntry> {
   guard();
-  return new RangeCursor(db, range.limit === 0 ? undefined : lmdbRange(keys, range, transaction), guard, live);
+  return new RangeCursor(db, range.limit === 0 ? undefined : lmdbRange(keys, range, read.transaction), read.borrow ? borrowedValue : ownedValue, guard, live);
 }
 
 type LmdbEntry = { key: Uint8Array; value: Uint8Array };
@@ -46,14 +52,16 @@ type LmdbEntry = { key: Uint8Array; value: Uint8Array };
 class RangeCursor implements IterableIterator<EngineEntry> {
   readonly #db: KeeprLmdb;
   readonly #options: RangeOptions | undefined;
+  readonly #value: (key: Uint8Array, shared: Uint8Array) => Uint8Array;
   readonly #guard: () => void;
   readonly #live: Set<Iterator<unknown>>;
   #inner: Iterator<LmdbEntry> | undefined;
   #done = false;
 
-  constructor(db: KeeprLmdb, options: RangeOptions | undefined, guard: () => void, live: Set<Iterator<unknown>>) {
+  constructor(db: KeeprLmdb, options: RangeOptions | undefined, value: (key: Uint8Array, shared: Uint8Array) => Uint8Array, guard: () => void, live: Set<Iterator<unknown>>) {
     this.#db = db;
     this.#options = options;
+    this.#value = value;
     this.#guard = guard;
     this.#live = live;
     this.#done = options === undefined;
@@ -82,7 +90,8 @@ class RangeCursor implements IterableIterator<EngineEntry> {
       this.return();
       return { done: true, value: undefined };
     }
-    return { done: false, value: { key: step.value.key.subarray(ID_BYTES), value: recordValue(step.value.key, step.value.value) } };
+    const { key, value } = step.value;
+    return { done: false, value: { key: key.subarray(ID_BYTES), value: this.#value(key, value) } };
   }
 
   return(): IteratorResult<EngineEntry> {

@@ -2,6 +2,7 @@
 import type { BadRecord, RecordCheckReport } from '../engine-types.js';
 import { engineFailure } from './io-errors.js';
 import { recordDamage } from './lmdb-record.js';
+import { exactValue } from './lmdb-values.js';
 import { FIRST_NAMESPACE_ID, ID_BYTES, REGISTRY_NAMES_END, REGISTRY_NAMES_START, readU32, u32, type KeeprLmdb } from './lmdb-keys.js';
 
 
@@ -21,7 +22,7 @@ export function checkRecords(db: KeeprLmdb, onRecord?: (records: number) => void
     let records = 0;
     for (const { key, value } of db.getRange({ start: u32(FIRST_NAMESPACE_ID), transaction })) {
       records++;
-      const reason = recordDamage(key, value);
+      const reason = recordDamage(key, exactValue(value));
       if (reason !== undefined) {
         const id = key.length >= ID_BYTES ? Buffer.from(key).readUInt32BE(0) : 0;
         bad.push({ namespace: names.get(id), key: Buffer.from(key.subarray(ID_BYTES)), reason });

@@ -4,7 +4,7 @@ import { EngineSnapshot, type EngineCapabilities, type EngineEntry, type Normali
 import { engineFailure } from './io-errors.js';
 import { NamespaceKeys, namespaceNotFound, readNamespaceId, type KeeprLmdb } from './lmdb-keys.js';
 import { rangeEntries, releaseIterators } from './lmdb-range.js';
-import { recordValue } from './lmdb-record.js';
+import { borrowedValue, ownedValue } from './lmdb-values.js';
 
 /**
  * A snapshot: one LMDB read transaction held until `close()`. Namespaces are resolved through
@@ -45,19 +45,20 @@ export class LmdbSnapshot extends EngineSnapshot {
     this.assertReadable();
   };
 
-  protected override _getSync(namespace: string, key: Uint8Array): Uint8Array | undefined {
+  protected override _getSync(namespace: string, key: Uint8Array, borrow = false): Uint8Array | undefined {
     const keys = this.#namespace(namespace);
     try {
       const full = keys.key(key);
       const stored = this.#db.get(full, this.#options);
-      return stored === undefined ? undefined : recordValue(full, stored);
+      if (stored === undefined) return undefined;
+      return borrow ? borrowedValue(full, stored) : ownedValue(full, stored);
     } catch (err) {
       throw engineFailure(err, 'get');
     }
   }
 
-  protected override _rangeSync(namespace: string, range: NormalizedRange): Iterable<EngineEntry> {
-    return rangeEntries(this.#db, this.#namespace(namespace), range, this.#transaction, this.#guard, this.#live);
+  protected override _rangeSync(namespace: string, range: NormalizedRange, borrow = false): Iterable<EngineEntry> {
+    return rangeEntries(this.#db, this.#namespace(namespace), range, { transaction: this.#transaction, borrow }, this.#guard, this.#live);
   }
 
   protected _close(): Promise<void> {

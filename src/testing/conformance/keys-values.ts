@@ -178,6 +178,31 @@ export function keyValueTests(ctx: ConformanceContext): void {
     expect(hex(b)).toBe('0101');
   });
 
+  ctx.test('borrowed sync reads answer exactly what owned reads answer, owned values outlive them', async () => {
+    const engine = await withNamespace(ctx);
+    if (!engine.supports.syncReads) return;
+    // Values of many sizes (empty, small, past a page) so a view of the wrong length shows.
+    const sizes = [0, 1, 7, 8, 9, 100, 1024, 5000, 70_000];
+    await engine.write(sizes.map((size, i) => ({ op: 'put', namespace: 'ns', key: bytes(i), value: new Uint8Array(size).fill(i + 1) })));
+    const owned = engine.getSync('ns', bytes(5))!;
+    for (const [i, size] of sizes.entries()) {
+      const borrowed = engine.getSync('ns', bytes(i), { borrow: true })!;
+      expect(borrowed.length, `value ${i}`).toBe(size);
+      expect(borrowed.every((b) => b === i + 1)).toBe(true);
+    }
+    expect(engine.getSync('ns', bytes(99), { borrow: true })).toBeUndefined();
+    let i = 0;
+    for (const { key, value } of engine.rangeSync('ns', {}, { borrow: true })) {
+      expect(hex(key)).toBe(hex(bytes(i)));
+      expect(value.length, `entry ${i}`).toBe(sizes[i]);
+      expect(value.every((b) => b === i + 1)).toBe(true);
+      i++;
+    }
+    expect(i).toBe(sizes.length);
+    expect(owned.length).toBe(100);
+    expect(owned.every((b) => b === 6)).toBe(true);
+  });
+
   ctx.test('an empty value round-trips', async () => {
     const engine = await withNamespace(ctx);
     await engine.put('ns', bytes(1), new Uint8Array(0));
