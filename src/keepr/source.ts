@@ -74,8 +74,10 @@ export class Source extends SourceWriter {
   getSync(key: Key, options?: GetSyncOptions): Block | undefined {
     assertAnyKey(key);
     const borrow = options === undefined ? false : borrowOption((options as GetSyncOptions | null)?.borrow);
-    const id = keyId(key);
-    const cached = this.#cache?.get(this.#ns, id);
+    const cache = this.#cache;
+    // The key's id only names cache entries: without a cache it is not computed.
+    const id = cache === undefined ? '' : keyId(key);
+    const cached = cache?.get(this.#ns, id);
     if (cached !== undefined) return cached;
     try {
       // The engine copies the key before returning, so one scratch buffer serves every read.

@@ -91,7 +91,9 @@ class RangeCursor implements IterableIterator<EngineEntry> {
       return { done: true, value: undefined };
     }
     const { key, value } = step.value;
-    return { done: false, value: { key: key.subarray(ID_BYTES), value: this.#value(key, value) } };
+    // A copy, not a subarray: lmdb-js hands out keys as small on-heap arrays, and a view of one
+    // makes V8 move it off the heap (the costliest step of a scan).
+    return { done: false, value: { key: sliceFrom(key, ID_BYTES), value: this.#value(key, value) } };
   }
 
   return(): IteratorResult<EngineEntry> {
@@ -110,4 +112,10 @@ class RangeCursor implements IterableIterator<EngineEntry> {
 export function releaseIterators(live: Set<Iterator<unknown>>): void {
   for (const iterator of live) iterator.return?.();
   live.clear();
+}
+
+/** `bytes` from `start` on, copied (see RangeCursor.next for why not a view). */
+function sliceFrom(bytes: Uint8Array, start: number): Uint8Array {
+  // Uint8Array's own slice: lmdb-js keys are Buffers, whose slice() is a view.
+  return Uint8Array.prototype.slice.call(bytes, start);
 }
