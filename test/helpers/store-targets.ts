@@ -6,6 +6,7 @@
  */
 import { onTestFinished } from 'vitest';
 import { levelEngine } from '../../src/engine/level/index.js';
+import { lmdbEngine } from '../../src/engine/lmdb/index.js';
 import { memoryEngine } from '../../src/engine/memory/index.js';
 import { postgresEngine } from '../../src/engine/postgres/index.js';
 import { open, type Store } from '../../src/store/index.js';
@@ -26,7 +27,7 @@ export interface StoreTarget {
 }
 
 /** Fresh storage on `engine`; `memory` targets open only once (nothing outlives a memory store). */
-export function storeTarget(engine: EngineName): StoreTarget {
+export function storeTarget(engine: EngineName, durability: 'sync' | 'write-cache' = 'sync'): StoreTarget {
   let opened = 0;
   const track = async (opening: Promise<Store>): Promise<Store> => {
     const store = await opening;
@@ -36,16 +37,16 @@ export function storeTarget(engine: EngineName): StoreTarget {
   switch (engine) {
     case 'lmdb': {
       const dir = makeTmpDir();
-      return { engine, open: () => track(open(dir)) };
+      return { engine, open: () => track(durability === 'sync' ? open(dir) : open({ engine: lmdbEngine(dir, { durability }) })) };
     }
     case 'level': {
       const dir = makeTmpDir('keepr-level-');
-      return { engine, open: () => track(open({ engine: levelEngine(dir) })) };
+      return { engine, open: () => track(open({ engine: levelEngine(dir, { durability }) })) };
     }
     case 'postgres': {
       const url = pgUrl();
       const schema = freshSchema(url);
-      return { engine, open: () => track(open({ engine: postgresEngine(url, { schema }) })) };
+      return { engine, open: () => track(open({ engine: postgresEngine(url, { schema, durability }) })) };
     }
     case 'memory':
       return {

@@ -7,7 +7,6 @@ import { Option, type Command } from 'commander';
 import { KeeprError } from '../../errors.js';
 import type { DownsampleOp, InstrumentApi, InstrumentInfo, InstrumentKey, InstrumentsApi } from '../../instrument/instrument-types.js';
 import { DOWNSAMPLE_OPS } from '../../instrument/instrument-types.js';
-import { arrowStream } from '../../server/instrument-arrow.js';
 import { fromBase64Url } from '../../wire/state-wire.js';
 import { parseTimeText, type TimeText } from '../../wire/instrument-values.js';
 import { tableCsv, tableJson, tableRows, type AnswerOptions, type AnswerTable, type KeyText } from '../../wire/instrument-table.js';
@@ -229,6 +228,8 @@ export function registerTs(program: Command): void {
     const table = await withStore(flags, (store) => exportTable(store, names, flags), true);
     if (flags.format === 'arrow') {
       const index = table.times !== undefined ? { name: 'time', type: 'time' as const, values: table.times } : { name: 'key', type: 'key' as const, values: table.keys ?? [] };
+      // Loaded here: apache-arrow is the slowest module to load, and only this export needs it.
+      const { arrowStream } = await import('../../server/instrument-arrow.js');
       await writeOutput(flags.output, await arrowStream([index, ...table.columns]));
     } else {
       await writeOutput(flags.output, tableCsv(table, textOptions(flags)));
