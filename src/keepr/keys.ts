@@ -43,7 +43,23 @@ export function assertAnyKey(key: unknown): asserts key is Key {
 
 /** The bytes of a checked key (a string's UTF-8; a Uint8Array as it is, not copied). */
 export function keyBytes(key: Key): Uint8Array {
-  return typeof key === 'string' ? encoder.encode(key) : key;
+  return typeof key === 'string' ? utf8Bytes(key) : key;
+}
+
+// Short ASCII keys (the usual case) are copied in a loop: TextEncoder's call into C++ costs
+// more than the copy for a few dozen characters.
+const ASCII_LOOP_MAX = 64;
+
+function utf8Bytes(text: string): Uint8Array {
+  const n = text.length;
+  if (n > ASCII_LOOP_MAX) return encoder.encode(text);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return encoder.encode(text);
+    out[i] = c;
+  }
+  return out;
 }
 
 /** Checks a key and gives its bytes. */

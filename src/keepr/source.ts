@@ -139,29 +139,32 @@ export class Source extends SourceWriter {
   async #commit(ops: readonly TransactOp[]): Promise<TransactResult[]> {
     const engineOps: WriteOp[] = [];
     const reasons: { index: number; code: ErrorCode }[] = [];
-    const results: TransactResult[] = ops.map(() => true);
+    const results: TransactResult[] = new Array<TransactResult>(ops.length).fill(true);
     const cache = this.#cache;
-    const ids: string[] = [];
-    ops.forEach((op, index) => {
+    const ns = this.#ns;
+    // Key ids only matter to a cache (most durable stores have none): skip them otherwise.
+    const ids: string[] | undefined = cache === undefined ? undefined : [];
+    const check = (index: number, key: Uint8Array, code: ErrorCode, test: (current: Uint8Array | undefined) => boolean): void => {
+      engineOps.push({ op: 'check', namespace: ns, key, test });
+      reasons.push({ index, code });
+    };
+    for (let index = 0; index < ops.length; index++) {
+      const op = ops[index];
       if (!isObject(op)) throw new KeeprError('ARGUMENT_INVALID', `operation ${index} is not an object`);
       const key = checkedKeyBytes(op.key);
-      ids.push(keyId(op.key));
-      const check = (code: ErrorCode, test: (current: Uint8Array | undefined) => boolean): void => {
-        engineOps.push({ op: 'check', namespace: this.#ns, key, test });
-        reasons.push({ index, code });
-      };
+      ids?.push(keyId(op.key));
       const kind: unknown = op.op;
       if (kind === 'get') {
         // A check that always passes reads the value inside the transaction; the engine's buffer
         // is only valid during the call, so the block gets its own copy.
-        check('INTERNAL', (current) => ((results[index] = current === undefined ? undefined : Block.fromTrusted(new Uint8Array(current))), true));
-        return;
+        check(index, key, 'INTERNAL', (current) => ((results[index] = current === undefined ? undefined : Block.fromTrusted(new Uint8Array(current))), true));
+        continue;
       }
       if (kind !== 'put' && kind !== 'delete') throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: op must be put or delete`);
       const write = op as SourceOp;
       if (write.ifHash !== undefined) {
         const expected = hashBytes(write.ifHash);
-        check('WRITE_HASH_MISMATCH', (current) => storedHashIs(current, expected));
+        check(index, key, 'WRITE_HASH_MISMATCH', (current) => storedHashIs(current, expected));
       }
       if (write.op === 'put') {
         if (!(write.block instanceof Block)) throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: block must be a Block`);
@@ -174,35 +177,43 @@ export class Source extends SourceWriter {
         if (mode !== 'always' && mode !== 'if-absent' && mode !== 'if-exists') {
           throw new KeeprError('ARGUMENT_INVALID', `operation ${index}: unknown write mode ${String(mode)}`);
         }
-        if (mode === 'if-absent') check('WRITE_KEY_EXISTS', (current) => current === undefined);
-        if (mode === 'if-exists') check('WRITE_KEY_ABSENT', (current) => current !== undefined);
-        engineOps.push({ op: 'put', namespace: this.#ns, key, value: write.block.bytes });
+        if (mode === 'if-absent') check(index, key, 'WRITE_KEY_EXISTS', (current) => current === undefined);
+        if (mode === 'if-exists') check(index, key, 'WRITE_KEY_ABSENT', (current) => current !== undefined);
+        engineOps.push({ op: 'put', namespace: ns, key, value: write.block.bytes });
       } else {
         // A check that always passes records whether the key was there, inside the transaction.
-        check('INTERNAL', (current) => ((results[index] = current !== undefined), true));
-        engineOps.push({ op: 'delete', namespace: this.#ns, key });
+        check(index, key, 'INTERNAL', (current) => ((results[index] = current !== undefined), true));
+        engineOps.push({ op: 'delete', namespace: ns, key });
       }
-    });
+    }
+    if (cache === undefined || ids === undefined) {
+      const outcome = await this.#call(() => this.#engine.write(engineOps));
+      if (!outcome.committed) throw this.#conditionFailed(ops, engineOps, reasons, outcome.failedCheck);
+      return results;
+    }
     const writes = ops.flatMap((op, i) => (op.op === 'get' ? [] : [{ op, id: ids[i]! }]));
     // Forget cached blocks before the commit (else a reader could keep one past it) and after.
-    if (cache !== undefined && !cache.authoritative) for (const { id } of writes) cache.delete(this.#ns, id);
+    if (!cache.authoritative) for (const { id } of writes) cache.delete(ns, id);
     const outcome = await this.#call(() => this.#engine.write(engineOps));
-    if (cache !== undefined && outcome.committed) {
+    if (outcome.committed) {
       for (const { op, id } of writes) {
         // In transient mode the cache holds what the store holds; elsewhere reads fill it.
-        if (cache.authoritative && op.op === 'put') cache.set(this.#ns, id, op.block);
-        else cache.delete(this.#ns, id);
+        if (cache.authoritative && op.op === 'put') cache.set(ns, id, op.block);
+        else cache.delete(ns, id);
       }
     }
-    if (!outcome.committed) {
-      const checkIndex = engineOps.slice(0, outcome.failedCheck + 1).filter((o) => o.op === 'check').length - 1;
-      const reason = reasons[checkIndex]!;
-      const key = keyLabel(ops[reason.index]!.key);
-      throw new KeeprError(reason.code, `write condition failed for key ${JSON.stringify(key)} (operation ${reason.index}); nothing was written`, {
-        details: { index: reason.index, key },
-      });
-    }
+    if (!outcome.committed) throw this.#conditionFailed(ops, engineOps, reasons, outcome.failedCheck);
     return results;
+  }
+
+  /** The `WRITE_*` error of the check at `failedCheck` (an index into the engine ops). */
+  #conditionFailed(ops: readonly TransactOp[], engineOps: readonly WriteOp[], reasons: readonly { index: number; code: ErrorCode }[], failedCheck: number): KeeprError {
+    const checkIndex = engineOps.slice(0, failedCheck + 1).filter((o) => o.op === 'check').length - 1;
+    const reason = reasons[checkIndex]!;
+    const key = keyLabel(ops[reason.index]!.key);
+    return new KeeprError(reason.code, `write condition failed for key ${JSON.stringify(key)} (operation ${reason.index}); nothing was written`, {
+      details: { index: reason.index, key },
+    });
   }
 
   /**

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CommitLog } from '../../src/engine/lmdb/commit-log.js';
 import { readWriterLog } from '../../src/engine/lmdb/log-reader.js';
 import { listSegments } from '../../src/engine/lmdb/log-segments.js';
-import { crc32, crc32Portable, decodeRecords, encodeRecord, type LoggedOp } from '../../src/engine/lmdb/log-record.js';
+import { crc32, crc32Portable, decodeRecords, encodeRecord, FrameScratch, type LoggedOp } from '../../src/engine/lmdb/log-record.js';
 import { listWriters } from '../../src/engine/lmdb/writer-registry.js';
 import { lmdbEngines } from '../helpers/lmdb-engines.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
@@ -31,6 +31,19 @@ function loggedRecords(store: string): ReturnType<typeof readWriterLog>['records
 }
 
 describe('commit log records', () => {
+  it('encodes the same frame into a reused buffer as into a fresh one, whatever the sizes before', () => {
+    const scratch = new FrameScratch();
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat({ max: 2 ** 40 }), fc.array(opArb, { maxLength: 8 })), { minLength: 1, maxLength: 6 }), (records) => {
+        for (const [seq, ops] of records) expect(hex(encodeRecord(seq, ops, scratch))).toBe(hex(encodeRecord(seq, ops)));
+      }),
+    );
+    // Frames past the reuse limit get their own buffer.
+    const big: LoggedOp[] = [{ type: 'put', key: bytes('big'), value: Buffer.alloc(9 * 1024 * 1024, 3) }];
+    const first = encodeRecord(1, big, scratch);
+    expect(encodeRecord(2, big, scratch).buffer === first.buffer).toBe(false);
+  });
+
   it('decode(encode(x)) is the identity for any records', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat({ max: 2 ** 40 }), fc.array(opArb, { maxLength: 5 })), { maxLength: 6 }), (records) => {

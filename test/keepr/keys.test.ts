@@ -9,6 +9,23 @@ const stringKey = fc.string({ minLength: 1, maxLength: 3, unit: fc.constantFrom(
 const shortBytes = fc.uint8Array({ minLength: 1, maxLength: 4, min: 0x61, max: 0x62 });
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
+describe('keyBytes', () => {
+  it('gives the UTF-8 bytes of a string key, as TextEncoder does (short ASCII keys take a faster path)', () => {
+    const encoder = new TextEncoder();
+    const unit = fc.constantFrom('a', 'Z', '/', '~', '\u007f', 'é', '中', '😀');
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ minLength: 1, maxLength: 80, unit }), fc.string({ minLength: 1, maxLength: 80 })), (text) => {
+        const bytes = keyBytes(text);
+        expect(bytes).toBeInstanceOf(Uint8Array);
+        expect(hex(bytes)).toBe(hex(encoder.encode(text)));
+      }),
+    );
+    // A fresh array each time, not a shared scratch.
+    const a = keyBytes('same');
+    expect(keyBytes('same') === a).toBe(false);
+  });
+});
+
 describe('key text encodings', () => {
   it('hex and base64url round-trip any key', () => {
     fc.assert(

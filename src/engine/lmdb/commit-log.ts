@@ -93,7 +93,9 @@ export class CommitLog {
       return true;
     }
     // Everything in a sealed segment is on disk: recovery treats any bad frame there as damage.
-    this.sync();
+    // In `sync` mode each group was synced with its frame already: a second sync would only
+    // wait on the disk (a device flush) for nothing.
+    if (current.synced < current.offset || this.#pending !== undefined) this.sync();
     const next = this.#files.take(current.lastSeq, need);
     if (next === undefined) return false;
     this.#sealed.push(current);

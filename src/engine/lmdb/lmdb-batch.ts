@@ -1,7 +1,6 @@
 /** One atomic write batch of the LMDB engine: copied ops and the transaction body. */
 import { ABORT } from 'lmdb';
 import type { CheckOp, WriteOp, WriteOutcome } from '../engine.js';
-import { pooledCopy } from '../../util/bytes.js';
 import type { LoggedOp } from './log-record.js';
 import { RECORD_HEADER, recordValue, sealRecord, toRecord } from './lmdb-record.js';
 import { namespaceNotFound, readNamespaceId, type KeeprLmdb, type NamespaceKeys } from './lmdb-keys.js';
@@ -19,19 +18,68 @@ type QueuedOp =
 /** Records the registry's answer for a namespace in the engine cache (undefined: it is gone). */
 export type RememberNamespace = (name: string, id: number | undefined) => NamespaceKeys | undefined;
 
-/** Copies an op's buffers: the batch runs later, on lmdb-js's next write turn. */
-function copyOp(op: WriteOp): QueuedOp {
-  switch (op.op) {
-    case 'put': {
-      const record = Buffer.allocUnsafe(RECORD_HEADER + op.value.length);
-      record.set(op.value, RECORD_HEADER);
-      return { op: 'put', namespace: op.namespace, key: pooledCopy(op.key), value: record.subarray(RECORD_HEADER), record };
-    }
-    case 'delete':
-      return { op: 'delete', namespace: op.namespace, key: pooledCopy(op.key) };
-    case 'check':
-      return { op: 'check', namespace: op.namespace, key: pooledCopy(op.key), test: op.test };
+// Copies of at least this many bytes come from (and go back to) an ArenaPool.
+const POOLED_MIN = 64 * 1024;
+const POOLED_MAX = 8 * 1024 * 1024;
+const POOLED_COUNT = 2;
+
+/**
+ * Buffers for the copies of large batches, handed back once their batch settled: a fresh
+ * megabyte per batch costs page faults and garbage collections, a reused one neither.
+ */
+export class ArenaPool {
+  readonly #free: Buffer[] = [];
+
+  /** A buffer of at least `bytes` bytes (from the pool when one fits). */
+  take(bytes: number): Buffer {
+    if (bytes < POOLED_MIN) return Buffer.allocUnsafe(bytes);
+    const index = this.#free.findIndex((b) => b.length >= bytes);
+    if (index >= 0) return this.#free.splice(index, 1)[0]!;
+    // Some room to spare, so a slightly larger next batch still fits.
+    return Buffer.allocUnsafe(bytes <= POOLED_MAX ? Math.min(POOLED_MAX, Math.ceil(bytes * 1.25)) : bytes);
   }
+
+  /** Hands back a buffer from {@link take} that nothing refers to any more. */
+  give(buffer: Buffer): void {
+    if (buffer.length < POOLED_MIN || buffer.length > POOLED_MAX) return;
+    if (this.#free.length >= POOLED_COUNT) this.#free.shift();
+    this.#free.push(buffer);
+  }
+}
+
+/**
+ * Copies the ops' buffers: the batch runs later, in the turn's group transaction. Keys and
+ * records share one buffer per batch (a thousand small allocations cost more than the copy).
+ */
+function copyOps(ops: readonly WriteOp[], arena: Buffer): QueuedOp[] {
+  let at = 0;
+  const take = (length: number): Buffer => {
+    const part = arena.subarray(at, at + length);
+    at += length;
+    return part;
+  };
+  return ops.map((op): QueuedOp => {
+    const key = take(op.key.length);
+    key.set(op.key);
+    switch (op.op) {
+      case 'put': {
+        const record = take(RECORD_HEADER + op.value.length);
+        record.set(op.value, RECORD_HEADER);
+        return { op: 'put', namespace: op.namespace, key, value: record.subarray(RECORD_HEADER), record };
+      }
+      case 'delete':
+        return { op: 'delete', namespace: op.namespace, key };
+      case 'check':
+        return { op: 'check', namespace: op.namespace, key, test: op.test };
+    }
+  });
+}
+
+/** Bytes {@link copyOps} needs for `ops`. */
+function copyBytes(ops: readonly WriteOp[]): number {
+  let size = 0;
+  for (const op of ops) size += op.key.length + (op.op === 'put' ? RECORD_HEADER + op.value.length : 0);
+  return size;
 }
 
 /**
@@ -46,12 +94,34 @@ export class LmdbBatch {
   // Set when a check's test threw: the batch aborts and this error reaches the caller as is.
   #thrown: { readonly error: unknown } | undefined;
 
+  // The buffer holding the copies, handed back to `#pool` by release().
+  #arena: Buffer | undefined;
+  readonly #pool: ArenaPool | undefined;
+
   /**
    * Copies the ops now, while the caller still owns its buffers unchanged, when the batch runs
-   * later (`copy`); a batch run at once in a synchronous transaction needs no copies.
+   * later (`copy`), into a buffer from `pool` when given; a batch run at once in a synchronous
+   * transaction needs no copies.
    */
-  constructor(ops: readonly WriteOp[], copy = true) {
-    this.#ops = copy ? ops.map(copyOp) : ops.map((op) => (op.op === 'put' ? { ...op, record: undefined } : op));
+  constructor(ops: readonly WriteOp[], copy = true, pool?: ArenaPool) {
+    this.#pool = pool;
+    if (copy) {
+      const bytes = copyBytes(ops);
+      this.#arena = pool?.take(bytes) ?? Buffer.allocUnsafe(bytes);
+      this.#ops = copyOps(ops, this.#arena);
+    } else {
+      this.#ops = ops.map((op) => (op.op === 'put' ? { ...op, record: undefined } : op));
+    }
+  }
+
+  /**
+   * The batch settled (committed, aborted or refused) and never runs again: its copies go back
+   * to the pool. LMDB and the commit log copied them inside the transaction.
+   */
+  release(): void {
+    const arena = this.#arena;
+    this.#arena = undefined;
+    if (arena !== undefined) this.#pool?.give(arena);
   }
 
   /** Transaction body; returns ABORT to roll back, else the raw operations for the commit log. */

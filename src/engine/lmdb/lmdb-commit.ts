@@ -20,7 +20,7 @@ import { CommitLog } from './commit-log.js';
 import { readSeq, writeSeq } from './lmdb-seq.js';
 import { engineFailure, hasFreeSpace } from './io-errors.js';
 import type { KeeprLmdb } from './lmdb-keys.js';
-import { encodeRecord, type LoggedOp } from './log-record.js';
+import { encodeRecord, FrameScratch, type LoggedOp } from './log-record.js';
 
 /** Options of {@link LmdbCommitter.open}. */
 export interface CommitterOptions {
@@ -83,6 +83,8 @@ export class LmdbCommitter {
   readonly #options: CommitterOptions;
   readonly #log: CommitLog;
   readonly #checkpoints: Checkpointer;
+  // Each group's frame is encoded here: it is written (or refused) before the next group runs.
+  readonly #frames = new FrameScratch();
   // Sequence number of this writer's last commit: another value in LMDB before our next
   // commit means another process (or engine) committed in between.
   #lastSeq: number;
@@ -226,7 +228,7 @@ export class LmdbCommitter {
     run.foreign = previous !== this.#lastSeq;
     run.seq = previous + 1;
     writeSeq(this.#db, run.seq);
-    const frame = encodeRecord(run.seq, run.logged);
+    const frame = encodeRecord(run.seq, run.logged, this.#frames);
     if (!this.#log.reserve(frame.length)) {
       run.needRoom = frame.length;
       return ABORT;

@@ -20,7 +20,7 @@ import {
 } from '../engine.js';
 import { KeeprError } from '../../errors.js';
 import { settle } from '../sync-adapters.js';
-import { LmdbBatch } from './lmdb-batch.js';
+import { ArenaPool, LmdbBatch } from './lmdb-batch.js';
 import type { LmdbCommitter } from './lmdb-commit.js';
 import { engineFailure, openFailure } from './io-errors.js';
 import { openLocked } from './lmdb-open.js';
@@ -69,6 +69,7 @@ export class LmdbEngine extends Engine {
   readonly #snapshots = new Set<LmdbSnapshot>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #live = new Set<Iterator<unknown>>();
+  readonly #arenas = new ArenaPool();
 
   /** Creates a closed engine; throws `OPTION_INVALID` for a bad config. */
   constructor(config: LmdbEngineConfig) {
@@ -233,8 +234,13 @@ export class LmdbEngine extends Engine {
     const db = this.#db!;
     // The batch runs later (in the turn's group transaction, or lmdb-js's next batch): copy,
     // unless the caller handed the buffers over.
-    const batch = new LmdbBatch(ops, !owned);
-    await this.#run('write', () => batch.run(db, this.#ns!.rememberInTxn));
+    const batch = new LmdbBatch(ops, !owned, this.#arenas);
+    try {
+      await this.#run('write', () => batch.run(db, this.#ns!.rememberInTxn));
+    } finally {
+      // Settled: the committer never runs this batch again.
+      batch.release();
+    }
     return batch.outcome();
   }
 

@@ -65,11 +65,32 @@ function keyLength(op: LoggedOp): number {
   return op.type !== 'deleteRange' && op.prefix !== undefined ? op.prefix.length + op.key.length : op.key.length;
 }
 
-/** Encodes one record as a frame whose `synced` mark is 0 (see {@link sealFrame}). */
-export function encodeRecord(seq: number, ops: readonly LoggedOp[]): Buffer {
+// Frames up to this size are encoded into one reused buffer; larger ones get their own.
+const SCRATCH_MAX = 8 * 1024 * 1024;
+
+/**
+ * A buffer reused from one frame to the next (a fresh megabyte per group costs page faults and
+ * garbage): a frame encoded into it is valid only until the next encode.
+ */
+export class FrameScratch {
+  #buffer = Buffer.alloc(0);
+
+  /** `bytes` bytes to encode a frame into. */
+  take(bytes: number): Buffer {
+    if (bytes > SCRATCH_MAX) return Buffer.allocUnsafe(bytes);
+    if (this.#buffer.length < bytes) this.#buffer = Buffer.allocUnsafe(Math.min(SCRATCH_MAX, Math.max(bytes, this.#buffer.length * 2, 4096)));
+    return this.#buffer.subarray(0, bytes);
+  }
+}
+
+/**
+ * Encodes one record as a frame whose `synced` mark is 0 (see {@link sealFrame}), into
+ * `scratch` when given (the frame is then valid until its next use).
+ */
+export function encodeRecord(seq: number, ops: readonly LoggedOp[], scratch?: FrameScratch): Buffer {
   let size = MIN_PAYLOAD;
   for (const op of ops) size += 5 + keyLength(op) + (op.type === 'put' ? 4 + op.value.length : op.type === 'deleteRange' ? 4 + op.end.length : 0);
-  const frame = Buffer.allocUnsafe(FRAME_HEADER + size);
+  const frame = scratch !== undefined ? scratch.take(FRAME_HEADER + size) : Buffer.allocUnsafe(FRAME_HEADER + size);
   frame.writeUInt32LE(FRAME_MAGIC, 0);
   frame.writeUInt32LE(size, 4);
   let at = FRAME_HEADER;
