@@ -148,7 +148,9 @@ export class Block<T extends CellType = CellType> {
   /** The integrity hash as lower-case hex. */
   get hashHex(): string {
     // Memoised: ETags and listings ask for it repeatedly, and the bytes never change.
-    return (this.#hashHex ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset + HASH_OFFSET, HASH_BYTES).toString('hex'));
+    // Bytes read from a store are usually a Buffer already: no view to make then.
+    const bytes = this.bytes;
+    return (this.#hashHex ??= (bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('hex', HASH_OFFSET, HASH_OFFSET + HASH_BYTES));
   }
 
   /** True when the stored hash matches the contents. */

@@ -9,7 +9,7 @@
 import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyRequest } from 'fastify';
 import { KeeprError } from '../errors.js';
 import { isArray, isObject } from '../util/guards.js';
 
@@ -166,19 +166,46 @@ async function checkRoleOf(request: FastifyRequest, role: Role, roleOf: (request
 /** What a token check gives: the error to answer with, or undefined; a promise (that never rejects) when the route asks the store. */
 export type AuthResult = Error | undefined | Promise<Error | undefined>;
 
+/** The parts of a route's config a token check reads. */
+export type RouteAccess = Pick<FastifyContextConfig, 'role' | 'roleOf'>;
+
+/** The role one connection's last accepted Authorization header resolved to. */
+interface KnownHeader {
+  readonly header: string;
+  readonly role: Role;
+}
+
 /**
- * The token check of a server with `tokens` (undefined when it has none): for a request, the
- * error to answer with, or undefined after setting `request.keeprRole`.
+ * The token check of a server with `tokens` (undefined when it has none): for a request and its
+ * route's config, the error to answer with, or undefined after setting `request.keeprRole`.
+ *
+ * A keep-alive client sends the same Authorization header on every request of a connection, so
+ * each connection remembers the last header it had accepted and its role: a request whose header
+ * is that same string skips the hash and the lookup. Comparing a header with the one the same
+ * connection sent before tells its sender nothing it did not know (it sent both), and an
+ * unknown header is always resolved from its hash, so the lookup still leaks nothing about the
+ * stored tokens through timing.
  */
-export function authenticator(tokens: readonly TokenConfig[]): ((request: FastifyRequest) => AuthResult) | undefined {
+export function authenticator(tokens: readonly TokenConfig[]): ((request: FastifyRequest, route: RouteAccess) => AuthResult) | undefined {
   if (tokens.length === 0) return undefined;
   const identify = tokenIdentifier(tokens);
-  return (request) => {
-    const { role: needed, roleOf } = request.routeOptions.config;
+  const known = new WeakMap<object, KnownHeader>();
+  return (request, route) => {
+    const { role: needed, roleOf } = route;
     // Open routes and unknown paths (answered 404 by the not-found handler) need no token.
     if (needed === undefined) return undefined;
-    const role = identify(request.headers.authorization);
-    if (role instanceof KeeprError) return role;
+    const header = request.headers.authorization;
+    const socket = request.raw.socket;
+    const last = known.get(socket);
+    let role: Role;
+    if (last !== undefined && header === last.header) {
+      role = last.role;
+    } else {
+      const found = identify(header);
+      if (found instanceof KeeprError) return found;
+      role = found;
+      if (header !== undefined) known.set(socket, { header, role });
+    }
     request.keeprRole = role;
     if (!roleAllows(role, needed)) return forbidden(role, needed);
     // An admin may do anything: no need to ask (and maybe wait for) the route.

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NPY_MEDIA_TYPE, blockToJSON, encodeNpy, type Block } from '../block/index.js';
 import { KeeprError, isKeeprError } from '../errors.js';
-import { assertName, keyLabel, keyToText, type Key } from '../keepr/index.js';
+import { assertName, keyFromText, keyLabel, keyToText, type Key } from '../keepr/index.js';
 import { type Store } from '../store/index.js';
 import { requireRole, type Role } from './auth.js';
 import { blockFromBody, checkWritable, header } from './bodies.js';
@@ -115,6 +115,7 @@ export interface SendBlockOptions {
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {
+  if (Buffer.isBuffer(bytes)) return bytes;
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
@@ -223,20 +224,24 @@ export function registerBlockRoutes(app: FastifyInstance, store: Store, config: 
     },
     (request, reply) => {
       const { source: name } = request.params;
-      const key = pathKey(request.params['*'], keyEncodingOfQuery(request.query));
-      const { format } = request.query;
-      const send = wantsRaw(request.query) ? sendFile : (req: FastifyRequest, rep: FastifyReply, block: Block): FastifyReply | Promise<FastifyReply> => sendBlock(req, rep, block, { source: name, key, format });
+      const { query } = request;
+      const encoding = keyEncodingOfQuery(query);
+      const send = (block: Block, key: Key): FastifyReply | Promise<FastifyReply> =>
+        wantsRaw(query) ? sendFile(request, reply, block) : sendBlock(request, reply, block, { source: name, key, format: query.format });
       const known = store.engine.supports.syncReads ? store.knownSource(name) : undefined;
       if (known !== undefined) {
+        // getSync checks the key first, with the same check (and error) as pathKey.
+        const key = keyFromText(request.params['*'], encoding);
         const block = known.getSync(key);
         if (block === undefined) throw notFound(name, key);
-        return send(request, reply, block);
+        return send(block, key);
       }
+      const key = pathKey(request.params['*'], encoding);
       return (async () => {
         const source = await store.source(name, { create: false });
         const block = await source.get(key);
         if (block === undefined) throw notFound(name, key);
-        return send(request, reply, block);
+        return send(block, key);
       })();
     },
   );

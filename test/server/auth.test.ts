@@ -1,6 +1,8 @@
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { Block } from '../../src/block/index.js';
 import { assertBindAllowed, bindNotice, isLoopback, loadTokens, type TokenConfig } from '../../src/server/index.js';
 import { roleAllows } from '../../src/server/auth.js';
@@ -102,6 +104,47 @@ describe('access control', () => {
     for (const authorization of [`Basic ${token}`, token, 'Bearer', `Bearer ${token} extra`]) {
       expect((await app.inject({ method: 'GET', url: '/v1/sources', headers: { authorization } })).json(), authorization).toMatchObject({ code: 'AUTH_TOKEN_INVALID' });
     }
+  });
+
+  it('checks every request of a keep-alive connection, whatever the connection sent before', async () => {
+    const { store, app } = await serverFixture({ tokens: TOKENS, metrics: 'no-defaults' });
+    await (await store.source('s')).put('k', Block.from(1));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    onTestFinished(() => {
+      socket.destroy();
+    });
+    await once(socket, 'connect');
+    let received = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
+    /** Sends one request on the connection and resolves to its status and error code. */
+    const ask = async (method: string, path: string, authorization?: string): Promise<string> => {
+      received = '';
+      const auth = authorization === undefined ? '' : `Authorization: ${authorization}\r\n`;
+      socket.write(`${method} ${path} HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nContent-Length: 0\r\n${auth}\r\n`);
+      for (;;) {
+        const end = received.indexOf('\r\n\r\n');
+        // A 204 has no Content-Length, and no body.
+        const length = received.startsWith('HTTP/1.1 204') ? '0' : /content-length: (\d+)/i.exec(received)?.[1];
+        if (end >= 0 && length !== undefined && received.length >= end + 4 + Number(length)) break;
+        await once(socket, 'data');
+      }
+      const status = received.slice(9, 12);
+      const code = /keepr-error-code: ([A-Z_]+)/i.exec(received)?.[1];
+      return code === undefined ? status : `${status} ${code}`;
+    };
+    const block = '/v1/sources/s/blocks/k';
+    const read = bearer('read')['authorization']!;
+    expect(await ask('GET', block, read)).toBe('200');
+    expect(await ask('GET', block, read)).toBe('200');
+    expect(await ask('DELETE', block, read)).toBe('403 AUTH_FORBIDDEN');
+    expect(await ask('GET', block, `${read}x`)).toBe('401 AUTH_TOKEN_INVALID');
+    expect(await ask('GET', block)).toBe('401 AUTH_REQUIRED');
+    expect(await ask('GET', block, bearer('metrics')['authorization'])).toBe('403 AUTH_FORBIDDEN');
+    expect(await ask('GET', block, read)).toBe('200');
+    expect(await ask('DELETE', block, bearer('write')['authorization'])).toBe('204');
+    expect(await ask('GET', block, read)).toBe('404 BLOCK_NOT_FOUND');
   });
 
   it('shows the data directory in /v1/stats to admin tokens only', async () => {
