@@ -90,6 +90,10 @@ describe('graceful shutdown', () => {
     const app = buildServer(store, { metrics: 'no-defaults' });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as AddressInfo;
+    // Shut down only once the server has the request (on a busy machine 100 ms was not always enough).
+    const arrived = new Promise<void>((resolve) => app.server.once('request', () => {
+      resolve();
+    }));
     // A body that never finishes arriving.
     const failed = new Promise<string>((resolve) => {
       const req = request({ host: '127.0.0.1', port, method: 'PUT', path: '/v1/sources/s/blocks/never', headers: { 'content-length': 100 } }, () => {
@@ -100,7 +104,8 @@ describe('graceful shutdown', () => {
       });
       req.write('only a little');
     });
-    await sleep(100);
+    await arrived;
+    await sleep(50);
     const started = Date.now();
     await shutdown(app, store, 200);
     expect(Date.now() - started).toBeLessThan(2000);

@@ -96,7 +96,8 @@ export class LmdbNamespaces {
     if (this.#checked) return;
     this.#checked = true;
     setTimeout(this.#expire, 0).unref();
-    const raw = this.#db.getBinary(REGISTRY_GENERATION_KEY);
+    // getBinaryFast: a shared buffer, read at once (this runs on every event-loop turn that reads).
+    const raw = this.#db.getBinaryFast(REGISTRY_GENERATION_KEY);
     const generation = raw === undefined ? 0 : readU32(raw, 'generation');
     if (generation !== this.#generation) {
       this.#cache.clear();
