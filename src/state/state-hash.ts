@@ -38,13 +38,16 @@ const TAG_KEY = 0x04;
  */
 function sha256(data: Uint8Array): Uint8Array {
   const out = Buffer.allocUnsafe(HASH_BYTES);
-  out.write(digest('sha256', data, 'binary'), 0, 'latin1');
+  (out as LatinWriter).latin1Write(digest('sha256', data, 'binary'), 0, HASH_BYTES);
   return out;
 }
 
+// Buffer's latin1Write (on Node's Buffer.prototype, untyped) skips write()'s encoding dispatch.
+type LatinWriter = Buffer & { latin1Write(text: string, at: number, length: number): number };
+
 /** SHA-256 of `data` written into `out` at byte `at` (no buffer of its own: a commit hashes thousands of nodes). */
 export function sha256Into(data: Uint8Array, out: Buffer, at: number): void {
-  out.write(digest('sha256', data, 'binary'), at, HASH_BYTES, 'latin1');
+  (out as LatinWriter).latin1Write(digest('sha256', data, 'binary'), at, HASH_BYTES);
 }
 
 /** Copies the 32-byte hash at `from` in `src` to `at` in `dst` (a loop: no view object per copy). */
@@ -76,12 +79,19 @@ export function sameHash(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-// Key preimages up to this size are built in one scratch buffer (state keys are at most 500 bytes).
-const keyScratch = new Uint8Array(1 + 512);
+/** Views `[0, n)` of a scratch buffer, made once per length: a put hashes through one without allocating it. */
+function scratchViews(size: number): (n: number) => Uint8Array {
+  const scratch = new Uint8Array(size);
+  const views: (Uint8Array | undefined)[] = [];
+  return (n) => (views[n] ??= scratch.subarray(0, n));
+}
+
+// Key preimages (state keys are at most 500 bytes) are built in one scratch buffer.
+const keyPreimage = scratchViews(1 + 512);
 
 /** The key path of a key. */
 export function keyPath(key: Uint8Array): Uint8Array {
-  const tagged = key.length < keyScratch.length ? keyScratch.subarray(0, 1 + key.length) : new Uint8Array(1 + key.length);
+  const tagged = key.length < 512 ? keyPreimage(1 + key.length) : new Uint8Array(1 + key.length);
   tagged[0] = TAG_KEY;
   tagged.set(key, 1);
   return sha256(tagged);
@@ -93,17 +103,18 @@ export function bucketOf(kh: Uint8Array): number {
 }
 
 const SMALL_VALUE = 4096;
-const scratch = new Uint8Array(2 + SMALL_VALUE);
+const valuePreimage = scratchViews(2 + SMALL_VALUE);
 
 /** The hash of a value of a kind. */
 export function valueHash(kind: ValueKind, value: Uint8Array): Uint8Array {
   // Small values are copied behind the tag and hashed in one call (several times faster than
   // a streaming hash); large ones stream rather than copy.
   if (value.length <= SMALL_VALUE) {
-    const size = 2 + value.length;
-    scratch.set(kind === 'block' ? VALUE_BLOCK : VALUE_BYTES);
-    scratch.set(value, 2);
-    return sha256(scratch.subarray(0, size));
+    const tagged = valuePreimage(2 + value.length);
+    tagged[0] = 0x00;
+    tagged[1] = kind === 'block' ? 1 : 0;
+    tagged.set(value, 2);
+    return sha256(tagged);
   }
   return createHash('sha256')
     .update(kind === 'block' ? VALUE_BLOCK : VALUE_BYTES)
