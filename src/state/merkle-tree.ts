@@ -249,7 +249,7 @@ export class MerkleTree {
       indexes = up;
       hashes = upHashes;
     }
-    return { buckets, contents, levels, root: hashes.slice(0, HASH_BYTES) };
+    return { buckets, contents, levels, root: new Uint8Array(hashes.subarray(0, HASH_BYTES)) };
   }
 
   /**
