@@ -117,6 +117,25 @@ function mergeInto(packed: Uint8Array, changes: readonly PathChange[], from: num
   return (w - 5) / ENTRY;
 }
 
+// Buffers reused by every stage (it runs synchronously, one at a time), up to a size: a load's
+// one big stage should not leave megabytes behind.
+const scratch: Record<'a' | 'b' | 'changed', Buffer> = { a: Buffer.alloc(0), b: Buffer.alloc(0), changed: Buffer.alloc(0) };
+const KEEP_BYTES = 1 << 20;
+
+/** A buffer of at least `size` bytes: the reused one of `name` when small enough. */
+function take(name: keyof typeof scratch, size: number): Buffer {
+  if (size > KEEP_BYTES) return Buffer.allocUnsafe(size);
+  if (scratch[name].length < size) scratch[name] = Buffer.allocUnsafe(Math.min(KEEP_BYTES, size * 2));
+  return scratch[name];
+}
+
+/** Bytes of the hashes of every node above `buckets` distinct buckets, at most. */
+function nodeBytes(buckets: number): number {
+  let n = 0;
+  for (let level = 0; level <= BUCKET_BITS; level++) n += Math.min(buckets, 2 ** level);
+  return n * HASH_BYTES;
+}
+
 /** The hash at `index` of a level buffer (absent: all zero) as a buffer and an offset. */
 function at(hashes: Uint8Array | undefined, index: number): number {
   return hashes === undefined ? 0 : index * HASH_BYTES;
@@ -199,7 +218,12 @@ export class MerkleTree {
     const sorted = Array.from(changes).sort(byKeyPath);
     const buckets: number[] = [];
     const contents: Uint8Array[] = [];
-    let hashes = Buffer.allocUnsafe(sorted.length * HASH_BYTES);
+    // Hashes of one level and the next take turns in two reused buffers, and the changed ones
+    // collect in a third, copied out once: no large buffer per level for the collector.
+    const distinct = Math.min(sorted.length, BUCKETS);
+    let hashes = take('a', distinct * HASH_BYTES);
+    let spare = take('b', distinct * HASH_BYTES);
+    const arena = take('changed', nodeBytes(distinct));
     for (let s = 0; s < sorted.length; ) {
       const b = bucketOf(sorted[s]!.kh);
       let e = s + 1;
@@ -210,8 +234,9 @@ export class MerkleTree {
       contents.push(n === 0 ? EMPTY : preimage.slice(5, 5 + n * ENTRY));
       s = e;
     }
-    const levels: StagedLevel[] = [];
-    if (buckets.length === 0) return { buckets, contents, levels, root: this.root };
+    if (buckets.length === 0) return { buckets, contents, levels: [], root: this.root };
+    const marks: { level: number; indexes: number[]; from: number; to: number }[] = [];
+    let used = 0;
     // Walk up level by level over sorted, distinct indexes with their new hashes side by side:
     // a parent's children are either staged right here (neighbours in the list) or current.
     let indexes = buckets;
@@ -220,17 +245,18 @@ export class MerkleTree {
       const base = current ?? ZERO;
       // Only nodes whose hash really changed are kept: those are what a commit stores.
       const changed: number[] = [];
-      const changedHashes = Buffer.allocUnsafe(indexes.length * HASH_BYTES);
+      const from = used;
       for (let i = 0; i < indexes.length; i++) {
         const index = indexes[i]!;
         if (sameHashAt(base, at(current, index), hashes, i * HASH_BYTES)) continue;
-        copyHash(hashes, i * HASH_BYTES, changedHashes, changed.length * HASH_BYTES);
+        copyHash(hashes, i * HASH_BYTES, arena, used);
+        used += HASH_BYTES;
         changed.push(index);
       }
-      levels.push({ level, indexes: changed, hashes: changedHashes.subarray(0, changed.length * HASH_BYTES) });
+      marks.push({ level, indexes: changed, from, to: used });
       if (level === 0) break;
       const up: number[] = [];
-      const upHashes = Buffer.allocUnsafe(indexes.length * HASH_BYTES);
+      const upHashes = spare;
       for (let i = 0; i < indexes.length; i++) {
         const index = indexes[i]!;
         const out = up.length * HASH_BYTES;
@@ -247,8 +273,11 @@ export class MerkleTree {
         up.push(index >>> 1);
       }
       indexes = up;
+      spare = hashes;
       hashes = upHashes;
     }
+    const owned = new Uint8Array(arena.subarray(0, used));
+    const levels = marks.map(({ level, indexes: changed, from, to }) => ({ level, indexes: changed, hashes: owned.subarray(from, to) }));
     return { buckets, contents, levels, root: new Uint8Array(hashes.subarray(0, HASH_BYTES)) };
   }
 
