@@ -7,11 +7,11 @@
 import type { WriteOp } from '../engine/engine.js';
 import { KeeprError } from '../errors.js';
 import { changedGroups, type MerkleTree, type PathChange, type TreeDelta } from './merkle-tree.js';
-import { sameHash, stateRoot } from './state-hash.js';
+import { compareHashes, sameHash, stateRoot } from './state-hash.js';
 import { META_KEY, encodeGroup, encodeHeight, entryHash, entryKey, entryPrefix, groupPrefix, heightKey, keyIndexKey, versionOf, versioned } from './state-records.js';
 import { readMeta, writeMeta, type StateMeta } from './state-meta.js';
 import { StateView, versionAt, type StateContext } from './state-view.js';
-import type { Working } from './state-working.js';
+import type { Change, Working } from './state-working.js';
 
 /** What a commit produced. */
 export interface CommitResult {
@@ -40,10 +40,7 @@ function result(height: number, root: Uint8Array, names: ReadonlyMap<string, Uin
   return { height, root, rootHex: hex(root), trees: Object.fromEntries([...names].map(([n, r]) => [n, hex(r)])), changes };
 }
 
-/** The first four bytes of a key path as an unsigned number (an order good enough for sorting writes). */
-function prefix32(kh: Uint8Array): number {
-  return ((kh[0]! << 24) | (kh[1]! << 16) | (kh[2]! << 8) | kh[3]!) >>> 0;
-}
+const byKeyPath = (a: Change, b: Change): number => compareHashes(a.kh, b.kh);
 
 /** Plans the commit of `working` as the next height. */
 export async function planCommit(ctx: StateContext, meta: StateMeta, working: Working, height: number, treeOf: (id: number) => Promise<MerkleTree>): Promise<CommitPlan> {
@@ -61,16 +58,17 @@ export async function planCommit(ctx: StateContext, meta: StateMeta, working: Wo
     }
     const tree = await treeOf(id);
     const paths: PathChange[] = [];
-    // Entries go to the engine in key order: neighbouring writes touch the same pages.
-    const sorted = [...treeChanges.values()].sort((a, b) => prefix32(a.kh) - prefix32(b.kh));
-    for (const { key, kh, vh, record } of sorted) {
-      const current = tree.valueHash(kh);
+    // Entries go to the engine in key order (neighbouring writes touch the same pages), and
+    // staging finds each bucket's changes side by side.
+    const sorted = [...treeChanges.values()].sort(byKeyPath);
+    for (const change of sorted) {
+      const held = tree.holds(change.kh, change.vh);
       // Only effective changes are stored: a put of the value already there writes nothing.
-      if (vh === undefined ? current === undefined : current !== undefined && sameHash(current, vh)) continue;
-      paths.push({ kh, vh });
-      ops.push({ op: 'put', namespace: ns, key: entryKey(id, kh, height), value: record });
+      if (change.vh === undefined ? held === 'absent' : held === 'same') continue;
+      paths.push(change);
+      ops.push({ op: 'put', namespace: ns, key: entryKey(id, change.kh, height), value: change.record });
       // A key that gets a value while absent joins the key index (again, if it was deleted).
-      if (current === undefined) ops.push({ op: 'put', namespace: ns, key: keyIndexKey(id, key), value: EMPTY });
+      if (held === 'absent') ops.push({ op: 'put', namespace: ns, key: keyIndexKey(id, change.key), value: EMPTY });
     }
     changes += paths.length;
     const delta = tree.stage(paths);

@@ -38,8 +38,33 @@ const TAG_KEY = 0x04;
  */
 function sha256(data: Uint8Array): Uint8Array {
   const out = Buffer.allocUnsafe(HASH_BYTES);
-  out.write(digest('sha256', data, 'binary'), 0, 'latin1');
+  (out as LatinWriter).latin1Write(digest('sha256', data, 'binary'), 0, HASH_BYTES);
   return out;
+}
+
+// Buffer's latin1Write (on Node's Buffer.prototype, untyped) skips write()'s encoding dispatch.
+type LatinWriter = Buffer & { latin1Write(text: string, at: number, length: number): number };
+
+/** SHA-256 of `data` written into `out` at byte `at` (no buffer of its own: a commit hashes thousands of nodes). */
+export function sha256Into(data: Uint8Array, out: Buffer, at: number): void {
+  (out as LatinWriter).latin1Write(digest('sha256', data, 'binary'), at, HASH_BYTES);
+}
+
+/** Copies the 32-byte hash at `from` in `src` to `at` in `dst` (a loop: no view object per copy). */
+export function copyHash(src: Uint8Array, from: number, dst: Uint8Array, at: number): void {
+  for (let i = 0; i < HASH_BYTES; i++) dst[at + i] = src[from + i]!;
+}
+
+/** True when the 32 bytes at `at` are all zero. */
+export function isZeroAt(bytes: Uint8Array, at: number): boolean {
+  for (let i = 0; i < HASH_BYTES; i++) if (bytes[at + i] !== 0) return false;
+  return true;
+}
+
+/** Byte-wise equality of the hashes at `ia` in `a` and `ib` in `b`. */
+export function sameHashAt(a: Uint8Array, ia: number, b: Uint8Array, ib: number): boolean {
+  for (let i = 0; i < HASH_BYTES; i++) if (a[ia + i] !== b[ib + i]) return false;
+  return true;
 }
 
 /** True when all 32 bytes are zero (an empty subtree). */
@@ -54,9 +79,19 @@ export function sameHash(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Views `[0, n)` of a scratch buffer, made once per length: a put hashes through one without allocating it. */
+function scratchViews(size: number): (n: number) => Uint8Array {
+  const scratch = new Uint8Array(size);
+  const views: (Uint8Array | undefined)[] = [];
+  return (n) => (views[n] ??= scratch.subarray(0, n));
+}
+
+// Key preimages (state keys are at most 500 bytes) are built in one scratch buffer.
+const keyPreimage = scratchViews(1 + 512);
+
 /** The key path of a key. */
 export function keyPath(key: Uint8Array): Uint8Array {
-  const tagged = new Uint8Array(1 + key.length);
+  const tagged = key.length < 512 ? keyPreimage(1 + key.length) : new Uint8Array(1 + key.length);
   tagged[0] = TAG_KEY;
   tagged.set(key, 1);
   return sha256(tagged);
@@ -68,17 +103,18 @@ export function bucketOf(kh: Uint8Array): number {
 }
 
 const SMALL_VALUE = 4096;
-const scratch = new Uint8Array(2 + SMALL_VALUE);
+const valuePreimage = scratchViews(2 + SMALL_VALUE);
 
 /** The hash of a value of a kind. */
 export function valueHash(kind: ValueKind, value: Uint8Array): Uint8Array {
   // Small values are copied behind the tag and hashed in one call (several times faster than
   // a streaming hash); large ones stream rather than copy.
   if (value.length <= SMALL_VALUE) {
-    const size = 2 + value.length;
-    scratch.set(kind === 'block' ? VALUE_BLOCK : VALUE_BYTES);
-    scratch.set(value, 2);
-    return sha256(scratch.subarray(0, size));
+    const tagged = valuePreimage(2 + value.length);
+    tagged[0] = 0x00;
+    tagged[1] = kind === 'block' ? 1 : 0;
+    tagged.set(value, 2);
+    return sha256(tagged);
   }
   return createHash('sha256')
     .update(kind === 'block' ? VALUE_BLOCK : VALUE_BYTES)
@@ -124,21 +160,6 @@ export function bucketHash(entries: readonly BucketEntry[]): Uint8Array {
   return sha256(preimage.subarray(0, size));
 }
 
-/** The hash of a bucket given as its packed entries (kh ‖ vh, 64 bytes each, sorted by kh). */
-export function packedBucketHash(packed: Uint8Array): Uint8Array {
-  if (packed.length === 0) return ZERO;
-  const size = 5 + packed.length;
-  if (preimage.length < size) preimage = new Uint8Array(size * 2);
-  const n = packed.length / (2 * HASH_BYTES);
-  preimage[0] = TAG_BUCKET;
-  preimage[1] = n >>> 24;
-  preimage[2] = (n >>> 16) & 0xff;
-  preimage[3] = (n >>> 8) & 0xff;
-  preimage[4] = n & 0xff;
-  preimage.set(packed, 5);
-  return sha256(preimage.subarray(0, size));
-}
-
 /** The hash of an inner node; zero when both children are. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   if (isZero(left) && isZero(right)) return ZERO;
@@ -146,6 +167,40 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   preimage.set(left, 1);
   preimage.set(right, 1 + HASH_BYTES);
   return sha256(preimage.subarray(0, 1 + 2 * HASH_BYTES));
+}
+
+const nodePreimage = new Uint8Array(1 + 2 * HASH_BYTES);
+
+/**
+ * The hash of the inner node over the hashes at `lo` in `left` and `ro` in `right`, written at
+ * `at` in `out` (zero when both children are): a commit stages thousands of nodes.
+ */
+export function nodeHashInto(left: Uint8Array, lo: number, right: Uint8Array, ro: number, out: Buffer, at: number): void {
+  if (isZeroAt(left, lo) && isZeroAt(right, ro)) {
+    out.fill(0, at, at + HASH_BYTES);
+    return;
+  }
+  nodePreimage[0] = TAG_NODE;
+  copyHash(left, lo, nodePreimage, 1);
+  copyHash(right, ro, nodePreimage, 1 + HASH_BYTES);
+  sha256Into(nodePreimage, out, at);
+}
+
+/**
+ * The hash of a bucket whose `n` packed entries were written at byte 5 of `pre` (a preimage
+ * buffer of at least 5 + 64n bytes), written at `at` in `out`; zero when empty.
+ */
+export function packedBucketHashInto(pre: Uint8Array, n: number, out: Buffer, at: number): void {
+  if (n === 0) {
+    out.fill(0, at, at + HASH_BYTES);
+    return;
+  }
+  pre[0] = TAG_BUCKET;
+  pre[1] = n >>> 24;
+  pre[2] = (n >>> 16) & 0xff;
+  pre[3] = (n >>> 8) & 0xff;
+  pre[4] = n & 0xff;
+  sha256Into(pre.subarray(0, 5 + n * 2 * HASH_BYTES), out, at);
 }
 
 const utf8 = new TextEncoder();

@@ -30,11 +30,17 @@ export type Working = Map<string, Map<string, Change>>;
 const TREE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const utf8 = new TextEncoder();
 
+// The last name that passed (it starts as a valid one): a height's puts mostly name one tree,
+// so the pattern runs once.
+let validTree = 'state';
+
 /** Checks a tree name. */
 export function checkTree(tree: unknown): asserts tree is string {
+  if (tree === validTree) return;
   if (typeof tree !== 'string' || !TREE_NAME.test(tree)) {
     throw new KeeprError('NAME_INVALID', 'tree names are 1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit', { details: { name: String(tree) } });
   }
+  validTree = tree;
 }
 
 /** The bytes of a valid key (a string's UTF-8). */
@@ -48,7 +54,8 @@ export function checkKey(key: unknown): Uint8Array {
 
 /** A Map key for bytes (a key path or a key): their latin1 string, read without a copy. */
 export function mapKey(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  // Key paths are Buffers already (state-hash.ts): no wrapper needed.
+  return (bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('latin1');
 }
 
 /** Encodes a put (value given) or a delete (value undefined) of `key`. */

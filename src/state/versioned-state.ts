@@ -113,11 +113,18 @@ export class VersionedState {
   }
 
   /** Sets `key` in `tree` at the working height. */
-  async put(tree: string, key: Uint8Array | string, value: StateValue): Promise<void> {
-    checkTree(tree);
-    // From JavaScript an undefined value must not turn a put into a delete.
-    if ((value as unknown) === undefined) throw new KeeprError('ARGUMENT_INVALID', 'state values are Blocks or Uint8Arrays');
-    addChange(this.#working, tree, makeChange(key, value));
+  put(tree: string, key: Uint8Array | string, value: StateValue): Promise<void> {
+    // Synchronous work and one shared settled promise: a height's puts are awaited thousands
+    // of times. Errors still arrive as rejections, as from an async function.
+    try {
+      checkTree(tree);
+      // From JavaScript an undefined value must not turn a put into a delete.
+      if ((value as unknown) === undefined) throw new KeeprError('ARGUMENT_INVALID', 'state values are Blocks or Uint8Arrays');
+      addChange(this.#working, tree, makeChange(key, value));
+      return DONE;
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   /** Deletes `key` from `tree` at the working height. */
@@ -346,6 +353,8 @@ export class VersionedState {
 }
 
 export { keyBytes };
+
+const DONE: Promise<void> = Promise.resolve();
 
 /** An empty walk (the height before height 0). */
 async function* noEntries(): AsyncGenerator<[Uint8Array, StateValue]> {
