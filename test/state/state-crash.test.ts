@@ -19,13 +19,19 @@ async function runAndKill(dir: string, afterMs: number): Promise<Map<number, str
   const child = fork(writer, [dir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const committed = new Map<number, string>();
   await new Promise<void>((resolve, reject) => {
+    // The kill is armed at the round's first acknowledged commit, not at start-up: on a busy
+    // machine a child killed a fixed time after start-up may not have committed anything yet.
+    let armed = false;
     child.on('message', (msg: { ready?: boolean; committed?: number; root?: string }) => {
-      if (msg.ready === true) {
-        setTimeout(() => {
-          child.kill('SIGKILL');
-        }, afterMs);
+      if (msg.committed !== undefined && msg.root !== undefined) {
+        committed.set(msg.committed, msg.root);
+        if (!armed) {
+          armed = true;
+          setTimeout(() => {
+            child.kill('SIGKILL');
+          }, afterMs);
+        }
       }
-      if (msg.committed !== undefined && msg.root !== undefined) committed.set(msg.committed, msg.root);
     });
     child.on('exit', () => {
       resolve();
@@ -62,6 +68,7 @@ describe('state commits under SIGKILL', () => {
         await store.close();
       }
     }
-    expect(roots.size).toBeGreaterThan(ROUNDS);
+    // Every round acknowledged at least one height of its own.
+    expect(roots.size).toBeGreaterThanOrEqual(ROUNDS);
   }, 120_000);
 });
