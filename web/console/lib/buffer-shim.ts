@@ -1,5 +1,5 @@
 /**
- * The few `Buffer` members src/state uses (allocUnsafe, write latin1, compare, concat), for
+ * The few `Buffer` members src/state uses (allocUnsafe, write latin1, latin1Write, compare, concat), for
  * the browser bundle: the build injects this as the global `Buffer` there.
  */
 export class BufferShim extends Uint8Array {
@@ -29,7 +29,12 @@ export class BufferShim extends Uint8Array {
   /** Writes a latin1 string's characters as bytes at `offset`; returns the count written. */
   write(text: string, offset: number, encoding: string): number {
     if (encoding !== 'latin1' && encoding !== 'binary') throw new Error(`the console writes latin1 only, not ${encoding}`);
-    const n = Math.min(text.length, this.length - offset);
+    return this.latin1Write(text, offset, this.length - offset);
+  }
+
+  /** Node's (untyped) `Buffer#latin1Write`: at most `length` characters of `text` as bytes at `offset`. */
+  latin1Write(text: string, offset: number, length: number): number {
+    const n = Math.min(text.length, length, this.length - offset);
     for (let i = 0; i < n; i++) this[offset + i] = text.charCodeAt(i) & 0xff;
     return n;
   }
